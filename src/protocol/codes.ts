@@ -1,0 +1,53 @@
+/**
+ * Close codes and error codes of the /ws protocol. See docs/PROTOCOL.md for what a client
+ * should do on each. This file imports nothing: it is shared by server, browser and CLI.
+ */
+
+/** WebSocket close codes the server uses. Every close also carries a reason string. */
+export const CloseCode = {
+  /** Normal closure (client asked, or the server closes a socket it no longer needs). */
+  NORMAL: 1000,
+  /** The server is shutting down or draining; reconnect (to this or another instance) and resume. */
+  GOING_AWAY: 1001,
+  /** Authentication or authorisation failed (the seed's code); fetch a fresh token before retrying. */
+  POLICY_VIOLATION: 1008,
+  /** A frame exceeded the hard payload limit. */
+  MESSAGE_TOO_BIG: 1009,
+  /** An unexpected server error. Reconnect with backoff and resume. */
+  INTERNAL_ERROR: 1011,
+  /** The server is over capacity; try again later with backoff. */
+  TRY_AGAIN_LATER: 1013,
+  /** The token the socket was opened with expired and was not refreshed in-band. */
+  TOKEN_EXPIRED: 4001,
+  /** The session behind the socket was logged out or revoked; do not reconnect without signing in. */
+  SESSION_REVOKED: 4003,
+  /** Too many client messages per second. Reconnect after a pause. */
+  RATE_LIMITED: 4008,
+  /** The client read too slowly and its send buffer overflowed. Reconnect and resume. */
+  SLOW_CONSUMER: 4009,
+  /** The client sent nothing valid for too long, or failed to answer pings. */
+  HEARTBEAT_TIMEOUT: 4010,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Codes carried by `{"type":"error"}` messages. The connection stays open after each of them. */
+export const ErrorCode = {
+  INVALID_JSON: 'invalid_json',
+  INVALID_MESSAGE: 'invalid_message',
+  UNKNOWN_TYPE: 'unknown_type',
+  INVALID_TOPIC: 'invalid_topic',
+  UNKNOWN_TOPIC: 'unknown_topic',
+  TOO_MANY_SUBSCRIPTIONS: 'too_many_subscriptions',
+  MESSAGE_TOO_LARGE: 'message_too_large',
+  RATE_LIMITED: 'rate_limited',
+  UNAUTHORIZED: 'unauthorized',
+  FORBIDDEN: 'forbidden',
+  INTERNAL: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Close codes after which a client should not reconnect blindly. */
+export const NON_RETRYABLE_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.POLICY_VIOLATION,
+  CloseCode.SESSION_REVOKED,
+]);

@@ -1,0 +1,155 @@
+/**
+ * Every message of the /ws protocol, in both directions. The seed's messages (`connection`,
+ * `initial_state`, `notification`, `subscribe`, `unsubscribe`, `ping`) are kept byte-compatible;
+ * everything else is an extension that only adds fields or message types. docs/PROTOCOL.md is the
+ * prose reference for this file.
+ */
+import type { ErrorCode } from './codes.js';
+
+export const NOTIFICATION_LEVELS = ['info', 'warning', 'error', 'success'] as const;
+export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];
+export const NOTIFICATION_CATEGORIES = ['system', 'host', 'vm', 'job', 'authentication'] as const;
+export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[number];
+
+/** The entity a notification is about, for linking (`{"type":"job","id":"…"}`). */
+export interface RelatedEntity {
+  readonly type: string;
+  readonly id: string;
+  readonly name?: string;
+}
+
+/** A notification as one user sees it (`read` is that user's read state). */
+export interface Notification {
+  readonly id: string;
+  readonly title: string;
+  readonly message: string;
+  readonly level: NotificationLevel;
+  readonly category: NotificationCategory;
+  /** ISO-8601 UTC, ending in `Z`. */
+  readonly created_at: string;
+  readonly read: boolean;
+  /** The one user it is addressed to, or null for everyone. */
+  readonly recipient: string | null;
+  readonly related_entity: RelatedEntity | null;
+  readonly metadata: Readonly<Record<string, unknown>> | null;
+}
+
+/** Where a topic's event log stands: the last offset, in the log identified by `epoch`. */
+export interface Position {
+  readonly offset: number;
+  readonly epoch: string;
+}
+export type Positions = Readonly<Record<string, Position>>;
+
+// ---------------------------------------------------------------- server → client
+
+export interface ConnectionMessage {
+  readonly type: 'connection';
+  readonly status: 'connected';
+  readonly client_id: string;
+  readonly timestamp: string;
+  /** Extension: the authenticated user's name. */
+  readonly user: string;
+}
+
+/** The state of the topics the connection is subscribed to, and each topic's position. */
+export interface InitialStateMessage {
+  readonly type: 'initial_state';
+  readonly data: InitialStateData;
+  readonly positions: Positions;
+}
+export interface InitialStateData {
+  readonly notifications?: readonly Notification[];
+  readonly unread_count?: number;
+  readonly [topic: string]: unknown;
+}
+
+export const NOTIFICATION_ACTIONS = ['created', 'updated', 'deleted', 'all_read'] as const;
+export type NotificationAction = (typeof NOTIFICATION_ACTIONS)[number];
+
+/** An event from a topic's log. `offset` increases by one per event of that topic. */
+export interface TopicEventMessage<T extends string = string, A extends string = string, D = unknown> {
+  readonly type: T;
+  readonly action: A;
+  readonly data: D;
+  readonly topic: string;
+  readonly offset: number;
+}
+
+/** `created`/`updated` carry the whole notification; `deleted` `{id}`; `all_read` `{before, count}`. */
+export interface NotificationEventMessage
+  extends TopicEventMessage<'notification', NotificationAction, Notification | { readonly id: string } | AllReadData> {
+  /** The receiving user's unread count after this event. */
+  readonly unread_count: number;
+}
+export interface AllReadData {
+  readonly before: string | null;
+  readonly count: number;
+}
+
+export interface SubscriptionMessage {
+  readonly type: 'subscription';
+  readonly status: 'subscribed' | 'unsubscribed';
+  readonly topics: readonly string[];
+}
+
+export interface PongMessage {
+  readonly type: 'pong';
+  readonly timestamp: string;
+}
+
+export interface ErrorMessage {
+  readonly type: 'error';
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** The `type` of the client message that caused it, when known. */
+  readonly ref?: string;
+}
+
+/**
+ * The answer to `resume` for one topic. With `recovered: true` the missed events follow in order
+ * (`replayed` of them) before any live event. With `recovered: false` an `initial_state` for the
+ * topic follows instead: the client must replace its state for that topic.
+ */
+export interface ResumedMessage {
+  readonly type: 'resumed';
+  readonly topic: string;
+  readonly recovered: boolean;
+  readonly replayed: number;
+  readonly position: Position;
+  /** Why recovery failed: `epoch_changed`, `out_of_range` or `unknown_topic`. */
+  readonly reason?: string;
+}
+
+export type ServerMessage =
+  | ConnectionMessage
+  | InitialStateMessage
+  | NotificationEventMessage
+  | TopicEventMessage
+  | SubscriptionMessage
+  | PongMessage
+  | ErrorMessage
+  | ResumedMessage;
+
+// ---------------------------------------------------------------- client → server
+
+export interface SubscribeMessage {
+  readonly type: 'subscribe';
+  readonly topics: readonly string[];
+}
+export interface UnsubscribeMessage {
+  readonly type: 'unsubscribe';
+  readonly topics: readonly string[];
+}
+export interface PingMessage {
+  readonly type: 'ping';
+}
+/** Ask for every event after the given positions, per topic (subscribing to those topics too). */
+export interface ResumeMessage {
+  readonly type: 'resume';
+  readonly positions: Positions;
+}
+
+export type ClientMessage = SubscribeMessage | UnsubscribeMessage | PingMessage | ResumeMessage;
+export type ClientMessageType = ClientMessage['type'];
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['subscribe', 'unsubscribe', 'ping', 'resume'];

@@ -1,0 +1,90 @@
+/**
+ * Parsing of client frames from untrusted text. Every failure names the field and what was
+ * received, so a client author can fix the call from the error alone.
+ */
+import { ErrorCode } from './codes.js';
+import { CLIENT_MESSAGE_TYPES, type ClientMessage, type Position } from './messages.js';
+
+export type ParseResult =
+  | { readonly ok: true; readonly message: ClientMessage }
+  | { readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly ref?: string };
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function fail(code: ErrorCode, message: string, ref?: string): ParseResult {
+  return ref === undefined ? { ok: false, code, message } : { ok: false, code, message, ref };
+}
+
+function parseTopics(type: string, value: unknown): readonly string[] | string {
+  if (!Array.isArray(value)) return `"${type}" message expects the 'topics' property to be an array of strings, but got ${describe(value)}`;
+  if (value.length === 0) return `"${type}" message expects at least one topic`;
+  for (const [i, t] of value.entries()) {
+    if (typeof t !== 'string') return `"${type}" message expects 'topics[${i}]' to be a string, but got ${describe(t)}`;
+  }
+  return value as string[];
+}
+
+function parsePosition(topic: string, value: unknown): Position | string {
+  if (!isRecord(value)) return `"resume" message expects 'positions.${topic}' to be an object, but got ${describe(value)}`;
+  const { offset, epoch } = value;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+    return `"resume" message expects 'positions.${topic}.offset' to be a non-negative integer, but got ${JSON.stringify(offset) ?? 'undefined'}`;
+  }
+  if (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > 64) {
+    return `"resume" message expects 'positions.${topic}.epoch' to be a non-empty string, but got ${describe(epoch)}`;
+  }
+  return { offset, epoch };
+}
+
+/** Validates an already-decoded JSON value as a client message. */
+export function validateClientMessage(value: unknown): ParseResult {
+  if (!isRecord(value)) return fail(ErrorCode.INVALID_MESSAGE, `a message must be a JSON object, but got ${describe(value)}`);
+  const { type } = value;
+  if (typeof type !== 'string') {
+    return fail(ErrorCode.INVALID_MESSAGE, `a message expects the 'type' property to be a string, but got ${describe(type)}`);
+  }
+  switch (type) {
+    case 'subscribe':
+    case 'unsubscribe': {
+      const topics = parseTopics(type, value.topics);
+      if (typeof topics === 'string') return fail(ErrorCode.INVALID_MESSAGE, topics, type);
+      return { ok: true, message: { type, topics } };
+    }
+    case 'ping':
+      return { ok: true, message: { type } };
+    case 'resume': {
+      if (!isRecord(value.positions)) {
+        return fail(ErrorCode.INVALID_MESSAGE, `"resume" message expects the 'positions' property to be an object, but got ${describe(value.positions)}`, type);
+      }
+      const positions: Record<string, Position> = {};
+      for (const [topic, raw] of Object.entries(value.positions)) {
+        const position = parsePosition(topic, raw);
+        if (typeof position === 'string') return fail(ErrorCode.INVALID_MESSAGE, position, type);
+        positions[topic] = position;
+      }
+      if (Object.keys(positions).length === 0) return fail(ErrorCode.INVALID_MESSAGE, '"resume" message expects at least one topic in \'positions\'', type);
+      return { ok: true, message: { type, positions } };
+    }
+    default:
+      return fail(ErrorCode.UNKNOWN_TYPE, `unknown message type ${JSON.stringify(type.slice(0, 64))}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}`, type.slice(0, 64));
+  }
+}
+
+/** Parses a text frame from a client. Never throws. */
+export function parseClientMessage(text: string): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail(ErrorCode.INVALID_JSON, 'the frame is not valid JSON');
+  }
+  return validateClientMessage(value);
+}
