@@ -12,6 +12,7 @@ export interface Limits {
   readonly wsMaxMessageBytes: number;
   readonly wsMaxSubscriptions: number;
   readonly wsMaxConnections: number;
+  readonly wsMaxConnectRate: number;
   readonly wsMaxBufferedBytes: number;
   readonly wsPingIntervalMs: number;
   readonly wsPongTimeoutMs: number;
@@ -105,6 +106,7 @@ export function loadConfig(env: Env = process.env): Config {
       wsMaxMessageBytes: readInt(env, 'WS_MAX_MESSAGE_BYTES', 64 * 1024, 64),
       wsMaxSubscriptions: readInt(env, 'WS_MAX_SUBSCRIPTIONS', 100, 1),
       wsMaxConnections: readInt(env, 'WS_MAX_CONNECTIONS', 10_000, 1),
+      wsMaxConnectRate: readInt(env, 'WS_MAX_CONNECT_RATE', 2000, 0),
       wsMaxBufferedBytes: readInt(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
       wsPingIntervalMs: readInt(env, 'WS_PING_INTERVAL_MS', 25_000, 100),
       wsPongTimeoutMs: readInt(env, 'WS_PONG_TIMEOUT_MS', 10_000, 100),

@@ -15,6 +15,7 @@ import { createSequencer } from './core/sequencer.js';
 import type { TopicSources } from './core/sources.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/log.js';
+import { createMetrics } from './http/metrics.js';
 import { createWsEndpoint } from './http/ws.js';
 import { CloseCode } from './protocol/index.js';
 import { seedDemoData } from './services/demo.js';
@@ -70,10 +71,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
   };
 
+  const metrics = createMetrics();
   const hub = createHub({
     sources,
     logger,
     now,
+    observer: metrics.observer,
     limits: {
       maxConnections: config.limits.wsMaxConnections,
       maxSubscriptions: config.limits.wsMaxSubscriptions,
@@ -82,6 +85,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       maxReplay: config.retention.eventLogMaxPerTopic,
     },
   });
+  metrics.bind({ hub, eventLogSize: () => store.eventCount() });
   const sequencer = createSequencer({
     heads: await store.heads(),
     gapTimeoutMs: 200,
@@ -101,6 +105,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     notifications: notificationService,
     bodyLimitBytes: config.limits.restBodyLimitBytes,
     ready: async () => ({ store: !closing, bus: !closing }),
+    metrics: metrics.registry,
   });
   const ws = createWsEndpoint({
     server: app.server,
@@ -111,6 +116,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     maxPayloadBytes: config.limits.wsMaxPayloadBytes,
     pingIntervalMs: config.limits.wsPingIntervalMs,
     pongTimeoutMs: config.limits.wsPongTimeoutMs,
+    connectRatePerSecond: config.limits.wsMaxConnectRate,
+    onRefused: (reason) => metrics.observer.refused(reason),
   });
 
   const sweep = async (): Promise<void> => {

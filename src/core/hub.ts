@@ -362,8 +362,9 @@ export function createHub(options: HubOptions): Hub {
       const requested = attachOptions.topics ?? ['notifications'];
       const added = validTopics(conn, requested, 'connect') ?? [];
       const fresh = subscribe(conn, added).filter((t) => positions[t] === undefined);
-      run(conn, syncSnapshots(conn, fresh));
-      if (Object.keys(positions).length > 0) resume(conn, positions, 'connect');
+      const resuming = Object.keys(positions).length > 0;
+      if (fresh.length > 0 || !resuming) run(conn, syncSnapshots(conn, fresh));
+      if (resuming) resume(conn, positions, 'connect');
       return {
         id: conn.id,
         receive: (text, byteLength) => {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { NotificationService } from '../services/notifications.js';
 import { installAuth } from './auth-hook.js';
@@ -19,6 +20,8 @@ export interface AppOptions {
   /** Readiness of the store and bus, for /readyz. */
   readonly ready: () => Promise<Readonly<Record<string, boolean>>>;
   readonly webRoot?: string;
+  /** Served at GET /metrics in the Prometheus text format. */
+  readonly metrics: Registry;
 }
 
 const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
@@ -53,6 +56,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const ok = Object.values(checks).every(Boolean);
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks });
   });
+  app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.metrics()));
   registerNotificationRoutes(app, options.notifications);
 
   const webRoot = options.webRoot ?? defaultWebRoot();

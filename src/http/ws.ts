@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Hub } from '../core/hub.js';
@@ -21,6 +22,9 @@ export interface WsEndpointOptions {
   readonly maxPayloadBytes: number;
   readonly pingIntervalMs: number;
   readonly pongTimeoutMs: number;
+  /** Upgrades accepted per second by this process; beyond it the server answers 503 (0 = unlimited). */
+  readonly connectRatePerSecond: number;
+  readonly onRefused?: (reason: string) => void;
   readonly path?: string;
 }
 
@@ -34,8 +38,8 @@ interface Heartbeat {
   awaitingPong: boolean;
 }
 
-function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+function rejectUpgrade(socket: Duplex, status: number, text: string, headers = ''): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
 }
 
 function clientIp(request: IncomingMessage): string {
@@ -77,6 +81,20 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   const path = options.path ?? '/ws';
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
   const heartbeats = new Map<WebSocket, Heartbeat>();
+  const connectLimiter = options.connectRatePerSecond > 0 ? new RateLimiterMemory({ points: options.connectRatePerSecond, duration: 1 }) : undefined;
+
+  /** False (and the socket answered 503) when this second's connection budget is spent. */
+  async function admit(socket: Duplex): Promise<boolean> {
+    if (connectLimiter === undefined) return true;
+    try {
+      await connectLimiter.consume('upgrade');
+      return true;
+    } catch {
+      options.onRefused?.('connect_rate');
+      rejectUpgrade(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
+      return false;
+    }
+  }
 
   function adapt(ws: WebSocket): HubSocket {
     return {
@@ -120,6 +138,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return rejectUpgrade(socket, 404, 'Not Found');
     socket.on('error', () => socket.destroy());
+    if (!(await admit(socket))) return;
     const result = await authenticator.upgrade(request, url);
     wss.handleUpgrade(request, socket, head, (ws) => {
       if (result.ok) return accept(ws, request, url, result.principal);
