@@ -1,0 +1,420 @@
+/**
+ * The hub: connections, subscriptions, ordered fan-out, snapshots and resume. It receives events
+ * in offset order per topic (from the sequencer) and never reaches back into services.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../auth/principal.js';
+import {
+  CloseCode,
+  ErrorCode,
+  checkTopic,
+  parseClientMessage,
+  type ErrorMessage,
+  type Position,
+  type Positions,
+} from '../protocol/index.js';
+import type { TopicEvent } from '../store/types.js';
+import { createConnection, type Connection, type Stream } from './connection.js';
+import { audienceMatches, createEventFrames, type Extras } from './frames.js';
+import type { HubObserver } from './observer.js';
+import type { Logger, HubSocket } from './socket.js';
+import type { TopicSources } from './sources.js';
+import { covers, logTopicsOf, matchKeys } from './topics.js';
+
+export interface HubLimits {
+  readonly maxConnections: number;
+  readonly maxSubscriptions: number;
+  readonly maxMessageBytes: number;
+  readonly maxBufferedBytes: number;
+  /** Most events a resume may replay per topic before it answers `recovered: false` instead. */
+  readonly maxReplay: number;
+}
+
+export interface HubOptions {
+  readonly sources: TopicSources;
+  readonly limits: HubLimits;
+  readonly logger: Logger;
+  readonly observer?: HubObserver;
+  readonly now?: () => Date;
+}
+
+export interface AttachOptions {
+  /** Subscriptions at connect (default `notifications`). Invalid names are answered with errors. */
+  readonly topics?: readonly string[];
+  /** Positions to resume from at connect, instead of snapshots for those topics. */
+  readonly positions?: Positions;
+}
+
+/** Returned by `attach`: the adapter feeds frames in and reports the close. */
+export interface AttachedConnection {
+  readonly id: string;
+  receive(text: string, byteLength: number): void;
+  closed(code: number, reason: string): void;
+}
+
+export interface Hub {
+  attach(socket: HubSocket, principal: Principal, options?: AttachOptions): AttachedConnection | undefined;
+  /** Hands a committed event to the hub. Events of one topic MUST arrive in offset order. */
+  deliver(event: TopicEvent): void;
+  /** The seed's `broadcast(message, {topic})`: an ephemeral message (no offset) to a topic's subscribers. */
+  broadcast(message: object, options: { readonly topic: string }): number;
+  /** The seed's `send_personal_message(client_id, message)`. Returns false for an unknown client. */
+  sendPersonalMessage(clientId: string, message: object): boolean;
+  /** Closes every connection whose principal matches. Returns how many. */
+  closeWhere(match: (principal: Principal) => boolean, code: number, reason: string): number;
+  readonly size: number;
+  /** Subscriber counts per subscription name. */
+  subscriptionCounts(): ReadonlyMap<string, number>;
+  /** Closes every connection with `code`, `batchSize` at a time, yielding between batches. */
+  drain(code: number, reason: string, batchSize?: number): Promise<void>;
+}
+
+export function createHub(options: HubOptions): Hub {
+  const { sources, limits, logger, observer } = options;
+  const now = options.now ?? (() => new Date());
+  const connections = new Map<string, Connection>();
+  const bySubscription = new Map<string, Set<Connection>>();
+  let fanoutChain: Promise<void> = Promise.resolve();
+
+  function send(conn: Connection, frame: string): void {
+    if (conn.closed) return;
+    if (conn.socket.bufferedAmount > limits.maxBufferedBytes) {
+      observer?.slowConsumer();
+      closeConnection(conn, CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer full; reconnect and resume');
+      return;
+    }
+    conn.socket.send(frame);
+    observer?.messageOut(frame.length);
+  }
+
+  function sendJson(conn: Connection, message: object): void {
+    send(conn, JSON.stringify(message));
+  }
+
+  function sendError(conn: Connection, code: ErrorMessage['code'], message: string, ref?: string): void {
+    const error: ErrorMessage = ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref };
+    sendJson(conn, error);
+  }
+
+  function closeConnection(conn: Connection, code: number, reason: string): void {
+    if (conn.closed) return;
+    conn.socket.close(code, reason);
+    forget(conn, code);
+  }
+
+  function forget(conn: Connection, code: number): void {
+    if (!connections.delete(conn.id)) return;
+    conn.closed = true;
+    for (const s of conn.subscriptions) bySubscription.get(s)?.delete(conn);
+    conn.streams.clear();
+    observer?.disconnected(code);
+  }
+
+  function addSubscription(conn: Connection, name: string): void {
+    conn.subscriptions.add(name);
+    let set = bySubscription.get(name);
+    if (set === undefined) bySubscription.set(name, (set = new Set()));
+    set.add(conn);
+  }
+
+  function removeSubscription(conn: Connection, name: string): void {
+    conn.subscriptions.delete(name);
+    const set = bySubscription.get(name);
+    set?.delete(conn);
+    if (set?.size === 0) bySubscription.delete(name);
+  }
+
+  /** Gives one event to one connection, respecting its stream state and position. */
+  function offer(conn: Connection, event: TopicEvent, frame: () => string): void {
+    const stream = conn.streams.get(event.topic);
+    if (stream === undefined || conn.closed) return;
+    if (stream.mode === 'syncing') {
+      stream.buffer.push(event);
+      return;
+    }
+    if (event.offset <= stream.position) return;
+    stream.position = event.offset;
+    send(conn, frame());
+  }
+
+  async function extrasFor(event: TopicEvent, conn: Connection, cache?: Map<string, Promise<Extras>>): Promise<Extras> {
+    if (cache === undefined) return sources.extras(event, conn.principal);
+    let extras = cache.get(conn.principal.id);
+    if (extras === undefined) cache.set(conn.principal.id, (extras = sources.extras(event, conn.principal)));
+    return extras;
+  }
+
+  function receivers(event: TopicEvent): Set<Connection> {
+    const result = new Set<Connection>();
+    for (const key of matchKeys(event)) {
+      const set = bySubscription.get(key);
+      if (set === undefined) continue;
+      for (const conn of set) if (audienceMatches(event, conn.principal.id)) result.add(conn);
+    }
+    return result;
+  }
+
+  async function fanout(event: TopicEvent): Promise<void> {
+    const targets = receivers(event);
+    if (targets.size === 0) return;
+    const live: Connection[] = [];
+    for (const conn of targets) {
+      const stream = conn.streams.get(event.topic);
+      if (stream?.mode === 'syncing') stream.buffer.push(event);
+      else if (stream !== undefined) live.push(conn);
+    }
+    if (live.length === 0) return;
+    const frames = createEventFrames(event);
+    const extrasCache = new Map<string, Promise<Extras>>();
+    const extras = await Promise.all(live.map((conn) => extrasFor(event, conn, extrasCache)));
+    live.forEach((conn, i) => offer(conn, event, () => frames.frame(extras[i])));
+  }
+
+  /** Sends buffered events past the stream's position, then marks it live. */
+  async function flush(conn: Connection, stream: Stream): Promise<void> {
+    while (stream.buffer.length > 0) {
+      const event = stream.buffer.shift() as TopicEvent;
+      if (event.offset <= stream.position) continue;
+      const extras = await extrasFor(event, conn);
+      if (conn.closed) return;
+      stream.position = event.offset;
+      send(conn, createEventFrames(event).frame(extras));
+    }
+    stream.mode = 'live';
+  }
+
+  function startStream(conn: Connection, logTopic: string): Stream | undefined {
+    if (conn.streams.has(logTopic)) return undefined;
+    const stream: Stream = { mode: 'syncing', position: 0, buffer: [] };
+    conn.streams.set(logTopic, stream);
+    return stream;
+  }
+
+  /** Sends one `initial_state` with snapshots of `logTopics`, then flushes their buffers. */
+  async function syncSnapshots(conn: Connection, logTopics: readonly string[]): Promise<void> {
+    const snapshots = await Promise.all(logTopics.map((t) => sources.snapshot(t, conn.principal)));
+    if (conn.closed) return;
+    const data: Record<string, unknown> = {};
+    const positions: Record<string, Position> = {};
+    snapshots.forEach((snap, i) => {
+      Object.assign(data, snap.data);
+      positions[logTopics[i] as string] = snap.position;
+    });
+    sendJson(conn, { type: 'initial_state', data, positions });
+    for (const [i, topic] of logTopics.entries()) {
+      const stream = conn.streams.get(topic);
+      if (stream === undefined) continue;
+      stream.position = (snapshots[i] as (typeof snapshots)[number]).position.offset;
+      await flush(conn, stream);
+    }
+  }
+
+  /** Replays what a client missed on one topic, or falls back to a snapshot (`recovered: false`). */
+  async function resumeTopic(conn: Connection, logTopic: string, from: Position): Promise<void> {
+    const stream = conn.streams.get(logTopic);
+    if (stream === undefined) return;
+    const replay: TopicEvent[] = [];
+    let reason: string | undefined = from.epoch === sources.epoch ? undefined : 'epoch_changed';
+    let head = from.offset;
+    let after = from.offset;
+    while (reason === undefined) {
+      const range = await sources.eventsAfter(logTopic, after, 1000);
+      if (after === from.offset && (range.floor > from.offset || from.offset > range.head)) reason = 'out_of_range';
+      else {
+        head = Math.max(head, range.head);
+        for (const e of range.events) if (audienceMatches(e, conn.principal.id)) replay.push(e);
+        const last = range.events[range.events.length - 1];
+        if (last === undefined || last.offset >= range.head) break;
+        after = last.offset;
+        if (after - from.offset >= limits.maxReplay) reason = 'too_far_behind';
+      }
+    }
+    if (conn.closed) return;
+    if (reason !== undefined) {
+      observer?.resumed(false);
+      sendJson(conn, { type: 'resumed', topic: logTopic, recovered: false, replayed: 0, position: from, reason });
+      await syncSnapshots(conn, [logTopic]);
+      return;
+    }
+    observer?.resumed(true);
+    sendJson(conn, { type: 'resumed', topic: logTopic, recovered: true, replayed: replay.length, position: { offset: head, epoch: sources.epoch } });
+    stream.position = from.offset;
+    for (const event of replay) {
+      const extras = await extrasFor(event, conn);
+      if (conn.closed) return;
+      stream.position = event.offset;
+      send(conn, createEventFrames(event).frame(extras));
+    }
+    stream.position = Math.max(stream.position, head);
+    await flush(conn, stream);
+  }
+
+  function validTopics(conn: Connection, topics: readonly string[], ref: string): readonly string[] | undefined {
+    for (const topic of topics) {
+      const check = checkTopic(topic);
+      if (!check.ok) {
+        const code = check.reason === 'invalid' ? ErrorCode.INVALID_TOPIC : ErrorCode.UNKNOWN_TOPIC;
+        sendError(conn, code, `${check.reason === 'invalid' ? 'invalid' : 'unknown'} topic ${JSON.stringify(topic.slice(0, 64))}`, ref);
+        return undefined;
+      }
+    }
+    const added = [...new Set(topics)].filter((t) => !conn.subscriptions.has(t));
+    if (conn.subscriptions.size + added.length > limits.maxSubscriptions) {
+      sendError(conn, ErrorCode.TOO_MANY_SUBSCRIPTIONS, `at most ${limits.maxSubscriptions} subscriptions per connection`, ref);
+      return undefined;
+    }
+    return added;
+  }
+
+  /** Subscribes and returns the log topics that now need a snapshot. */
+  function subscribe(conn: Connection, added: readonly string[]): string[] {
+    const fresh: string[] = [];
+    for (const name of added) {
+      addSubscription(conn, name);
+      for (const logTopic of logTopicsOf(name)) if (startStream(conn, logTopic) !== undefined) fresh.push(logTopic);
+    }
+    return fresh;
+  }
+
+  function unsubscribe(conn: Connection, topics: readonly string[]): void {
+    const removed = topics.filter((t) => conn.subscriptions.has(t));
+    for (const name of removed) removeSubscription(conn, name);
+    for (const logTopic of conn.streams.keys()) if (!covers(conn.subscriptions, logTopic)) conn.streams.delete(logTopic);
+    sendJson(conn, { type: 'subscription', status: 'unsubscribed', topics: removed });
+  }
+
+  function run(conn: Connection, task: Promise<void>): void {
+    task.catch((err: unknown) => {
+      logger.error({ err, clientId: conn.id }, 'WebSocket sync failed');
+      closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error; reconnect and resume');
+    });
+  }
+
+  function resume(conn: Connection, positions: Positions, ref: string): void {
+    const entries = Object.entries(positions);
+    const logTopics = entries.map(([t]) => t);
+    for (const topic of logTopics) {
+      const check = checkTopic(topic);
+      if (!check.ok || check.family === 'all' || check.entity !== undefined) {
+        sendError(conn, check.ok ? ErrorCode.INVALID_TOPIC : check.reason === 'invalid' ? ErrorCode.INVALID_TOPIC : ErrorCode.UNKNOWN_TOPIC,
+          `cannot resume ${JSON.stringify(topic.slice(0, 64))}: positions are kept per topic family`, ref);
+        return;
+      }
+    }
+    const added = validTopics(conn, logTopics, ref);
+    if (added === undefined) return;
+    subscribe(conn, added);
+    for (const [topic, position] of entries) {
+      conn.streams.set(topic, { mode: 'syncing', position: 0, buffer: conn.streams.get(topic)?.buffer ?? [] });
+      run(conn, resumeTopic(conn, topic, position));
+    }
+  }
+
+  function handle(conn: Connection, text: string, byteLength: number): void {
+    observer?.messageIn();
+    if (byteLength > limits.maxMessageBytes) {
+      sendError(conn, ErrorCode.MESSAGE_TOO_LARGE, `message of ${byteLength} bytes exceeds the limit of ${limits.maxMessageBytes}`);
+      return;
+    }
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) {
+      sendError(conn, parsed.code, parsed.message, parsed.ref);
+      return;
+    }
+    const message = parsed.message;
+    switch (message.type) {
+      case 'ping':
+        sendJson(conn, { type: 'pong', timestamp: now().toISOString() });
+        return;
+      case 'subscribe': {
+        const added = validTopics(conn, message.topics, message.type);
+        if (added === undefined) return;
+        const fresh = subscribe(conn, added);
+        sendJson(conn, { type: 'subscription', status: 'subscribed', topics: message.topics });
+        if (fresh.length > 0) run(conn, syncSnapshots(conn, fresh));
+        return;
+      }
+      case 'unsubscribe':
+        unsubscribe(conn, message.topics);
+        return;
+      case 'resume':
+        resume(conn, message.positions, message.type);
+        return;
+      default: {
+        const never: never = message;
+        throw new Error(`unhandled message ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  return {
+    attach(socket, principal, attachOptions = {}) {
+      if (connections.size >= limits.maxConnections) {
+        observer?.refused('capacity');
+        socket.close(CloseCode.TRY_AGAIN_LATER, 'server at connection capacity; try again later');
+        return undefined;
+      }
+      const conn = createConnection(randomUUID(), principal, socket, Date.now());
+      connections.set(conn.id, conn);
+      observer?.connected();
+      sendJson(conn, { type: 'connection', status: 'connected', client_id: conn.id, timestamp: now().toISOString(), user: principal.name });
+      const positions = attachOptions.positions ?? {};
+      const requested = attachOptions.topics ?? ['notifications'];
+      const added = validTopics(conn, requested, 'connect') ?? [];
+      const fresh = subscribe(conn, added).filter((t) => positions[t] === undefined);
+      run(conn, syncSnapshots(conn, fresh));
+      if (Object.keys(positions).length > 0) resume(conn, positions, 'connect');
+      return {
+        id: conn.id,
+        receive: (text, byteLength) => {
+          if (!conn.closed) handle(conn, text, byteLength);
+        },
+        closed: (code) => forget(conn, code),
+      };
+    },
+
+    deliver(event) {
+      fanoutChain = fanoutChain.then(() => fanout(event)).catch((err: unknown) => logger.error({ err, topic: event.topic, offset: event.offset }, 'fan-out failed'));
+    },
+
+    broadcast(message, { topic }) {
+      const frame = JSON.stringify({ ...message, topic });
+      const targets = new Set([...(bySubscription.get(topic) ?? []), ...(bySubscription.get('all') ?? [])]);
+      for (const conn of targets) send(conn, frame);
+      return targets.size;
+    },
+
+    sendPersonalMessage(clientId, message) {
+      const conn = connections.get(clientId);
+      if (conn === undefined) return false;
+      sendJson(conn, message);
+      return true;
+    },
+
+    closeWhere(match, code, reason) {
+      let count = 0;
+      for (const conn of [...connections.values()]) {
+        if (!match(conn.principal)) continue;
+        closeConnection(conn, code, reason);
+        count += 1;
+      }
+      return count;
+    },
+
+    get size() {
+      return connections.size;
+    },
+
+    subscriptionCounts() {
+      return new Map([...bySubscription].map(([name, set]) => [name, set.size]));
+    },
+
+    async drain(code, reason, batchSize = 500) {
+      const all = [...connections.values()];
+      for (let i = 0; i < all.length; i += batchSize) {
+        for (const conn of all.slice(i, i + batchSize)) closeConnection(conn, code, reason);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+  };
+}

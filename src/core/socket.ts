@@ -1,0 +1,20 @@
+/**
+ * The smallest socket the hub needs. Adapters (src/http/ws.ts) map a real WebSocket onto it; the
+ * hub never imports a WebSocket library.
+ */
+export interface HubSocket {
+  /** Queues a text frame. MUST NOT throw; a failed send is reported by the adapter closing the socket. */
+  send(frame: string): void;
+  /** Closes with a code and a reason (≤ 123 bytes). Idempotent. */
+  close(code: number, reason: string): void;
+  /** Bytes queued but not yet written to the network. */
+  readonly bufferedAmount: number;
+}
+
+/** Minimal structured logger (pino-compatible). */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

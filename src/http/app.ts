@@ -1,0 +1,66 @@
+/** The Fastify application: REST routes, health, static page, error mapping. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { NotificationService } from '../services/notifications.js';
+import { installAuth } from './auth-hook.js';
+import { installErrorHandling } from './errors.js';
+import { registerNotificationRoutes } from './routes-notifications.js';
+
+export interface AppOptions {
+  readonly logger: PinoLogger;
+  readonly authenticator: Authenticator;
+  readonly notifications: NotificationService;
+  readonly bodyLimitBytes: number;
+  /** Readiness of the store and bus, for /readyz. */
+  readonly ready: () => Promise<Readonly<Record<string, boolean>>>;
+  readonly webRoot?: string;
+}
+
+const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
+
+/** Directory holding the built page: <package>/dist/web, whether running from src/ or dist/. */
+export function defaultWebRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/web');
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimitBytes,
+    disableRequestLogging: false,
+    return503OnClosing: true,
+  });
+  installErrorHandling(app);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      const err = Object.assign(new SyntaxError('request body is not valid JSON'), { statusCode: 400 });
+      done(err, undefined);
+    }
+  });
+  installAuth(app, options.authenticator, (url) => PUBLIC.test(url));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const checks = await options.ready();
+    const ok = Object.values(checks).every(Boolean);
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks });
+  });
+  registerNotificationRoutes(app, options.notifications);
+
+  const webRoot = options.webRoot ?? defaultWebRoot();
+  if (fs.existsSync(path.join(webRoot, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
+  } else {
+    app.get('/', async (_request, reply) => reply.status(503).type('text/plain').send('The web page is not built: run `npm run build`.\n'));
+  }
+  return app;
+}

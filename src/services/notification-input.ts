@@ -1,0 +1,74 @@
+/** Validation of notification input from unknown. */
+import {
+  NOTIFICATION_CATEGORIES,
+  NOTIFICATION_LEVELS,
+  type NotificationCategory,
+  type NotificationLevel,
+  type RelatedEntity,
+} from '../protocol/index.js';
+import { createChecker, isRecord } from './validate.js';
+
+export interface CreateNotificationInput {
+  readonly title: string;
+  readonly message: string;
+  readonly level?: NotificationLevel;
+  readonly category?: NotificationCategory;
+  /** Address it to one user; omit for everyone. */
+  readonly recipient?: string | null;
+  readonly related_entity?: RelatedEntity | null;
+  readonly metadata?: Readonly<Record<string, unknown>> | null;
+}
+
+export interface ValidNotificationInput {
+  readonly title: string;
+  readonly message: string;
+  readonly level: NotificationLevel;
+  readonly category: NotificationCategory;
+  readonly recipient: string | null;
+  readonly related_entity: RelatedEntity | null;
+  readonly metadata: Readonly<Record<string, unknown>> | null;
+}
+
+export const NOTIFICATION_LIMITS = { title: 200, message: 4000, recipient: 200, metadataBytes: 16 * 1024 } as const;
+
+function parseRelated(check: ReturnType<typeof createChecker>, value: unknown): RelatedEntity | null {
+  if (value === undefined || value === null) return null;
+  if (!isRecord(value)) {
+    check.errors.push({ field: 'related_entity', message: 'must be an object {type, id, name?}' });
+    return null;
+  }
+  const type = check.string('related_entity.type', value.type, { max: 64 });
+  const id = check.string('related_entity.id', value.id, { max: 200 });
+  const name = check.string('related_entity.name', value.name, { max: 200, optional: true });
+  if (type === undefined || id === undefined) return null;
+  return name === undefined ? { type, id } : { type, id, name };
+}
+
+/** Validates a create request; throws a validation error listing every bad field. */
+export function parseCreateNotification(body: unknown): ValidNotificationInput {
+  const check = createChecker();
+  if (!isRecord(body)) {
+    check.errors.push({ field: 'body', message: 'must be a JSON object' });
+    check.done();
+  }
+  const b = body as Record<string, unknown>;
+  const known = new Set(['title', 'message', 'level', 'category', 'recipient', 'related_entity', 'metadata']);
+  for (const key of Object.keys(b)) if (!known.has(key)) check.errors.push({ field: key, message: 'is not a known field' });
+  const title = check.string('title', b.title, { max: NOTIFICATION_LIMITS.title });
+  const message = check.string('message', b.message, { max: NOTIFICATION_LIMITS.message });
+  const level = check.oneOf('level', b.level, NOTIFICATION_LEVELS, 'info');
+  const category = check.oneOf('category', b.category, NOTIFICATION_CATEGORIES, 'system');
+  const recipient = check.string('recipient', b.recipient, { max: NOTIFICATION_LIMITS.recipient, optional: true });
+  const related = parseRelated(check, b.related_entity);
+  const metadata = check.object('metadata', b.metadata, NOTIFICATION_LIMITS.metadataBytes);
+  check.done();
+  return {
+    title: title as string,
+    message: message as string,
+    level: level as NotificationLevel,
+    category: category as NotificationCategory,
+    recipient: recipient ?? null,
+    related_entity: related,
+    metadata: metadata ?? null,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * Notifications: the domain rules. Every change is written with the event that reports it in one
+ * transaction, then published on the bus. Read state is per user.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../auth/principal.js';
+import type { Bus } from '../bus/types.js';
+import { AppError } from '../core/errors.js';
+import type { Logger } from '../core/socket.js';
+import type { Notification, Position } from '../protocol/index.js';
+import type { Cursor, NotificationPage, Store, StoreTx, StoredNotification, TopicEvent } from '../store/types.js';
+import { parseCreateNotification, type CreateNotificationInput } from './notification-input.js';
+
+export const NOTIFICATIONS_TOPIC = 'notifications';
+
+export interface NotificationRetention {
+  readonly maxCount: number;
+  readonly maxAgeDays: number;
+}
+
+export interface NotificationServiceOptions {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly retention: NotificationRetention;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+export interface ListQuery {
+  readonly limit: number;
+  readonly unreadOnly: boolean;
+  readonly cursor?: Cursor | undefined;
+}
+
+export interface CreateOptions {
+  /** With a key, a repeated create by the same principal returns the first result and creates nothing. */
+  readonly idempotencyKey?: string | undefined;
+  readonly principal?: Principal;
+}
+
+export interface NotificationService {
+  /** The seed's `create_notification`. Validates `input` from unknown. */
+  createNotification(input: CreateNotificationInput | unknown, options?: CreateOptions): Promise<{ notification: Notification; replayed: boolean }>;
+  list(principal: Principal, query: ListQuery): Promise<NotificationPage>;
+  get(id: string, principal: Principal): Promise<Notification>;
+  setRead(id: string, principal: Principal, read: boolean): Promise<{ notification: Notification; unreadCount: number }>;
+  markAllRead(principal: Principal, before: string | null): Promise<{ count: number; unreadCount: number }>;
+  delete(id: string, principal: Principal): Promise<void>;
+  unreadCount(user: string): Promise<number>;
+  snapshot(principal: Principal, limit: number): Promise<{ data: { notifications: readonly Notification[]; unread_count: number }; position: Position }>;
+  /** Deletes notifications past the retention age; returns how many. */
+  sweep(): Promise<number>;
+}
+
+export function createNotificationService(options: NotificationServiceOptions): NotificationService {
+  const { store, bus, retention, logger } = options;
+  const now = options.now ?? (() => new Date());
+
+  /** Runs a write and publishes the events it appended, in order, after the commit. */
+  async function write<T>(fn: (tx: StoreTx, events: TopicEvent[]) => Promise<T>): Promise<T> {
+    const events: TopicEvent[] = [];
+    const result = await store.write((tx) => {
+      events.length = 0;
+      return fn(tx, events);
+    });
+    for (const event of events) bus.publish(event);
+    return result;
+  }
+
+  async function appendDeleted(tx: StoreTx, events: TopicEvent[], n: StoredNotification, reason: string): Promise<void> {
+    await tx.notifications.delete(n.id);
+    events.push(await tx.appendEvent({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'deleted', data: { id: n.id, reason }, audience: n.recipient }));
+  }
+
+  async function mustSee(tx: StoreTx, id: string, user: string): Promise<Notification> {
+    const found = await tx.notifications.get(id, user);
+    if (found === undefined) throw new AppError('not_found', `notification ${id} not found`);
+    return found;
+  }
+
+  return {
+    async createNotification(input, createOptions = {}) {
+      const valid = parseCreateNotification(input);
+      const principalId = createOptions.principal?.id ?? 'system';
+      const key = createOptions.idempotencyKey;
+      return write(async (tx, events) => {
+        if (key !== undefined) {
+          const previous = await tx.idempotency.get(principalId, key);
+          if (previous !== undefined) return { notification: JSON.parse(previous.body) as Notification, replayed: true };
+        }
+        const { title, message, level, category, recipient, related_entity, metadata } = valid;
+        const created: StoredNotification = { id: randomUUID(), title, message, level, category, created_at: now().toISOString(), recipient, related_entity, metadata };
+        await tx.notifications.insert(created);
+        const notification: Notification = { id: created.id, title, message, level, category, created_at: created.created_at, read: false, recipient, related_entity, metadata };
+        events.push(await tx.appendEvent({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'created', data: notification, audience: created.recipient }));
+        for (const old of await tx.notifications.overflow(retention.maxCount)) await appendDeleted(tx, events, old, 'retention');
+        if (key !== undefined) await tx.idempotency.put(principalId, key, { status: 201, body: JSON.stringify(notification) }, created.created_at);
+        return { notification, replayed: false };
+      });
+    },
+
+    list: (principal, query) => store.read((tx) => tx.notifications.list({ user: principal.id, ...query })),
+
+    get: (id, principal) => store.read((tx) => mustSee(tx, id, principal.id)),
+
+    setRead(id, principal, read) {
+      return write(async (tx, events) => {
+        await mustSee(tx, id, principal.id);
+        const changed = await tx.notifications.setRead(id, principal.id, read, now().toISOString());
+        const notification = await mustSee(tx, id, principal.id);
+        if (changed) {
+          events.push(await tx.appendEvent({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'updated', data: notification, audience: principal.id }));
+        }
+        return { notification, unreadCount: await tx.notifications.unreadCount(principal.id) };
+      });
+    },
+
+    markAllRead(principal, before) {
+      return write(async (tx, events) => {
+        const count = await tx.notifications.markAllRead(principal.id, before, now().toISOString());
+        if (count > 0) {
+          events.push(await tx.appendEvent({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'all_read', data: { before, count }, audience: principal.id }));
+        }
+        return { count, unreadCount: await tx.notifications.unreadCount(principal.id) };
+      });
+    },
+
+    delete(id, principal) {
+      return write(async (tx, events) => {
+        const seen = await mustSee(tx, id, principal.id);
+        await appendDeleted(tx, events, seen, 'deleted');
+      });
+    },
+
+    unreadCount: (user) => store.read((tx) => tx.notifications.unreadCount(user)),
+
+    snapshot(principal, limit) {
+      return store.read(async (tx) => {
+        const page = await tx.notifications.list({ user: principal.id, limit, unreadOnly: false });
+        return { data: { notifications: page.notifications, unread_count: page.unreadCount }, position: await tx.position(NOTIFICATIONS_TOPIC) };
+      });
+    },
+
+    async sweep() {
+      const cutoff = new Date(now().getTime() - retention.maxAgeDays * 86_400_000).toISOString();
+      let total = 0;
+      for (;;) {
+        const removed = await write(async (tx, events) => {
+          const old = await tx.notifications.createdBefore(cutoff, 500);
+          for (const n of old) await appendDeleted(tx, events, n, 'retention');
+          await tx.idempotency.pruneBefore(new Date(now().getTime() - 86_400_000).toISOString());
+          return old.length;
+        });
+        total += removed;
+        if (removed < 500) break;
+      }
+      if (total > 0) logger.info({ removed: total }, 'notification retention sweep');
+      return total;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/** Small validators for request bodies and query strings, from unknown, collecting field errors. */
+import { validationError, type FieldError } from '../core/errors.js';
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Collects field errors; `done()` throws one validation error listing all of them. */
+export function createChecker(): {
+  readonly errors: FieldError[];
+  string(field: string, value: unknown, opts: { max: number; optional?: boolean; min?: number }): string | undefined;
+  oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback?: T): T | undefined;
+  object(field: string, value: unknown, maxBytes: number): Record<string, unknown> | undefined;
+  done(): void;
+} {
+  const errors: FieldError[] = [];
+  return {
+    errors,
+    string(field, value, { max, optional = false, min = 1 }) {
+      if (value === undefined || value === null) {
+        if (!optional) errors.push({ field, message: 'is required' });
+        return undefined;
+      }
+      if (typeof value !== 'string') {
+        errors.push({ field, message: `must be a string, got ${Array.isArray(value) ? 'array' : typeof value}` });
+        return undefined;
+      }
+      const trimmed = value.trim();
+      if (trimmed.length < min) errors.push({ field, message: min === 1 ? 'must not be empty' : `must be at least ${min} characters` });
+      else if (value.length > max) errors.push({ field, message: `must be at most ${max} characters, got ${value.length}` });
+      return value;
+    },
+    oneOf(field, value, allowed, fallback) {
+      if (value === undefined && fallback !== undefined) return fallback;
+      if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as (typeof allowed)[number];
+      errors.push({ field, message: `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value) ?? 'nothing'}` });
+      return undefined;
+    },
+    object(field, value, maxBytes) {
+      if (value === undefined || value === null) return undefined;
+      if (!isRecord(value)) {
+        errors.push({ field, message: 'must be a JSON object' });
+        return undefined;
+      }
+      if (JSON.stringify(value).length > maxBytes) errors.push({ field, message: `must serialise to at most ${maxBytes} bytes` });
+      return value;
+    },
+    done() {
+      if (errors.length > 0) throw validationError(errors);
+    },
+  };
+}
+
+/** Parses a boolean query parameter (`true`/`false`/`1`/`0`). */
+export function parseBoolParam(field: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw validationError([{ field, message: `must be true or false, got ${JSON.stringify(value)}` }]);
+}
+
+/** Parses an integer query parameter within bounds. */
+export function parseIntParam(field: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw validationError([{ field, message: `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}` }]);
+  }
+  return n;
+}
+
+/** Parses an ISO-8601 timestamp and normalises it to UTC `…Z`. */
+export function parseTimestamp(field: string, value: unknown): string {
+  const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) throw validationError([{ field, message: `must be an ISO-8601 timestamp, got ${JSON.stringify(value)}` }]);
+  return new Date(ms).toISOString();
+}

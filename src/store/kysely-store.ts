@@ -1,0 +1,166 @@
+/**
+ * The Store on Kysely: one code path for SQLite and PostgreSQL. Offsets come from `topic_heads`,
+ * incremented inside the writing transaction; the row lock (PostgreSQL) or the single writer
+ * (SQLite) makes every topic's order total and gap-free.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Position } from '../protocol/index.js';
+import { createNotificationRepo } from './notifications-repo.js';
+import type { Database } from './schema.js';
+import type { EventRange, IdempotencyRepo, NewEvent, Store, StoreTx, TopicEvent } from './types.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+interface EventRow {
+  topic: string;
+  seq: number | string;
+  type: string;
+  action: string;
+  audience: string | null;
+  keys: string | null;
+  data: string;
+  created_at: string;
+}
+
+export interface KyselyStoreOptions {
+  readonly db: Kysely<Database>;
+  readonly dialect: Store['dialect'];
+  readonly epoch: string;
+  readonly now: () => Date;
+  /** Appends between two count-based prunes of a topic's log. */
+  readonly pruneEvery?: number;
+  readonly eventLogMaxPerTopic: number;
+}
+
+function toEvent(row: EventRow, epoch: string): TopicEvent {
+  return {
+    topic: row.topic,
+    offset: Number(row.seq),
+    epoch,
+    type: row.type,
+    action: row.action,
+    data: JSON.parse(row.data) as unknown,
+    audience: row.audience,
+    keys: row.keys === null ? [] : (JSON.parse(row.keys) as string[]),
+    at: row.created_at,
+  };
+}
+
+function createIdempotencyRepo(db: Db): IdempotencyRepo {
+  return {
+    async get(principal, key) {
+      return db.selectFrom('idempotency_keys').select(['status', 'body']).where('principal', '=', principal).where('key', '=', key).executeTakeFirst();
+    },
+    async put(principal, key, record, at) {
+      await db.insertInto('idempotency_keys').values({ principal, key, status: record.status, body: record.body, created_at: at }).execute();
+    },
+    async pruneBefore(cutoff) {
+      const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', cutoff).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+async function pruneTopic(db: Db, topic: string, keepAfter: number): Promise<number> {
+  if (keepAfter <= 0) return 0;
+  const result = await db.deleteFrom('events').where('topic', '=', topic).where('seq', '<=', keepAfter).executeTakeFirst();
+  await db.updateTable('topic_heads').set({ floor: sql`case when floor < ${keepAfter} then ${keepAfter} else floor end` }).where('topic', '=', topic).execute();
+  return Number(result.numDeletedRows);
+}
+
+export function createKyselyStore(options: KyselyStoreOptions): Store {
+  const { db, epoch, now } = options;
+  const pruneEvery = options.pruneEvery ?? 256;
+
+  function makeTx(trx: Db): StoreTx {
+    return {
+      notifications: createNotificationRepo(trx),
+      idempotency: createIdempotencyRepo(trx),
+      async appendEvent(event: NewEvent): Promise<TopicEvent> {
+        await trx.insertInto('topic_heads').values({ topic: event.topic, head: 0, floor: 0 }).onConflict((oc) => oc.column('topic').doNothing()).execute();
+        const { head } = await trx
+          .updateTable('topic_heads')
+          .set({ head: sql`head + 1` })
+          .where('topic', '=', event.topic)
+          .returning('head')
+          .executeTakeFirstOrThrow();
+        const offset = Number(head);
+        const at = now().toISOString();
+        const keys = event.keys && event.keys.length > 0 ? [...event.keys] : [];
+        await trx
+          .insertInto('events')
+          .values({
+            topic: event.topic,
+            seq: offset,
+            type: event.type,
+            action: event.action,
+            audience: event.audience ?? null,
+            keys: keys.length > 0 ? JSON.stringify(keys) : null,
+            data: JSON.stringify(event.data),
+            created_at: at,
+          })
+          .execute();
+        if (offset % pruneEvery === 0) await pruneTopic(trx, event.topic, offset - options.eventLogMaxPerTopic);
+        return { topic: event.topic, offset, epoch, type: event.type, action: event.action, data: event.data, audience: event.audience ?? null, keys, at };
+      },
+      async position(topic: string): Promise<Position> {
+        const row = await trx.selectFrom('topic_heads').select('head').where('topic', '=', topic).executeTakeFirst();
+        return { offset: row === undefined ? 0 : Number(row.head), epoch };
+      },
+    };
+  }
+
+  return {
+    epoch,
+    dialect: options.dialect,
+    write: (fn) => db.transaction().execute((trx) => fn(makeTx(trx))),
+    read: (fn) =>
+      options.dialect === 'postgres'
+        ? db.transaction().setIsolationLevel('repeatable read').execute((trx) => fn(makeTx(trx)))
+        : db.transaction().execute((trx) => fn(makeTx(trx))),
+
+    async eventsAfter(topic, after, limit, upto): Promise<EventRange> {
+      return db.transaction().execute(async (trx) => {
+        const bounds = await trx.selectFrom('topic_heads').select(['head', 'floor']).where('topic', '=', topic).executeTakeFirst();
+        let query = trx.selectFrom('events').selectAll().where('topic', '=', topic).where('seq', '>', after);
+        if (upto !== undefined) query = query.where('seq', '<=', upto);
+        const rows = await query.orderBy('seq').limit(limit).execute();
+        return {
+          floor: bounds === undefined ? 0 : Number(bounds.floor),
+          head: bounds === undefined ? 0 : Number(bounds.head),
+          events: rows.map((row) => toEvent(row, epoch)),
+        };
+      });
+    },
+
+    async heads() {
+      const rows = await db.selectFrom('topic_heads').select(['topic', 'head']).execute();
+      return new Map(rows.map((r) => [r.topic, Number(r.head)]));
+    },
+
+    async pruneEvents(maxPerTopic, olderThan) {
+      return db.transaction().execute(async (trx) => {
+        let pruned = 0;
+        const heads = await trx.selectFrom('topic_heads').select(['topic', 'head']).execute();
+        for (const { topic, head } of heads) {
+          const aged = await trx
+            .selectFrom('events')
+            .select((eb) => eb.fn.max('seq').as('seq'))
+            .where('topic', '=', topic)
+            .where('created_at', '<', olderThan)
+            .executeTakeFirst();
+          const byAge = aged?.seq === null || aged?.seq === undefined ? 0 : Number(aged.seq);
+          pruned += await pruneTopic(trx, topic, Math.max(Number(head) - maxPerTopic, byAge));
+        }
+        return pruned;
+      });
+    },
+
+    async eventCount() {
+      const row = await db.selectFrom('events').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Versioned schema migrations, applied in name order by Kysely's Migrator and recorded in its
+ * `kysely_migration` table. Never edit a released migration: add the next one.
+ */
+import { sql, type Kysely, type Migration } from 'kysely';
+
+export const migrations: Record<string, Migration> = {
+  '0001_notifications_and_event_log': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('meta')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('notifications')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('level', 'text', (c) => c.notNull())
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('recipient', 'text')
+        .addColumn('related_entity', 'text')
+        .addColumn('metadata', 'text')
+        .execute();
+      await db.schema.createIndex('notifications_created').on('notifications').columns(['created_at', 'id']).execute();
+      await db.schema.createIndex('notifications_recipient').on('notifications').columns(['recipient', 'created_at']).execute();
+      await db.schema
+        .createTable('notification_reads')
+        .addColumn('notification_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('read_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('notification_reads_pk', ['notification_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('notification_reads_user').on('notification_reads').columns(['user_id']).execute();
+      await db.schema
+        .createTable('topic_heads')
+        .addColumn('topic', 'text', (c) => c.primaryKey())
+        .addColumn('head', 'bigint', (c) => c.notNull())
+        .addColumn('floor', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('events')
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('audience', 'text')
+        .addColumn('keys', 'text')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('events_pk', ['topic', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('principal', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['principal', 'key'])
+        .execute();
+      await sql`insert into meta (key, value) values ('epoch', ${randomEpoch()})`.execute(db);
+    },
+    async down(): Promise<void> {
+      throw new Error('0001 cannot be reverted');
+    },
+  },
+};
+
+function randomEpoch(): string {
+  return globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 16);
+}

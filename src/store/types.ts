@@ -1,0 +1,114 @@
+/**
+ * The Store contract. Services write state and append the events that report it in one
+ * transaction (`write`), so an event's offset exists exactly when its change does.
+ */
+import type { Notification, Position } from '../protocol/index.js';
+
+/** An event of a topic's log, as stored and as carried on the bus. */
+export interface TopicEvent {
+  readonly topic: string;
+  /** Monotonic per topic, without holes, assigned in the transaction of the change. */
+  readonly offset: number;
+  readonly epoch: string;
+  readonly type: string;
+  readonly action: string;
+  readonly data: unknown;
+  /** The only user allowed to receive it, or null for everyone who may read the topic. */
+  readonly audience: string | null;
+  /** Extra topics that also match it (`jobs:42` for an event of `jobs`); delivered once. */
+  readonly keys: readonly string[];
+  readonly at: string;
+}
+
+export interface NewEvent {
+  readonly topic: string;
+  readonly type: string;
+  readonly action: string;
+  readonly data: unknown;
+  readonly audience?: string | null;
+  readonly keys?: readonly string[];
+}
+
+/** A notification as stored: no read flag, which is per user. */
+export interface StoredNotification extends Omit<Notification, 'read'> {}
+
+export interface Cursor {
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+export interface NotificationQuery {
+  readonly user: string;
+  readonly limit: number;
+  readonly unreadOnly: boolean;
+  readonly cursor?: Cursor | undefined;
+}
+
+export interface NotificationPage {
+  readonly notifications: readonly Notification[];
+  readonly totalCount: number;
+  readonly unreadCount: number;
+  readonly next: Cursor | null;
+}
+
+export interface NotificationRepo {
+  insert(n: StoredNotification): Promise<void>;
+  /** The notification as `user` sees it, or undefined when it does not exist or is not addressed to them. */
+  get(id: string, user: string): Promise<Notification | undefined>;
+  list(q: NotificationQuery): Promise<NotificationPage>;
+  unreadCount(user: string): Promise<number>;
+  /** Sets `user`'s read state; returns false when it already was so. */
+  setRead(id: string, user: string, read: boolean, at: string): Promise<boolean>;
+  /** Marks every visible unread notification created at or before `before` (all when null) read. */
+  markAllRead(user: string, before: string | null, at: string): Promise<number>;
+  delete(id: string): Promise<boolean>;
+  /** Notifications beyond the newest `keep`, oldest first. */
+  overflow(keep: number): Promise<readonly StoredNotification[]>;
+  createdBefore(cutoff: string, limit: number): Promise<readonly StoredNotification[]>;
+}
+
+export interface IdempotencyRecord {
+  readonly status: number;
+  readonly body: string;
+}
+
+export interface IdempotencyRepo {
+  get(principal: string, key: string): Promise<IdempotencyRecord | undefined>;
+  put(principal: string, key: string, record: IdempotencyRecord, at: string): Promise<void>;
+  pruneBefore(cutoff: string): Promise<number>;
+}
+
+export interface StoreTx {
+  readonly notifications: NotificationRepo;
+  readonly idempotency: IdempotencyRepo;
+  /** Appends an event to its topic's log with the next offset. */
+  appendEvent(event: NewEvent): Promise<TopicEvent>;
+  /** The topic's newest offset (0 before any event) in this store's epoch. */
+  position(topic: string): Promise<Position>;
+}
+
+export interface EventRange {
+  /** Offset of the newest pruned event: events after `floor` are all still in the log. */
+  readonly floor: number;
+  readonly head: number;
+  readonly events: readonly TopicEvent[];
+}
+
+export interface Store {
+  /** Identifies this event log; it changes when the log is recreated, invalidating old offsets. */
+  readonly epoch: string;
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `fn` in a read-write transaction; everything it appends commits with it or not at all. */
+  write<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Runs `fn` on a consistent snapshot. */
+  read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Events of `topic` with offset in (after, upto], at most `limit`, oldest first, plus the log bounds. */
+  eventsAfter(topic: string, after: number, limit: number, upto?: number): Promise<EventRange>;
+  /** Newest offset of every topic that has one. */
+  heads(): Promise<ReadonlyMap<string, number>>;
+  /** Drops events beyond `maxPerTopic` per topic or older than `olderThan`; returns how many. */
+  pruneEvents(maxPerTopic: number, olderThan: string): Promise<number>;
+  /** Rows in the event log (for metrics). */
+  eventCount(): Promise<number>;
+  close(): Promise<void>;
+}
