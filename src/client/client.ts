@@ -145,9 +145,10 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
     }
     if (gen !== generation || stopped) return;
     dialTopics = [...topics];
+    const resume = everConnected && opts.resumeVia === 'url' ? positions.resumable() : {};
     let ws: WebSocketLike;
     try {
-      ws = new opts.WebSocket(buildUrl(opts.url, dialTopics, token));
+      ws = new opts.WebSocket(buildUrl(opts.url, dialTopics, resume, token));
     } catch (error) {
       onDrop(undefined, error instanceof Error ? error.message : String(error));
       return;
@@ -202,9 +203,10 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
     setStatus('connected', {});
     schedulePing();
     if (isReconnect) {
+      // The seed's resubscription, in one frame (a no-op for topics the URL already subscribed).
       if (topics.size > 0) send({ type: 'subscribe', topics: [...topics] });
       const resumable = positions.resumable();
-      if (Object.keys(resumable).length > 0) send({ type: 'resume', positions: resumable });
+      if (opts.resumeVia === 'message' && Object.keys(resumable).length > 0) send({ type: 'resume', positions: resumable });
       return;
     }
     // Topics changed while the first connect was being dialled.

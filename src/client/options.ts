@@ -1,4 +1,5 @@
 /** Defaults under the caller's options, checked up front, and the URL of each connect. */
+import type { Positions } from '../protocol/index.js';
 import { checkBackoffOptions, type BackoffOptions } from './backoff.js';
 import type { Timers, WebSocketConstructor, WsClientOptions } from './types.js';
 
@@ -12,6 +13,7 @@ export interface ResolvedOptions {
   readonly watchdogMs: number;
   readonly maxAttempts: number;
   readonly maxAuthRetries: number;
+  readonly resumeVia: 'url' | 'message';
   readonly backoff: BackoffOptions;
   readonly browserEvents: boolean;
   readonly timers: Timers;
@@ -63,6 +65,7 @@ export function resolveOptions(options: WsClientOptions): ResolvedOptions {
     watchdogMs: nonNegative('watchdogMs', options.watchdogMs ?? 2 * pingIntervalMs + 10_000),
     maxAttempts: nonNegative('maxAttempts', options.maxAttempts ?? 10),
     maxAuthRetries: nonNegative('maxAuthRetries', options.maxAuthRetries ?? 2),
+    resumeVia: options.resumeVia ?? 'url',
     backoff,
     browserEvents: options.browserEvents ?? true,
     timers: options.timers ?? defaultTimers,
@@ -71,10 +74,14 @@ export function resolveOptions(options: WsClientOptions): ResolvedOptions {
   };
 }
 
-/** The URL of one connect: the base plus `topics` (initial subscriptions) and `token` when given. */
-export function buildUrl(base: string, topics: readonly string[], token: string | undefined): string {
+/**
+ * The URL of one connect: the base plus `topics` (initial subscriptions), `resume` (positions to
+ * replay from instead of a snapshot) and `token`, each when given.
+ */
+export function buildUrl(base: string, topics: readonly string[], resume: Positions, token: string | undefined): string {
   const params: string[] = [];
   if (topics.length > 0) params.push(`topics=${topics.map(encodeURIComponent).join(',')}`);
+  if (Object.keys(resume).length > 0) params.push(`resume=${encodeURIComponent(JSON.stringify(resume))}`);
   if (token !== undefined && token !== '') params.push(`token=${encodeURIComponent(token)}`);
   if (params.length === 0) return base;
   return `${base}${base.includes('?') ? '&' : '?'}${params.join('&')}`;

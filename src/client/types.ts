@@ -107,6 +107,11 @@ export interface WsClientOptions {
   readonly jitter?: number;
   /** Fresh-token retries after a 1008 close before `auth_failed`. Default 2. */
   readonly maxAuthRetries?: number;
+  /**
+   * How a reconnect asks for missed events. `url` (default): `?resume=` on the connect URL, so the
+   * server replays instead of sending a snapshot first. `message`: a `resume` frame after `connection`.
+   */
+  readonly resumeVia?: 'url' | 'message';
   /** Reconnect at once on `visibilitychange` (visible) and `online`, in a browser. Default true. */
   readonly browserEvents?: boolean;
   readonly timers?: Timers;

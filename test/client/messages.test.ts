@@ -20,8 +20,8 @@ function event(offset: number, id: string, topic = 'notifications'): object {
 }
 
 /** Connects a client (pings effectively off) and greets it with the given positions. */
-async function connected(positions: Record<string, { offset: number; epoch: string }>): Promise<FakeConnection> {
-  rec = recordedClient({ url: server.url, pingIntervalMs: 1_000_000 });
+async function connected(positions: Record<string, { offset: number; epoch: string }>, resumeVia: 'url' | 'message' = 'message'): Promise<FakeConnection> {
+  rec = recordedClient({ url: server.url, pingIntervalMs: 1_000_000, resumeVia });
   const conn = await server.nextConnection();
   conn.greet('c-1', positions);
   await rec.waitFor('connected');
@@ -91,7 +91,22 @@ describe('subscriptions and resume', () => {
     expect(await conn.nextMessage()).toEqual({ type: 'unsubscribe', topics: ['inventory'] });
   });
 
-  it('after a reconnect resubscribes every topic in one frame and resumes from the applied offsets', async () => {
+  it('by default resumes on the reconnect URL, then resubscribes in one frame', async () => {
+    const conn = await connected({ notifications: { offset: 3, epoch: 'e1' } }, 'url');
+    expect(conn.url.searchParams.get('resume')).toBeNull();
+    conn.send(event(4, 'a'));
+    await until(() => rec?.client.getPositions().notifications?.offset === 4);
+    conn.terminate();
+    const next = await server.nextConnection();
+    expect(next.url.searchParams.get('topics')).toBe('notifications');
+    expect(JSON.parse(next.url.searchParams.get('resume') ?? '')).toEqual({ notifications: { offset: 4, epoch: 'e1' } });
+    next.greet('c-2');
+    expect(await next.nextMessage()).toEqual({ type: 'subscribe', topics: ['notifications'] });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(next.received).toHaveLength(1);
+  });
+
+  it('with resumeVia message, resubscribes every topic in one frame and sends resume with the applied offsets', async () => {
     const conn = await connected({ notifications: { offset: 3, epoch: 'e1' }, jobs: { offset: 10, epoch: 'j1' } });
     rec?.client.subscribe(['jobs', 'inventory']);
     await conn.nextMessage();
@@ -101,6 +116,7 @@ describe('subscriptions and resume', () => {
     conn.terminate();
     const next = await server.nextConnection();
     expect(next.url.searchParams.get('topics')).toBe('notifications,jobs,inventory');
+    expect(next.url.searchParams.get('resume')).toBeNull();
     next.greet('c-2');
     expect(await next.nextMessage()).toEqual({ type: 'subscribe', topics: ['notifications', 'jobs', 'inventory'] });
     expect(await next.nextMessage()).toEqual({
