@@ -188,9 +188,16 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
     if (message.type === 'resumed') onResumed(message as unknown as ResumedMessage);
   }
 
+  /**
+   * `resumed.position` is where the log stands after the replay that follows, so only its epoch is
+   * taken: the replayed events advance the offset one by one. Without recovery an `initial_state`
+   * follows and sets the position.
+   */
   function onResumed(message: ResumedMessage): void {
-    positions.set(message.topic, message.position);
-    if (message.recovered) return;
+    if (message.recovered) {
+      positions.setEpoch(message.topic, message.position.epoch);
+      return;
+    }
     emitter.emit('resync', { type: 'resync', topic: message.topic, reason: message.reason ?? 'not_recovered' });
   }
 

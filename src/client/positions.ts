@@ -14,6 +14,8 @@ export interface TrackedPosition {
 export interface PositionTracker {
   /** Replaces positions from `initial_state.positions` or a `resumed` answer. */
   set(topic: string, position: Position): void;
+  /** Records a topic's epoch, keeping the applied offset (a recovered `resumed`). */
+  setEpoch(topic: string, epoch: string): void;
   /** True when an event at `offset` on `topic` is newer than the last applied one; records it. */
   accept(topic: string, offset: number): boolean;
   forget(topic: string): void;
@@ -27,6 +29,9 @@ export function createPositionTracker(): PositionTracker {
   return {
     set(topic, position) {
       byTopic.set(topic, { offset: position.offset, epoch: position.epoch });
+    },
+    setEpoch(topic, epoch) {
+      byTopic.set(topic, { offset: byTopic.get(topic)?.offset ?? 0, epoch });
     },
     accept(topic, offset) {
       const current = byTopic.get(topic);

@@ -139,7 +139,8 @@ describe('subscriptions and resume', () => {
     rec?.client.on('notification', (m) => void seen.push((m.data as { id: string }).id));
     rec?.client.on('resync', (e) => void resyncs.push(e));
     rec?.client.on('initial_state', () => void seen.push('snapshot'));
-    next.send({ type: 'resumed', topic: 'notifications', recovered: true, replayed: 2, position: { offset: 3, epoch: 'e1' } });
+    // `position` is the head after the replay, as the server sends it; the replayed events still apply.
+    next.send({ type: 'resumed', topic: 'notifications', recovered: true, replayed: 2, position: { offset: 5, epoch: 'e1' } });
     next.send(event(3, 'dup'));
     next.send(event(4, 'missed-1'));
     next.send(event(5, 'missed-2'));
