@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import type { Authenticator } from './auth/authenticator.js';
 import { createDevAuthenticator } from './auth/dev.js';
 import { createMemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
@@ -36,6 +37,8 @@ export interface Server {
 
 export interface ServerOverrides {
   readonly logger?: PinoLogger;
+  /** Replaces the configured authenticator (tests that need several users before real auth exists). */
+  readonly authenticator?: Authenticator;
   readonly now?: () => Date;
 }
 
@@ -90,7 +93,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
   if (config.dummyData) await seedDemoData(notificationService, logger);
 
-  const authenticator = createDevAuthenticator();
+  const authenticator = overrides.authenticator ?? createDevAuthenticator();
   let closing = false;
   const app = await buildApp({
     logger,
