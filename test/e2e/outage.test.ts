@@ -78,3 +78,14 @@ it('goes gray after the retry budget, polls REST, and "Reconnect now" recovers',
   await item(page, 'Live again').waitFor({ state: 'attached', timeout: 10_000 });
   expect(browser.problems(serverDown)).toEqual([]);
 });
+
+it('reconnects at once when the browser comes back online', async () => {
+  const page = await browser.open(`${server.url}/?ws_max_attempts=1&ws_base_delay_ms=200`);
+  await dot(page, 'ws-connected').waitFor({ timeout: 10_000 });
+  await server.stop();
+  await dot(page, 'ws-disconnected').waitFor({ timeout: 10_000 });
+  await server.start();
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await dot(page, 'ws-connected').waitFor({ timeout: 5000 });
+  expect(browser.problems(serverDown)).toEqual([]);
+});
