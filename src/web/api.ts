@@ -70,8 +70,8 @@ export function createApi(): Api {
     create: (input) => call<Notification>('POST', BASE, input),
     async wsToken() {
       const res = await fetch('/auth/ws-token', { credentials: 'same-origin', headers: { accept: 'application/json' } });
-      // 404: the server issues no tokens (dev mode). 401/403: let /ws answer 1008 and the client report it.
-      if (res.status === 404 || res.status === 401 || res.status === 403) return undefined;
+      // 204/404: the server issues no tokens (dev mode). 401/403: let /ws answer 1008 and the client report it.
+      if (res.status === 204 || res.status === 404 || res.status === 401 || res.status === 403) return undefined;
       if (!res.ok) throw new ApiError(res.status, `GET /auth/ws-token: ${res.status}`);
       const json = (await res.json()) as { token?: unknown };
       return typeof json.token === 'string' ? json.token : undefined;
