@@ -101,48 +101,59 @@ describe('metrics', () => {
 });
 
 describe('resume under concurrent writes', () => {
-  it('every reconnecting client sees each offset exactly once and in order', async () => {
-    const srv = await startInProcess();
-    const writes = 120;
-    const clients = 6;
-    let writing = true;
-    const writer = (async () => {
-      for (let i = 0; i < writes; i++) await api(srv.url, 'POST', '/api/v1/notifications', { title: `w${i}`, message: 'x' });
-      writing = false;
-    })();
-    const results = await Promise.all(
-      Array.from({ length: clients }, async (_, c) => {
-        const seen: number[] = [];
-        let position: Pos | undefined;
-        let reconnects = 0;
-        while (writing || position === undefined || position.offset < writes) {
-          const url = position === undefined ? srv.wsUrl : `${srv.wsUrl}?resume=${encodeURIComponent(JSON.stringify({ notifications: position }))}`;
-          const client = await connectClient(url);
-          const until = Date.now() + 20 + ((c * 37) % 60);
-          for (;;) {
-            const m = await client.next(() => true, 2000).catch(() => undefined);
-            if (m === undefined) break;
-            if (m.type === 'initial_state') position = (m.positions as Record<string, Pos>).notifications ?? position;
-            if (m.type === 'resumed') expect(m.recovered).toBe(true);
-            if (m.type === 'notification' && position !== undefined) {
-              seen.push(m.offset as number);
-              position = { offset: m.offset as number, epoch: position.epoch };
+  for (const via of ['url', 'message'] as const) {
+    it(`every reconnecting client applies each offset once and in order, gaps only where a snapshot covers them (resume via ${via})`, async () => {
+      const srv = await startInProcess();
+      const writes = 120;
+      let writing = true;
+      const writer = (async () => {
+        for (let i = 0; i < writes; i++) await api(srv.url, 'POST', '/api/v1/notifications', { title: `w${i}`, message: 'x' });
+        writing = false;
+      })();
+      const results = await Promise.all(
+        Array.from({ length: 6 }, async (_, c) => {
+          const applied: number[] = [];
+          const snapshots: number[] = [];
+          let position: Pos | undefined;
+          let reconnects = 0;
+          while (writing || position === undefined || position.offset < writes) {
+            const resumeQuery = position !== undefined && via === 'url' ? `?resume=${encodeURIComponent(JSON.stringify({ notifications: position }))}` : '';
+            const client = await connectClient(srv.wsUrl + resumeQuery);
+            if (position !== undefined && via === 'message') client.send({ type: 'resume', positions: { notifications: position } });
+            const until = Date.now() + 20 + ((c * 37) % 60);
+            for (;;) {
+              const m = await client.next(() => true, 2000).catch(() => undefined);
+              if (m === undefined) break;
+              const snap = m.type === 'initial_state' ? (m.positions as Record<string, Pos>).notifications : undefined;
+              if (snap !== undefined && (position === undefined || snap.offset > position.offset)) {
+                position = snap;
+                snapshots.push(snap.offset);
+              }
+              if (m.type === 'resumed') expect(m.recovered).toBe(true);
+              if (m.type === 'notification' && position !== undefined && (m.offset as number) > position.offset) {
+                applied.push(m.offset as number);
+                position = { offset: m.offset as number, epoch: position.epoch };
+              }
+              if (Date.now() > until && writing) break;
+              if (!writing && position !== undefined && position.offset >= writes) break;
             }
-            if (Date.now() > until && writing) break;
-            if (!writing && position !== undefined && position.offset >= writes) break;
+            client.ws.terminate();
+            reconnects += 1;
           }
-          client.ws.terminate();
-          reconnects += 1;
+          return { applied, snapshots, reconnects };
+        }),
+      );
+      await writer;
+      for (const { applied, snapshots, reconnects } of results) {
+        expect(reconnects).toBeGreaterThan(1);
+        for (let i = 1; i < applied.length; i++) {
+          const [prev, cur] = [applied[i - 1] as number, applied[i] as number];
+          if (cur !== prev + 1) expect(snapshots.some((s) => s >= prev && s < cur), `gap ${prev}→${cur} not covered by a snapshot`).toBe(true);
         }
-        return { seen, reconnects, start: seen[0] ?? 0 };
-      }),
-    );
-    await writer;
-    for (const { seen, reconnects } of results) {
-      expect(reconnects).toBeGreaterThan(1);
-      const first = seen[0] ?? 1;
-      expect(seen).toEqual(Array.from({ length: writes - first + 1 }, (_, i) => first + i));
-    }
-    await srv.close();
-  });
+        if (via === 'url') expect(snapshots).toHaveLength(1);
+        expect(Math.max(...applied, ...snapshots)).toBe(writes);
+      }
+      await srv.close();
+    });
+  }
 });
