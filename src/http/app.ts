@@ -6,14 +6,19 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { OriginPolicy } from '../auth/origin.js';
 import type { NotificationService } from '../services/notifications.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandling } from './errors.js';
+import { registerAuthRoutes, type AuthRoutesOptions } from './routes-auth.js';
 import { registerNotificationRoutes } from './routes-notifications.js';
 
 export interface AppOptions {
   readonly logger: PinoLogger;
   readonly authenticator: Authenticator;
+  readonly origins: OriginPolicy;
+  /** Sessions, ws-tokens and sign-in; undefined in development mode. */
+  readonly auth?: AuthRoutesOptions['enabled'];
   readonly notifications: NotificationService;
   readonly bodyLimitBytes: number;
   /** Readiness of the store and bus, for /readyz. */
@@ -21,7 +26,7 @@ export interface AppOptions {
   readonly webRoot?: string;
 }
 
-const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
+const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
 
 /** Directory holding the built page: <package>/dist/web, whether running from src/ or dist/. */
 export function defaultWebRoot(): string {
@@ -46,7 +51,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       done(err, undefined);
     }
   });
-  installAuth(app, options.authenticator, (url) => PUBLIC.test(url));
+  installAuth(app, options.authenticator, (url) => PUBLIC.test(url), options.origins);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -54,6 +59,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const ok = Object.values(checks).every(Boolean);
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks });
   });
+  registerAuthRoutes(app, { authenticator: options.authenticator, origins: options.origins, ...(options.auth === undefined ? {} : { enabled: options.auth }) });
   registerNotificationRoutes(app, options.notifications);
 
   const webRoot = options.webRoot ?? defaultWebRoot();
