@@ -48,6 +48,7 @@ export async function signIn(appUrl: string, login: string): Promise<{ jar: Cook
   let response = await step(jar, url);
   for (let hops = 0; hops < 20; hops++) {
     trail.push(`${response.status} ${url}`);
+    if (url.startsWith(`${appUrl}/auth/callback`)) break;
     if (response.status >= 300 && response.status < 400) {
       url = new URL(response.headers.get('location') as string, url).href;
       response = await step(jar, url);

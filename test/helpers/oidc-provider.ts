@@ -70,6 +70,7 @@ export async function startProvider(options: ProviderOptions): Promise<TestProvi
     pkce: { required: () => true },
     features: { devInteractions: { enabled: true } },
     cookies: { keys: ['test-provider-cookie-key-0123456789'] },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
   } as never);
   server.on('request', provider.callback());
   return {
