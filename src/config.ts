@@ -12,16 +12,17 @@ export interface Limits {
   readonly wsMaxMessageBytes: number;
   readonly wsMaxSubscriptions: number;
   readonly wsMaxConnections: number;
+  readonly wsMaxConnectRate: number;
   readonly wsMaxBufferedBytes: number;
   readonly wsPingIntervalMs: number;
   readonly wsPongTimeoutMs: number;
   readonly initialStateLimit: number;
   readonly restBodyLimitBytes: number;
-  /** Open sockets per user id (over → close 1013). */
+  /** Open sockets per user id (over → close 1013); 0 = unlimited. */
   readonly wsMaxConnectionsPerUser: number;
-  /** Open sockets per client IP (over → HTTP 429 before the upgrade). */
+  /** Open sockets per client IP (over → HTTP 429 before the upgrade); 0 = unlimited. */
   readonly wsMaxConnectionsPerIp: number;
-  /** Client messages per second per socket (over → `error`, then close 4008). */
+  /** Client messages per second per socket (over → `error`, then close 4008); 0 = unlimited. */
   readonly wsMessagesPerSecond: number;
   /** `/auth/ws-token` requests per session per minute (over → 429 with Retry-After). */
   readonly wsTokenRequestsPerMinute: number;
@@ -207,13 +208,16 @@ function readOrigins(env: Env): readonly string[] {
 /** Reads the configuration from the environment. Throws an AppError naming the variable on a bad value. */
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
+  const auth = readAuth(env, host);
+  // Abuse limits default on with authentication; in dev mode everyone is dev-user on loopback, so off (0).
+  const guarded = auth.mode === 'enabled';
   const config: Config = {
     host,
     port: readInt(env, 'PORT', 8000, 0, 65535),
     database: readDatabase(env),
     debug: readBool(env, 'DEBUG', false),
     dummyData: readBool(env, 'DUMMY_DATA', false),
-    auth: readAuth(env, host),
+    auth,
     allowedOrigins: readOrigins(env),
     publicUrl: readUrl(env, 'PUBLIC_URL'),
     limits: {
@@ -221,14 +225,15 @@ export function loadConfig(env: Env = process.env): Config {
       wsMaxMessageBytes: readInt(env, 'WS_MAX_MESSAGE_BYTES', 64 * 1024, 64),
       wsMaxSubscriptions: readInt(env, 'WS_MAX_SUBSCRIPTIONS', 100, 1),
       wsMaxConnections: readInt(env, 'WS_MAX_CONNECTIONS', 10_000, 1),
+      wsMaxConnectRate: readInt(env, 'WS_MAX_CONNECT_RATE', 2000, 0),
       wsMaxBufferedBytes: readInt(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
       wsPingIntervalMs: readInt(env, 'WS_PING_INTERVAL_MS', 25_000, 100),
       wsPongTimeoutMs: readInt(env, 'WS_PONG_TIMEOUT_MS', 10_000, 100),
       initialStateLimit: readInt(env, 'INITIAL_STATE_LIMIT', 50, 0, 1000),
       restBodyLimitBytes: readInt(env, 'REST_BODY_LIMIT_BYTES', 1024 * 1024, 1024),
-      wsMaxConnectionsPerUser: readInt(env, 'WS_MAX_CONNECTIONS_PER_USER', 20, 1),
-      wsMaxConnectionsPerIp: readInt(env, 'WS_MAX_CONNECTIONS_PER_IP', 100, 1),
-      wsMessagesPerSecond: readInt(env, 'WS_MESSAGES_PER_SECOND', 20, 1),
+      wsMaxConnectionsPerUser: readInt(env, 'WS_MAX_CONNECTIONS_PER_USER', guarded ? 20 : 0, 0),
+      wsMaxConnectionsPerIp: readInt(env, 'WS_MAX_CONNECTIONS_PER_IP', guarded ? 100 : 0, 0),
+      wsMessagesPerSecond: readInt(env, 'WS_MESSAGES_PER_SECOND', guarded ? 20 : 0, 0),
       wsTokenRequestsPerMinute: readInt(env, 'WS_TOKEN_REQUESTS_PER_MINUTE', 30, 1),
       wsAuthTimeoutMs: readInt(env, 'WS_AUTH_TIMEOUT_MS', 5000, 100, 60_000),
     },

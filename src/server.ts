@@ -23,6 +23,7 @@ import type { TopicSources } from './core/sources.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/log.js';
 import type { AuthRoutesOptions } from './http/routes-auth.js';
+import { createMetrics } from './http/metrics.js';
 import { createWsEndpoint } from './http/ws.js';
 import { CloseCode } from './protocol/index.js';
 import { seedDemoData } from './services/demo.js';
@@ -45,6 +46,8 @@ export interface Server {
 
 export interface ServerOverrides {
   readonly logger?: PinoLogger;
+  /** Replaces the configured authenticator (tests that need several users before real auth exists). */
+  readonly authenticator?: Authenticator;
   readonly now?: () => Date;
   /** Minimum time between JWKS refetches on an unknown `kid` (tests shorten it). */
   readonly jwksCooldownMs?: number;
@@ -125,10 +128,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
   };
 
+  const metrics = createMetrics();
   const hub = createHub({
     sources,
     logger,
     now,
+    observer: metrics.observer,
     limits: {
       maxConnections: config.limits.wsMaxConnections,
       maxSubscriptions: config.limits.wsMaxSubscriptions,
@@ -137,6 +142,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       maxReplay: config.retention.eventLogMaxPerTopic,
     },
   });
+  metrics.bind({ hub, eventLogSize: () => store.eventCount() });
   const sequencer = createSequencer({
     heads: await store.heads(),
     gapTimeoutMs: 200,
@@ -149,7 +155,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   if (config.dummyData) await seedDemoData(notificationService, logger);
 
   const auth = createAuth(config, store, now, overrides);
-  const { authenticator } = auth;
+  const authenticator = overrides.authenticator ?? auth.authenticator;
   const origins = createOriginPolicy(config.allowedOrigins, config.publicUrl);
   const closeSession = (sessionId: string, reason: string): number =>
     hub.closeWhere((p) => p.sessionId === sessionId, CloseCode.SESSION_REVOKED, reason);
@@ -173,6 +179,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     notifications: notificationService,
     bodyLimitBytes: config.limits.restBodyLimitBytes,
     ready: async () => ({ store: !closing, bus: !closing }),
+    metrics: metrics.registry,
   });
   const ws = createWsEndpoint({
     server: app.server,
@@ -186,6 +193,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     maxPayloadBytes: config.limits.wsMaxPayloadBytes,
     pingIntervalMs: config.limits.wsPingIntervalMs,
     pongTimeoutMs: config.limits.wsPongTimeoutMs,
+    connectRatePerSecond: config.limits.wsMaxConnectRate,
+    onRefused: (reason) => metrics.observer.refused(reason),
   });
 
   const sweep = async (): Promise<void> => {

@@ -30,7 +30,12 @@ export interface AuthLimits {
   readonly wsTokens: Rate;
 }
 
+const UNLIMITED_SLOTS: Slots = { acquire: async () => true, release: async () => undefined };
+const UNLIMITED_RATE: Rate = { take: async () => ({ ok: true }) };
+
+/** `max` 0 means unlimited. */
 function slots(max: number, prefix: string): Slots {
+  if (max === 0) return UNLIMITED_SLOTS;
   // duration 0: points never expire, so consume/reward count open connections.
   const limiter = new RateLimiterMemory({ points: max, duration: 0, keyPrefix: prefix });
   return {
@@ -53,7 +58,9 @@ function slots(max: number, prefix: string): Slots {
   };
 }
 
+/** `points` 0 means unlimited. */
 function rate(points: number, durationSec: number, prefix: string): Rate {
+  if (points === 0) return UNLIMITED_RATE;
   const limiter = new RateLimiterMemory({ points, duration: durationSec, keyPrefix: prefix });
   return {
     async take(key) {

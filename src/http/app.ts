@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { OriginPolicy } from '../auth/origin.js';
 import type { NotificationService } from '../services/notifications.js';
@@ -24,6 +25,8 @@ export interface AppOptions {
   /** Readiness of the store and bus, for /readyz. */
   readonly ready: () => Promise<Readonly<Record<string, boolean>>>;
   readonly webRoot?: string;
+  /** Served at GET /metrics in the Prometheus text format. */
+  readonly metrics: Registry;
 }
 
 const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
@@ -37,7 +40,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes,
-    disableRequestLogging: false,
     return503OnClosing: true,
   });
   installErrorHandling(app);
@@ -59,6 +61,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const ok = Object.values(checks).every(Boolean);
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks });
   });
+  app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.metrics()));
   registerAuthRoutes(app, { authenticator: options.authenticator, origins: options.origins, ...(options.auth === undefined ? {} : { enabled: options.auth }) });
   registerNotificationRoutes(app, options.notifications);
 

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AuthResult, Authenticator } from '../auth/authenticator.js';
 import type { AuthLimits } from '../auth/limits.js';
@@ -32,6 +33,9 @@ export interface WsEndpointOptions {
   readonly pingIntervalMs: number;
   readonly pongTimeoutMs: number;
   readonly authTimeoutMs: number;
+  /** Upgrades accepted per second by this process; beyond it the server answers 503 (0 = unlimited). */
+  readonly connectRatePerSecond: number;
+  readonly onRefused?: (reason: string) => void;
   readonly path?: string;
 }
 
@@ -45,8 +49,8 @@ interface Heartbeat {
   awaitingPong: boolean;
 }
 
-function rejectUpgrade(socket: Duplex, status: number, text: string, extra = ''): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+function rejectUpgrade(socket: Duplex, status: number, text: string, headers = ''): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
 }
 
 function clientIp(request: IncomingMessage): string {
@@ -106,6 +110,20 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
   const heartbeats = new Map<WebSocket, Heartbeat>();
+  const connectLimiter = options.connectRatePerSecond > 0 ? new RateLimiterMemory({ points: options.connectRatePerSecond, duration: 1 }) : undefined;
+
+  /** False (and the socket answered 503) when this second's connection budget is spent. */
+  async function withinConnectRate(socket: Duplex): Promise<boolean> {
+    if (connectLimiter === undefined) return true;
+    try {
+      await connectLimiter.consume('upgrade');
+      return true;
+    } catch {
+      options.onRefused?.('connect_rate');
+      rejectUpgrade(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
+      return false;
+    }
+  }
 
   function adapt(ws: WebSocket): HubSocket {
     return {
@@ -124,6 +142,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   function refuse(ws: WebSocket, ip: string, result: Exclude<AuthResult, { ok: true }>): void {
     const detail = result.reason === 'forbidden' ? `${FAILURE_WORDS.forbidden} (${result.message})` : FAILURE_WORDS[result.reason];
     logger.warn({ ip, reason: result.reason }, `WebSocket authentication failed: ${detail} from ${ip}`);
+    options.onRefused?.(`auth_${result.reason}`);
     adapt(ws).close(CloseCode.POLICY_VIOLATION, `${result.reason}: ${result.message}`.slice(0, 120));
   }
 
@@ -132,6 +151,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     const ip = clientIp(request);
     if (!(await limits.perUser.acquire(principal.id))) {
       logger.warn({ ip, user: principal.name }, `WebSocket connection refused: too many connections for user ${principal.name} from ${ip}`);
+      options.onRefused?.('user_limit');
       adapt(ws).close(CloseCode.TRY_AGAIN_LATER, 'too many connections for this user; close another one or try later');
       return;
     }
@@ -252,9 +272,11 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return rejectUpgrade(socket, 404, 'Not Found');
     socket.on('error', () => socket.destroy());
+    if (!(await withinConnectRate(socket))) return;
     const ip = clientIp(request);
     if (!(await limits.perIp.acquire(ip))) {
       logger.warn({ ip }, `WebSocket connection refused: too many connections from ${ip}`);
+      options.onRefused?.('ip_limit');
       return rejectUpgrade(socket, 429, 'Too Many Requests', 'Retry-After: 10\r\n');
     }
     let released = false;

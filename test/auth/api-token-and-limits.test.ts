@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_TOKEN, SESSION_SECRET } from '../helpers/auth-world.js';
 import { createLogCapture } from '../helpers/log-capture.js';
-import { startServer, type TestServer } from '../helpers/server.js';
-import { connect, upgradeStatus, type TestSocket } from '../helpers/ws-client.js';
+import { startServer, type TestServer } from '../helpers/inproc-server.js';
+import { connect, upgradeStatus, type TestSocket } from '../helpers/auth-socket.js';
 
 const capture = createLogCapture();
 let app: TestServer;

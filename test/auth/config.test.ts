@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, type Env } from '../../src/config.js';
 import { createDevAuthenticator } from '../../src/auth/dev.js';
 import { createLogCapture } from '../helpers/log-capture.js';
-import { startServer } from '../helpers/server.js';
-import { connect } from '../helpers/ws-client.js';
+import { startServer } from '../helpers/inproc-server.js';
+import { connect } from '../helpers/auth-socket.js';
 
 const SECRET = 'config-test-secret-0123456789-abcdefghij';
 

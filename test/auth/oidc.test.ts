@@ -3,7 +3,7 @@ import { SignJWT, base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_ROLE, CLIENT_ID, startAuthWorld, type AuthWorld } from '../helpers/auth-world.js';
 import { createTestKey } from '../helpers/oidc-provider.js';
-import { connect } from '../helpers/ws-client.js';
+import { connect } from '../helpers/auth-socket.js';
 
 let world: AuthWorld;
 

@@ -4,7 +4,7 @@ import { sessionIdOf } from '../../src/auth/sessions.js';
 import type { ControlMessage } from '../../src/bus/types.js';
 import { startAuthWorld, type AuthWorld } from '../helpers/auth-world.js';
 import { signIn } from '../helpers/login.js';
-import { connect } from '../helpers/ws-client.js';
+import { connect } from '../helpers/auth-socket.js';
 
 let world: AuthWorld;
 

@@ -5,7 +5,7 @@ import { createWsTokens, WS_TOKEN_AUDIENCE, WS_TOKEN_ISSUER } from '../../src/au
 import type { Principal } from '../../src/auth/principal.js';
 import { SESSION_SECRET, startAuthWorld, type AuthWorld } from '../helpers/auth-world.js';
 import { signIn } from '../helpers/login.js';
-import { connect } from '../helpers/ws-client.js';
+import { connect } from '../helpers/auth-socket.js';
 
 const SECRET = 'unit-test-secret-0123456789-abcdefghijklmnop';
 const ALICE: Principal = { id: 'alice', name: 'alice', roles: ['user'], method: 'session', sessionId: 'sess-1' };

@@ -5,7 +5,7 @@
 import { SignJWT, type JWTPayload } from 'jose';
 import { createLogCapture, type LogCapture } from './log-capture.js';
 import { createTestKey, startProvider, type TestKey, type TestProvider, type TestUser } from './oidc-provider.js';
-import { freePort, startServer, type TestServer } from './server.js';
+import { freePort, startServer, type TestServer } from './inproc-server.js';
 
 export const SESSION_SECRET = 'test-session-secret-0123456789-abcdefghijkl';
 export const API_TOKEN = 'test-api-token-0123456789abcdef';

@@ -1,42 +1,81 @@
-/** Starts a real server in-process (createServer + listen) with a temp data dir and captured logs. */
+/**
+ * Runs the built server (`dist/main.js`) as a child process on a fixed free port, so a test can
+ * stop it (SIGTERM) and start it again on the same port and data directory, as an operator would.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config.js';
-import { createServer, type Server, type ServerOverrides } from '../../src/server.js';
-import type { LogCapture } from './log-capture.js';
+import { fileURLToPath } from 'node:url';
 
-export interface TestServer {
-  readonly server: Server;
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface ChildServer {
   readonly url: string;
   readonly wsUrl: string;
   readonly port: number;
+  readonly dataDir: string;
+  /** Output of every run so far. */
+  readonly output: string[];
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A port that was free a moment ago (for servers whose URL must be known before they start). */
 export async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
-export async function startServer(env: Record<string, string>, capture: LogCapture, overrides: Omit<ServerOverrides, 'logger'> = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-auth-'));
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, ...env });
-  const server = await createServer(config, { ...overrides, logger: capture.logger });
-  const port = await server.listen();
-  return {
-    server,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    async close() {
-      await server.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready`);
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`server not ready within ${timeoutMs} ms`);
+}
+
+export async function startServer(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<ChildServer> {
+  const port = await freePort();
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'aether-child-'));
+  const url = `http://127.0.0.1:${port}`;
+  const output: string[] = [];
+  let child: ChildProcess | undefined;
+
+  async function start(): Promise<void> {
+    const env = { ...process.env, AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, ...options.env };
+    const proc = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+    child = proc;
+    await waitReady(url, proc, 15_000);
+  }
+
+  async function stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const proc = child;
+    child = undefined;
+    if (proc === undefined || proc.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  await start();
+  return { url, wsUrl: `ws://127.0.0.1:${port}/ws`, port, dataDir, output, stop, start, close: () => stop() };
 }

@@ -1,95 +1,86 @@
-/** A test WebSocket client that queues every message, so a test awaits "the next one" without races. */
+/**
+ * A test WebSocket client that queues every message it receives, so a test can wait for "the next
+ * message" (or the next one matching a predicate) without races.
+ */
 import WebSocket from 'ws';
 
-export interface TestSocket {
+export type Msg = Record<string, unknown> & { type: string };
+
+export interface TestClient {
   readonly ws: WebSocket;
-  readonly protocol: string;
-  /** The next message (parsed JSON), waiting up to `timeoutMs`. */
-  next(timeoutMs?: number): Promise<Record<string, unknown>>;
-  /** Waits for a message of this type, dropping others. */
-  nextOfType(type: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the next queued message matching `match` (default: any), removing it from the queue. */
+  next(match?: (m: Msg) => boolean, timeoutMs?: number): Promise<Msg>;
+  /** Fails if a message matching `match` arrives within `ms`. */
+  expectNone(match: (m: Msg) => boolean, ms: number): Promise<void>;
+  /** Every message received so far (including consumed ones). */
+  readonly received: readonly Msg[];
   send(message: unknown): void;
+  sendRaw(data: string | Buffer): void;
+  close(): Promise<{ code: number; reason: string }>;
   readonly closed: Promise<{ code: number; reason: string }>;
-  close(): void;
 }
 
-export interface ConnectOptions {
-  readonly protocols?: string[];
-  readonly headers?: Record<string, string>;
-}
-
-/** Opens a socket; resolves when open (or when closed before opening, which `closed` reports). */
-export async function connect(url: string, options: ConnectOptions = {}): Promise<TestSocket> {
-  const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers ?? {} });
-  const queue: Record<string, unknown>[] = [];
-  const waiters: ((m: Record<string, unknown>) => void)[] = [];
-  ws.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as Record<string, unknown>;
-    const waiter = waiters.shift();
-    if (waiter !== undefined) waiter(message);
-    else queue.push(message);
-  });
+export async function connectClient(url: string, options: WebSocket.ClientOptions & { protocols?: string[] } = {}): Promise<TestClient> {
+  const ws = new WebSocket(url, options.protocols, options);
+  const queue: Msg[] = [];
+  const received: Msg[] = [];
+  const waiters: { match: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
   });
-  ws.on('error', () => undefined);
-  const status = await new Promise<'open' | 'failed'>((resolve) => {
-    ws.once('open', () => resolve('open'));
-    ws.once('unexpected-response', (_req, res) => {
-      resolve('failed');
-      res.resume();
-    });
-    ws.once('close', () => resolve('failed'));
-    ws.once('error', () => resolve('failed'));
+  ws.on('message', (data) => {
+    const msg = JSON.parse(data.toString()) as Msg;
+    received.push(msg);
+    const i = waiters.findIndex((w) => w.match(msg));
+    if (i >= 0) {
+      const [w] = waiters.splice(i, 1);
+      w?.resolve(msg);
+    } else queue.push(msg);
   });
-  void status;
-  async function next(timeoutMs = 3000): Promise<Record<string, unknown>> {
-    const queued = queue.shift();
-    if (queued !== undefined) return queued;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const i = waiters.indexOf(waiter);
-        if (i >= 0) waiters.splice(i, 1);
-        reject(new Error(`no message within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter = (m: Record<string, unknown>): void => {
-        clearTimeout(timer);
-        resolve(m);
-      };
-      waiters.push(waiter);
-    });
-  }
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
   return {
     ws,
-    get protocol() {
-      return ws.protocol;
-    },
-    next,
-    async nextOfType(type, timeoutMs = 3000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const m = await next(Math.max(1, deadline - Date.now()));
-        if (m.type === type) return m;
-      }
-    },
-    send: (message) => ws.send(typeof message === 'string' ? message : JSON.stringify(message)),
+    received,
     closed,
-    close: () => ws.close(),
+    next(match = () => true, timeoutMs = 5000) {
+      const i = queue.findIndex(match);
+      if (i >= 0) return Promise.resolve(queue.splice(i, 1)[0] as Msg);
+      return new Promise<Msg>((resolve, reject) => {
+        const waiter = {
+          match,
+          resolve: (m: Msg) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`no matching message within ${timeoutMs} ms; queue: ${JSON.stringify(queue).slice(0, 500)}`));
+        }, timeoutMs);
+        waiters.push(waiter);
+      });
+    },
+    async expectNone(match, ms) {
+      await new Promise((r) => setTimeout(r, ms));
+      const hit = queue.find(match);
+      if (hit !== undefined) throw new Error(`unexpected message: ${JSON.stringify(hit).slice(0, 300)}`);
+    },
+    send: (message) => ws.send(JSON.stringify(message)),
+    sendRaw: (data) => ws.send(data),
+    async close() {
+      if (ws.readyState === ws.OPEN) ws.close(1000, 'test done');
+      return closed;
+    },
   };
 }
 
-/** Resolves with the HTTP status when the server refuses the upgrade itself (no handshake). */
-export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-    });
-    ws.on('open', () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.on('error', () => undefined);
-  });
+/** Connects and consumes `connection` and `initial_state`. */
+export async function connectReady(url: string, options?: WebSocket.ClientOptions): Promise<{ client: TestClient; connection: Msg; initial: Msg }> {
+  const client = await connectClient(url, options);
+  const connection = await client.next((m) => m.type === 'connection');
+  const initial = await client.next((m) => m.type === 'initial_state');
+  return { client, connection, initial };
 }

@@ -1,0 +1,38 @@
+/** Configuration: typed, validated at start, failing fast with the variable's name. */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+
+const dev = { AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true' };
+
+describe('config', () => {
+  it('has safe defaults', () => {
+    const c = loadConfig(dev);
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8000, debug: false, auth: { mode: 'dev' } });
+    expect(c.database.file).toMatch(/data\/aether-v\.sqlite$/);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+  it('refuses dev mode without ALLOW_DEV_AUTH=true, saying why', () => {
+    expect(() => loadConfig({ AUTH_ENABLED: 'false' })).toThrow(/ALLOW_DEV_AUTH: .*refusing to start/);
+  });
+  it('does not silently let anyone in when AUTH_ENABLED is true or unset', () => {
+    expect(() => loadConfig({})).toThrow(/AUTH_ENABLED/);
+    expect(() => loadConfig({ AUTH_ENABLED: 'true', ALLOW_DEV_AUTH: 'true' })).toThrow(/AUTH_ENABLED/);
+  });
+  it('keeps dev auth on loopback unless told otherwise', () => {
+    expect(() => loadConfig({ ...dev, HOST: '0.0.0.0' })).toThrow(/HOST/);
+    expect(loadConfig({ ...dev, HOST: '0.0.0.0', ALLOW_DEV_AUTH_REMOTE: 'true' }).host).toBe('0.0.0.0');
+  });
+  it.each([
+    ['PORT', 'eighty', /PORT: expected an integer/],
+    ['PORT', '70000', /PORT: expected an integer from 0 to 65535/],
+    ['DEBUG', 'maybe', /DEBUG: expected true or false/],
+    ['WS_MAX_CONNECTIONS', '0', /WS_MAX_CONNECTIONS/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL/],
+    ['WS_MAX_MESSAGE_BYTES', '99999999', /WS_MAX_MESSAGE_BYTES: must not exceed/],
+  ])('fails fast on %s=%s naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ ...dev, [name]: value })).toThrow(message);
+  });
+  it('accepts DATABASE_URL=sqlite:<file>', () => {
+    expect(loadConfig({ ...dev, DATABASE_URL: 'sqlite:/tmp/x.db' }).database.file).toBe('/tmp/x.db');
+  });
+});

@@ -1,0 +1,77 @@
+/** Persistence across restarts, retention, resume after a restart, and graceful shutdown with 1001. */
+import { describe, expect, it } from 'vitest';
+import { api, startInProcess } from '../helpers/inprocess.js';
+import { connectReady } from '../helpers/ws-client.js';
+
+describe('lifecycle', () => {
+  it('keeps notifications, read state and offsets across a restart', async () => {
+    const first = await startInProcess();
+    const n = await api(first.url, 'POST', '/api/v1/notifications', { title: 'persist', message: 'x' });
+    await api(first.url, 'PUT', `/api/v1/notifications/${n.body.id}/read`);
+    const second = await first.restart();
+    const got = await api(second.url, 'GET', `/api/v1/notifications/${n.body.id}`);
+    expect(got.body).toMatchObject({ title: 'persist', read: true });
+    const { client, initial } = await connectReady(second.wsUrl);
+    expect((initial.positions as Record<string, { offset: number }>).notifications?.offset).toBe(2);
+    expect(second.server.store.epoch).toBe(first.server.store.epoch);
+    await client.close();
+    await second.close();
+  });
+
+  it('closes sockets with 1001 and a reason on shutdown', async () => {
+    const srv = await startInProcess();
+    const { client } = await connectReady(srv.wsUrl);
+    await srv.close();
+    const closed = await client.closed;
+    expect(closed.code).toBe(1001);
+    expect(closed.reason).toMatch(/shutting down/);
+  });
+
+  it('enforces retention by count and pushes the removals as deleted events', async () => {
+    const srv = await startInProcess({ NOTIFICATION_RETENTION_COUNT: '3' });
+    const { client } = await connectReady(srv.wsUrl);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await api(srv.url, 'POST', '/api/v1/notifications', { title: `r${i}`, message: 'x' })).body.id);
+    const list = await api(srv.url, 'GET', '/api/v1/notifications');
+    expect(list.body.total_count).toBe(3);
+    expect((list.body.notifications as { id: string }[]).map((n) => n.id)).toEqual(ids.slice(2).reverse());
+    const deleted: unknown[] = [];
+    for (let i = 0; i < 2; i++) deleted.push((await client.next((m) => m.action === 'deleted')).data);
+    expect(deleted).toEqual([{ id: ids[0], reason: 'retention' }, { id: ids[1], reason: 'retention' }]);
+    await client.close();
+    await srv.close();
+  });
+
+  it('enforces retention by age', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const srv = await startInProcess({ NOTIFICATION_RETENTION_DAYS: '1' }, { now: () => new Date(now) });
+    const old = await api(srv.url, 'POST', '/api/v1/notifications', { title: 'old', message: 'x' });
+    now += 2 * 86_400_000;
+    const fresh = await api(srv.url, 'POST', '/api/v1/notifications', { title: 'fresh', message: 'x' });
+    expect(await srv.server.notificationService.sweep()).toBe(1);
+    expect((await api(srv.url, 'GET', `/api/v1/notifications/${old.body.id}`)).status).toBe(404);
+    expect((await api(srv.url, 'GET', `/api/v1/notifications/${fresh.body.id}`)).status).toBe(200);
+    await srv.close();
+  });
+
+  it('resumes after a restart with exactly the missed events, or recovered:false past the log', async () => {
+    const srv = await startInProcess({ EVENT_LOG_RETENTION_COUNT: '10' });
+    const { client, initial } = await connectReady(srv.wsUrl);
+    const position = (initial.positions as Record<string, { offset: number; epoch: string }>).notifications;
+    await client.close();
+    const missed: string[] = [];
+    for (let i = 0; i < 3; i++) missed.push((await api(srv.url, 'POST', '/api/v1/notifications', { title: `m${i}`, message: 'x' })).body.id);
+    const again = await connectReady(srv.wsUrl);
+    again.client.send({ type: 'resume', positions: { notifications: position } });
+    expect(await again.client.next((m) => m.type === 'resumed')).toMatchObject({ topic: 'notifications', recovered: true, replayed: 3, position: { offset: 3 } });
+    const replayed = [];
+    for (let i = 0; i < 3; i++) replayed.push(await again.client.next((m) => m.type === 'notification'));
+    expect(replayed.map((e) => (e.data as { id: string }).id)).toEqual(missed);
+    expect(replayed.map((e) => e.offset)).toEqual([1, 2, 3]);
+    again.client.send({ type: 'resume', positions: { notifications: { offset: 1, epoch: 'another-epoch' } } });
+    expect(await again.client.next((m) => m.type === 'resumed')).toMatchObject({ recovered: false, reason: 'epoch_changed' });
+    expect(await again.client.next((m) => m.type === 'initial_state')).toMatchObject({ positions: { notifications: { offset: 3 } } });
+    await again.client.close();
+    await srv.close();
+  });
+});
