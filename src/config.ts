@@ -211,6 +211,10 @@ export function loadConfig(env: Env = process.env): Config {
   const auth = readAuth(env, host);
   // Abuse limits default on with authentication; in dev mode everyone is dev-user on loopback, so off (0).
   const guarded = auth.mode === 'enabled';
+  const publicUrl = readUrl(env, 'PUBLIC_URL');
+  if (auth.mode === 'enabled' && auth.oidc !== undefined && publicUrl === undefined && !LOOPBACK.test(host)) {
+    fail('PUBLIC_URL', 'required with OIDC sign-in unless HOST is loopback: the callback URL, the own origin and the Secure cookie flag derive from it');
+  }
   const config: Config = {
     host,
     port: readInt(env, 'PORT', 8000, 0, 65535),
@@ -219,7 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
     dummyData: readBool(env, 'DUMMY_DATA', false),
     auth,
     allowedOrigins: readOrigins(env),
-    publicUrl: readUrl(env, 'PUBLIC_URL'),
+    publicUrl,
     limits: {
       wsMaxPayloadBytes: readInt(env, 'WS_MAX_PAYLOAD_BYTES', 1024 * 1024, 1024),
       wsMaxMessageBytes: readInt(env, 'WS_MAX_MESSAGE_BYTES', 64 * 1024, 64),

@@ -55,7 +55,13 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
 
   return {
     async verify(token) {
-      const { issuer, getKey } = await loadKeys();
+      let loaded;
+      try {
+        loaded = await loadKeys();
+      } catch {
+        return { ok: false, reason: 'invalid', message: 'OIDC tokens cannot be verified now: the provider is unreachable' };
+      }
+      const { issuer, getKey } = loaded;
       let payload;
       try {
         ({ payload } = await jwtVerify(token, getKey, {

@@ -16,6 +16,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Hub } from '../core/hub.js';
 import type { HubSocket, Logger } from '../core/socket.js';
 import { CloseCode, ErrorCode, parseClientMessage, validateClientMessage, type Positions } from '../protocol/index.js';
+import { awaitAuthMessage } from './ws-await-auth.js';
 import { watchCredential } from './ws-credential.js';
 
 /** The application subprotocol; the server selects it whenever the client offers it. */
@@ -226,48 +227,6 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     });
   }
 
-  /** A socket without a credential: its first frame must be `auth`, within the timeout. */
-  function awaitAuth(ws: WebSocket, request: IncomingMessage, url: URL, missing: Exclude<AuthResult, { ok: true }>): void {
-    const ip = clientIp(request);
-    const queued: RawData[] = [];
-    let state: 'waiting' | 'checking' | 'done' = 'waiting';
-    const timer = setTimeout(() => {
-      if (state !== 'waiting') return;
-      state = 'done';
-      refuse(ws, ip, { ...missing, message: 'no credential: send {"type":"auth","token":…} first, or connect with ?token=' });
-    }, options.authTimeoutMs);
-    timer.unref();
-    const onFrame = (data: RawData, isBinary: boolean): void => {
-      if (state === 'checking') {
-        queued.push(data);
-        return;
-      }
-      if (state !== 'waiting') return;
-      clearTimeout(timer);
-      const parsed = isBinary ? undefined : parseClientMessage(textOf(data));
-      if (parsed === undefined || !parsed.ok || parsed.message.type !== 'auth') {
-        state = 'done';
-        refuse(ws, ip, { ok: false, reason: 'missing', message: 'authenticate first: the first message must be {"type":"auth","token":…}' });
-        return;
-      }
-      state = 'checking';
-      authenticator.credential(parsed.message.token, request).then(
-        async (result) => {
-          ws.off('message', onFrame);
-          state = 'done';
-          if (!result.ok) return refuse(ws, ip, result);
-          if (ws.readyState === ws.OPEN) await admit(ws, request, url, result.principal, queued);
-        },
-        (err: unknown) => {
-          logger.error({ err }, 'WebSocket in-band authentication failed');
-          adapt(ws).close(CloseCode.INTERNAL_ERROR, 'internal error');
-        },
-      );
-    };
-    ws.on('message', onFrame);
-    ws.on('close', () => clearTimeout(timer));
-  }
-
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return rejectUpgrade(socket, 404, 'Not Found');
@@ -303,7 +262,18 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
         void admit(ws, request, url, result.principal, queued).finally(() => ws.off('message', hold));
         return;
       }
-      if (result.reason === 'missing') return awaitAuth(ws, request, url, result);
+      if (result.reason === 'missing') {
+        return awaitAuthMessage(ws, {
+          timeoutMs: options.authTimeoutMs,
+          check: (token) => authenticator.credential(token, request),
+          onFailure: (failure) => refuse(ws, ip, failure),
+          onSuccess: (principal, queued) => admit(ws, request, url, principal, queued),
+          onError: (err) => {
+            logger.error({ err }, 'WebSocket in-band authentication failed');
+            adapt(ws).close(CloseCode.INTERNAL_ERROR, 'internal error');
+          },
+        });
+      }
       refuse(ws, ip, result);
     });
   }

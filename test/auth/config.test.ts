@@ -54,6 +54,19 @@ describe('authentication configuration', () => {
     expect(error({ SESSION_SECRET_KEY: SECRET, API_TOKEN: 'a'.repeat(32), ALLOWED_ORIGINS: 'https://x.example/path' })).toMatch(/^ALLOWED_ORIGINS:/);
   });
 
+  it('requires PUBLIC_URL for OIDC sign-in on a non-loopback HOST', () => {
+    const oidc = { SESSION_SECRET_KEY: SECRET, OIDC_ISSUER_URL: 'https://idp.example', OIDC_CLIENT_ID: 'c', OIDC_ROLE_NAME: '*', HOST: '0.0.0.0' };
+    expect(error(oidc)).toMatch(/^PUBLIC_URL:/);
+    expect(loadConfig({ ...oidc, PUBLIC_URL: 'https://console.example.com' }).publicUrl).toBe('https://console.example.com');
+  });
+
+  it('turns abuse limits on by default with auth, off in dev mode', () => {
+    const on = loadConfig({ SESSION_SECRET_KEY: SECRET, API_TOKEN: 'a'.repeat(32) }).limits;
+    expect([on.wsMaxConnectionsPerUser, on.wsMaxConnectionsPerIp, on.wsMessagesPerSecond, on.wsTokenRequestsPerMinute]).toEqual([20, 100, 20, 30]);
+    const dev = loadConfig({ AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true' }).limits;
+    expect([dev.wsMaxConnectionsPerUser, dev.wsMaxConnectionsPerIp, dev.wsMessagesPerSecond]).toEqual([0, 0, 0]);
+  });
+
   it('dev mode needs AUTH_ENABLED=false AND ALLOW_DEV_AUTH=true, and stays on loopback', () => {
     expect(error({ AUTH_ENABLED: 'false' })).toMatch(/^ALLOW_DEV_AUTH:/);
     expect(error({ ALLOW_DEV_AUTH: 'true' })).toMatch(/^AUTH_ENABLED:/); // flag alone does not turn auth off
