@@ -54,8 +54,8 @@ export function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOpti
 
   const enabled = options.enabled;
   if (enabled === undefined) {
-    // Development mode: the socket needs no token, but clients written for production still work.
-    app.get('/auth/ws-token', async (_request, reply) => reply.header('cache-control', 'no-store').send({ token: 'dev', expires_in: 300 }));
+    // Development mode: the socket needs no token; 204 tells clients to connect without one.
+    app.get('/auth/ws-token', async (_request, reply) => reply.header('cache-control', 'no-store').status(204).send());
     return;
   }
   const { sessions, wsTokens, limits, login } = enabled;

@@ -74,6 +74,25 @@ describe('Chromium login round trip', () => {
     await context.close();
   }, 30_000);
 
+  it('the page shows who is signed in, and signs out (needs `npm run build`)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${world.app.url}/auth/login?return_to=/`);
+    await page.fill('input[name=login]', 'bob');
+    await page.fill('input[name=password]', 'whatever');
+    await page.click('button[type=submit]');
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${world.app.url}/`);
+    await page.waitForSelector('#user:not([hidden])');
+    expect(await page.innerText('#user')).toBe('bob');
+    await page.waitForSelector('#ws-status.ws-connected', { timeout: 5000 });
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in:not([hidden])');
+    expect(await page.isHidden('#user')).toBe(true);
+    expect((await context.cookies(world.app.url)).find((c) => c.name === 'aether_session')).toBeUndefined();
+    await context.close();
+  }, 30_000);
+
   it('wrote no token, cookie or secret to any log line', () => {
     expect(world.capture.leaks()).toEqual([]);
   });
