@@ -342,6 +342,11 @@ export function createHub(options: HubOptions): Hub {
       case 'resume':
         resume(conn, message.positions, message.type);
         return;
+      case 'auth':
+      case 'refresh':
+        // Credentials are the edge's business (http/ws.ts); one that reaches the hub is out of place.
+        sendError(conn, ErrorCode.INVALID_MESSAGE, `"${message.type}" is handled by the server edge and is not valid here`, message.type);
+        return;
       default: {
         const never: never = message;
         throw new Error(`unhandled message ${JSON.stringify(never)}`);

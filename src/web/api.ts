@@ -21,6 +21,10 @@ export interface Api {
   wsToken(): Promise<string | undefined>;
   /** The signed-in user's name, or undefined. */
   me(): Promise<string | undefined>;
+  /** Who is signed in and how (`session`, `dev`, …), or undefined when nobody is. */
+  account(): Promise<{ name: string; method: string } | undefined>;
+  /** Ends the browser session (its sockets are closed by the server with 4003). */
+  signOut(): Promise<void>;
 }
 
 export class ApiError extends Error {
@@ -77,10 +81,15 @@ export function createApi(): Api {
       return typeof json.token === 'string' ? json.token : undefined;
     },
     async me() {
+      return (await this.account())?.name;
+    },
+    async account() {
       const res = await fetch('/auth/me', { credentials: 'same-origin', headers: { accept: 'application/json' } });
       if (res.status !== 200) return undefined;
-      const json = (await res.json().catch(() => undefined)) as { user?: unknown } | undefined;
-      return nameOf(json?.user);
+      const json = (await res.json().catch(() => undefined)) as { user?: unknown; name?: unknown; method?: unknown } | undefined;
+      const name = nameOf(json?.name ?? json?.user);
+      return name === undefined ? undefined : { name, method: typeof json?.method === 'string' ? json.method : 'unknown' };
     },
+    signOut: () => call<void>('POST', '/auth/logout'),
   };
 }

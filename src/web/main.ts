@@ -113,11 +113,21 @@ function start(): void {
   });
   setInterval(() => panel.tick(), 30_000);
   createComposeForm(api, report);
-  api.me().then((name) => {
-    if (name === undefined) return;
+  api.account().then((account) => {
+    if (account === undefined) {
+      byId('sign-in').hidden = false;
+      return;
+    }
     const user = byId('user');
-    user.textContent = name;
+    user.textContent = account.name;
     user.hidden = false;
+    if (account.method !== 'session') return;
+    const signOut = byId<HTMLButtonElement>('sign-out');
+    signOut.hidden = false;
+    signOut.addEventListener('click', () => {
+      signOut.disabled = true;
+      api.signOut().then(() => location.reload(), fail('Signing out'));
+    });
   }, () => undefined);
 
   bell.setStatus('connecting', { attempt: 0 });
