@@ -66,11 +66,25 @@ export type AuthConfig =
       readonly wsTokenTtlSec: number;
     };
 
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+export interface RedisConfig {
+  readonly url: string;
+  /** Every channel and key name starts with it, so deployments can share one Redis. */
+  readonly prefix: string;
+}
+
 export interface Config {
   readonly host: string;
   readonly port: number;
-  /** `sqlite:<file>`; PostgreSQL URLs are accepted by the scale-out mode. */
-  readonly database: { readonly kind: 'sqlite'; readonly file: string };
+  /** `sqlite:<file>` (the embedded default) or a `postgres://` URL. */
+  readonly database: DatabaseConfig;
+  /** Redis bus and shared limits; undefined = in-process bus and per-process limits. */
+  readonly redis: RedisConfig | undefined;
+  /** Processes serving one port (node:cluster); 1 = no cluster. */
+  readonly workers: number;
   readonly debug: boolean;
   readonly dummyData: boolean;
   readonly auth: AuthConfig;
@@ -108,11 +122,28 @@ function readDatabase(env: Env): Config['database'] {
   const url = env.DATABASE_URL?.trim();
   if (url) {
     if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')) };
-    if (/^postgres(ql)?:\/\//.test(url)) return fail('DATABASE_URL', 'PostgreSQL is not supported by this build yet; use sqlite:<file> or unset it');
-    return fail('DATABASE_URL', 'expected sqlite:<file> (PostgreSQL support comes with the scale-out mode)');
+    if (/^postgres(ql)?:\/\//.test(url)) {
+      try {
+        new URL(url);
+      } catch {
+        return fail('DATABASE_URL', 'not a valid postgres:// URL');
+      }
+      return { kind: 'postgres', url };
+    }
+    return fail('DATABASE_URL', 'expected sqlite:<file> or postgres://user:password@host:port/database');
   }
   const dataDir = env.DATA_DIR?.trim() || './data';
   return { kind: 'sqlite', file: path.resolve(dataDir, 'aether-v.sqlite') };
+}
+
+function readRedis(env: Env): RedisConfig | undefined {
+  const url = env.REDIS_URL?.trim();
+  const prefix = env.REDIS_CHANNEL_PREFIX?.trim() ?? 'aether-v';
+  if (prefix === '') return fail('REDIS_CHANNEL_PREFIX', 'must not be empty');
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(prefix)) return fail('REDIS_CHANNEL_PREFIX', 'expected 1 to 64 characters from A-Z a-z 0-9 . _ : -');
+  if (url === undefined || url === '') return undefined;
+  if (!/^rediss?:\/\//.test(url)) return fail('REDIS_URL', `expected redis://host:port or rediss://host:port, got ${JSON.stringify(url)}`);
+  return { url, prefix };
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -219,6 +250,8 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     port: readInt(env, 'PORT', 8000, 0, 65535),
     database: readDatabase(env),
+    redis: readRedis(env),
+    workers: readInt(env, 'WORKERS', 1, 1, 256),
     debug: readBool(env, 'DEBUG', false),
     dummyData: readBool(env, 'DUMMY_DATA', false),
     auth,

@@ -1,7 +1,11 @@
 /**
  * The composition root: the only file that picks the concrete store, bus and authenticator.
  * Everything started here is stopped by `close()` in reverse order.
+ *
+ * PostgreSQL (`pg`) and Redis (`ioredis`) code is imported dynamically, only when DATABASE_URL /
+ * REDIS_URL ask for it: the embedded default never loads either.
  */
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
@@ -14,9 +18,11 @@ import { createOidcVerifier } from './auth/oidc-verifier.js';
 import { createOriginPolicy } from './auth/origin.js';
 import { createSessionManager, type SessionManager } from './auth/sessions.js';
 import { createWsTokens } from './auth/ws-token.js';
+import { createIpcBus, type IpcChannel } from './bus/ipc.js';
 import { createMemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
+import { catchUp, createCatchUpRunner } from './core/catch-up.js';
 import { createHub, type Hub } from './core/hub.js';
 import { createSequencer } from './core/sequencer.js';
 import type { TopicSources } from './core/sources.js';
@@ -64,18 +70,19 @@ interface AuthParts {
 }
 
 /** Picks the authenticator and builds sessions, ws-tokens, OIDC and limits from the configuration. */
-function createAuth(config: Config, store: Store, now: () => Date, overrides: ServerOverrides): AuthParts {
+function createAuth(config: Config, store: Store, now: () => Date, overrides: ServerOverrides, shared: SharedState | undefined): AuthParts {
   const limits = createLimits({
     maxConnectionsPerUser: config.limits.wsMaxConnectionsPerUser,
     maxConnectionsPerIp: config.limits.wsMaxConnectionsPerIp,
     messagesPerSecond: config.limits.wsMessagesPerSecond,
     wsTokenRequestsPerMinute: config.limits.wsTokenRequestsPerMinute,
+    ...(shared === undefined ? {} : { shared: shared.limits }),
   });
   const auth = config.auth;
   if (auth.mode === 'dev') return { authenticator: createDevAuthenticator(), limits, sessions: undefined, routes: undefined };
   const nowMs = (): number => now().getTime();
   const sessions = createSessionManager({ store, secret: auth.sessionSecret, idleMs: auth.sessionIdleMs, absoluteMs: auth.sessionAbsoluteMs, now: nowMs });
-  const wsTokens = createWsTokens({ secret: auth.sessionSecret, ttlSec: auth.wsTokenTtlSec, now: nowMs });
+  const wsTokens = createWsTokens({ secret: auth.sessionSecret, ttlSec: auth.wsTokenTtlSec, now: nowMs, ...(shared === undefined ? {} : { claim: shared.claimJti }) });
   const oidc = auth.oidc;
   const verifier = oidc === undefined ? undefined : createOidcVerifier({
     issuerUrl: oidc.issuerUrl,
@@ -99,14 +106,59 @@ function createAuth(config: Config, store: Store, now: () => Date, overrides: Se
 }
 
 const SESSION_SWEEP_INTERVAL_MS = 15_000;
+/** With a Redis bus, how often each instance compares the store's heads with what it delivered. */
+const CATCH_UP_INTERVAL_MS = 2_000;
+
+/** State shared across instances through Redis. */
+interface SharedState {
+  readonly limits: { readonly redis: unknown; readonly prefix: string };
+  readonly claimJti: (jti: string, expiresAtMs: number) => Promise<boolean>;
+}
+
+async function openStore(config: Config, now: () => Date): Promise<Store> {
+  const eventLogMaxPerTopic = config.retention.eventLogMaxPerTopic;
+  if (config.database.kind === 'postgres') {
+    const { openPostgresStore } = await import('./store/postgres.js');
+    return openPostgresStore({ url: config.database.url, eventLogMaxPerTopic, now });
+  }
+  return openSqliteStore({ file: config.database.file, eventLogMaxPerTopic, now });
+}
+
+async function openBus(config: Config, logger: PinoLogger): Promise<{ bus: Bus; shared: SharedState | undefined }> {
+  const redis = config.redis;
+  if (redis !== undefined) {
+    const { createRedisBus } = await import('./bus/redis.js');
+    const bus = await createRedisBus({ url: redis.url, prefix: redis.prefix, logger });
+    const client = bus.client;
+    return {
+      bus,
+      shared: {
+        limits: { redis: client, prefix: redis.prefix },
+        async claimJti(jti, expiresAtMs) {
+          const ttlMs = Math.max(1, expiresAtMs - Date.now());
+          return (await client.set(`${redis.prefix}:ws-jti:${jti}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+        },
+      },
+    };
+  }
+  if (cluster.isWorker && cluster.worker !== undefined) return { bus: createIpcBus(process as unknown as IpcChannel, cluster.worker.id), shared: undefined };
+  return { bus: createMemoryBus(), shared: undefined };
+}
 
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<Server> {
   const logger = overrides.logger ?? createLogger({ debug: config.debug });
   const now = overrides.now ?? (() => new Date());
   if (config.auth.mode === 'dev') logger.warn({}, 'development auth is on: every request and socket is dev-user (AUTH_ENABLED=false, ALLOW_DEV_AUTH=true)');
 
-  const store = await openSqliteStore({ file: config.database.file, eventLogMaxPerTopic: config.retention.eventLogMaxPerTopic, now });
-  const bus = createMemoryBus();
+  const store = await openStore(config, now);
+  let opened: Awaited<ReturnType<typeof openBus>>;
+  try {
+    opened = await openBus(config, logger);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const { bus, shared } = opened;
   const notificationService = createNotificationService({
     store,
     bus,
@@ -151,10 +203,21 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     fetch: async (topic, after, upto) => (await store.eventsAfter(topic, after, upto - after, upto)).events,
   });
   const unsubscribe = bus.subscribe((event) => sequencer.accept(event));
+  // Whatever the bus dropped (a Redis outage, a failed publish) is read back from the store.
+  const catchUpRunner = createCatchUpRunner(
+    async () => {
+      const read = await catchUp(store, sequencer);
+      if (read > 0) logger.info({ events: read }, 'caught up from the store');
+    },
+    (err) => logger.warn({ err }, 'catch-up from the store failed; retrying'),
+  );
+  const unsubscribeResync = bus.onResync(() => catchUpRunner.request());
+  const catchUpTimer = config.redis === undefined ? undefined : setInterval(() => catchUpRunner.request(), CATCH_UP_INTERVAL_MS);
+  catchUpTimer?.unref();
 
   if (config.dummyData) await seedDemoData(notificationService, logger);
 
-  const auth = createAuth(config, store, now, overrides);
+  const auth = createAuth(config, store, now, overrides, shared);
   const authenticator = overrides.authenticator ?? auth.authenticator;
   const origins = createOriginPolicy(config.allowedOrigins, config.publicUrl);
   const closeSession = (sessionId: string, reason: string): number =>
@@ -178,7 +241,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     }),
     notifications: notificationService,
     bodyLimitBytes: config.limits.restBodyLimitBytes,
-    ready: async () => ({ store: !closing, bus: !closing }),
+    ready: async () => ({ store: !closing && (await storeReachable(store)), bus: !closing && bus.ready() }),
     metrics: metrics.registry,
   });
   const ws = createWsEndpoint({
@@ -231,16 +294,29 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       closing = true;
       clearInterval(sweeper);
       clearInterval(sessionSweeper);
+      if (catchUpTimer !== undefined) clearInterval(catchUpTimer);
       await ws.close();
       await hub.drain(CloseCode.GOING_AWAY, 'server shutting down; reconnect and resume');
       const timeout = setTimeout(() => logger.warn({}, 'shutdown timeout reached; forcing close'), config.shutdownTimeoutMs);
       await app.close();
       clearTimeout(timeout);
       unsubscribe();
+      unsubscribeResync();
       unsubscribeControl();
+      await catchUpRunner.idle();
       sequencer.close();
       await bus.close();
       await store.close();
     },
   };
+}
+
+/** Whether the store answers a query now. */
+async function storeReachable(store: Store): Promise<boolean> {
+  try {
+    await store.read((tx) => tx.position('readyz'));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,15 +1,21 @@
 /**
- * Abuse limits on `rate-limiter-flexible` (memory store today; its Redis store has the same API,
- * so a multi-instance mode can share the counters): concurrent sockets per user and per IP,
- * messages per second per socket, ws-token requests per session.
+ * Abuse limits on `rate-limiter-flexible`: concurrent sockets per user and per IP, messages per
+ * second per socket, ws-token requests per session.
+ *
+ * With `shared` (REDIS_URL set) the ws-token request rate is counted in Redis, so it holds across
+ * instances; while Redis is unreachable each instance falls back to its own memory counter.
+ * Socket slots stay per instance: a crashed instance could never give shared slots back. The
+ * message rate is per socket, and a socket lives on one instance.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export interface LimitOptions {
   readonly maxConnectionsPerUser: number;
   readonly maxConnectionsPerIp: number;
   readonly messagesPerSecond: number;
   readonly wsTokenRequestsPerMinute: number;
+  /** Counters shared through Redis: an ioredis client and the deployment's key prefix. */
+  readonly shared?: { readonly redis: unknown; readonly prefix: string };
 }
 
 /** A concurrency slot: `acquire` takes one if free, `release` gives it back. */
@@ -59,9 +65,17 @@ function slots(max: number, prefix: string): Slots {
 }
 
 /** `points` 0 means unlimited. */
-function rate(points: number, durationSec: number, prefix: string): Rate {
+function rate(points: number, durationSec: number, prefix: string, shared?: LimitOptions['shared']): Rate {
   if (points === 0) return UNLIMITED_RATE;
-  const limiter = new RateLimiterMemory({ points, duration: durationSec, keyPrefix: prefix });
+  const memory = new RateLimiterMemory({ points, duration: durationSec, keyPrefix: prefix });
+  const limiter: RateLimiterAbstract = shared === undefined ? memory : new RateLimiterRedis({
+    storeClient: shared.redis,
+    points,
+    duration: durationSec,
+    keyPrefix: `${shared.prefix}:limit:${prefix}`,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: memory,
+  });
   return {
     async take(key) {
       try {
@@ -80,6 +94,6 @@ export function createLimits(options: LimitOptions): AuthLimits {
     perUser: slots(options.maxConnectionsPerUser, 'ws-user'),
     perIp: slots(options.maxConnectionsPerIp, 'ws-ip'),
     messages: rate(options.messagesPerSecond, 1, 'ws-msg'),
-    wsTokens: rate(options.wsTokenRequestsPerMinute, 60, 'ws-token'),
+    wsTokens: rate(options.wsTokenRequestsPerMinute, 60, 'ws-token', options.shared),
   };
 }

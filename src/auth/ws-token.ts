@@ -1,7 +1,8 @@
 /**
  * Short-lived WebSocket tokens (`GET /auth/ws-token`): HS256 JWTs signed with SESSION_SECRET_KEY,
  * audience `websocket`, usable once (`jti` remembered until the token's expiry). The used-jti set
- * is per instance; a later multi-instance mode should share it (e.g. Redis SET NX with a TTL).
+ * is in memory by default; with several instances pass `claim` (Redis `SET NX PX`, see server.ts)
+ * so a token used on one instance is refused on every other.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
@@ -16,6 +17,11 @@ export interface WsTokenOptions {
   readonly ttlSec: number;
   /** Epoch ms; tests freeze it. */
   readonly now?: () => number;
+  /**
+   * Records `jti` as used until `expiresAtMs`; resolves false when it already was. Shared across
+   * instances when given; the in-memory set is used when it is absent or rejects.
+   */
+  readonly claim?: (jti: string, expiresAtMs: number) => Promise<boolean>;
 }
 
 export interface WsTokens {
@@ -60,9 +66,12 @@ export function createWsTokens(options: WsTokenOptions): WsTokens {
           requiredClaims: ['sub', 'exp', 'iat', 'jti'],
         });
         const jti = payload.jti as string;
+        const expMs = (payload.exp as number) * 1000;
         forgetExpired(nowMs);
-        if (used.has(jti)) return { ok: false, reason: 'invalid', message: 'token already used; fetch a new one from /auth/ws-token' };
-        used.set(jti, (payload.exp as number) * 1000);
+        const reused = { ok: false, reason: 'invalid', message: 'token already used; fetch a new one from /auth/ws-token' } as const;
+        if (used.has(jti)) return reused;
+        used.set(jti, expMs);
+        if (options.claim !== undefined && !(await options.claim(jti, expMs).catch(() => true))) return reused;
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
         const principal: Principal = {
           id: payload.sub as string,

@@ -20,6 +20,9 @@ export function createMemoryBus(): Bus {
       controlSubscribers.add(deliver);
       return () => controlSubscribers.delete(deliver);
     },
+    ready: () => true,
+    // One process: nothing can be missed, so there is never anything to resync.
+    onResync: () => () => undefined,
     async close() {
       eventSubscribers.clear();
       controlSubscribers.clear();

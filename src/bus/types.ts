@@ -15,9 +15,17 @@ export interface ControlMessage {
  * - A subscriber MUST NOT be called re-entrantly from inside `publish` of the same event twice.
  */
 export interface Bus {
+  /** Delivers to this instance's subscribers at once, then to every other instance (best effort: gaps are filled from the store). */
   publish(event: TopicEvent): void;
   subscribe(deliver: (event: TopicEvent) => void): () => void;
   publishControl(message: ControlMessage): void;
   subscribeControl(deliver: (message: ControlMessage) => void): () => void;
+  /** Whether the bus currently reaches the other instances (for /readyz). */
+  ready(): boolean;
+  /**
+   * Called after the bus regained its peers (Redis reconnected): whatever was published meanwhile
+   * never arrived, so the caller MUST catch up from the store. Returns an unsubscribe function.
+   */
+  onResync(listener: () => void): () => void;
   close(): Promise<void>;
 }

@@ -144,17 +144,18 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     };
   }
 
+  // A snapshot for reads: PostgreSQL's default (read committed) would let a later statement of the
+  // same transaction see commits the first did not.
+  const snapshot = () => (options.dialect === 'postgres' ? db.transaction().setIsolationLevel('repeatable read') : db.transaction());
+
   return {
     epoch,
     dialect: options.dialect,
     write: (fn) => db.transaction().execute((trx) => fn(makeTx(trx))),
-    read: (fn) =>
-      options.dialect === 'postgres'
-        ? db.transaction().setIsolationLevel('repeatable read').execute((trx) => fn(makeTx(trx)))
-        : db.transaction().execute((trx) => fn(makeTx(trx))),
+    read: (fn) => snapshot().execute((trx) => fn(makeTx(trx))),
 
     async eventsAfter(topic, after, limit, upto): Promise<EventRange> {
-      return db.transaction().execute(async (trx) => {
+      return snapshot().execute(async (trx) => {
         const bounds = await trx.selectFrom('topic_heads').select(['head', 'floor']).where('topic', '=', topic).executeTakeFirst();
         let query = trx.selectFrom('events').selectAll().where('topic', '=', topic).where('seq', '>', after);
         if (upto !== undefined) query = query.where('seq', '<=', upto);

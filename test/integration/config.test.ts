@@ -8,7 +8,9 @@ describe('config', () => {
   it('has safe defaults', () => {
     const c = loadConfig(dev);
     expect(c).toMatchObject({ host: '127.0.0.1', port: 8000, debug: false, auth: { mode: 'dev' } });
-    expect(c.database.file).toMatch(/data\/aether-v\.sqlite$/);
+    expect(c.database).toMatchObject({ kind: 'sqlite', file: expect.stringMatching(/data\/aether-v\.sqlite$/) });
+    expect(c.redis).toBeUndefined();
+    expect(c.workers).toBe(1);
     expect(Object.isFrozen(c)).toBe(true);
   });
   it('refuses dev mode without ALLOW_DEV_AUTH=true, saying why', () => {
@@ -29,10 +31,20 @@ describe('config', () => {
     ['WS_MAX_CONNECTIONS', '0', /WS_MAX_CONNECTIONS/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL/],
     ['WS_MAX_MESSAGE_BYTES', '99999999', /WS_MAX_MESSAGE_BYTES: must not exceed/],
+    ['REDIS_URL', 'http://x', /REDIS_URL: expected redis:/],
+    ['REDIS_CHANNEL_PREFIX', 'a b', /REDIS_CHANNEL_PREFIX/],
+    ['WORKERS', '0', /WORKERS: expected an integer from 1/],
   ])('fails fast on %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ ...dev, [name]: value })).toThrow(message);
   });
   it('accepts DATABASE_URL=sqlite:<file>', () => {
-    expect(loadConfig({ ...dev, DATABASE_URL: 'sqlite:/tmp/x.db' }).database.file).toBe('/tmp/x.db');
+    expect(loadConfig({ ...dev, DATABASE_URL: 'sqlite:/tmp/x.db' }).database).toEqual({ kind: 'sqlite', file: '/tmp/x.db' });
+  });
+  it('accepts DATABASE_URL=postgres://… and REDIS_URL with the default channel prefix', () => {
+    const c = loadConfig({ ...dev, DATABASE_URL: 'postgres://u:p@db:5432/aether', REDIS_URL: 'redis://cache:6379', WORKERS: '4' });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@db:5432/aether' });
+    expect(c.redis).toEqual({ url: 'redis://cache:6379', prefix: 'aether-v' });
+    expect(c.workers).toBe(4);
+    expect(loadConfig({ ...dev, REDIS_URL: 'redis://cache', REDIS_CHANNEL_PREFIX: 'prod-eu' }).redis?.prefix).toBe('prod-eu');
   });
 });
