@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# `npm test`: installs what the tests need when it is missing (Chromium from Debian), builds, runs every test.
+# `npm test`: installs what the tests need when it is missing (Chromium, and PostgreSQL, Redis and
+# HAProxy for the scale-out tests, from Debian), builds, runs every test. The tests start private
+# PostgreSQL/Redis/HAProxy instances on free ports (test/services); they never use shared ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test: installing ${need[*]} with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive

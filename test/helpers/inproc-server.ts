@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createServer, type Server, type ServerOverrides } from '../../src/server.js';
+import { testDatabaseEnv } from '../services/database.js';
 import type { LogCapture } from './log-capture.js';
 
 export interface TestServer {
@@ -26,7 +27,7 @@ export async function freePort(): Promise<number> {
 
 export async function startServer(env: Record<string, string>, capture: LogCapture, overrides: Omit<ServerOverrides, 'logger'> = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-auth-'));
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, ...env });
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, ...(env.DATABASE_URL === undefined ? await testDatabaseEnv(dataDir) : {}), ...env });
   const server = await createServer(config, { ...overrides, logger: capture.logger });
   const port = await server.listen();
   return {

@@ -10,6 +10,7 @@ import type { Authenticator } from '../../src/auth/authenticator.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/http/log.js';
 import { createServer, type Server } from '../../src/server.js';
+import { testDatabaseEnv } from '../services/database.js';
 
 export interface Running {
   readonly server: Server;
@@ -30,6 +31,8 @@ export async function startInProcess(
   options: { dataDir?: string; authenticator?: Authenticator; now?: () => Date } = {},
 ): Promise<Running> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'aether-test-'));
+  // A fresh PostgreSQL database on the postgres project; a restart keeps it (it is in `env` then).
+  if (env.DATABASE_URL === undefined) env = { ...env, ...(await testDatabaseEnv(dataDir)) };
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {

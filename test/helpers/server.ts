@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testDatabaseEnv } from '../services/database.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -55,9 +56,11 @@ export async function startServer(options: { env?: Record<string, string>; dataD
   const url = `http://127.0.0.1:${port}`;
   const output: string[] = [];
   let child: ChildProcess | undefined;
+  // Created once, so stop/start keeps the same PostgreSQL database as it keeps the data directory.
+  const databaseEnv = options.env?.DATABASE_URL === undefined ? await testDatabaseEnv(dataDir) : {};
 
   async function start(): Promise<void> {
-    const env = { ...process.env, AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, ...options.env };
+    const env = { ...process.env, AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, ...databaseEnv, ...options.env };
     const proc = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
     proc.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
