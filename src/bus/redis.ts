@@ -139,9 +139,12 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       eventSubscribers.clear();
       controlSubscribers.clear();
       resyncListeners.clear();
-      await Promise.allSettled([sub.quit(), pub.quit()]);
-      sub.disconnect();
-      pub.disconnect();
+      // QUIT when connected (lets Redis drop us cleanly), but never wait on a Redis that is away.
+      const quit = async (conn: Redis): Promise<void> => {
+        if (conn.status === 'ready') await Promise.race([conn.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+        conn.disconnect();
+      };
+      await Promise.all([quit(sub), quit(pub)]);
     },
   };
 }
