@@ -130,8 +130,8 @@ export interface PrivateHaproxy {
  * HAProxy in front of `backends` (round robin, no stickiness), health-checking `/readyz`; the
  * WebSocket timeouts are longer than the server's ping interval, as docs/OPERATIONS.md says.
  */
-export async function startHaproxy(backends: readonly number[]): Promise<PrivateHaproxy> {
-  const port = await freePort();
+export async function startHaproxy(backends: readonly number[], options: { port?: number } = {}): Promise<PrivateHaproxy> {
+  const port = options.port ?? (await freePort());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-haproxy-'));
   const cfg = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(cfg, [
@@ -150,6 +150,8 @@ export async function startHaproxy(backends: readonly number[]): Promise<Private
     '  default_backend be',
     'backend be',
     '  balance roundrobin',
+    '  retries 3',
+    '  option redispatch',
     '  option httpchk GET /readyz',
     '  default-server inter 300ms fall 1 rise 1 on-marked-down shutdown-sessions',
     ...backends.map((p, i) => `  server s${i} 127.0.0.1:${p} check`),

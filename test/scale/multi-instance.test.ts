@@ -1,0 +1,203 @@
+/**
+ * The deployment the scale-out mode promises, all on loopback: a private PostgreSQL and Redis,
+ * three server processes (A, B, C) with authentication on, and HAProxy in front (round robin, no
+ * stickiness). Delivery across instances, an instance killed under its clients, a Redis restart,
+ * single-use ws-tokens and logout all hold across instances.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWsClient, type WsClient } from '../../src/client/index.js';
+import { API_TOKEN, CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, USERS, USER_ROLE, ADMIN_ROLE } from '../helpers/auth-world.js';
+import { connect } from '../helpers/auth-socket.js';
+import { signIn } from '../helpers/login.js';
+import { createTestKey, startProvider, type TestProvider } from '../helpers/oidc-provider.js';
+import { startServer, type ChildServer } from '../helpers/server.js';
+import { createPostgresDatabase } from '../services/database.js';
+import { freePort, startHaproxy, startRedis, type PrivateHaproxy, type PrivateRedis } from '../services/processes.js';
+
+const bearer = { authorization: `Bearer ${API_TOKEN}` };
+
+/** The `ws` WebSocket with the API token on every handshake (the client library takes the class). */
+class TokenWebSocket extends WebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols, { headers: bearer });
+  }
+}
+
+interface Tracked {
+  readonly client: WsClient;
+  readonly offsets: number[];
+  resyncs: number;
+  reconnects: number;
+}
+
+let redis: PrivateRedis;
+let provider: TestProvider;
+let balancer: PrivateHaproxy;
+let databaseUrl: string;
+let a: ChildServer;
+let b: ChildServer;
+let c: ChildServer;
+const tracked: Tracked[] = [];
+
+async function post(base: string, title: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(`${base}/api/v1/notifications`, {
+        method: 'POST',
+        headers: { ...bearer, 'content-type': 'application/json', 'idempotency-key': title.replace(/\s/g, '-') },
+        body: JSON.stringify({ title, message: 'm', level: 'info', category: 'system' }),
+      });
+      if (res.status === 201 || res.status === 200) return;
+      if (attempt > 20 || res.status === 400) throw new Error(`POST ${title}: ${res.status} ${await res.text()}`);
+    } catch (err) {
+      if (attempt > 20) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function head(): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ head: string }>("select head from topic_heads where topic = 'notifications'");
+    return rows.length === 0 ? 0 : Number(rows[0]?.head);
+  } finally {
+    await client.end();
+  }
+}
+
+function track(url: string): Tracked {
+  const client = createWsClient({ url, WebSocket: TokenWebSocket, baseDelayMs: 100, maxDelayMs: 500, maxAttempts: 100, pingIntervalMs: 2000 });
+  const t: Tracked = { client, offsets: [], resyncs: 0, reconnects: 0 };
+  client.on('notification', (m) => {
+    if (typeof m.offset === 'number') t.offsets.push(m.offset);
+  });
+  client.on('resync', () => { t.resyncs += 1; });
+  client.onConnectionStatus((status) => { if (status === 'reconnecting') t.reconnects += 1; });
+  tracked.push(t);
+  return t;
+}
+
+/** Every tracked client holds every offset from `from`+1 to the head, once each, in order. */
+async function expectComplete(clients: readonly Tracked[], from: number): Promise<void> {
+  const target = await head();
+  await expect.poll(() => clients.map((t) => t.offsets[t.offsets.length - 1] ?? from), { timeout: 20_000, interval: 100 }).toEqual(clients.map(() => target));
+  for (const t of clients) {
+    const tail = t.offsets.filter((o) => o > from);
+    expect(tail).toEqual(Array.from({ length: target - from }, (_, i) => from + 1 + i));
+    expect(t.resyncs).toBe(0);
+  }
+}
+
+async function connections(server: ChildServer): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`, { headers: bearer })).text();
+  return Number(/^aether_ws_connections(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 'NaN');
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  databaseUrl = await createPostgresDatabase();
+  const balancerPort = await freePort();
+  const publicUrl = `http://127.0.0.1:${balancerPort}`;
+  provider = await startProvider({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`${publicUrl}/auth/callback`], users: USERS, keys: [await createTestKey('key-1')] });
+  const env = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redis.url,
+    REDIS_CHANNEL_PREFIX: `multi-${randomBytes(4).toString('hex')}`,
+    AUTH_ENABLED: 'true',
+    ALLOW_DEV_AUTH: 'false',
+    SESSION_SECRET_KEY: SESSION_SECRET,
+    API_TOKEN,
+    OIDC_ISSUER_URL: provider.issuer,
+    OIDC_CLIENT_ID: CLIENT_ID,
+    OIDC_CLIENT_SECRET: CLIENT_SECRET,
+    OIDC_ROLE_NAME: USER_ROLE,
+    OIDC_ADMIN_ROLE: ADMIN_ROLE,
+    PUBLIC_URL: publicUrl,
+    WS_PING_INTERVAL_MS: '2000',
+    WS_PONG_TIMEOUT_MS: '2000',
+  };
+  [a, b, c] = await Promise.all([startServer({ env }), startServer({ env }), startServer({ env })]);
+  balancer = await startHaproxy([a.port, b.port, c.port], { port: balancerPort });
+}, 120_000);
+
+afterAll(async () => {
+  for (const t of tracked) t.client.close();
+  await Promise.allSettled([a?.close(), b?.close(), c?.close()]);
+  await balancer?.stop();
+  await provider?.close();
+  await redis?.stop();
+});
+
+describe('three instances behind HAProxy', () => {
+  it('delivers a notification created through A to clients on B and C, once each', async () => {
+    const from = await head();
+    const onB = track(b.wsUrl);
+    const onC = track(c.wsUrl);
+    await expect.poll(() => onB.client.isConnected() && onC.client.isConnected(), { timeout: 10_000 }).toBe(true);
+    await post(a.url, 'created on A');
+    await expectComplete([onB, onC], from);
+    expect(onB.offsets.filter((o) => o > from)).toHaveLength(1);
+  });
+
+  it('moves the clients of a killed instance through the balancer to the others, and they resume with nothing lost', async () => {
+    const from = await head();
+    const clients = Array.from({ length: 9 }, () => track(balancer.wsUrl));
+    await expect.poll(() => clients.every((t) => t.client.isConnected()), { timeout: 10_000 }).toBe(true);
+    expect(await connections(b)).toBeGreaterThan(0);
+
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing || i < 40; i++) {
+        await post(i % 2 === 0 ? a.url : c.url, `under kill ${i}`);
+        await new Promise((r) => setTimeout(r, 15));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    await b.stop('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1000));
+    writing = false;
+    await writer;
+
+    await expectComplete(clients, from);
+    expect(clients.filter((t) => t.reconnects > 0).length).toBeGreaterThan(0);
+    expect(await connections(a) + (await connections(c))).toBeGreaterThanOrEqual(clients.length);
+    await b.start();
+  });
+
+  it('loses nothing when Redis restarts', async () => {
+    const from = await head();
+    const clients = [track(a.wsUrl), track(b.wsUrl), track(c.wsUrl)];
+    await expect.poll(() => clients.every((t) => t.client.isConnected()), { timeout: 10_000 }).toBe(true);
+    await redis.stop();
+    for (let i = 0; i < 5; i++) await post([a.url, b.url, c.url][i % 3] as string, `redis down ${i}`);
+    await redis.start();
+    for (let i = 0; i < 5; i++) await post([a.url, b.url, c.url][i % 3] as string, `redis back ${i}`);
+    await expectComplete(clients, from);
+    await expect.poll(async () => (await fetch(`${a.url}/readyz`)).status, { timeout: 10_000 }).toBe(200);
+  });
+
+  it('refuses a ws-token on C that was used on B, and logout on A closes the session’s socket on C', async () => {
+    const { jar, final } = await signIn(balancer.url, 'alice');
+    expect(final.status).toBe(302);
+    const cookie = jar.header(balancer.url);
+    const origin = balancer.url;
+
+    const { token } = (await (await fetch(`${a.url}/auth/ws-token`, { headers: { cookie } })).json()) as { token: string };
+    const first = await connect(`${b.wsUrl}?token=${token}`, { headers: { origin } });
+    expect((await first.next()).type).toBe('connection');
+    const reused = await connect(`${c.wsUrl}?token=${token}`, { headers: { origin } });
+    expect((await reused.closed).code).toBe(1008);
+
+    const onC = await connect(c.wsUrl, { headers: { cookie, origin } });
+    expect((await onC.next()).type).toBe('connection');
+    const logout = await fetch(`${a.url}/auth/logout`, { method: 'POST', headers: { cookie, origin } });
+    expect(logout.status).toBe(204);
+    expect((await onC.closed).code).toBe(4003);
+    expect((await first.closed).code).toBe(4003);
+  });
+});
