@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /** Entry point: configuration from the environment, then serve until SIGTERM/SIGINT, then drain. */
+import cluster from 'node:cluster';
+import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
 import { isAppError } from './core/errors.js';
-import { createServer } from './server.js';
+import { createLogger } from './http/log.js';
+import { createServer, openStore } from './server.js';
 
 async function main(): Promise<void> {
   let config;
@@ -14,6 +17,10 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     throw err;
+  }
+  if (config.workers > 1 && cluster.isPrimary) {
+    await runPrimary({ config, logger: createLogger({ debug: config.debug }), prepare: async () => (await openStore(config)).close() });
+    return;
   }
   const server = await createServer(config);
   await server.listen();

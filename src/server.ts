@@ -12,7 +12,8 @@ import type { Logger as PinoLogger } from 'pino';
 import type { Authenticator } from './auth/authenticator.js';
 import { createDevAuthenticator } from './auth/dev.js';
 import { createEnabledAuthenticator } from './auth/enabled.js';
-import { createLimits, type AuthLimits } from './auth/limits.js';
+import { createIpcClaim } from './auth/ipc-claim.js';
+import { createLimits, type AuthLimits, type SharedCounters } from './auth/limits.js';
 import { createOidcLogin } from './auth/oidc-login.js';
 import { createOidcVerifier } from './auth/oidc-verifier.js';
 import { createOriginPolicy } from './auth/origin.js';
@@ -111,17 +112,19 @@ const CATCH_UP_INTERVAL_MS = 2_000;
 
 /** State shared across instances through Redis. */
 interface SharedState {
-  readonly limits: { readonly redis: unknown; readonly prefix: string };
+  readonly limits: SharedCounters;
   readonly claimJti: (jti: string, expiresAtMs: number) => Promise<boolean>;
 }
 
-async function openStore(config: Config, now: () => Date): Promise<Store> {
+/** Opens (and migrates) the configured store. */
+export async function openStore(config: Config, now: () => Date = () => new Date()): Promise<Store> {
   const eventLogMaxPerTopic = config.retention.eventLogMaxPerTopic;
   if (config.database.kind === 'postgres') {
     const { openPostgresStore } = await import('./store/postgres.js');
     return openPostgresStore({ url: config.database.url, eventLogMaxPerTopic, now });
   }
-  return openSqliteStore({ file: config.database.file, eventLogMaxPerTopic, now });
+  // Several processes on one file: take the write lock when a transaction begins (see sqlite.ts).
+  return openSqliteStore({ file: config.database.file, eventLogMaxPerTopic, now, immediate: config.workers > 1 });
 }
 
 async function openBus(config: Config, logger: PinoLogger): Promise<{ bus: Bus; shared: SharedState | undefined }> {
@@ -133,7 +136,7 @@ async function openBus(config: Config, logger: PinoLogger): Promise<{ bus: Bus; 
     return {
       bus,
       shared: {
-        limits: { redis: client, prefix: redis.prefix },
+        limits: { kind: 'redis', redis: client, prefix: redis.prefix },
         async claimJti(jti, expiresAtMs) {
           const ttlMs = Math.max(1, expiresAtMs - Date.now());
           return (await client.set(`${redis.prefix}:ws-jti:${jti}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
@@ -141,7 +144,9 @@ async function openBus(config: Config, logger: PinoLogger): Promise<{ bus: Bus; 
       },
     };
   }
-  if (cluster.isWorker && cluster.worker !== undefined) return { bus: createIpcBus(process as unknown as IpcChannel, cluster.worker.id), shared: undefined };
+  if (cluster.isWorker && cluster.worker !== undefined) {
+    return { bus: createIpcBus(process as unknown as IpcChannel, cluster.worker.id), shared: { limits: { kind: 'cluster' }, claimJti: createIpcClaim(process) } };
+  }
   return { bus: createMemoryBus(), shared: undefined };
 }
 

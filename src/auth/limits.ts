@@ -2,21 +2,24 @@
  * Abuse limits on `rate-limiter-flexible`: concurrent sockets per user and per IP, messages per
  * second per socket, ws-token requests per session.
  *
- * With `shared` (REDIS_URL set) the ws-token request rate is counted in Redis, so it holds across
- * instances; while Redis is unreachable each instance falls back to its own memory counter.
+ * With `shared` the ws-token request rate holds across processes: counted in Redis (REDIS_URL
+ * set; while Redis is unreachable each instance falls back to its own memory counter), or by the
+ * cluster primary over IPC (WORKERS=N without Redis).
  * Socket slots stay per instance: a crashed instance could never give shared slots back. The
  * message rate is per socket, and a socket lives on one instance.
  */
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export interface LimitOptions {
   readonly maxConnectionsPerUser: number;
   readonly maxConnectionsPerIp: number;
   readonly messagesPerSecond: number;
   readonly wsTokenRequestsPerMinute: number;
-  /** Counters shared through Redis: an ioredis client and the deployment's key prefix. */
-  readonly shared?: { readonly redis: unknown; readonly prefix: string };
+  /** Counters shared through Redis (an ioredis client and the deployment's key prefix) or the cluster primary. */
+  readonly shared?: SharedCounters;
 }
+
+export type SharedCounters = { readonly kind: 'redis'; readonly redis: unknown; readonly prefix: string } | { readonly kind: 'cluster' };
 
 /** A concurrency slot: `acquire` takes one if free, `release` gives it back. */
 export interface Slots {
@@ -68,14 +71,19 @@ function slots(max: number, prefix: string): Slots {
 function rate(points: number, durationSec: number, prefix: string, shared?: LimitOptions['shared']): Rate {
   if (points === 0) return UNLIMITED_RATE;
   const memory = new RateLimiterMemory({ points, duration: durationSec, keyPrefix: prefix });
-  const limiter: RateLimiterAbstract = shared === undefined ? memory : new RateLimiterRedis({
-    storeClient: shared.redis,
-    points,
-    duration: durationSec,
-    keyPrefix: `${shared.prefix}:limit:${prefix}`,
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: memory,
-  });
+  let limiter: RateLimiterAbstract = memory;
+  if (shared?.kind === 'redis') {
+    limiter = new RateLimiterRedis({
+      storeClient: shared.redis,
+      points,
+      duration: durationSec,
+      keyPrefix: `${shared.prefix}:limit:${prefix}`,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: memory,
+    });
+  } else if (shared?.kind === 'cluster') {
+    limiter = new RateLimiterCluster({ points, duration: durationSec, keyPrefix: prefix, timeoutMs: 2000 });
+  }
   return {
     async take(key) {
       try {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import { migrateToLatest } from './migrate.js';
 import { createKyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
@@ -13,6 +13,27 @@ export interface SqliteStoreOptions {
   readonly file: string;
   readonly eventLogMaxPerTopic: number;
   readonly now?: () => Date;
+  /**
+   * Begin every transaction with BEGIN IMMEDIATE (WORKERS=N: several processes on one file). A
+   * deferred transaction that reads and then writes fails with SQLITE_BUSY when another process
+   * wrote in between; an immediate one waits for the lock (busy_timeout) instead.
+   */
+  readonly immediate?: boolean;
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(settings);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
 }
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
@@ -21,7 +42,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const dialect = options.immediate === true ? new ImmediateSqliteDialect({ database: sqlite }) : new SqliteDialect({ database: sqlite });
+  const db = new Kysely<Database>({ dialect });
   const epoch = await migrateToLatest(db);
   return createKyselyStore({ db, dialect: 'sqlite', epoch, now: options.now ?? (() => new Date()), eventLogMaxPerTopic: options.eventLogMaxPerTopic });
 }

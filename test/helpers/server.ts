@@ -50,8 +50,8 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   throw new Error(`server not ready within ${timeoutMs} ms`);
 }
 
-export async function startServer(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<ChildServer> {
-  const port = await freePort();
+export async function startServer(options: { env?: Record<string, string>; dataDir?: string; port?: number } = {}): Promise<ChildServer> {
+  const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'aether-child-'));
   const url = `http://127.0.0.1:${port}`;
   const output: string[] = [];

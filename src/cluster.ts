@@ -1,0 +1,72 @@
+/**
+ * `WORKERS=N`: the primary process forks N workers that all serve one port (node:cluster hands
+ * out connections). Without Redis, the primary relays each worker's bus messages to the others
+ * (the IPC bus) and keeps the shared used-ws-token set and rate-limit counters; with Redis the
+ * workers use Redis like separate instances. The primary migrates the database once before
+ * forking, restarts a worker that dies, and on SIGTERM/SIGINT lets every worker drain.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
+import { isIpcEnvelope } from './bus/ipc.js';
+import { isJtiClaim, type JtiClaimReply } from './auth/ipc-claim.js';
+import type { Config } from './config.js';
+import type { Logger } from './core/socket.js';
+
+const RESTART_DELAY_MS = 500;
+
+export interface ClusterOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Runs once in the primary before forking (migrations). */
+  readonly prepare: () => Promise<void>;
+}
+
+/** Runs the primary; resolves when every worker has exited after a stop signal. */
+export async function runPrimary(options: ClusterOptions): Promise<void> {
+  const { config, logger } = options;
+  await options.prepare();
+  if (config.redis === undefined) new RateLimiterClusterMaster();
+  const usedJti = new Map<string, number>();
+  let stopping = false;
+
+  function relay(from: Worker, message: unknown): void {
+    if (isIpcEnvelope(message)) {
+      for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined && worker !== from && worker.isConnected()) worker.send(message);
+    } else if (isJtiClaim(message)) {
+      const now = Date.now();
+      for (const [jti, exp] of usedJti) if (exp <= now) usedJti.delete(jti);
+      const fresh = !usedJti.has(message.jti);
+      if (fresh) usedJti.set(message.jti, message.expiresAtMs);
+      const reply: JtiClaimReply = { aetherJtiReply: message.aetherJti, fresh };
+      if (from.isConnected()) from.send(reply);
+    }
+  }
+
+  const fork = (): Worker => cluster.fork({ AETHER_WORKER: '1' });
+  cluster.on('message', relay);
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (!Object.values(cluster.workers ?? {}).some((w) => w !== undefined && !w.isDead())) process.exit(0);
+      return;
+    }
+    logger.error({ worker: worker.id, code, signal }, 'worker died; starting another');
+    setTimeout(fork, RESTART_DELAY_MS);
+  });
+  let listening = 0;
+  cluster.on('listening', () => {
+    listening += 1;
+    if (listening === config.workers) logger.info({ workers: config.workers }, `cluster ready: ${config.workers} workers listening`);
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+  logger.info({ workers: config.workers, port: config.port }, `cluster primary started ${config.workers} workers`);
+
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

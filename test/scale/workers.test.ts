@@ -1,0 +1,116 @@
+/**
+ * WORKERS=N: one port served by N processes (node:cluster) on the embedded SQLite store, events
+ * passed between workers over IPC. Clients spread across workers all receive every event once
+ * and in order, also under concurrent writes that land on different workers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_TOKEN, CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, USERS, USER_ROLE } from '../helpers/auth-world.js';
+import { connect } from '../helpers/auth-socket.js';
+import { signIn } from '../helpers/login.js';
+import { createTestKey, startProvider, type TestProvider } from '../helpers/oidc-provider.js';
+import { freePort, startServer, type ChildServer } from '../helpers/server.js';
+import { connectReady, type Msg, type TestClient } from '../helpers/ws-client.js';
+
+let server: ChildServer;
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+  server = await startServer({ env: { WORKERS: '3' } });
+  await allListening();
+});
+
+async function allListening(): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!server.output.join('').includes('cluster ready: 3 workers listening')) {
+    if (Date.now() > deadline) throw new Error(`cluster not ready: ${server.output.join('').slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+afterAll(async () => {
+  for (const c of clients) await c.close();
+  await server?.close();
+});
+
+/** Connections of the worker that answers a fresh TCP connection. */
+async function workerConnections(): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } })).text();
+  return Number(/^aether_ws_connections(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1]);
+}
+
+it('spreads sockets over the workers and delivers every event to each once, in order', async () => {
+  for (let i = 0; i < 6; i++) clients.push((await connectReady(server.wsUrl)).client);
+  const perWorker = [await workerConnections(), await workerConnections(), await workerConnections()];
+  expect(Math.max(...perWorker)).toBeLessThan(6);
+  expect(perWorker.filter((n) => n > 0).length).toBeGreaterThan(1);
+
+  const total = 60;
+  const results = await Promise.all(Array.from({ length: total }, (_, i) =>
+    fetch(`${server.url}/api/v1/notifications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', connection: 'close' },
+      body: JSON.stringify({ title: `w${i}`, message: 'm', level: 'info', category: 'system' }),
+    })));
+  expect(results.map((r) => r.status)).toEqual(results.map(() => 201));
+
+  const isCreated = (m: Msg) => m.type === 'notification' && m.action === 'created';
+  for (const c of clients) {
+    const offsets: unknown[] = [];
+    for (let i = 0; i < total; i++) offsets.push((await c.next(isCreated, 10_000)).offset);
+    expect(offsets).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    await c.expectNone(isCreated, 0);
+  }
+});
+
+it('stops every worker on SIGTERM', async () => {
+  await server.stop('SIGTERM');
+  await expect(fetch(`${server.url}/readyz`)).rejects.toThrow();
+  server.output.length = 0;
+  await server.start();
+  await allListening();
+  expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+});
+
+describe('WORKERS=2 with sign-in: state the workers share through the primary', () => {
+  let cluster2: ChildServer;
+  let provider: TestProvider;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    provider = await startProvider({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`http://127.0.0.1:${port}/auth/callback`], users: USERS, keys: [await createTestKey('key-1')] });
+    cluster2 = await startServer({
+      port,
+      env: {
+        WORKERS: '2', AUTH_ENABLED: 'true', ALLOW_DEV_AUTH: 'false', SESSION_SECRET_KEY: SESSION_SECRET, API_TOKEN,
+        OIDC_ISSUER_URL: provider.issuer, OIDC_CLIENT_ID: CLIENT_ID, OIDC_CLIENT_SECRET: CLIENT_SECRET, OIDC_ROLE_NAME: USER_ROLE,
+        WS_TOKEN_REQUESTS_PER_MINUTE: '4',
+      },
+    });
+    const deadline = Date.now() + 15_000;
+    while (!cluster2.output.join('').includes('cluster ready: 2 workers listening') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  });
+  afterAll(async () => {
+    await cluster2?.close();
+    await provider?.close();
+  });
+
+  it('uses a ws-token once across workers and counts ws-token requests across workers', async () => {
+    const { jar, final } = await signIn(cluster2.url, 'alice');
+    expect(final.status).toBe(302);
+    const cookie = jar.header(cluster2.url);
+    const wsToken = async () => fetch(`${cluster2.url}/auth/ws-token`, { headers: { cookie, connection: 'close' } });
+    const first = await wsToken();
+    expect(first.status).toBe(200);
+    const { token } = (await first.json()) as { token: string };
+    // Consecutive connections go to alternate workers (round robin).
+    const used = await connect(`${cluster2.wsUrl}?token=${token}`);
+    expect((await used.next()).type).toBe('connection');
+    const reused = await connect(`${cluster2.wsUrl}?token=${token}`);
+    expect((await reused.closed).code).toBe(1008);
+    used.close();
+
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await wsToken()).status);
+    // 4 per minute in all: the first request above and three more pass, whichever worker answers.
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+});
