@@ -216,7 +216,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
     (err) => logger.warn({ err }, 'catch-up from the store failed; retrying'),
   );
-  const unsubscribeResync = bus.onResync(() => catchUpRunner.request());
   const catchUpTimer = config.redis === undefined ? undefined : setInterval(() => catchUpRunner.request(), CATCH_UP_INTERVAL_MS);
   catchUpTimer?.unref();
 
@@ -229,6 +228,21 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     hub.closeWhere((p) => p.sessionId === sessionId, CloseCode.SESSION_REVOKED, reason);
   const unsubscribeControl = bus.subscribeControl((message) => {
     if (message.kind === SESSION_REVOKED && typeof message.sessionId === 'string') closeSession(message.sessionId, 'session ended; sign in again');
+  });
+  // Control messages published while the bus was away are gone: re-check the sessions of open sockets.
+  const revalidateSessions = async (): Promise<void> => {
+    const ids = new Set<string>();
+    hub.closeWhere((p) => {
+      if (p.sessionId !== undefined) ids.add(p.sessionId);
+      return false; // only collects; closes nothing
+    }, CloseCode.SESSION_REVOKED, '');
+    for (const id of ids) {
+      if ((await store.read((tx) => tx.sessions.get(id))) === undefined) closeSession(id, 'session ended; sign in again');
+    }
+  };
+  const unsubscribeResync = bus.onResync(() => {
+    catchUpRunner.request();
+    revalidateSessions().catch((err: unknown) => logger.warn({ err }, 'session re-check after bus resync failed'));
   });
   let closing = false;
   const app = await buildApp({

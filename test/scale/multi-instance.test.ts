@@ -200,4 +200,16 @@ describe('three instances behind HAProxy', () => {
     expect((await onC.closed).code).toBe(4003);
     expect((await first.closed).code).toBe(4003);
   });
+
+  it('closes the socket on C of a session logged out on A while Redis was down, once Redis returns', async () => {
+    const { jar } = await signIn(balancer.url, 'alice');
+    const cookie = jar.header(balancer.url);
+    const origin = balancer.url;
+    const onC = await connect(c.wsUrl, { headers: { cookie, origin } });
+    expect((await onC.next()).type).toBe('connection');
+    await redis.stop();
+    expect((await fetch(`${a.url}/auth/logout`, { method: 'POST', headers: { cookie, origin } })).status).toBe(204);
+    await redis.start();
+    expect((await onC.closed).code).toBe(4003);
+  });
 });
