@@ -26,7 +26,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One REST change, retried through outages; creates carry an Idempotency-Key so a retry never doubles them. */
 async function driveOnce(server: ChildServer, known: string[], seq: number, counts: Record<string, number>): Promise<void> {
   const roll = Math.random();
-  for (let attempt = 0; attempt < 50; attempt++) {
+  // 200 × 50 ms: a restart on a loaded CI machine (both store projects in parallel) can take seconds.
+  for (let attempt = 0; attempt < 200; attempt++) {
     try {
       if (roll < 0.65 || known.length === 0) {
         const r = await api(server.url, 'POST', '/api/v1/notifications', { title: `chaos ${seq}`, message: 'x', level: 'info' }, { 'idempotency-key': `chaos-${seq}` });
@@ -51,7 +52,7 @@ async function driveOnce(server: ChildServer, known: string[], seq: number, coun
       await sleep(50);
     }
   }
-  throw new Error('driver could not reach the server for 50 attempts');
+  throw new Error('driver could not reach the server for 200 attempts');
 }
 
 async function readAll(server: ChildServer): Promise<Map<string, boolean>> {
