@@ -99,8 +99,15 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     else if (channel === controlChannel && envelope.control !== undefined) for (const deliver of controlSubscribers) deliver(envelope.control);
   });
 
-  await Promise.all([pub.connect(), sub.connect()]);
-  await sub.subscribe(eventsChannel, controlChannel);
+  try {
+    await Promise.all([pub.connect(), sub.connect()]);
+    await sub.subscribe(eventsChannel, controlChannel);
+  } catch (err) {
+    closed = true;
+    pub.disconnect();
+    sub.disconnect();
+    throw new Error(`REDIS_URL: cannot reach Redis: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   subscribed = true;
 
   function send(channel: string, envelope: Envelope): void {

@@ -84,3 +84,9 @@ describe('redis bus', () => {
     await onB.expectNone((m) => m.type === 'notification' && String((m.data as { title?: string }).title).startsWith('during'), 300);
   });
 });
+
+it('refuses to start when Redis cannot be reached at start, naming REDIS_URL', async () => {
+  const { freePort } = await import('../services/processes.js');
+  const port = await freePort();
+  await expect(startInProcess({ DATABASE_URL: await createPostgresDatabase(), REDIS_URL: `redis://127.0.0.1:${port}` })).rejects.toThrow(/REDIS_URL: cannot reach Redis/);
+});
