@@ -17,8 +17,14 @@ import { buildApp } from './http/app.js';
 import { createLogger } from './http/log.js';
 import { createWsEndpoint } from './http/ws.js';
 import { CloseCode } from './protocol/index.js';
-import { seedDemoData } from './services/demo.js';
+import { seedDemoData, seedDemoInventory } from './services/demo.js';
+import { createInventoryService, INVENTORY_TOPIC, type InventoryService, type Notify } from './services/inventory.js';
+import { createJobRunner } from './services/job-runner.js';
+import { builtinJobTypes } from './services/job-types.js';
+import { createJobService, JOBS_TOPIC, type JobService } from './services/jobs.js';
 import { createNotificationService, NOTIFICATIONS_TOPIC, type NotificationService } from './services/notifications.js';
+import { createSimulator, type Simulator } from './services/simulator.js';
+import { createWriter } from './services/tx.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
 
@@ -28,6 +34,8 @@ export interface Server {
   readonly store: Store;
   readonly bus: Bus;
   readonly notificationService: NotificationService;
+  readonly inventoryService: InventoryService;
+  readonly jobService: JobService;
   readonly logger: PinoLogger;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
@@ -57,10 +65,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     retention: { maxCount: config.retention.notificationsMaxCount, maxAgeDays: config.retention.notificationsMaxAgeDays },
   });
 
+  const write = createWriter(store, bus, logger);
+  const notify: Notify = (input) => notificationService.createNotification(input);
+  const inventoryService = createInventoryService({ store, write, notify, now });
+  const registry = builtinJobTypes();
+  const runner = createJobRunner({ write, registry, inventory: inventoryService.mutations, notify, tickMs: config.jobs.tickMs, logger, now });
+  const jobService = createJobService({ store, write, registry, now, onCreated: (id) => runner.enqueue(id) });
+
   const sources: TopicSources = {
     epoch: store.epoch,
     async snapshot(logTopic, principal) {
       if (logTopic === NOTIFICATIONS_TOPIC) return notificationService.snapshot(principal, config.limits.initialStateLimit);
+      if (logTopic === INVENTORY_TOPIC) return inventoryService.snapshot();
+      if (logTopic === JOBS_TOPIC) return jobService.snapshot(config.jobs.snapshotLimit);
       return store.read(async (tx) => ({ data: {}, position: await tx.position(logTopic) }));
     },
     eventsAfter: (logTopic, after, limit) => store.eventsAfter(logTopic, after, limit),
@@ -91,7 +108,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   const unsubscribe = bus.subscribe((event) => sequencer.accept(event));
 
-  if (config.dummyData) await seedDemoData(notificationService, logger);
+  if (config.dummyData) {
+    await seedDemoData(notificationService, logger);
+    await seedDemoInventory(inventoryService, logger);
+  }
+  await runner.start();
+  let simulator: Simulator | undefined;
+  if (config.dummyData && config.jobs.simulatorIntervalMs > 0) {
+    simulator = createSimulator({ inventory: inventoryService, jobs: jobService, logger, intervalMs: config.jobs.simulatorIntervalMs });
+  }
 
   const authenticator = overrides.authenticator ?? createDevAuthenticator();
   let closing = false;
@@ -99,6 +124,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     logger,
     authenticator,
     notifications: notificationService,
+    inventory: inventoryService,
+    jobs: jobService,
     bodyLimitBytes: config.limits.restBodyLimitBytes,
     ready: async () => ({ store: !closing, bus: !closing }),
   });
@@ -128,6 +155,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     store,
     bus,
     notificationService,
+    inventoryService,
+    jobService,
     logger,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
@@ -139,6 +168,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       if (closing) return;
       closing = true;
       clearInterval(sweeper);
+      await simulator?.close();
+      await runner.close();
       await ws.close();
       await hub.drain(CloseCode.GOING_AWAY, 'server shutting down; reconnect and resume');
       const timeout = setTimeout(() => logger.warn({}, 'shutdown timeout reached; forcing close'), config.shutdownTimeoutMs);

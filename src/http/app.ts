@@ -6,15 +6,21 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { InventoryService } from '../services/inventory.js';
+import type { JobService } from '../services/jobs.js';
 import type { NotificationService } from '../services/notifications.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandling } from './errors.js';
+import { registerInventoryRoutes } from './routes-inventory.js';
+import { registerJobRoutes } from './routes-jobs.js';
 import { registerNotificationRoutes } from './routes-notifications.js';
 
 export interface AppOptions {
   readonly logger: PinoLogger;
   readonly authenticator: Authenticator;
   readonly notifications: NotificationService;
+  readonly inventory: InventoryService;
+  readonly jobs: JobService;
   readonly bodyLimitBytes: number;
   /** Readiness of the store and bus, for /readyz. */
   readonly ready: () => Promise<Readonly<Record<string, boolean>>>;
@@ -54,6 +60,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks });
   });
   registerNotificationRoutes(app, options.notifications);
+  registerInventoryRoutes(app, options.inventory);
+  registerJobRoutes(app, options.jobs);
 
   const webRoot = options.webRoot ?? defaultWebRoot();
   if (fs.existsSync(path.join(webRoot, 'index.html'))) {

@@ -5,6 +5,8 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Position } from '../protocol/index.js';
+import { createInventoryRepo } from './inventory-repo.js';
+import { createJobRepo } from './jobs-repo.js';
 import { createNotificationRepo } from './notifications-repo.js';
 import type { Database } from './schema.js';
 import type { EventRange, IdempotencyRepo, NewEvent, Store, StoreTx, TopicEvent } from './types.js';
@@ -75,6 +77,8 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
   function makeTx(trx: Db): StoreTx {
     return {
       notifications: createNotificationRepo(trx),
+      inventory: createInventoryRepo(trx),
+      jobs: createJobRepo(trx),
       idempotency: createIdempotencyRepo(trx),
       async appendEvent(event: NewEvent): Promise<TopicEvent> {
         await trx.insertInto('topic_heads').values({ topic: event.topic, head: 0, floor: 0 }).onConflict((oc) => oc.column('topic').doNothing()).execute();
