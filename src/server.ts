@@ -91,6 +91,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     sources,
     logger,
     now,
+    batch: { windowMs: config.realtime.wsBatchWindowMs },
     limits: {
       maxConnections: config.limits.wsMaxConnections,
       maxSubscriptions: config.limits.wsMaxSubscriptions,
@@ -138,6 +139,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     maxPayloadBytes: config.limits.wsMaxPayloadBytes,
     pingIntervalMs: config.limits.wsPingIntervalMs,
     pongTimeoutMs: config.limits.wsPongTimeoutMs,
+    compression: config.realtime.wsCompression ? { thresholdBytes: config.realtime.wsCompressionThresholdBytes } : undefined,
   });
 
   const sweep = async (): Promise<void> => {

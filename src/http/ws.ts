@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebSocket } from 'ws';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Hub } from '../core/hub.js';
 import type { HubSocket, Logger } from '../core/socket.js';
@@ -21,6 +21,8 @@ export interface WsEndpointOptions {
   readonly maxPayloadBytes: number;
   readonly pingIntervalMs: number;
   readonly pongTimeoutMs: number;
+  /** permessage-deflate for frames of at least `thresholdBytes`; off when absent. */
+  readonly compression?: { readonly thresholdBytes: number } | undefined;
   readonly path?: string;
 }
 
@@ -72,10 +74,26 @@ function attachOptionsFrom(url: URL): { topics?: string[]; positions?: Positions
   return result;
 }
 
+/**
+ * permessage-deflate settings. `ws` compresses per socket: each send of a broadcast is compressed
+ * again for every receiver (there is no public API to send a pre-compressed frame). No context
+ * takeover bounds each socket's zlib memory to one message; the threshold skips small frames.
+ */
+function deflateOptions(compression: WsEndpointOptions['compression']): false | PerMessageDeflateOptions {
+  if (compression === undefined) return false;
+  return {
+    threshold: compression.thresholdBytes,
+    serverNoContextTakeover: true,
+    clientNoContextTakeover: true,
+    zlibDeflateOptions: { level: 6, memLevel: 8 },
+    concurrencyLimit: 10,
+  };
+}
+
 export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   const { hub, authenticator, logger } = options;
   const path = options.path ?? '/ws';
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: deflateOptions(options.compression), clientTracking: false });
   const heartbeats = new Map<WebSocket, Heartbeat>();
 
   function adapt(ws: WebSocket): HubSocket {
