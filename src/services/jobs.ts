@@ -4,7 +4,8 @@
  * transaction of the change:
  *
  * - `created` / `updated`: `{id, version, changes, job}` (changed fields, then the whole job);
- * - `output`: `{id, lines: [{seq, text, at}]}` for lines appended by the same write.
+ * - `output`: `{id, lines: [{seq, text, at}]}` for lines appended by the same write, sent just
+ *   before that write's `updated`.
  *
  * Parameters named like secrets are stored as given and replaced by "[REDACTED]" in every
  * response and event (`publicJob`).
@@ -35,8 +36,9 @@ export function isFinal(status: JobStatus): boolean {
 }
 
 /**
- * Writes `patch` and appends `lines` to a job, bumping its version once, and emits `updated`
- * (when a field other than the output count changed) and `output` (when there are lines).
+ * Writes `patch` and appends `lines` to a job, bumping its version once, and emits `output` (when
+ * there are lines) and then `updated` (when a field other than the output count changed), so a
+ * client has every line of a job by the time it sees the job finished.
  */
 export async function changeJob(ctx: WriteContext, before: StoredJob, patch: Partial<Omit<StoredJob, 'id' | 'version'>>, lines: readonly string[], at: string): Promise<StoredJob> {
   const numbered: JobOutputLine[] = lines.map((text, i) => ({ seq: before.output_count + i + 1, text, at }));
@@ -45,13 +47,13 @@ export async function changeJob(ctx: WriteContext, before: StoredJob, patch: Par
   await ctx.tx.jobs.appendOutput(after.id, numbered);
   const changes = changedFields(publicJob(before), publicJob(after));
   const keys = [`${JOBS_TOPIC}:${after.id}`];
-  if (Object.keys(changes).some((k) => k !== 'output_count')) {
-    const data: JobChangeData = { id: after.id, version: after.version, changes, job: publicJob(after) };
-    await ctx.emit({ topic: JOBS_TOPIC, type: 'job', action: 'updated', data, keys });
-  }
   if (numbered.length > 0) {
     const data: JobOutputData = { id: after.id, lines: numbered };
     await ctx.emit({ topic: JOBS_TOPIC, type: 'job', action: 'output', data, keys });
+  }
+  if (Object.keys(changes).some((k) => k !== 'output_count')) {
+    const data: JobChangeData = { id: after.id, version: after.version, changes, job: publicJob(after) };
+    await ctx.emit({ topic: JOBS_TOPIC, type: 'job', action: 'updated', data, keys });
   }
   return after;
 }
