@@ -113,3 +113,23 @@ export interface JobOutputData {
   readonly id: string;
   readonly lines: readonly JobOutputLine[];
 }
+
+/** The event messages of the `inventory` and `jobs` topics, and the `batch` frame. */
+export interface InventoryEventMessage {
+  readonly type: 'inventory';
+  readonly action: InventoryAction;
+  readonly data: InventoryEventData;
+  readonly topic: 'inventory';
+  readonly offset: number;
+}
+
+export type JobEventMessage =
+  | { readonly type: 'job'; readonly action: 'created' | 'updated'; readonly data: JobChangeData; readonly topic: 'jobs'; readonly offset: number }
+  | { readonly type: 'job'; readonly action: 'output'; readonly data: JobOutputData; readonly topic: 'jobs'; readonly offset: number };
+
+/** Events of one topic sent together (WS_BATCH_WINDOW_MS): handle `messages` in order. */
+export interface BatchMessage {
+  readonly type: 'batch';
+  readonly topic: string;
+  readonly messages: readonly { readonly type: string; readonly topic: string; readonly offset: number; readonly [field: string]: unknown }[];
+}

@@ -10,7 +10,6 @@ import { AppError } from '../core/errors.js';
 import type {
   Cluster,
   Host,
-  HostStatus,
   InventoryAction,
   InventoryEntity,
   InventoryEventData,
@@ -214,7 +213,3 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
   };
 }
 
-/** A host status change as a patch (for jobs and the simulator). */
-export function statusPatch(status: HostStatus): HostPatch {
-  return { status };
-}
