@@ -43,6 +43,8 @@ export interface JobsConfig {
   readonly snapshotLimit: number;
   /** DUMMY_DATA simulator interval; 0 turns the simulator off. */
   readonly simulatorIntervalMs: number;
+  /** A connected host that has not reported for this long is marked disconnected; 0 never. */
+  readonly hostStaleAfterMs: number;
 }
 
 export interface Config {
@@ -147,6 +149,7 @@ export function loadConfig(env: Env = process.env): Config {
       tickMs: readInt(env, 'JOB_TICK_MS', 500, 1, 60_000),
       snapshotLimit: readInt(env, 'JOBS_SNAPSHOT_LIMIT', 50, 0, 1000),
       simulatorIntervalMs: readInt(env, 'SIMULATOR_INTERVAL_MS', 3000, 0, 3_600_000),
+      hostStaleAfterMs: readInt(env, 'HOST_STALE_AFTER_MS', 0, 0, 7 * 86_400_000),
     },
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
   };

@@ -114,6 +114,17 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     await seedDemoInventory(inventoryService, logger);
   }
   await runner.start();
+  const staleAfterMs = config.jobs.hostStaleAfterMs;
+  const staleCheck =
+    staleAfterMs > 0
+      ? setInterval(() => {
+          inventoryService
+            .markStale(new Date(now().getTime() - staleAfterMs).toISOString())
+            .then((ids) => ids.length > 0 && logger.warn({ hosts: ids }, 'hosts stopped reporting; marked disconnected'))
+            .catch((err: unknown) => logger.error({ err }, 'stale host check failed'));
+        }, Math.max(50, Math.min(10_000, Math.floor(staleAfterMs / 2))))
+      : undefined;
+  staleCheck?.unref();
   let simulator: Simulator | undefined;
   if (config.dummyData && config.jobs.simulatorIntervalMs > 0) {
     simulator = createSimulator({ inventory: inventoryService, jobs: jobService, logger, intervalMs: config.jobs.simulatorIntervalMs });
@@ -170,6 +181,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       if (closing) return;
       closing = true;
       clearInterval(sweeper);
+      clearInterval(staleCheck);
       await simulator?.close();
       await runner.close();
       await ws.close();

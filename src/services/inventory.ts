@@ -55,6 +55,8 @@ export interface InventoryService {
   createVm(input: unknown): Promise<Vm>;
   updateVm(hostId: string, name: string, input: unknown): Promise<Vm>;
   deleteVm(hostId: string, name: string): Promise<void>;
+  /** Marks `connected` hosts not heard from since `cutoff` (ISO) `disconnected`; returns their ids. */
+  markStale(cutoff: string): Promise<readonly string[]>;
   snapshot(): Promise<{ data: { inventory: InventorySnapshot }; position: Position }>;
 }
 
@@ -208,6 +210,13 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
     async deleteVm(hostId, name) {
       await write((ctx) => mutations.deleteVm(ctx, hostId, name));
     },
+
+    markStale: (cutoff) =>
+      write(async (ctx) => {
+        const stale = (await ctx.tx.inventory.hosts()).filter((h) => h.status === 'connected' && h.last_seen !== null && h.last_seen < cutoff);
+        for (const host of stale) await mutations.saveHost(ctx, host.id, { status: 'disconnected' });
+        return stale.map((h) => h.id);
+      }),
 
     snapshot: () => store.read(async (tx) => ({ data: { inventory: await readAll(tx) }, position: await tx.position(INVENTORY_TOPIC) })),
   };

@@ -169,3 +169,18 @@ describe('inventory snapshots and resume', () => {
     await back.close();
   });
 });
+
+describe('stale hosts (HOST_STALE_AFTER_MS)', () => {
+  it('a connected host that stops reporting is marked disconnected and raises the error notification', async () => {
+    const own = await startInProcess({ HOST_STALE_AFTER_MS: '150' });
+    try {
+      await api(own.url, 'PUT', '/api/v1/hosts/hv-quiet', { status: 'connected' });
+      const { client } = await connectReady(`${own.wsUrl}?topics=notifications,inventory`);
+      expect(await client.next((m) => m.type === 'inventory', 3000)).toMatchObject({ action: 'updated', data: { id: 'hv-quiet', changes: { status: 'disconnected' } } });
+      expect(await client.next((m) => m.type === 'notification')).toMatchObject({ data: { level: 'error', title: 'Host hv-quiet disconnected' } });
+      await client.close();
+    } finally {
+      await own.close();
+    }
+  });
+});
