@@ -50,7 +50,7 @@ export interface InventoryService {
   vmsOf(hostId: string): Promise<readonly Vm[]>;
   vms(filter?: { state?: VmState | undefined }): Promise<readonly Vm[]>;
   vm(hostId: string, name: string): Promise<Vm>;
-  /** An agent's report (validated from unknown): the host's state and optionally its complete VM list. */
+  /** An agent's report (validated from unknown; no body is a heartbeat): the host's state and optionally its complete VM list. */
   reportHost(hostId: string, input: unknown): Promise<{ host: Host; vms: readonly Vm[] | undefined; created: boolean }>;
   createVm(input: unknown): Promise<Vm>;
   updateVm(hostId: string, name: string, input: unknown): Promise<Vm>;
@@ -184,7 +184,7 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
 
     async reportHost(hostId, input) {
       checkName('host', hostId);
-      const report = parseHostReport(input);
+      const report = parseHostReport(input ?? {});
       const { vms: reportedVms, ...patch } = report;
       return write(async (ctx) => {
         const existed = (await ctx.tx.inventory.host(hostId)) !== undefined;

@@ -166,7 +166,8 @@ export function createJobService(options: JobServiceOptions): JobService {
         const recent = await tx.jobs.list({ limit });
         const byId = new Map<string, StoredJob>();
         for (const job of [...unfinished, ...recent.jobs]) byId.set(job.id, job);
-        const jobs = [...byId.values()].sort((a, b) => (a.created_at === b.created_at ? b.id.localeCompare(a.id) : b.created_at.localeCompare(a.created_at)));
+        const key = (j: StoredJob): string => `${j.created_at} ${j.id}`;
+        const jobs = [...byId.values()].sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
         return { data: { jobs: jobs.map(publicJob) }, position: await tx.position(JOBS_TOPIC) };
       }),
 

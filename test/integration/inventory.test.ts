@@ -119,6 +119,10 @@ describe('inventory events', () => {
     await client.expectNone(isInv, 100);
     expect(same.body.version).toBe(before.version);
     expect(same.body.last_seen > before.last_seen).toBe(true);
+    const beat = await api(srv.url, 'PUT', '/api/v1/hosts/hv-e2');
+    expect(beat.status).toBe(200);
+    expect(beat.body).toMatchObject({ id: 'hv-e2', version: before.version });
+    await client.expectNone(isInv, 100);
     await client.close();
   });
 

@@ -229,3 +229,27 @@ describe('secret parameters', () => {
     await client.close();
   });
 });
+
+describe('restart', () => {
+  it('a job left running is failed as interrupted; a pending one runs after the restart', async () => {
+    const first = await startInProcess({ JOB_TICK_MS: '40' });
+    const running = await api(first.url, 'POST', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 60_000 } });
+    for (let i = 0; i < 100 && (await api(first.url, 'GET', `/api/v1/jobs/${running.body.id}`)).body.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 10));
+    await first.close();
+    const slow = await startInProcess({ JOB_TICK_MS: '60000' }, { dataDir: first.dataDir });
+    const pending = await api(slow.url, 'POST', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 0 } });
+    await slow.close();
+    const second = await startInProcess({ JOB_TICK_MS: '10' }, { dataDir: first.dataDir });
+    try {
+      expect((await api(second.url, 'GET', `/api/v1/jobs/${running.body.id}`)).body).toMatchObject({ status: 'failed', error: 'interrupted by a server restart' });
+      let status = '';
+      for (let i = 0; i < 200 && status !== 'completed'; i++) {
+        status = (await api(second.url, 'GET', `/api/v1/jobs/${pending.body.id}`)).body.status;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(status).toBe('completed');
+    } finally {
+      await second.close();
+    }
+  });
+});
