@@ -14,9 +14,9 @@ import {
   type Positions,
 } from '../protocol/index.js';
 import type { TopicEvent } from '../store/types.js';
-import { batchFrame, createBatcher } from './batcher.js';
+import { createBatcher, fanoutGroup } from './batcher.js';
 import { createConnection, type Connection, type Stream } from './connection.js';
-import { audienceMatches, createEventFrames, type EventFrames, type Extras } from './frames.js';
+import { audienceMatches, createEventFrames, type Extras } from './frames.js';
 import type { HubObserver } from './observer.js';
 import type { Logger, HubSocket } from './socket.js';
 import type { TopicSources } from './sources.js';
@@ -84,7 +84,11 @@ export function createHub(options: HubOptions): Hub {
   let fanoutChain: Promise<void> = Promise.resolve();
   const batcher =
     options.batch !== undefined && options.batch.windowMs > 0
-      ? createBatcher({ windowMs: options.batch.windowMs, maxEvents: options.batch.maxEvents ?? 256, flush: (events) => enqueue(events[0] as TopicEvent, () => fanoutGroup(events)) })
+      ? createBatcher({
+          windowMs: options.batch.windowMs,
+          maxEvents: options.batch.maxEvents ?? 256,
+          flush: (events) => enqueue(events[0] as TopicEvent, () => (events.length === 1 ? fanout(events[0] as TopicEvent) : fanoutGroup({ receivers, extrasFor, send }, events))),
+        })
       : undefined;
 
   function enqueue(event: TopicEvent, task: () => Promise<void>): void {
@@ -183,69 +187,6 @@ export function createHub(options: HubOptions): Hub {
     const extrasCache = new Map<string, Promise<Extras>>();
     const extras = await Promise.all(live.map((conn) => extrasFor(event, conn, extrasCache)));
     live.forEach((conn, i) => offer(conn, event, () => frames.frame(extras[i])));
-  }
-
-  /** Fan-out of a group of events of one topic: each connection gets its share as one `batch` frame. */
-  async function fanoutGroup(events: readonly TopicEvent[]): Promise<void> {
-    const first = events[0];
-    if (first === undefined) return;
-    if (events.length === 1) return fanout(first);
-    const topic = first.topic;
-    const shares = new Map<Connection, TopicEvent[]>();
-    for (const event of events) {
-      for (const conn of receivers(event)) {
-        const stream = conn.streams.get(topic);
-        if (stream?.mode === 'syncing') stream.buffer.push(event);
-        else if (stream !== undefined) {
-          let share = shares.get(conn);
-          if (share === undefined) shares.set(conn, (share = []));
-          share.push(event);
-        }
-      }
-    }
-    if (shares.size === 0) return;
-    const frames = new Map<TopicEvent, EventFrames>();
-    const frameOf = (event: TopicEvent): EventFrames => {
-      let f = frames.get(event);
-      if (f === undefined) frames.set(event, (f = createEventFrames(event)));
-      return f;
-    };
-    const caches = new Map<TopicEvent, Map<string, Promise<Extras>>>();
-    const cacheOf = (event: TopicEvent): Map<string, Promise<Extras>> => {
-      let c = caches.get(event);
-      if (c === undefined) caches.set(event, (c = new Map()));
-      return c;
-    };
-    const resolved = await Promise.all(
-      [...shares].map(async ([conn, share]) => ({ conn, share, extras: await Promise.all(share.map((e) => extrasFor(e, conn, cacheOf(e)))) })),
-    );
-    const batches = new Map<string, string>();
-    for (const { conn, share, extras } of resolved) {
-      const stream = conn.streams.get(topic);
-      if (stream === undefined || conn.closed) continue;
-      if (stream.mode === 'syncing') {
-        stream.buffer.push(...share);
-        continue;
-      }
-      const picked: string[] = [];
-      const keys: string[] = [];
-      share.forEach((event, i) => {
-        if (event.offset <= stream.position) return;
-        picked.push(frameOf(event).frame(extras[i]));
-        keys.push(extras[i] === undefined ? String(event.offset) : `${event.offset}${JSON.stringify(extras[i])}`);
-      });
-      const last = share[share.length - 1] as TopicEvent;
-      if (picked.length === 0) continue;
-      stream.position = Math.max(stream.position, last.offset);
-      if (picked.length === 1) {
-        send(conn, picked[0] as string);
-        continue;
-      }
-      const key = keys.join('|');
-      let frame = batches.get(key);
-      if (frame === undefined) batches.set(key, (frame = batchFrame(topic, picked)));
-      send(conn, frame);
-    }
   }
 
   /** Sends buffered events past the stream's position, then marks it live. */
