@@ -11,6 +11,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { Hub } from '../core/hub.js';
 import type { HubSocket, Logger } from '../core/socket.js';
 import { CloseCode, validateClientMessage, type Positions } from '../protocol/index.js';
+import { createSharedDeflate } from './shared-deflate.js';
 
 export interface WsEndpointOptions {
   readonly server: Server;
@@ -75,9 +76,9 @@ function attachOptionsFrom(url: URL): { topics?: string[]; positions?: Positions
 }
 
 /**
- * permessage-deflate settings. `ws` compresses per socket: each send of a broadcast is compressed
- * again for every receiver (there is no public API to send a pre-compressed frame). No context
- * takeover bounds each socket's zlib memory to one message; the threshold skips small frames.
+ * permessage-deflate settings. No context takeover makes every message independent, which lets
+ * shared-deflate.ts compress a broadcast once for all sockets; `ws`'s own deflate (the fallback)
+ * uses the same settings and threshold.
  */
 function deflateOptions(compression: WsEndpointOptions['compression']): false | PerMessageDeflateOptions {
   if (compression === undefined) return false;
@@ -95,11 +96,14 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   const path = options.path ?? '/ws';
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: deflateOptions(options.compression), clientTracking: false });
   const heartbeats = new Map<WebSocket, Heartbeat>();
+  const shared = options.compression === undefined ? undefined : createSharedDeflate({ thresholdBytes: options.compression.thresholdBytes });
 
   function adapt(ws: WebSocket): HubSocket {
     return {
       send(frame) {
-        if (ws.readyState === ws.OPEN) ws.send(frame);
+        if (ws.readyState !== ws.OPEN) return;
+        if (shared === undefined) ws.send(frame);
+        else shared.send(ws, frame);
       },
       close(code, reason) {
         if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
@@ -176,6 +180,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   return {
     async close() {
       clearInterval(timer);
+      if (shared !== undefined) logger.info({ ...shared.stats }, 'WebSocket compression: frames deflated, sends served from the shared cache, sends left to ws');
       options.server.off('upgrade', listener);
     },
   };

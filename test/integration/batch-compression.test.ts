@@ -96,6 +96,23 @@ describe('compression', () => {
     }
   });
 
+  it('compresses a broadcast once for all its receivers, and every receiver inflates it intact', async () => {
+    const srv = await startInProcess({ WS_COMPRESSION: 'true' });
+    const clients = await Promise.all([1, 2, 3, 4, 5].map(() => connectReady(srv.wsUrl).then((r) => r.client)));
+    try {
+      for (let i = 0; i < 3; i++) await api(srv.url, 'POST', '/api/v1/notifications', { title: `t${i}`, message: big });
+      for (const client of clients) {
+        for (let i = 0; i < 3; i++) expect(await client.next((m) => m.type === 'notification')).toMatchObject({ data: { title: `t${i}`, message: big } });
+        expect(client.ws.readyState).toBe(client.ws.OPEN);
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      await srv.close();
+    }
+    const line = srv.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => typeof l.reused === 'number');
+    expect(line).toMatchObject({ compressed: 3, reused: 12, fallback: 0 });
+  });
+
   it('is off by default: no extension is negotiated and frames go out whole', async () => {
     const srv = await startInProcess({});
     try {
