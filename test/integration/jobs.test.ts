@@ -204,14 +204,15 @@ describe('delivery', () => {
 
 describe('secret parameters', () => {
   it('are stored but never returned, pushed or logged', async () => {
-    const secrets = ['hunter2-pw-81723', 'tok-a9f8e7d6', 'sk-private-5551', 'cred-zz-0042'];
+    const secrets = ['hunter2-pw-81723', 'tok-a9f8e7d6', 'sk-private-5551', 'cred-zz-0042', 'nested-tok-777'];
     const client = await subscribed('jobs,all');
     const r = await createJob('backup', {
       host: 'hv-j1', vm: 'boot', target: 'nfs://b/1',
       password: secrets[0], auth: { api_token: secrets[1], user: 'svc' }, SSH_Private_Key: secrets[2], credentials: [secrets[3]],
+      mirrors: [{ url: 'nfs://m/1', Token: secrets[4] }],
     });
     expect(r.status).toBe(201);
-    expect(r.body.parameters).toEqual({ host: 'hv-j1', vm: 'boot', target: 'nfs://b/1', password: '[REDACTED]', auth: '[REDACTED]', SSH_Private_Key: '[REDACTED]', credentials: '[REDACTED]' });
+    expect(r.body.parameters).toEqual({ host: 'hv-j1', vm: 'boot', target: 'nfs://b/1', password: '[REDACTED]', auth: '[REDACTED]', SSH_Private_Key: '[REDACTED]', credentials: '[REDACTED]', mirrors: [{ url: 'nfs://m/1', Token: '[REDACTED]' }] });
     await waitStatus(r.body.id, 'completed');
     await untilFinal(client, r.body.id);
     const texts = [
