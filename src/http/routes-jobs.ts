@@ -1,6 +1,7 @@
 /** REST routes for jobs under /api/v1/jobs. Creating and cancelling need WRITER_ROLE. */
 import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../auth/roles.js';
+import { AppError } from '../core/errors.js';
 import { JOB_STATUSES, type JobStatus } from '../protocol/index.js';
 import type { JobService } from '../services/jobs.js';
 import { createChecker, parseIntParam } from '../services/validate.js';
@@ -9,6 +10,16 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 
 type IdParams = { id: string };
 type Query = Record<string, string | undefined>;
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new AppError('validation_failed', 'Idempotency-Key must be 1–200 visible ASCII characters', [{ field: 'Idempotency-Key', message: 'is invalid' }]);
+  }
+  return key;
+}
 
 function statusFilter(value: string | undefined): JobStatus | undefined {
   if (value === undefined || value === '') return undefined;
@@ -40,7 +51,10 @@ export function registerJobRoutes(app: FastifyInstance, service: JobService): vo
   app.post(base, async (request, reply) => {
     const principal = principalOf(request);
     requireRole(principal);
-    return reply.status(201).send(await service.create(request.body, principal));
+    const key = idempotencyKeyOf(request.headers['idempotency-key']);
+    const { job, replayed } = await service.create(request.body, principal, key);
+    if (replayed) void reply.header('idempotent-replayed', 'true');
+    return reply.status(201).send(job);
   });
 
   app.post<{ Params: IdParams }>(`${base}/:id/cancel`, async (request) => {

@@ -65,8 +65,11 @@ export interface JobListQuery {
 }
 
 export interface JobService {
-  /** Validates `{type, parameters}` from unknown and creates a pending job; the runner starts it. */
-  create(input: unknown, principal: Principal): Promise<Job>;
+  /**
+   * Validates `{type, parameters}` from unknown and creates a pending job; the runner starts it.
+   * With an idempotency key, a repeat by the same principal returns the first job (`replayed`).
+   */
+  create(input: unknown, principal: Principal, idempotencyKey?: string): Promise<{ job: Job; replayed: boolean }>;
   list(query: JobListQuery): Promise<{ jobs: readonly Job[]; next: Cursor | null }>;
   /** The job with its first output lines (up to JOB_OUTPUT_PAGE). */
   get(id: string): Promise<Job & { output: readonly JobOutputLine[] }>;
@@ -115,9 +118,14 @@ export function createJobService(options: JobServiceOptions): JobService {
   }
 
   return {
-    async create(input, principal) {
+    async create(input, principal, idempotencyKey) {
       const { type, parameters } = parseCreate(registry, input);
-      const job = await write(async (ctx) => {
+      const result = await write(async (ctx) => {
+        const scope = `jobs:${principal.id}`;
+        if (idempotencyKey !== undefined) {
+          const previous = await ctx.tx.idempotency.get(scope, idempotencyKey);
+          if (previous !== undefined) return { job: JSON.parse(previous.body) as Job, replayed: true };
+        }
         const at = now().toISOString();
         const stored: StoredJob = {
           id: randomUUID(), type, status: 'pending', progress: 0, raw_parameters: parameters, created_by: principal.id,
@@ -127,10 +135,11 @@ export function createJobService(options: JobServiceOptions): JobService {
         const visible = publicJob(stored);
         const data: JobChangeData = { id: stored.id, version: 1, changes: changedFields(undefined, visible), job: visible };
         await ctx.emit({ topic: JOBS_TOPIC, type: 'job', action: 'created', data, keys: [`${JOBS_TOPIC}:${stored.id}`] });
-        return visible;
+        if (idempotencyKey !== undefined) await ctx.tx.idempotency.put(scope, idempotencyKey, { status: 201, body: JSON.stringify(visible) }, at);
+        return { job: visible, replayed: false };
       });
-      options.onCreated(job.id);
-      return job;
+      if (!result.replayed) options.onCreated(result.job.id);
+      return result;
     },
 
     async list(query) {

@@ -84,6 +84,18 @@ describe('job lifecycle', () => {
     expect(types).toEqual(expect.arrayContaining(['vm.start', 'vm.stop', 'host.maintenance', 'backup', 'sleep', 'fail']));
   });
 
+  it('honours Idempotency-Key: a retried create returns the first job and starts nothing new', async () => {
+    const headers = { 'idempotency-key': 'start-web-7' };
+    const first = await api(srv.url, 'POST', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 0 } }, headers);
+    const again = await api(srv.url, 'POST', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 0 } }, headers);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    const other = await api(srv.url, 'POST', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 0 } }, { ...headers, 'x-test-user': 'bob' });
+    expect(other.body.id).not.toBe(first.body.id);
+    expect((await api(srv.url, 'POST', '/api/v1/jobs', { type: 'sleep' }, { 'idempotency-key': 'a b' })).status).toBe(400);
+  });
+
   it('validates type and parameters, and answers 404 for unknown jobs', async () => {
     const unknown = await createJob('reboot-the-world');
     expect(unknown.status).toBe(400);
