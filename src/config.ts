@@ -45,6 +45,8 @@ export interface JobsConfig {
   readonly simulatorIntervalMs: number;
   /** A connected host that has not reported for this long is marked disconnected; 0 never. */
   readonly hostStaleAfterMs: number;
+  /** Finished jobs older than this are deleted by the retention sweep. */
+  readonly retentionDays: number;
 }
 
 export interface Config {
@@ -150,6 +152,7 @@ export function loadConfig(env: Env = process.env): Config {
       snapshotLimit: readInt(env, 'JOBS_SNAPSHOT_LIMIT', 50, 0, 1000),
       simulatorIntervalMs: readInt(env, 'SIMULATOR_INTERVAL_MS', 3000, 0, 3_600_000),
       hostStaleAfterMs: readInt(env, 'HOST_STALE_AFTER_MS', 0, 0, 7 * 86_400_000),
+      retentionDays: readInt(env, 'JOB_RETENTION_DAYS', 30, 1, 3650),
     },
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
   };

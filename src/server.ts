@@ -155,6 +155,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
   const sweep = async (): Promise<void> => {
     await notificationService.sweep();
+    const removedJobs = await jobService.sweep(new Date(now().getTime() - config.jobs.retentionDays * 86_400_000).toISOString());
+    if (removedJobs > 0) logger.info({ removed: removedJobs }, 'job retention sweep');
     const cutoff = new Date(now().getTime() - config.retention.eventLogMaxAgeHours * 3_600_000).toISOString();
     await store.pruneEvents(config.retention.eventLogMaxPerTopic, cutoff);
   };

@@ -98,7 +98,14 @@ export interface JobOutputLine {
   readonly at: string;
 }
 
-export type JobAction = 'created' | 'updated' | 'output';
+export type JobAction = 'created' | 'updated' | 'output' | 'deleted';
+
+/** `data` of a `job` event with action `deleted`: a finished job removed by retention. */
+export interface JobDeletedData {
+  readonly id: string;
+  readonly version: number;
+  readonly reason: 'retention';
+}
 
 /** `data` of a `job` event with action `created` or `updated`. */
 export interface JobChangeData {
@@ -125,7 +132,8 @@ export interface InventoryEventMessage {
 
 export type JobEventMessage =
   | { readonly type: 'job'; readonly action: 'created' | 'updated'; readonly data: JobChangeData; readonly topic: 'jobs'; readonly offset: number }
-  | { readonly type: 'job'; readonly action: 'output'; readonly data: JobOutputData; readonly topic: 'jobs'; readonly offset: number };
+  | { readonly type: 'job'; readonly action: 'output'; readonly data: JobOutputData; readonly topic: 'jobs'; readonly offset: number }
+  | { readonly type: 'job'; readonly action: 'deleted'; readonly data: JobDeletedData; readonly topic: 'jobs'; readonly offset: number };
 
 /** Events of one topic sent together (WS_BATCH_WINDOW_MS): handle `messages` in order. */
 export interface BatchMessage {

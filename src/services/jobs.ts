@@ -5,7 +5,8 @@
  *
  * - `created` / `updated`: `{id, version, changes, job}` (changed fields, then the whole job);
  * - `output`: `{id, lines: [{seq, text, at}]}` for lines appended by the same write, sent just
- *   before that write's `updated`.
+ *   before that write's `updated`;
+ * - `deleted`: `{id, version, reason: "retention"}` when a finished job passes JOB_RETENTION_DAYS.
  *
  * Parameters named like secrets are stored as given and replaced by "[REDACTED]" in every
  * response and event (`publicJob`).
@@ -13,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../core/errors.js';
-import { JOB_FINAL_STATUSES, JOB_STATUSES, type Job, type JobChangeData, type JobOutputData, type JobOutputLine, type JobStatus, type Position } from '../protocol/index.js';
+import { JOB_FINAL_STATUSES, JOB_STATUSES, type Job, type JobChangeData, type JobDeletedData, type JobOutputData, type JobOutputLine, type JobStatus, type Position } from '../protocol/index.js';
 import type { Cursor, Store, StoredJob } from '../store/types.js';
 import { jobTypeOf, type JobTypeRegistry } from './job-types.js';
 import { redactParameters } from './secrets.js';
@@ -79,6 +80,8 @@ export interface JobService {
   /** Unfinished jobs and the newest `limit` jobs, newest first, with the `jobs` log position. */
   snapshot(limit: number): Promise<{ data: { jobs: readonly Job[] }; position: Position }>;
   types(): readonly { name: string; description: string }[];
+  /** Deletes jobs finished before `cutoff` (ISO), pushing `deleted`; returns how many. */
+  sweep(cutoff: string): Promise<number>;
 }
 
 export interface JobServiceOptions {
@@ -181,5 +184,22 @@ export function createJobService(options: JobServiceOptions): JobService {
       }),
 
     types: () => [...registry.values()].map((t) => ({ name: t.name, description: t.description })),
+
+    async sweep(cutoff) {
+      let total = 0;
+      for (;;) {
+        const removed = await write(async (ctx) => {
+          const old = await ctx.tx.jobs.finishedBefore(cutoff, 500);
+          for (const job of old) {
+            await ctx.tx.jobs.delete(job.id);
+            const data: JobDeletedData = { id: job.id, version: job.version + 1, reason: 'retention' };
+            await ctx.emit({ topic: JOBS_TOPIC, type: 'job', action: 'deleted', data, keys: [`${JOBS_TOPIC}:${job.id}`] });
+          }
+          return old.length;
+        });
+        total += removed;
+        if (removed < 500) return total;
+      }
+    },
   };
 }

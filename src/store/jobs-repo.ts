@@ -60,6 +60,14 @@ export function createJobRepo(db: Db): JobRepo {
       const rows = await db.selectFrom('jobs').selectAll().where('status', 'in', [...statuses]).orderBy('created_at').orderBy('id').execute();
       return rows.map(toStored);
     },
+    async finishedBefore(cutoff, limit) {
+      const rows = await db.selectFrom('jobs').selectAll().where('finished_at', 'is not', null).where('finished_at', '<', cutoff).orderBy('finished_at').limit(limit).execute();
+      return rows.map(toStored);
+    },
+    async delete(id) {
+      await db.deleteFrom('job_output').where('job_id', '=', id).execute();
+      await db.deleteFrom('jobs').where('id', '=', id).execute();
+    },
     async appendOutput(jobId, lines) {
       if (lines.length === 0) return;
       await db

@@ -112,6 +112,10 @@ export interface JobRepo {
   list(q: JobQuery): Promise<{ readonly jobs: readonly StoredJob[]; readonly next: Cursor | null }>;
   /** Jobs in any of `statuses`, oldest first. */
   withStatus(statuses: readonly JobStatus[]): Promise<readonly StoredJob[]>;
+  /** Finished jobs whose `finished_at` is before `cutoff`, oldest first. */
+  finishedBefore(cutoff: string, limit: number): Promise<readonly StoredJob[]>;
+  /** Deletes a job and its output lines. */
+  delete(id: string): Promise<void>;
   appendOutput(jobId: string, lines: readonly JobOutputLine[]): Promise<void>;
   output(jobId: string, afterSeq: number, limit: number): Promise<readonly JobOutputLine[]>;
 }

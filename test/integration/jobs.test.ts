@@ -266,3 +266,24 @@ describe('restart', () => {
     }
   });
 });
+
+describe('retention', () => {
+  it('deletes jobs finished more than JOB_RETENTION_DAYS ago, pushing deleted; unfinished jobs stay', async () => {
+    let offsetMs = 0;
+    const own = await startInProcess({ JOB_TICK_MS: '10', JOB_RETENTION_DAYS: '1', RETENTION_SWEEP_INTERVAL_MS: '100' }, { now: () => new Date(Date.now() + offsetMs) });
+    try {
+      const done = await api(own.url, 'POST', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 0 } });
+      for (let i = 0; i < 200 && (await api(own.url, 'GET', `/api/v1/jobs/${done.body.id}`)).body.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 10));
+      const long = await api(own.url, 'POST', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 600_000 } });
+      const client = await connectClient(`${own.wsUrl}?topics=jobs:${done.body.id as string}`);
+      await client.next((m) => m.type === 'initial_state');
+      offsetMs = 2 * 86_400_000;
+      expect(await client.next((m) => m.type === 'job', 3000)).toMatchObject({ action: 'deleted', data: { id: done.body.id, reason: 'retention' } });
+      expect((await api(own.url, 'GET', `/api/v1/jobs/${done.body.id}`)).status).toBe(404);
+      expect((await api(own.url, 'GET', `/api/v1/jobs/${long.body.id}`)).status).toBe(200);
+      await client.close();
+    } finally {
+      await own.close();
+    }
+  });
+});
