@@ -12,11 +12,22 @@ export interface Limits {
   readonly wsMaxMessageBytes: number;
   readonly wsMaxSubscriptions: number;
   readonly wsMaxConnections: number;
+  readonly wsMaxConnectRate: number;
   readonly wsMaxBufferedBytes: number;
   readonly wsPingIntervalMs: number;
   readonly wsPongTimeoutMs: number;
   readonly initialStateLimit: number;
   readonly restBodyLimitBytes: number;
+  /** Open sockets per user id (over → close 1013); 0 = unlimited. */
+  readonly wsMaxConnectionsPerUser: number;
+  /** Open sockets per client IP (over → HTTP 429 before the upgrade); 0 = unlimited. */
+  readonly wsMaxConnectionsPerIp: number;
+  /** Client messages per second per socket (over → `error`, then close 4008); 0 = unlimited. */
+  readonly wsMessagesPerSecond: number;
+  /** `/auth/ws-token` requests per session per minute (over → 429 with Retry-After). */
+  readonly wsTokenRequestsPerMinute: number;
+  /** How long a socket opened without a credential may take to send its `auth` message. */
+  readonly wsAuthTimeoutMs: number;
 }
 
 export interface Retention {
@@ -49,6 +60,34 @@ export interface JobsConfig {
   readonly retentionDays: number;
 }
 
+export interface OidcConfig {
+  readonly issuerUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+  /** Role required to sign in or use a token; `*` disables the check. */
+  readonly roleName: string;
+  /** Role that may create notifications and other automation writes; undefined = nobody via OIDC. */
+  readonly adminRole: string | undefined;
+  /** Allowed clock skew for `exp`/`nbf`, seconds. */
+  readonly clockToleranceSec: number;
+}
+
+export type AuthConfig =
+  | { readonly mode: 'dev'; readonly devUser: string }
+  | {
+      readonly mode: 'enabled';
+      /** Signs session cookies and ws-tokens; at least 32 bytes. */
+      readonly sessionSecret: string;
+      readonly oidc: OidcConfig | undefined;
+      readonly apiToken: string | undefined;
+      /** A session ends after this much inactivity (sliding). */
+      readonly sessionIdleMs: number;
+      /** A session ends this long after sign-in, whatever the activity. */
+      readonly sessionAbsoluteMs: number;
+      /** Lifetime of a `/auth/ws-token` token, seconds (the seed's 300). */
+      readonly wsTokenTtlSec: number;
+    };
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -56,7 +95,11 @@ export interface Config {
   readonly database: { readonly kind: 'sqlite'; readonly file: string };
   readonly debug: boolean;
   readonly dummyData: boolean;
-  readonly auth: { readonly mode: 'dev'; readonly devUser: string };
+  readonly auth: AuthConfig;
+  /** Origins allowed for browser sockets and cookie-authenticated mutations; empty = the server's own. */
+  readonly allowedOrigins: readonly string[];
+  /** The externally visible base URL (OIDC callback, own origin); derived from the request when unset. */
+  readonly publicUrl: string | undefined;
   readonly limits: Limits;
   readonly retention: Retention;
   readonly realtime: Realtime;
@@ -98,12 +141,69 @@ function readDatabase(env: Env): Config['database'] {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
+function readOptional(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+function readUrl(env: Env, name: string): string | undefined {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(name, `expected an http(s) URL, got ${JSON.stringify(raw)}`);
+  } catch {
+    return fail(name, `expected an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function readOidc(env: Env): OidcConfig | undefined {
+  const issuerUrl = readUrl(env, 'OIDC_ISSUER_URL');
+  const clientId = readOptional(env, 'OIDC_CLIENT_ID');
+  if (issuerUrl === undefined && clientId === undefined) return undefined;
+  if (issuerUrl === undefined) return fail('OIDC_ISSUER_URL', 'OIDC_CLIENT_ID is set but OIDC_ISSUER_URL is missing');
+  if (clientId === undefined) return fail('OIDC_CLIENT_ID', 'OIDC_ISSUER_URL is set but OIDC_CLIENT_ID is missing');
+  const roleName = readOptional(env, 'OIDC_ROLE_NAME');
+  if (roleName === undefined) return fail('OIDC_ROLE_NAME', 'required with OIDC: the role users need to sign in, or * to let every authenticated user in');
+  return {
+    issuerUrl,
+    clientId,
+    clientSecret: readOptional(env, 'OIDC_CLIENT_SECRET'),
+    roleName,
+    adminRole: readOptional(env, 'OIDC_ADMIN_ROLE'),
+    clockToleranceSec: readInt(env, 'OIDC_CLOCK_TOLERANCE_SEC', 30, 0, 300),
+  };
+}
+
 function readAuth(env: Env, host: string): Config['auth'] {
   const enabled = readBool(env, 'AUTH_ENABLED', true);
   const allowDev = readBool(env, 'ALLOW_DEV_AUTH', false);
   if (enabled) {
-    return fail('AUTH_ENABLED', 'authentication is on but no authentication method is configured in this build; ' +
-      'for local development set AUTH_ENABLED=false and ALLOW_DEV_AUTH=true');
+    const sessionSecret = readOptional(env, 'SESSION_SECRET_KEY');
+    const oidc = readOidc(env);
+    const apiToken = readOptional(env, 'API_TOKEN');
+    const missing: string[] = [];
+    if (sessionSecret === undefined) missing.push('SESSION_SECRET_KEY (at least 32 bytes)');
+    if (oidc === undefined && apiToken === undefined) missing.push('OIDC_ISSUER_URL + OIDC_CLIENT_ID + OIDC_ROLE_NAME, or API_TOKEN');
+    if (missing.length > 0) {
+      return fail('AUTH_ENABLED', `authentication is on (the default) but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing; ` +
+        'for local development set AUTH_ENABLED=false and ALLOW_DEV_AUTH=true');
+    }
+    if (Buffer.byteLength(sessionSecret as string, 'utf8') < 32) return fail('SESSION_SECRET_KEY', 'must be at least 32 bytes');
+    if (apiToken !== undefined && Buffer.byteLength(apiToken, 'utf8') < 16) return fail('API_TOKEN', 'must be at least 16 bytes');
+    const sessionIdleMs = readInt(env, 'SESSION_IDLE_TIMEOUT_SEC', 8 * 3600, 60) * 1000;
+    const sessionAbsoluteMs = readInt(env, 'SESSION_MAX_AGE_SEC', 24 * 3600, 60) * 1000;
+    if (sessionIdleMs > sessionAbsoluteMs) fail('SESSION_IDLE_TIMEOUT_SEC', 'must not exceed SESSION_MAX_AGE_SEC');
+    return {
+      mode: 'enabled',
+      sessionSecret: sessionSecret as string,
+      oidc,
+      apiToken,
+      sessionIdleMs,
+      sessionAbsoluteMs,
+      wsTokenTtlSec: readInt(env, 'WS_TOKEN_TTL_SEC', 300, 10, 3600),
+    };
   }
   if (!allowDev) {
     return fail('ALLOW_DEV_AUTH', 'AUTH_ENABLED=false lets anyone in as dev-user; refusing to start unless ALLOW_DEV_AUTH=true says that is intended');
@@ -114,26 +214,56 @@ function readAuth(env: Env, host: string): Config['auth'] {
   return { mode: 'dev', devUser: 'dev-user' };
 }
 
+function readOrigins(env: Env): readonly string[] {
+  const raw = readOptional(env, 'ALLOWED_ORIGINS');
+  if (raw === undefined) return [];
+  return raw.split(',').map((o) => o.trim()).filter((o) => o.length > 0).map((o) => {
+    if (o === '*') return fail('ALLOWED_ORIGINS', '* is not allowed: list the origins (scheme://host[:port]) that may use the session cookie');
+    try {
+      const url = new URL(o);
+      if (url.origin !== o.replace(/\/+$/, '')) throw new Error('not an origin');
+      return url.origin;
+    } catch {
+      return fail('ALLOWED_ORIGINS', `expected comma-separated origins like https://console.example.com, got ${JSON.stringify(o)}`);
+    }
+  });
+}
+
 /** Reads the configuration from the environment. Throws an AppError naming the variable on a bad value. */
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
+  const auth = readAuth(env, host);
+  // Abuse limits default on with authentication; in dev mode everyone is dev-user on loopback, so off (0).
+  const guarded = auth.mode === 'enabled';
+  const publicUrl = readUrl(env, 'PUBLIC_URL');
+  if (auth.mode === 'enabled' && auth.oidc !== undefined && publicUrl === undefined && !LOOPBACK.test(host)) {
+    fail('PUBLIC_URL', 'required with OIDC sign-in unless HOST is loopback: the callback URL, the own origin and the Secure cookie flag derive from it');
+  }
   const config: Config = {
     host,
     port: readInt(env, 'PORT', 8000, 0, 65535),
     database: readDatabase(env),
     debug: readBool(env, 'DEBUG', false),
     dummyData: readBool(env, 'DUMMY_DATA', false),
-    auth: readAuth(env, host),
+    auth,
+    allowedOrigins: readOrigins(env),
+    publicUrl,
     limits: {
       wsMaxPayloadBytes: readInt(env, 'WS_MAX_PAYLOAD_BYTES', 1024 * 1024, 1024),
       wsMaxMessageBytes: readInt(env, 'WS_MAX_MESSAGE_BYTES', 64 * 1024, 64),
       wsMaxSubscriptions: readInt(env, 'WS_MAX_SUBSCRIPTIONS', 100, 1),
       wsMaxConnections: readInt(env, 'WS_MAX_CONNECTIONS', 10_000, 1),
+      wsMaxConnectRate: readInt(env, 'WS_MAX_CONNECT_RATE', 2000, 0),
       wsMaxBufferedBytes: readInt(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
       wsPingIntervalMs: readInt(env, 'WS_PING_INTERVAL_MS', 25_000, 100),
       wsPongTimeoutMs: readInt(env, 'WS_PONG_TIMEOUT_MS', 10_000, 100),
       initialStateLimit: readInt(env, 'INITIAL_STATE_LIMIT', 50, 0, 1000),
       restBodyLimitBytes: readInt(env, 'REST_BODY_LIMIT_BYTES', 1024 * 1024, 1024),
+      wsMaxConnectionsPerUser: readInt(env, 'WS_MAX_CONNECTIONS_PER_USER', guarded ? 20 : 0, 0),
+      wsMaxConnectionsPerIp: readInt(env, 'WS_MAX_CONNECTIONS_PER_IP', guarded ? 100 : 0, 0),
+      wsMessagesPerSecond: readInt(env, 'WS_MESSAGES_PER_SECOND', guarded ? 20 : 0, 0),
+      wsTokenRequestsPerMinute: readInt(env, 'WS_TOKEN_REQUESTS_PER_MINUTE', 30, 1),
+      wsAuthTimeoutMs: readInt(env, 'WS_AUTH_TIMEOUT_MS', 5000, 100, 60_000),
     },
     retention: {
       notificationsMaxCount: readInt(env, 'NOTIFICATION_RETENTION_COUNT', 1000, 1),

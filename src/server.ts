@@ -7,6 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Authenticator } from './auth/authenticator.js';
 import { createDevAuthenticator } from './auth/dev.js';
+import { createEnabledAuthenticator } from './auth/enabled.js';
+import { createLimits, type AuthLimits } from './auth/limits.js';
+import { createOidcLogin } from './auth/oidc-login.js';
+import { createOidcVerifier } from './auth/oidc-verifier.js';
+import { createOriginPolicy } from './auth/origin.js';
+import { createSessionManager, type SessionManager } from './auth/sessions.js';
+import { createWsTokens } from './auth/ws-token.js';
 import { createMemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
@@ -15,6 +22,8 @@ import { createSequencer } from './core/sequencer.js';
 import type { TopicSources } from './core/sources.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/log.js';
+import type { AuthRoutesOptions } from './http/routes-auth.js';
+import { createMetrics } from './http/metrics.js';
 import { createWsEndpoint } from './http/ws.js';
 import { CloseCode } from './protocol/index.js';
 import { seedDemoData, seedDemoInventory } from './services/demo.js';
@@ -48,7 +57,56 @@ export interface ServerOverrides {
   /** Replaces the configured authenticator (tests that need several users before real auth exists). */
   readonly authenticator?: Authenticator;
   readonly now?: () => Date;
+  /** Minimum time between JWKS refetches on an unknown `kid` (tests shorten it). */
+  readonly jwksCooldownMs?: number;
 }
+
+/** Control message on the bus: every instance closes the sockets of a revoked or ended session. */
+export const SESSION_REVOKED = 'session_revoked';
+
+interface AuthParts {
+  readonly authenticator: Authenticator;
+  readonly limits: AuthLimits;
+  readonly sessions: SessionManager | undefined;
+  readonly routes: Omit<NonNullable<AuthRoutesOptions['enabled']>, 'onLogout'> | undefined;
+}
+
+/** Picks the authenticator and builds sessions, ws-tokens, OIDC and limits from the configuration. */
+function createAuth(config: Config, store: Store, now: () => Date, overrides: ServerOverrides): AuthParts {
+  const limits = createLimits({
+    maxConnectionsPerUser: config.limits.wsMaxConnectionsPerUser,
+    maxConnectionsPerIp: config.limits.wsMaxConnectionsPerIp,
+    messagesPerSecond: config.limits.wsMessagesPerSecond,
+    wsTokenRequestsPerMinute: config.limits.wsTokenRequestsPerMinute,
+  });
+  const auth = config.auth;
+  if (auth.mode === 'dev') return { authenticator: createDevAuthenticator(), limits, sessions: undefined, routes: undefined };
+  const nowMs = (): number => now().getTime();
+  const sessions = createSessionManager({ store, secret: auth.sessionSecret, idleMs: auth.sessionIdleMs, absoluteMs: auth.sessionAbsoluteMs, now: nowMs });
+  const wsTokens = createWsTokens({ secret: auth.sessionSecret, ttlSec: auth.wsTokenTtlSec, now: nowMs });
+  const oidc = auth.oidc;
+  const verifier = oidc === undefined ? undefined : createOidcVerifier({
+    issuerUrl: oidc.issuerUrl,
+    clientId: oidc.clientId,
+    roleName: oidc.roleName,
+    adminRole: oidc.adminRole,
+    clockToleranceSec: oidc.clockToleranceSec,
+    now: nowMs,
+    ...(overrides.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: overrides.jwksCooldownMs }),
+  });
+  const login = oidc === undefined ? undefined : {
+    oidc: createOidcLogin({ issuerUrl: oidc.issuerUrl, clientId: oidc.clientId, clientSecret: oidc.clientSecret, secret: auth.sessionSecret, now: nowMs }),
+    roles: { roleName: oidc.roleName, adminRole: oidc.adminRole },
+  };
+  return {
+    authenticator: createEnabledAuthenticator({ sessions, wsTokens, oidc: verifier, apiToken: auth.apiToken }),
+    limits,
+    sessions,
+    routes: { sessions, wsTokens, limits, login, publicUrl: config.publicUrl },
+  };
+}
+
+const SESSION_SWEEP_INTERVAL_MS = 15_000;
 
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<Server> {
   const logger = overrides.logger ?? createLogger({ debug: config.debug });
@@ -87,10 +145,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
   };
 
+  const metrics = createMetrics();
   const hub = createHub({
     sources,
     logger,
     now,
+    observer: metrics.observer,
     batch: { windowMs: config.realtime.wsBatchWindowMs },
     limits: {
       maxConnections: config.limits.wsMaxConnections,
@@ -100,6 +160,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       maxReplay: config.retention.eventLogMaxPerTopic,
     },
   });
+  metrics.bind({ hub, eventLogSize: () => store.eventCount() });
   const sequencer = createSequencer({
     heads: await store.heads(),
     gapTimeoutMs: 200,
@@ -130,26 +191,49 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     simulator = createSimulator({ inventory: inventoryService, jobs: jobService, logger, intervalMs: config.jobs.simulatorIntervalMs });
   }
 
-  const authenticator = overrides.authenticator ?? createDevAuthenticator();
+  const auth = createAuth(config, store, now, overrides);
+  const authenticator = overrides.authenticator ?? auth.authenticator;
+  const origins = createOriginPolicy(config.allowedOrigins, config.publicUrl);
+  const closeSession = (sessionId: string, reason: string): number =>
+    hub.closeWhere((p) => p.sessionId === sessionId, CloseCode.SESSION_REVOKED, reason);
+  const unsubscribeControl = bus.subscribeControl((message) => {
+    if (message.kind === SESSION_REVOKED && typeof message.sessionId === 'string') closeSession(message.sessionId, 'session ended; sign in again');
+  });
   let closing = false;
   const app = await buildApp({
     logger,
     authenticator,
+    origins,
+    ...(auth.routes === undefined ? {} : {
+      auth: {
+        ...auth.routes,
+        onLogout(sessionId: string) {
+          closeSession(sessionId, 'signed out');
+          bus.publishControl({ kind: SESSION_REVOKED, sessionId });
+        },
+      },
+    }),
     notifications: notificationService,
     inventory: inventoryService,
     jobs: jobService,
     bodyLimitBytes: config.limits.restBodyLimitBytes,
     ready: async () => ({ store: !closing, bus: !closing }),
+    metrics: metrics.registry,
   });
   const ws = createWsEndpoint({
     server: app.server,
     hub,
     authenticator,
+    origins,
+    limits: auth.limits,
+    authTimeoutMs: config.limits.wsAuthTimeoutMs,
     logger,
     debug: config.debug,
     maxPayloadBytes: config.limits.wsMaxPayloadBytes,
     pingIntervalMs: config.limits.wsPingIntervalMs,
     pongTimeoutMs: config.limits.wsPongTimeoutMs,
+    connectRatePerSecond: config.limits.wsMaxConnectRate,
+    onRefused: (reason) => metrics.observer.refused(reason),
     compression: config.realtime.wsCompression ? { thresholdBytes: config.realtime.wsCompressionThresholdBytes } : undefined,
   });
 
@@ -163,6 +247,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const sweeper = setInterval(() => sweep().catch((err: unknown) => logger.error({ err }, 'retention sweep failed')), config.retention.sweepIntervalMs);
   sweeper.unref();
   await sweep();
+
+  // Ended sessions (idle or absolute) are deleted and their sockets closed on every instance.
+  const sessionSweep = async (): Promise<void> => {
+    for (const sessionId of (await auth.sessions?.sweep()) ?? []) bus.publishControl({ kind: SESSION_REVOKED, sessionId });
+  };
+  const sessionSweeper = setInterval(() => sessionSweep().catch((err: unknown) => logger.error({ err }, 'session sweep failed')), SESSION_SWEEP_INTERVAL_MS);
+  sessionSweeper.unref();
 
   return {
     app,
@@ -183,6 +274,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       if (closing) return;
       closing = true;
       clearInterval(sweeper);
+      clearInterval(sessionSweeper);
       clearInterval(staleCheck);
       await simulator?.close();
       await runner.close();
@@ -192,6 +284,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await app.close();
       clearTimeout(timeout);
       unsubscribe();
+      unsubscribeControl();
       sequencer.close();
       await bus.close();
       await store.close();

@@ -1,6 +1,6 @@
 /**
  * How the edge turns a request into a principal. Implementations: development auth (everyone is
- * `dev-user`) now; sessions, ws-tokens, OIDC and the API token with the auth module.
+ * `dev-user`, auth/dev.ts) and the real one (sessions, ws-tokens, OIDC, API token: auth/enabled.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from './principal.js';
@@ -12,6 +12,8 @@ export type AuthResult =
 export interface Authenticator {
   /** Authenticates a REST request from its headers. */
   http(request: IncomingMessage): Promise<AuthResult>;
-  /** Authenticates a WebSocket upgrade (query token, subprotocol, cookie, bearer). */
+  /** Authenticates a WebSocket upgrade (query token, subprotocol, cookie, bearer). `missing` lets the socket authenticate in-band. */
   upgrade(request: IncomingMessage, url: URL): Promise<AuthResult>;
+  /** Authenticates a bare credential sent in-band (`auth` / `refresh` messages) on the socket opened by `request`. */
+  credential(token: string, request: IncomingMessage): Promise<AuthResult>;
 }

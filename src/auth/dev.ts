@@ -7,5 +7,6 @@ export function createDevAuthenticator(): Authenticator {
   return {
     http: async () => result,
     upgrade: async () => result,
+    credential: async () => result,
   };
 }

@@ -20,9 +20,11 @@ export interface Connection {
   readonly connectedAt: number;
   readonly subscriptions: Set<string>;
   readonly streams: Map<string, Stream>;
+  /** Snapshot and resume work, run one after another so their frames never interleave. */
+  sync: Promise<void>;
   closed: boolean;
 }
 
 export function createConnection(id: string, principal: Principal, socket: HubSocket, now: number): Connection {
-  return { id, principal, socket, connectedAt: now, subscriptions: new Set(), streams: new Map(), closed: false };
+  return { id, principal, socket, connectedAt: now, subscriptions: new Set(), streams: new Map(), sync: Promise.resolve(), closed: false };
 }

@@ -232,6 +232,8 @@ export function createHub(options: HubOptions): Hub {
   async function resumeTopic(conn: Connection, logTopic: string, from: Position): Promise<void> {
     const stream = conn.streams.get(logTopic);
     if (stream === undefined) return;
+    // Events arriving while the log is read wait in the buffer; the client drops any it already has.
+    stream.mode = 'syncing';
     const replay: TopicEvent[] = [];
     let reason: string | undefined = from.epoch === sources.epoch ? undefined : 'epoch_changed';
     let head = from.offset;
@@ -302,11 +304,14 @@ export function createHub(options: HubOptions): Hub {
     sendJson(conn, { type: 'subscription', status: 'unsubscribed', topics: removed });
   }
 
-  function run(conn: Connection, task: Promise<void>): void {
-    task.catch((err: unknown) => {
-      logger.error({ err, clientId: conn.id }, 'WebSocket sync failed');
-      closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error; reconnect and resume');
-    });
+  /** Queues snapshot/resume work for one connection behind any already queued. */
+  function run(conn: Connection, task: () => Promise<void>): void {
+    conn.sync = conn.sync
+      .then(() => (conn.closed ? undefined : task()))
+      .catch((err: unknown) => {
+        logger.error({ err, clientId: conn.id }, 'WebSocket sync failed');
+        closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error; reconnect and resume');
+      });
   }
 
   function resume(conn: Connection, positions: Positions, ref: string): void {
@@ -323,10 +328,7 @@ export function createHub(options: HubOptions): Hub {
     const added = validTopics(conn, logTopics, ref);
     if (added === undefined) return;
     subscribe(conn, added);
-    for (const [topic, position] of entries) {
-      conn.streams.set(topic, { mode: 'syncing', position: 0, buffer: conn.streams.get(topic)?.buffer ?? [] });
-      run(conn, resumeTopic(conn, topic, position));
-    }
+    for (const [topic, position] of entries) run(conn, () => resumeTopic(conn, topic, position));
   }
 
   function handle(conn: Connection, text: string, byteLength: number): void {
@@ -350,7 +352,7 @@ export function createHub(options: HubOptions): Hub {
         if (added === undefined) return;
         const fresh = subscribe(conn, added);
         sendJson(conn, { type: 'subscription', status: 'subscribed', topics: message.topics });
-        if (fresh.length > 0) run(conn, syncSnapshots(conn, fresh));
+        if (fresh.length > 0) run(conn, () => syncSnapshots(conn, fresh));
         return;
       }
       case 'unsubscribe':
@@ -358,6 +360,11 @@ export function createHub(options: HubOptions): Hub {
         return;
       case 'resume':
         resume(conn, message.positions, message.type);
+        return;
+      case 'auth':
+      case 'refresh':
+        // Credentials are the edge's business (http/ws.ts); one that reaches the hub is out of place.
+        sendError(conn, ErrorCode.INVALID_MESSAGE, `"${message.type}" is handled by the server edge and is not valid here`, message.type);
         return;
       default: {
         const never: never = message;
@@ -381,8 +388,9 @@ export function createHub(options: HubOptions): Hub {
       const requested = attachOptions.topics ?? ['notifications'];
       const added = validTopics(conn, requested, 'connect') ?? [];
       const fresh = subscribe(conn, added).filter((t) => positions[t] === undefined);
-      run(conn, syncSnapshots(conn, fresh));
-      if (Object.keys(positions).length > 0) resume(conn, positions, 'connect');
+      const resuming = Object.keys(positions).length > 0;
+      if (fresh.length > 0 || !resuming) run(conn, () => syncSnapshots(conn, fresh));
+      if (resuming) resume(conn, positions, 'connect');
       return {
         id: conn.id,
         receive: (text, byteLength) => {

@@ -5,12 +5,15 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { OriginPolicy } from '../auth/origin.js';
 import type { InventoryService } from '../services/inventory.js';
 import type { JobService } from '../services/jobs.js';
 import type { NotificationService } from '../services/notifications.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandling } from './errors.js';
+import { registerAuthRoutes, type AuthRoutesOptions } from './routes-auth.js';
 import { registerInventoryRoutes } from './routes-inventory.js';
 import { registerJobRoutes } from './routes-jobs.js';
 import { registerNotificationRoutes } from './routes-notifications.js';
@@ -18,6 +21,9 @@ import { registerNotificationRoutes } from './routes-notifications.js';
 export interface AppOptions {
   readonly logger: PinoLogger;
   readonly authenticator: Authenticator;
+  readonly origins: OriginPolicy;
+  /** Sessions, ws-tokens and sign-in; undefined in development mode. */
+  readonly auth?: AuthRoutesOptions['enabled'];
   readonly notifications: NotificationService;
   readonly inventory: InventoryService;
   readonly jobs: JobService;
@@ -25,9 +31,11 @@ export interface AppOptions {
   /** Readiness of the store and bus, for /readyz. */
   readonly ready: () => Promise<Readonly<Record<string, boolean>>>;
   readonly webRoot?: string;
+  /** Served at GET /metrics in the Prometheus text format. */
+  readonly metrics: Registry;
 }
 
-const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
+const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
 
 /** Directory holding the built page: <package>/dist/web, whether running from src/ or dist/. */
 export function defaultWebRoot(): string {
@@ -51,7 +59,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       done(err, undefined);
     }
   });
-  installAuth(app, options.authenticator, (url) => PUBLIC.test(url));
+  installAuth(app, options.authenticator, (url) => PUBLIC.test(url), options.origins);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -59,6 +67,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const ok = Object.values(checks).every(Boolean);
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks });
   });
+  app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.metrics()));
+  registerAuthRoutes(app, { authenticator: options.authenticator, origins: options.origins, ...(options.auth === undefined ? {} : { enabled: options.auth }) });
   registerNotificationRoutes(app, options.notifications);
   registerInventoryRoutes(app, options.inventory);
   registerJobRoutes(app, options.jobs);

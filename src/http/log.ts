@@ -13,7 +13,12 @@ export function createLogger(options: { debug: boolean; destination?: NodeJS.Wri
     {
       level: options.debug ? 'debug' : 'info',
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["sec-websocket-protocol"]', 'res.headers["set-cookie"]', 'token', '*.token'],
+        paths: [
+          'req.headers.authorization', 'req.headers.cookie', 'req.headers["sec-websocket-protocol"]', 'res.headers["set-cookie"]',
+          'headers.authorization', 'headers.cookie', 'headers["set-cookie"]', 'headers["sec-websocket-protocol"]',
+          'token', '*.token', 'cookie', '*.cookie', 'authorization', '*.authorization',
+          'apiToken', '*.apiToken', 'sessionSecret', '*.sessionSecret', 'clientSecret', '*.clientSecret',
+        ],
         censor: '[REDACTED]',
       },
       serializers: {

@@ -1,6 +1,6 @@
 /** REST routes for the inventory: reads for everyone, writes (agents, automation) for WRITER_ROLE. */
 import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../auth/roles.js';
+import { requireWriter } from '../auth/roles.js';
 import { VM_STATES, type VmState } from '../protocol/index.js';
 import type { InventoryService } from '../services/inventory.js';
 import { createChecker } from '../services/validate.js';
@@ -25,23 +25,23 @@ export function registerInventoryRoutes(app: FastifyInstance, service: Inventory
   app.get<{ Params: VmParams }>('/api/v1/vms/:host/:vm', async (request) => service.vm(request.params.host, request.params.vm));
 
   app.put<{ Params: HostParams }>('/api/v1/hosts/:host', async (request, reply) => {
-    requireRole(principalOf(request));
+    requireWriter(principalOf(request));
     const { host, vms, created } = await service.reportHost(request.params.host, request.body);
     return reply.status(created ? 201 : 200).send(vms === undefined ? host : { ...host, vms });
   });
 
   app.post('/api/v1/vms', async (request, reply) => {
-    requireRole(principalOf(request));
+    requireWriter(principalOf(request));
     return reply.status(201).send(await service.createVm(request.body));
   });
 
   app.put<{ Params: VmParams }>('/api/v1/vms/:host/:vm', async (request) => {
-    requireRole(principalOf(request));
+    requireWriter(principalOf(request));
     return service.updateVm(request.params.host, request.params.vm, request.body);
   });
 
   app.delete<{ Params: VmParams }>('/api/v1/vms/:host/:vm', async (request, reply) => {
-    requireRole(principalOf(request));
+    requireWriter(principalOf(request));
     await service.deleteVm(request.params.host, request.params.vm);
     return reply.status(204).send();
   });

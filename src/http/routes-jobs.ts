@@ -1,6 +1,6 @@
 /** REST routes for jobs under /api/v1/jobs. Creating and cancelling need WRITER_ROLE. */
 import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../auth/roles.js';
+import { requireWriter } from '../auth/roles.js';
 import { AppError } from '../core/errors.js';
 import { JOB_STATUSES, type JobStatus } from '../protocol/index.js';
 import type { JobService } from '../services/jobs.js';
@@ -50,7 +50,7 @@ export function registerJobRoutes(app: FastifyInstance, service: JobService): vo
 
   app.post(base, async (request, reply) => {
     const principal = principalOf(request);
-    requireRole(principal);
+    requireWriter(principal);
     const key = idempotencyKeyOf(request.headers['idempotency-key']);
     const { job, replayed } = await service.create(request.body, principal, key);
     if (replayed) void reply.header('idempotent-replayed', 'true');
@@ -59,7 +59,7 @@ export function registerJobRoutes(app: FastifyInstance, service: JobService): vo
 
   app.post<{ Params: IdParams }>(`${base}/:id/cancel`, async (request) => {
     const principal = principalOf(request);
-    requireRole(principal);
+    requireWriter(principal);
     return service.cancel(request.params.id, principal);
   });
 }

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../core/errors.js';
 import type { NotificationService } from '../services/notifications.js';
 import { parseBoolParam, parseIntParam, parseTimestamp, isRecord } from '../services/validate.js';
-import { principalOf } from './auth-hook.js';
+import { ROLE_ADMIN } from '../auth/roles.js';
+import { principalOf, requireRole } from './auth-hook.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
 type IdParams = { id: string };
@@ -32,6 +33,7 @@ export function registerNotificationRoutes(app: FastifyInstance, service: Notifi
   app.get<{ Params: IdParams }>(`${base}/:id`, async (request) => service.get(request.params.id, principalOf(request)));
 
   app.post(base, async (request, reply) => {
+    requireRole(principalOf(request), ROLE_ADMIN, 'creating notifications');
     const header = request.headers['idempotency-key'];
     const key = Array.isArray(header) ? header[0] : header;
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
@@ -58,6 +60,12 @@ export function registerNotificationRoutes(app: FastifyInstance, service: Notifi
   }
 
   app.delete<{ Params: IdParams }>(`${base}/:id`, async (request, reply) => {
+    // A user may delete what is addressed to them alone; notifications for everyone need admin.
+    const principal = principalOf(request);
+    if (!principal.roles.includes(ROLE_ADMIN)) {
+      const seen = await service.get(request.params.id, principal);
+      if (seen.recipient !== principal.id) requireRole(principal, ROLE_ADMIN, 'deleting a notification for everyone');
+    }
     await service.delete(request.params.id, principalOf(request));
     return reply.status(204).send();
   });

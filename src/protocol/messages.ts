@@ -124,7 +124,14 @@ export interface ResumedMessage {
   readonly reason?: string;
 }
 
+/** The answer to a successful `refresh`: the socket now lives until `expires_at` (ISO-8601, or null for never). */
+export interface RefreshedMessage {
+  readonly type: 'refreshed';
+  readonly expires_at: string | null;
+}
+
 export type ServerMessage =
+  | RefreshedMessage
   | ConnectionMessage
   | InitialStateMessage
   | NotificationEventMessage
@@ -156,6 +163,20 @@ export interface ResumeMessage {
   readonly positions: Positions;
 }
 
-export type ClientMessage = SubscribeMessage | UnsubscribeMessage | PingMessage | ResumeMessage;
+/**
+ * The first message of a socket opened without a credential: a ws-token, OIDC token or API token.
+ * Until it arrives (within WS_AUTH_TIMEOUT_MS) the server sends nothing; on failure it closes 1008.
+ */
+export interface AuthMessage {
+  readonly type: 'auth';
+  readonly token: string;
+}
+/** A new credential for the same user before the current one expires; answered with `refreshed`. */
+export interface RefreshMessage {
+  readonly type: 'refresh';
+  readonly token: string;
+}
+
+export type ClientMessage = SubscribeMessage | UnsubscribeMessage | PingMessage | ResumeMessage | AuthMessage | RefreshMessage;
 export type ClientMessageType = ClientMessage['type'];
-export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['subscribe', 'unsubscribe', 'ping', 'resume'];
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['subscribe', 'unsubscribe', 'ping', 'resume', 'auth', 'refresh'];

@@ -60,6 +60,14 @@ export function validateClientMessage(value: unknown): ParseResult {
     }
     case 'ping':
       return { ok: true, message: { type } };
+    case 'auth':
+    case 'refresh': {
+      const token = value.token;
+      if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+        return fail(ErrorCode.INVALID_MESSAGE, `"${type}" message expects the 'token' property to be a non-empty string, but got ${describe(token)}`, type);
+      }
+      return { ok: true, message: { type, token } };
+    }
     case 'resume': {
       if (!isRecord(value.positions)) {
         return fail(ErrorCode.INVALID_MESSAGE, `"resume" message expects the 'positions' property to be an object, but got ${describe(value.positions)}`, type);

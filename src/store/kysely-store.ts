@@ -9,7 +9,7 @@ import { createInventoryRepo } from './inventory-repo.js';
 import { createJobRepo } from './jobs-repo.js';
 import { createNotificationRepo } from './notifications-repo.js';
 import type { Database } from './schema.js';
-import type { EventRange, IdempotencyRepo, NewEvent, Store, StoreTx, TopicEvent } from './types.js';
+import type { EventRange, IdempotencyRepo, NewEvent, SessionRepo, Store, StoreTx, TopicEvent } from './types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -63,6 +63,39 @@ function createIdempotencyRepo(db: Db): IdempotencyRepo {
   };
 }
 
+function createSessionRepo(db: Db): SessionRepo {
+  return {
+    async insert(s) {
+      await db.insertInto('sessions').values({
+        id: s.id, user_id: s.userId, name: s.name, roles: JSON.stringify(s.roles),
+        created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt,
+      }).execute();
+    },
+    async get(id) {
+      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      if (row === undefined) return undefined;
+      return {
+        id: row.id, userId: row.user_id, name: row.name, roles: JSON.parse(row.roles) as string[],
+        createdAt: Number(row.created_at), lastSeenAt: Number(row.last_seen_at), expiresAt: Number(row.expires_at),
+      };
+    },
+    async touch(id, lastSeenAt) {
+      await db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id', '=', id).where('last_seen_at', '<', lastSeenAt).execute();
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('sessions').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    async deleteExpired(nowMs, idleBefore) {
+      const rows = await db.selectFrom('sessions').select('id')
+        .where((eb) => eb.or([eb('expires_at', '<=', nowMs), eb('last_seen_at', '<', idleBefore)])).execute();
+      const ids = rows.map((r) => r.id);
+      if (ids.length > 0) await db.deleteFrom('sessions').where('id', 'in', ids).execute();
+      return ids;
+    },
+  };
+}
+
 async function pruneTopic(db: Db, topic: string, keepAfter: number): Promise<number> {
   if (keepAfter <= 0) return 0;
   const result = await db.deleteFrom('events').where('topic', '=', topic).where('seq', '<=', keepAfter).executeTakeFirst();
@@ -80,6 +113,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
       inventory: createInventoryRepo(trx),
       jobs: createJobRepo(trx),
       idempotency: createIdempotencyRepo(trx),
+      sessions: createSessionRepo(trx),
       async appendEvent(event: NewEvent): Promise<TopicEvent> {
         await trx.insertInto('topic_heads').values({ topic: event.topic, head: 0, floor: 0 }).onConflict((oc) => oc.column('topic').doNothing()).execute();
         const { head } = await trx

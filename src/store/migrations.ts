@@ -67,6 +67,25 @@ export const migrations: Record<string, Migration> = {
       throw new Error('0001 cannot be reverted');
     },
   },
+  '0002_sessions': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_expires').on('sessions').columns(['expires_at']).execute();
+      await db.schema.createIndex('sessions_last_seen').on('sessions').columns(['last_seen_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('sessions').execute();
+    },
+  },
   '0003_jobs_inventory': {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema

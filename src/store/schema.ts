@@ -107,6 +107,19 @@ export interface JobOutputTable {
   created_at: string;
 }
 
+/** A browser session. `id` is a hash of the cookie's secret part, never the cookie itself. Times are epoch ms. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** JSON array of application roles. */
+  roles: string;
+  created_at: number;
+  last_seen_at: number;
+  /** Absolute end of the session. */
+  expires_at: number;
+}
+
 export interface Database {
   clusters: ClustersTable;
   hosts: HostsTable;
@@ -119,4 +132,5 @@ export interface Database {
   events: EventsTable;
   meta: MetaTable;
   idempotency_keys: IdempotencyKeysTable;
+  sessions: SessionsTable;
 }

@@ -120,11 +120,33 @@ export interface JobRepo {
   output(jobId: string, afterSeq: number, limit: number): Promise<readonly JobOutputLine[]>;
 }
 
+export interface SessionRecord {
+  readonly id: string;
+  readonly userId: string;
+  readonly name: string;
+  readonly roles: readonly string[];
+  /** Epoch ms. */
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly expiresAt: number;
+}
+
+export interface SessionRepo {
+  insert(session: SessionRecord): Promise<void>;
+  get(id: string): Promise<SessionRecord | undefined>;
+  touch(id: string, lastSeenAt: number): Promise<void>;
+  /** Returns false when there was no such session. */
+  delete(id: string): Promise<boolean>;
+  /** Deletes sessions past their absolute end or idle since before `idleBefore`; returns their ids. */
+  deleteExpired(nowMs: number, idleBefore: number): Promise<readonly string[]>;
+}
+
 export interface StoreTx {
   readonly notifications: NotificationRepo;
   readonly inventory: InventoryRepo;
   readonly jobs: JobRepo;
   readonly idempotency: IdempotencyRepo;
+  readonly sessions: SessionRepo;
   /** Appends an event to its topic's log with the next offset. */
   appendEvent(event: NewEvent): Promise<TopicEvent>;
   /** The topic's newest offset (0 before any event) in this store's epoch. */

@@ -15,5 +15,8 @@ export function multiUserAuthenticator(): Authenticator {
     async upgrade(_request, url) {
       return principal(url.searchParams.get('user') ?? 'alice');
     },
+    async credential(token) {
+      return principal(token);
+    },
   };
 }

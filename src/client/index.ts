@@ -1,0 +1,19 @@
+/** The /ws client library: works in the browser and, given the `ws` package, in Node. */
+export { createWsClient } from './client.js';
+export { backoffDelayMs, nominalDelayMs, type BackoffOptions } from './backoff.js';
+export type { TrackedPosition } from './positions.js';
+export type {
+  ClientEventMap,
+  ConnectionStatus,
+  EventOf,
+  GenericMessage,
+  Handler,
+  ResyncEvent,
+  StatusData,
+  StatusListener,
+  Timers,
+  WebSocketConstructor,
+  WebSocketLike,
+  WsClient,
+  WsClientOptions,
+} from './types.js';

@@ -1,0 +1,66 @@
+/** The connection banner: shown while the socket is down, with a countdown and "Reconnect now". */
+import type { ConnectionStatus, StatusData } from '../client/index.js';
+import { byId } from './dom.js';
+
+export interface BannerView {
+  setStatus(status: ConnectionStatus, data: StatusData, pollIntervalMs: number): void;
+  onReconnect(handler: () => void): void;
+}
+
+function message(status: ConnectionStatus, data: StatusData, pollSeconds: number): string | null {
+  switch (status) {
+    case 'connected':
+      return null;
+    case 'connecting':
+      return (data.attempt ?? 0) > 0 ? `Connection lost. Reconnecting (attempt ${data.attempt ?? 0} of ${data.maxAttempts ?? '?'})…` : null;
+    case 'reconnecting':
+      return `Connection lost. Reconnecting (attempt ${data.attempt ?? 0} of ${data.maxAttempts ?? '?'})`;
+    case 'failed':
+      return `Live updates are unavailable. Checking for new notifications every ${pollSeconds} s.`;
+    case 'auth_failed':
+      return `Live updates were refused: sign in again. Checking for new notifications every ${pollSeconds} s.`;
+    case 'disconnected':
+      return 'Live updates are off.';
+    default: {
+      const never: never = status;
+      return never;
+    }
+  }
+}
+
+export function createBanner(now: () => number = Date.now): BannerView {
+  const banner = byId('banner');
+  const text = byId('banner-text');
+  const countdown = byId('banner-countdown');
+  const button = byId<HTMLButtonElement>('reconnect');
+  let ticker: ReturnType<typeof setInterval> | undefined;
+
+  function stopTicker(): void {
+    if (ticker !== undefined) clearInterval(ticker);
+    ticker = undefined;
+    countdown.textContent = '';
+  }
+
+  function startCountdown(at: number): void {
+    const tick = (): void => {
+      const seconds = Math.max(0, Math.ceil((at - now()) / 1000));
+      countdown.textContent = `Next try in ${seconds} s.`;
+    };
+    tick();
+    ticker = setInterval(tick, 250);
+  }
+
+  return {
+    setStatus(status, data, pollIntervalMs) {
+      stopTicker();
+      const line = message(status, data, Math.round(pollIntervalMs / 1000));
+      banner.hidden = line === null;
+      banner.dataset.status = status;
+      text.textContent = line ?? '';
+      if (status === 'reconnecting' && data.nextAttemptAt !== undefined) startCountdown(data.nextAttemptAt);
+    },
+    onReconnect(handler) {
+      button.addEventListener('click', handler);
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Headless Chromium for end-to-end tests: Debian's /usr/bin/chromium driven by playwright-core,
+ * a fresh profile per browser, and every console error and page error of every tab recorded.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface Problem {
+  readonly kind: 'console' | 'pageerror';
+  readonly text: string;
+  readonly url: string;
+}
+
+export interface Browser {
+  /** Opens a tab on `url` (one profile, so every tab is the same signed-in user). */
+  open(url: string): Promise<Page>;
+  /** Console errors and uncaught page errors so far, minus those `allowed` matches. */
+  problems(allowed?: (p: Problem) => boolean): Problem[];
+  close(): Promise<void>;
+}
+
+/** In dev mode /auth/me and /auth/ws-token answer 404, which Chromium logs as a console error. */
+export const devAuth404 = (p: Problem): boolean => /Failed to load resource: .*404/.test(p.text) && /\/auth\/(me|ws-token)$/.test(p.url);
+
+/** What Chromium logs by itself while a server is down. */
+export const serverDown = (p: Problem): boolean =>
+  devAuth404(p) || /net::ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/.test(p.text);
+
+export async function launchBrowser(): Promise<Browser> {
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'aether-chromium-'));
+  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1100, height: 720 },
+  });
+  const problems: Problem[] = [];
+  const watch = (page: Page): void => {
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push({ kind: 'console', text: m.text(), url: m.location().url });
+    });
+    page.on('pageerror', (e) => problems.push({ kind: 'pageerror', text: e.message, url: page.url() }));
+  };
+  return {
+    async open(url) {
+      const blank = context.pages().find((p) => p.url() === 'about:blank');
+      const page = blank ?? (await context.newPage());
+      watch(page);
+      await page.goto(url);
+      return page;
+    },
+    problems: (allowed = () => false) => problems.filter((p) => !allowed(p)),
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
