@@ -2,27 +2,16 @@
  * Killing the server (SIGKILL) while notifications are being written loses nothing on the page:
  * the dot goes red, then green, and the list equals the database.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startServer, type ChildServer } from '../helpers/server.js';
-import { launchBrowser, serverDown, type Browser } from './browser.js';
+import { expect, it } from 'vitest';
+import { serverDown, useServerAndBrowser } from './browser.js';
 
-let server: ChildServer;
-let browser: Browser;
-
-beforeEach(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterEach(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser('each');
 
 /** Creates a notification, retrying through the outage with an Idempotency-Key so none is doubled. */
 async function createThroughOutage(title: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     try {
-      const res = await fetch(`${server.url}/api/v1/notifications`, {
+      const res = await fetch(`${env.server.url}/api/v1/notifications`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': title.replace(/ /g, '-') },
         body: JSON.stringify({ title, message: 'written under load' }),
@@ -37,7 +26,7 @@ async function createThroughOutage(title: string): Promise<void> {
 }
 
 it('loses no event when the server is killed under load and restarted', async () => {
-  const page = await browser.open(`${server.url}/?ws_base_delay_ms=200&ws_max_delay_ms=800`);
+  const page = await env.browser.open(`${env.server.url}/?ws_base_delay_ms=200&ws_max_delay_ms=800`);
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });
 
   const total = 40;
@@ -48,18 +37,18 @@ it('loses no event when the server is killed under load and restarted', async ()
     }
   })();
   await page.locator('#list li', { hasText: 'load 05' }).waitFor({ state: 'attached', timeout: 10_000 });
-  await server.stop('SIGKILL');
+  await env.server.stop('SIGKILL');
   await page.locator('#ws-status.ws-reconnecting').waitFor({ timeout: 10_000 });
   await new Promise((r) => setTimeout(r, 300));
-  await server.start();
+  await env.server.start();
   await writer;
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 15_000 });
   await page.locator('#list li', { hasText: `load ${total - 1}` }).waitFor({ state: 'attached', timeout: 10_000 });
 
-  const db = (await (await fetch(`${server.url}/api/v1/notifications?limit=100`)).json()) as { notifications: { title: string }[]; unread_count: number };
+  const db = (await (await fetch(`${env.server.url}/api/v1/notifications?limit=100`)).json()) as { notifications: { title: string }[]; unread_count: number };
   const shown = await page.locator('#list li .title').allTextContents();
   expect(shown).toEqual(db.notifications.map((n) => n.title));
   expect(shown).toHaveLength(total);
   expect(await page.locator('#bell').getAttribute('aria-label')).toBe(`Notifications, ${db.unread_count} unread`);
-  expect(browser.problems(serverDown)).toEqual([]);
+  expect(env.browser.problems(serverDown)).toEqual([]);
 });
