@@ -42,7 +42,14 @@ export async function runPrimary(options: ClusterOptions): Promise<void> {
     }
   }
 
-  const fork = (): Worker => cluster.fork({ AETHER_WORKER: '1' });
+  // On SQLite the primary picks the one worker that runs jobs; its replacement inherits the role.
+  let jobRunner: Worker | undefined;
+  const fork = (): Worker => {
+    const runsJobs = config.database.kind === 'sqlite' && (jobRunner === undefined || jobRunner.isDead());
+    const worker = cluster.fork({ AETHER_JOB_RUNNER: runsJobs ? '1' : '0' });
+    if (runsJobs) jobRunner = worker;
+    return worker;
+  };
   cluster.on('message', relay);
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {

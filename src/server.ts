@@ -8,6 +8,7 @@
 import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { Gauge } from 'prom-client';
 import type { Logger as PinoLogger } from 'pino';
 import type { Authenticator } from './auth/authenticator.js';
 import { createDevAuthenticator } from './auth/dev.js';
@@ -25,6 +26,7 @@ import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
 import { catchUp, createCatchUpRunner } from './core/catch-up.js';
 import { createHub, type Hub } from './core/hub.js';
+import { createRunnerGate, fixedElection, type Election } from './core/leader.js';
 import { createSequencer } from './core/sequencer.js';
 import type { TopicSources } from './core/sources.js';
 import { buildApp } from './http/app.js';
@@ -124,6 +126,20 @@ interface SharedState {
   readonly claimJti: (jti: string, expiresAtMs: number) => Promise<boolean>;
 }
 
+const LEADER_RETRY_MS = 2_000;
+
+/**
+ * Who runs the jobs: on PostgreSQL whoever holds the advisory lock; in a SQLite cluster the worker
+ * the primary marked (AETHER_JOB_RUNNER); a lone SQLite process always.
+ */
+async function jobRunnerElection(config: Config): Promise<Election> {
+  if (config.database.kind === 'postgres') {
+    const { createPostgresElection } = await import('./store/postgres-leader.js');
+    return createPostgresElection(config.database.url, 'aether-v:job-runner');
+  }
+  return fixedElection(!cluster.isWorker || process.env.AETHER_JOB_RUNNER === '1');
+}
+
 /** Opens (and migrates) the configured store. */
 export async function openStore(config: Config, now: () => Date = () => new Date()): Promise<Store> {
   const eventLogMaxPerTopic = config.retention.eventLogMaxPerTopic;
@@ -184,7 +200,14 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const notify: Notify = (input) => notificationService.createNotification(input);
   const inventoryService = createInventoryService({ store, write, notify, now });
   const registry = builtinJobTypes();
-  const runner = createJobRunner({ write, registry, inventory: inventoryService.mutations, notify, tickMs: config.jobs.tickMs, logger, now });
+  // One runner per database, on the elected process (see core/leader.ts).
+  const runner = await createRunnerGate({
+    election: await jobRunnerElection(config),
+    create: () => createJobRunner({ write, registry, inventory: inventoryService.mutations, notify, tickMs: config.jobs.tickMs, logger, now }),
+    jobsTopic: JOBS_TOPIC,
+    retryMs: LEADER_RETRY_MS,
+    logger,
+  });
   const jobService = createJobService({ store, write, registry, now, onCreated: (id) => runner.enqueue(id) });
 
   const sources: TopicSources = {
@@ -203,6 +226,14 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   };
 
   const metrics = createMetrics();
+  new Gauge({
+    name: 'aether_job_runner_leader',
+    help: '1 when this process runs the jobs (one process per database does)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(runner.isLeader() ? 1 : 0);
+    },
+  });
   const hub = createHub({
     sources,
     logger,
@@ -222,7 +253,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     heads: await store.heads(),
     gapTimeoutMs: 200,
     logger,
-    deliver: (event) => hub.deliver(event),
+    deliver: (event) => {
+      hub.deliver(event);
+      runner.observe(event);
+    },
     fetch: async (topic, after, upto) => (await store.eventsAfter(topic, after, upto - after, upto)).events,
   });
   const unsubscribe = bus.subscribe((event) => sequencer.accept(event));
@@ -241,7 +275,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     await seedDemoData(notificationService, logger);
     await seedDemoInventory(inventoryService, logger);
   }
-  await runner.start();
   const staleAfterMs = config.jobs.hostStaleAfterMs;
   const staleCheck =
     staleAfterMs > 0

@@ -13,6 +13,9 @@ import type { EventRange, IdempotencyRepo, NewEvent, SessionRepo, Store, StoreTx
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** Advisory lock key of the PostgreSQL write lock ("aether-v write" → an arbitrary fixed int8). */
+const WRITE_LOCK_KEY = 0x61657468_7772;
+
 /** An events row as read back; PostgreSQL returns bigint columns as strings. */
 type EventRow = Omit<Selectable<EventsTable>, 'seq'> & { seq: number | string };
 
@@ -147,7 +150,16 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
   return {
     epoch,
     dialect: options.dialect,
-    write: (fn) => db.transaction().execute((trx) => fn(makeTx(trx))),
+    write: (fn) =>
+      db.transaction().execute(async (trx) => {
+        // PostgreSQL: one writer at a time per database, as on SQLite. Services re-read and then
+        // update (a job step versus a cancel) assuming serial transactions, and a transaction may
+        // append to several topics; a transaction-scoped advisory lock gives every instance that
+        // order without lost updates or lock-order deadlocks. Offsets still come from the
+        // topic_heads row lock, so they stay gap-free even without it.
+        if (options.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${WRITE_LOCK_KEY})`.execute(trx);
+        return fn(makeTx(trx));
+      }),
     read: (fn) => snapshot().execute((trx) => fn(makeTx(trx))),
 
     async eventsAfter(topic, after, limit, upto): Promise<EventRange> {

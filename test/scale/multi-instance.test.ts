@@ -120,6 +120,7 @@ beforeAll(async () => {
     PUBLIC_URL: publicUrl,
     WS_PING_INTERVAL_MS: '2000',
     WS_PONG_TIMEOUT_MS: '2000',
+    JOB_TICK_MS: '50',
   };
   [a, b, c] = await Promise.all([startServer({ env }), startServer({ env }), startServer({ env })]);
   balancer = await startHaproxy([a.port, b.port, c.port], { port: balancerPort });
@@ -211,5 +212,35 @@ describe('three instances behind HAProxy', () => {
     expect((await fetch(`${a.url}/auth/logout`, { method: 'POST', headers: { cookie, origin } })).status).toBe(204);
     await redis.start();
     expect((await onC.closed).code).toBe(4003);
+  });
+
+  it('runs jobs on one elected instance only, and another takes over when it is killed', async () => {
+    const servers = [a, b, c];
+    const leaders = async () => Promise.all(servers.map(async (s) => /^aether_job_runner_leader 1$/m.test(await (await fetch(`${s.url}/metrics`)).text())));
+    expect((await leaders()).filter(Boolean)).toHaveLength(1);
+    const leader = servers[(await leaders()).indexOf(true)] as ChildServer;
+    const [x, y] = servers.filter((s) => s !== leader) as [ChildServer, ChildServer];
+
+    const job = async (on: ChildServer): Promise<string> => {
+      const res = await fetch(`${on.url}/api/v1/jobs`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'sleep', parameters: { duration_ms: 200 } }) });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const completed = async (on: ChildServer, id: string): Promise<void> => {
+      await expect.poll(async () => ((await (await fetch(`${on.url}/api/v1/jobs/${id}`, { headers: bearer })).json()) as { status: string }).status, { timeout: 15_000 }).toBe('completed');
+      const { output } = (await (await fetch(`${on.url}/api/v1/jobs/${id}`, { headers: bearer })).json()) as { output: { text: string }[] };
+      expect(output.filter((l) => l.text.startsWith('Started'))).toHaveLength(1);
+    };
+
+    // Created on an instance that does not run jobs: the leader picks it up from the event.
+    await completed(y, await job(x));
+
+    await leader.stop('SIGKILL');
+    await expect.poll(async () => (await Promise.all([x, y].map(async (s) => /^aether_job_runner_leader 1$/m.test(await (await fetch(`${s.url}/metrics`)).text())))).filter(Boolean).length, { timeout: 15_000 }).toBe(1);
+    await completed(x, await job(y));
+
+    await leader.start();
+    expect((await leaders()).filter(Boolean)).toHaveLength(1);
+    expect(/^aether_job_runner_leader 1$/m.test(await (await fetch(`${leader.url}/metrics`)).text())).toBe(false);
   });
 });

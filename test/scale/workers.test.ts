@@ -61,6 +61,15 @@ it('spreads sockets over the workers and delivers every event to each once, in o
   }
 });
 
+it('runs jobs on exactly one worker', async () => {
+  const leader = async () => /^aether_job_runner_leader 1$/m.test(await (await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } })).text());
+  const answers = [await leader(), await leader(), await leader()];
+  expect(answers.filter(Boolean)).toHaveLength(1);
+  const res = await fetch(`${server.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify({ type: 'sleep', parameters: { duration_ms: 100 } }) });
+  const { id } = (await res.json()) as { id: string };
+  await expect.poll(async () => ((await (await fetch(`${server.url}/api/v1/jobs/${id}`, { headers: { connection: 'close' } })).json()) as { status: string }).status, { timeout: 15_000 }).toBe('completed');
+});
+
 it('stops every worker on SIGTERM', async () => {
   await server.stop('SIGTERM');
   await expect(fetch(`${server.url}/readyz`)).rejects.toThrow();
