@@ -137,6 +137,7 @@ async function jobRunnerElection(config: Config): Promise<Election> {
     const { createPostgresElection } = await import('./store/postgres-leader.js');
     return createPostgresElection(config.database.url, 'aether-v:job-runner');
   }
+  // AETHER_JOB_RUNNER is set by the cluster primary on the worker it forks (cluster.ts), not by operators.
   return fixedElection(!cluster.isWorker || process.env.AETHER_JOB_RUNNER === '1');
 }
 
