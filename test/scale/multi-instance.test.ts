@@ -243,4 +243,14 @@ describe('three instances behind HAProxy', () => {
     expect((await leaders()).filter(Boolean)).toHaveLength(1);
     expect(/^aether_job_runner_leader 1$/m.test(await (await fetch(`${leader.url}/metrics`)).text())).toBe(false);
   });
+
+  it('counts ws-token requests of a session across instances (Redis)', async () => {
+    const { jar } = await signIn(balancer.url, 'bob');
+    const cookie = jar.header(balancer.url);
+    const statuses: number[] = [];
+    // WS_TOKEN_REQUESTS_PER_MINUTE defaults to 30: ten rounds over three instances, then one more.
+    for (let i = 0; i < 31; i++) statuses.push((await fetch(`${[a, b, c][i % 3]?.url}/auth/ws-token`, { headers: { cookie } })).status);
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    expect(statuses[30]).toBe(429);
+  });
 });
