@@ -33,6 +33,8 @@ function parseArgs(argv) {
     if (v === '--quick') a.quick = true;
     else if (v === '--no-build') a.build = false;
     else if (v === '--keep-logs') a.keepLogs = true;
+    else if (v === '--profile') a.profile = true;
+    else if (v.startsWith('--s4-events')) a.s4Events = Number(val());
     else if (v.startsWith('--runs')) a.runs = Number(val());
     else if (v.startsWith('--servers')) a.servers = val().split(',');
     else if (v.startsWith('--scenarios')) a.scenarios = val().toUpperCase().split(',');
@@ -62,11 +64,10 @@ const QUICK = {
   s5Topics: 100,
   s5PerTopic: 10,
   s5Events: 1000,
-  s6Subs: 1000,
-  s6Rate: 100,
-  s6Seconds: 5,
-  s6BaselineSeconds: 2,
-  s6MessageBytes: 4096,
+  s6Subs: 200,
+  s6Rate: 50,
+  s6Seconds: 6,
+  s6PadBytes: 15_000,
   s7Subs: 1000,
   s7Missed: 20,
 };
@@ -85,11 +86,10 @@ const FULL = {
   s5Topics: 1000,
   s5PerTopic: 10,
   s5Events: 5000,
-  s6Subs: 1000,
-  s6Rate: 100,
+  s6Subs: 500,
+  s6Rate: 50,
   s6Seconds: 10,
-  s6BaselineSeconds: 3,
-  s6MessageBytes: 4096,
+  s6PadBytes: 15_000,
   s7Subs: 10_000,
   s7Missed: 20,
 };
@@ -103,6 +103,7 @@ const COMMON = {
 };
 const params = { ...COMMON, ...(args.quick ? QUICK : FULL) };
 if (args.runs) params.runs = args.runs;
+if (args.s4Events) params.s4 = params.s4.map((s) => ({ ...s, events: args.s4Events }));
 
 // ---------------------------------------------------------------- the servers
 
@@ -219,6 +220,7 @@ async function main() {
           continue;
         }
         let dataDir = null;
+        const argv = args.profile && def.name === 'ours' ? [def.argv[0], '--cpu-prof', `--cpu-prof-dir=${path.join(here, 'results', 'profiles')}`, ...def.argv.slice(1)] : def.argv;
         const ctx = {
           def,
           params,
@@ -228,7 +230,7 @@ async function main() {
             if (!opts.reuse || dataDir === null) dataDir = fs.mkdtempSync(path.join(tmp, `${def.name}-`));
             serverSeq++;
             return startServer({
-              argv: def.argv,
+              argv,
               cwd: root,
               port: args.port,
               useTaskset,

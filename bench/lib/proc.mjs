@@ -23,6 +23,15 @@ export function hasTaskset() {
   }
 }
 
+const hasNice = (() => {
+  try {
+    execFileSync('nice', ['true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 /** Pins this process (the orchestrator, which is also the publisher) to `cpu`. */
 export function pinSelf(cpu) {
   try {
@@ -136,11 +145,15 @@ export async function startServer({ argv, env, port, logFile, useTaskset, cwd })
   };
 }
 
-/** Starts `count` load workers pinned to CPU 1. */
+/**
+ * Starts `count` load workers pinned to CPU 1, at nice 10: the publisher (the orchestrator, also
+ * on CPU 1) must not be starved by receivers, or a slow client would throttle the offered load.
+ */
 export function startWorkers(count, workerFile, useTaskset) {
   const workers = [];
   for (let i = 0; i < count; i++) {
-    const [cmd, args] = pinned(1, [process.execPath, workerFile], useTaskset);
+    const [cmd0, args0] = pinned(1, [process.execPath, workerFile], useTaskset);
+    const [cmd, args] = hasNice ? ['nice', ['-n', '10', cmd0, ...args0]] : [cmd0, args0];
     const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     workers.push({ child, rpc: rpcChannel(child) });
   }

@@ -23,6 +23,10 @@ export function cell(metric) {
 export function tableRows(params) {
   const rows = [];
   for (const n of params.s1Counts) rows.push([`S1 idle RSS KB/conn @${n}`, 'S1', `rss_kb_per_conn_${n}`]);
+  for (let i = 1; i < params.s1Counts.length; i++) {
+    const [a, b] = [params.s1Counts[i - 1], params.s1Counts[i]];
+    rows.push([`S1 idle RSS KB/conn marginal ${a}→${b}`, 'S1', `rss_kb_per_conn_marginal_${a}_${b}`]);
+  }
   for (const n of params.s1Counts) rows.push([`S1 idle heap KB/conn @${n}`, 'S1', `heap_kb_per_conn_${n}`]);
   rows.push([`S2 connect storm conn/s (${params.s2Count})`, 'S2', 'conn_per_s']);
   rows.push([`S2 failed connects`, 'S2', 'failed']);
@@ -36,7 +40,7 @@ export function tableRows(params) {
   }
   rows.push([`S5 ${params.s5Topics} topics x${params.s5PerTopic} deliveries/s`, 'S5', 'deliveries_per_s'], [`S5 p99 ms`, 'S5', 'p99_ms'], ['S5 note', 'S5', 'skipped']);
   rows.push(
-    [`S6 healthy p99 before ms`, 'S6', 'healthy_p99_before_ms'],
+    [`S6 healthy p99, all reading ms (${params.s6Subs} subs, ${params.s6Rate}/s, ~${Math.round(params.s6PadBytes / 1000)} KB events)`, 'S6', 'healthy_p99_before_ms'],
     [`S6 healthy p99 with 1% slow ms`, 'S6', 'healthy_p99_during_ms'],
     [`S6 healthy loss`, 'S6', 'healthy_loss'],
     [`S6 server RSS growth MB (peak)`, 'S6', 'rss_growth_mb'],

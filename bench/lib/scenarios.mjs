@@ -67,8 +67,8 @@ async function waitDelivered(pool, perConn, timeoutMs) {
   return { done: replies.every((r) => r.done), at: Math.max(...replies.map((r) => r.at)), behind: replies.reduce((a, r) => a + r.behind, 0) };
 }
 
-function body(i, message = 'bench') {
-  return { title: `bench ${i}`, message, metadata: { t: nowMs(), i } };
+function body(i, pad = '') {
+  return { title: `bench ${i}`, message: 'bench', metadata: pad ? { t: nowMs(), i, pad } : { t: nowMs(), i } };
 }
 
 /** Open-loop publishing at `rate` per second for `seconds`; t is stamped at the due time. */
@@ -119,6 +119,7 @@ export async function s1(ctx) {
     await sleep(500);
     const base = await server.mem(true);
     let have = 0;
+    let prev = null;
     for (const n of counts) {
       const c = await connectAll(ctx, pool, n - have, { indexBase: have, sampleEvery: 0 });
       have += c.ready;
@@ -128,6 +129,11 @@ export async function s1(ctx) {
       out[`rss_kb_per_conn_${n}`] = round(kb(m.rss - base.rss) / have);
       out[`heap_kb_per_conn_${n}`] = round(kb(m.heapUsed - base.heapUsed) / have);
       out[`rss_mb_${n}`] = round(m.rss / 1048576, 1);
+      if (prev !== null && have > prev.have) {
+        out[`rss_kb_per_conn_marginal_${prev.n}_${n}`] = round(kb(m.rss - prev.rss) / (have - prev.have));
+        out[`heap_kb_per_conn_marginal_${prev.n}_${n}`] = round(kb(m.heapUsed - prev.heapUsed) / (have - prev.have));
+      }
+      prev = { n, have, rss: m.rss, heapUsed: m.heapUsed };
     }
     out.rss_mb_base = round(base.rss / 1048576, 1);
     return out;
@@ -267,9 +273,13 @@ export async function s5(ctx) {
   }
 }
 
-/** S6: slow consumers: 1% stop reading. Healthy p99 before/after, server RSS growth, slow ones closed. */
+/**
+ * S6: slow consumers: 1% stop reading. The same load runs twice, first with every client reading
+ * (baseline), then with 1% paused: healthy p99 in both, server RSS growth, slow ones closed.
+ * Events carry ~15 KB of metadata so a paused client's kernel buffers fill within seconds.
+ */
 export async function s6(ctx) {
-  const { s6Subs: subs, s6Rate: rate, s6Seconds: seconds, s6MessageBytes: bytes } = ctx.params;
+  const { s6Subs: subs, s6Rate: rate, s6Seconds: seconds, s6PadBytes: bytes } = ctx.params;
   const filler = 'x'.repeat(bytes);
   const server = await ctx.startServer();
   const pool = ctx.startWorkers(workersFor(subs));
@@ -278,7 +288,7 @@ export async function s6(ctx) {
     const c = await connectAll(ctx, pool, subs);
     await sleep(300);
     await pool.all({ cmd: 'reset' });
-    const before = await publishAtRate(pub, rate, ctx.params.s6BaselineSeconds, (i) => body(i, filler));
+    const before = await publishAtRate(pub, rate, seconds, (i) => body(i, filler));
     await waitDelivered(pool, before.ok, ctx.params.drainMs);
     const sBefore = await gather(pool);
     const latBefore = latencySummary(sBefore.latencies);
@@ -303,7 +313,8 @@ export async function s6(ctx) {
     return {
       subs: c.ready,
       slow: paused,
-      message_bytes: bytes,
+      pad_bytes: bytes,
+      publish_failed: before.failed + during.failed,
       healthy_p99_before_ms: round(latBefore.p99),
       healthy_p99_during_ms: round(latAfter.p99),
       healthy_max_during_ms: round(latAfter.max),
