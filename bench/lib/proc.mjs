@@ -51,6 +51,32 @@ export function procCpuMicros(pid) {
   return ((utime + stime) * 1e6) / clockTicks;
 }
 
+/**
+ * Scheduler counters of a process's main thread from /proc/<pid>/schedstat, in µs:
+ * time on a CPU, and time runnable but waiting for one (the contention other processes cause).
+ */
+export function procSched(pid) {
+  try {
+    const [run, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { runUs: run / 1000, waitUs: wait / 1000 };
+  } catch {
+    return { runUs: NaN, waitUs: NaN };
+  }
+}
+
+/** Samples the scheduler counters of several pids; `end()` gives busy and wait shares of wall time. */
+export function schedWindow(pids) {
+  const t0 = nowMs();
+  const s0 = pids.map(procSched);
+  return () => {
+    const wallUs = (nowMs() - t0) * 1000;
+    return pids.map((pid, i) => {
+      const s1 = procSched(pid);
+      return { busy: (s1.runUs - s0[i].runUs) / wallUs, wait: (s1.waitUs - s0[i].waitUs) / wallUs };
+    });
+  };
+}
+
 /** RSS of a process in bytes, from /proc/<pid>/statm. */
 export function procRss(pid) {
   const pages = Number(fs.readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
@@ -159,6 +185,7 @@ export function startWorkers(count, workerFile, useTaskset) {
   }
   return {
     workers,
+    pids: workers.map((w) => w.child.pid),
     /** Sends `msg(i)` to every worker; resolves with the replies. */
     all: (msg, timeoutMs) => Promise.all(workers.map((w, i) => w.rpc(typeof msg === 'function' ? msg(i) : msg, timeoutMs))),
     async stop() {

@@ -32,11 +32,18 @@ export function tableRows(params) {
   rows.push([`S2 failed connects`, 'S2', 'failed']);
   for (const s of params.s3) {
     const key = `S3 ${s.subs}x${s.rate}/s`;
-    rows.push([`${key} p50 ms`, key, 'p50_ms'], [`${key} p99 ms`, key, 'p99_ms'], [`${key} max ms`, key, 'max_ms'], [`${key} loss`, key, 'loss']);
+    rows.push([`${key} p50 ms`, key, 'p50_ms'], [`${key} p99 ms`, key, 'p99_ms'], [`${key} max ms`, key, 'max_ms'], [`${key} loss`, key, 'loss'], [`${key} server busy / waiting for CPU`, key, 'server_sched'], [`${key} client busy / waiting for CPU`, key, 'client_sched']);
   }
   for (const s of params.s4) {
     const key = `S4 burst ${s.subs}`;
-    rows.push([`${key} deliveries/s`, key, 'deliveries_per_s'], [`${key} server CPU µs/delivery`, key, 'cpu_us_per_delivery'], [`${key} publishes/s`, key, 'publish_per_s'], [`${key} loss`, key, 'loss']);
+    rows.push(
+      [`${key} deliveries/s`, key, 'deliveries_per_s'],
+      [`${key} server CPU µs/delivery`, key, 'cpu_us_per_delivery'],
+      [`${key} publishes/s`, key, 'publish_per_s'],
+      [`${key} loss`, key, 'loss'],
+      [`${key} server busy / waiting for CPU`, key, 'server_sched'],
+      [`${key} client busy / waiting for CPU`, key, 'client_sched'],
+    );
   }
   rows.push([`S5 ${params.s5Topics} topics x${params.s5PerTopic} deliveries/s`, 'S5', 'deliveries_per_s'], [`S5 p99 ms`, 'S5', 'p99_ms'], ['S5 note', 'S5', 'skipped']);
   rows.push(
@@ -59,9 +66,15 @@ export function markdownTable(results, servers, params) {
       const r = results[s]?.[scen];
       if (r === undefined) return '–';
       if (r.error) return key === tableRows(params).find((x) => x[1] === scen)?.[2] ? `error: ${r.error.value}` : '–';
+      if (key === 'server_sched' || key === 'client_sched') {
+        const who = key.split('_')[0];
+        const b = r[`${who}_busy`]?.median;
+        const w = r[`${who}_cpu_wait`]?.median;
+        return b === undefined || b === null ? '–' : `${Math.round(b * 100)}% / ${Math.round((w ?? 0) * 100)}%`;
+      }
       return cell(r[key]);
     });
-    if (key === 'skipped' && cells.every((c) => c === '–')) continue;
+    if (cells.every((c) => c === '–')) continue;
     lines.push(`| ${label} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
@@ -79,10 +92,22 @@ export function goalRatios(results, params) {
     out.push({ goal: `${key}: ours ≥ 1.0× ws-raw deliveries/s`, ratio: ratio(ours, med(results, 'ws-raw', key, 'deliveries_per_s')), target: 1.0, higherIsBetter: true });
     out.push({ goal: `${key}: ours ≥ 0.8× ws-cork deliveries/s`, ratio: ratio(ours, med(results, 'ws-cork', key, 'deliveries_per_s')), target: 0.8, higherIsBetter: true });
     out.push({ goal: `${key}: ours ≥ 3× Socket.IO deliveries/s`, ratio: ratio(ours, med(results, 'socket.io', key, 'deliveries_per_s')), target: 3.0, higherIsBetter: true });
+    // The same goals by server CPU per delivery (capacity = 1 / µs per delivery): holds when the
+    // client side or other processes limit deliveries/s.
+    const cpu = med(results, 'ours', key, 'cpu_us_per_delivery');
+    const cap = (peer) => ratio(med(results, peer, key, 'cpu_us_per_delivery'), cpu);
+    out.push({ goal: `${key}: by CPU/delivery, ours ≥ 1.0× ws-raw capacity`, ratio: cap('ws-raw'), target: 1.0, higherIsBetter: true });
+    out.push({ goal: `${key}: by CPU/delivery, ours ≥ 0.8× ws-cork capacity`, ratio: cap('ws-cork'), target: 0.8, higherIsBetter: true });
+    out.push({ goal: `${key}: by CPU/delivery, ours ≥ 3× Socket.IO capacity`, ratio: cap('socket.io'), target: 3.0, higherIsBetter: true });
   }
   const maxN = params.s1Counts[params.s1Counts.length - 1];
   const rss = med(results, 'ours', 'S1', `rss_kb_per_conn_${maxN}`);
-  out.push({ goal: `S1 @${maxN}: ours ≤ 8 KB RSS per idle connection`, value: rss, ratio: rss === null ? null : rss / 8, target: 1.0, higherIsBetter: false });
+  out.push({ goal: `S1 @${maxN}: ours ≤ 8 KB RSS per idle connection (over the empty server)`, value: rss, ratio: rss === null ? null : rss / 8, target: 1.0, higherIsBetter: false });
+  if (params.s1Counts.length > 1) {
+    const a = params.s1Counts[params.s1Counts.length - 2];
+    const marginal = med(results, 'ours', 'S1', `rss_kb_per_conn_marginal_${a}_${maxN}`);
+    out.push({ goal: `S1 ${a}→${maxN}: ours ≤ 8 KB RSS per added idle connection`, value: marginal, ratio: marginal === null ? null : marginal / 8, target: 1.0, higherIsBetter: false });
+  }
   const big = params.s3[params.s3.length - 1];
   const key = `S3 ${big.subs}x${big.rate}/s`;
   const p99 = med(results, 'ours', key, 'p99_ms');
@@ -115,11 +140,20 @@ export function sanityFlags(results, servers, params) {
       const hi = Math.max(...vals);
       if (hi / lo < 1.15) flags.push(`${key}: every server within 15% (${fmt(lo)}–${fmt(hi)} deliveries/s): the load generator, not the servers, was probably measured.`);
     }
-    const shares = servers.map((sv) => med(results, sv, key, 'server_cpu_share')).filter((v) => v !== null);
-    const saturated = servers.filter((sv) => (med(results, sv, key, 'server_cpu_share') ?? 1) < 0.6);
-    if (shares.length > 0 && saturated.length > 0) {
-      flags.push(`${key}: the server core was less than 60% busy for ${saturated.join(', ')}: their deliveries/s are bounded by the client or the publisher; compare CPU µs/delivery instead.`);
+    const idle = servers.filter((sv) => (med(results, sv, key, 'server_busy') ?? 1) < 0.6);
+    if (idle.length > 0) {
+      flags.push(`${key}: the server's main thread was on CPU less than 60% of the burst for ${idle.join(', ')}: their deliveries/s are bounded by the client, the publisher or other processes; compare CPU µs/delivery instead.`);
     }
+  }
+  const contended = [];
+  for (const sv of servers) {
+    for (const [scen, r] of Object.entries(results[sv] ?? {})) {
+      const w = Math.max(r.server_cpu_wait?.median ?? 0, r.client_cpu_wait?.median ?? 0);
+      if (w >= 0.1) contended.push(`${sv} ${scen} (${Math.round(w * 100)}%)`);
+    }
+  }
+  if (contended.length > 0) {
+    flags.push(`Other processes took the pinned cores: the server or the load generator spent ≥10% of wall time runnable but waiting for a CPU in ${contended.join(', ')}. Those figures are noisy; rerun on a quiet machine.`);
   }
   return flags;
 }

@@ -3,7 +3,7 @@
  * returns one run's flat metrics {name: number|string}. Every wait is bounded.
  */
 import { latencySummary } from './stats.mjs';
-import { nowMs, sleep } from './proc.mjs';
+import { nowMs, schedWindow, sleep } from './proc.mjs';
 
 const PER_WORKER = 9_000; // well under the 20,000 open files one process may hold
 
@@ -157,6 +157,15 @@ export async function s2(ctx) {
   }
 }
 
+const share = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
+
+/** Busy and runnable-but-waiting shares of the server and the busiest load worker. */
+function schedSummary(end) {
+  const [server, ...workers] = end();
+  const worst = workers.reduce((a, w) => (w.busy + w.wait > a.busy + a.wait ? w : a), { busy: 0, wait: 0 });
+  return { server_busy: share(server.busy), server_cpu_wait: share(server.wait), client_busy: share(worst.busy), client_cpu_wait: share(worst.wait) };
+}
+
 /** S3: fan-out latency at a fixed offered rate: p50/p99/max from the publisher's clock, and loss. */
 export async function s3(ctx, { subs, rate, seconds }) {
   const server = await ctx.startServer();
@@ -166,8 +175,10 @@ export async function s3(ctx, { subs, rate, seconds }) {
     const c = await connectAll(ctx, pool, subs);
     await sleep(300);
     await pool.all({ cmd: 'reset' });
+    const sched = schedWindow([server.pid, ...pool.pids]);
     const p = await publishAtRate(pub, rate, seconds, (i) => body(i));
     const w = await waitDelivered(pool, p.ok, ctx.params.drainMs);
+    const sch = schedSummary(sched);
     const s = await gather(pool);
     const expected = p.ok * s.healthy;
     const lat = latencySummary(s.latencies);
@@ -184,6 +195,7 @@ export async function s3(ctx, { subs, rate, seconds }) {
       loss: expected - s.events,
       all_delivered: w.done ? 'yes' : `no (${w.behind} behind)`,
       closed: s.healthy < c.ready ? c.ready - s.healthy : 0,
+      ...sch,
     };
   } finally {
     pub.close();
@@ -206,11 +218,13 @@ export async function s4(ctx, { subs, events }) {
     await waitDelivered(pool, warm, ctx.params.drainMs);
     await pool.all({ cmd: 'reset' });
     const cpu0 = server.cpuMicros();
+    const sched = schedWindow([server.pid, ...pool.pids]);
     const t0 = nowMs();
     const p = await publishBurst(pub, events, ctx.params.burstConcurrency, (i) => body(i));
     const tPublished = nowMs();
     const w = await waitDelivered(pool, p.ok, ctx.params.drainMs);
     const cpu1 = server.cpuMicros();
+    const sch = schedSummary(sched);
     const s = await gather(pool);
     const seconds = (w.at - t0) / 1000;
     const lat = latencySummary(s.latencies);
@@ -226,6 +240,7 @@ export async function s4(ctx, { subs, events }) {
       burst_p99_ms: round(lat.p99),
       loss: p.ok * s.healthy - s.events,
       all_delivered: w.done ? 'yes' : `no (${w.behind} behind)`,
+      ...sch,
     };
   } finally {
     pub.close();
