@@ -276,6 +276,9 @@ async function main() {
     load_generator: 'lean raw-TCP WebSocket client (bench/load/lean-ws.mjs) in separate worker processes; Socket.IO spoken as engine.io v4 framing over it (no socket.io-client)',
     latency_clock: 'performance.timeOrigin + performance.now(), stamped by the publisher before the POST, read by sampling connections on receipt',
   };
+  // A subset run (--servers / --scenarios / --profile / --s4-events) never overwrites the full table.
+  const partial = Boolean(args.servers || args.scenarios || args.profile || args.s4Events);
+  const stem = `${settings.mode}${partial ? '-partial' : ''}`;
   const title = `Aether-V Realtime vs peers — ${settings.mode} mode, ${started.toISOString().slice(0, 16)}Z, commit ${commit}`;
   const md = [
     `# ${title}`,
@@ -294,22 +297,22 @@ async function main() {
     '',
     flags.length ? flags.map((f) => `- ${f}`).join('\n') : '- No scenario had every server top out at the same figure.',
     '',
-    `Latency chart: ${settings.mode}.svg. Raw numbers per run: ${settings.mode}.json.`,
+    `Latency chart: ${stem}.svg. Raw numbers per run: ${stem}.json.`,
     '',
   ].join('\n');
   const outDir = path.join(here, 'results');
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, `${settings.mode}.md`), md);
+  fs.writeFileSync(path.join(outDir, `${stem}.md`), md);
   fs.writeFileSync(
-    path.join(outDir, `${settings.mode}.json`),
+    path.join(outDir, `${stem}.json`),
     JSON.stringify({ title, date: started.toISOString(), commit, dirty, machine: mach, settings, servers: names, skipped, results, goals, sanity: flags }, null, 2) + '\n',
   );
-  fs.writeFileSync(path.join(outDir, `${settings.mode}.svg`), latencySvg(results, shown, params, title));
+  fs.writeFileSync(path.join(outDir, `${stem}.svg`), latencySvg(results, shown, params, title));
   process.stdout.write('\n' + md + '\n');
-  if (args.keepLogs) process.stdout.write(`written: bench/results/${settings.mode}.{md,json,svg}; server logs kept in ${tmp}\n`);
+  if (args.keepLogs) process.stdout.write(`written: bench/results/${stem}.{md,json,svg}; server logs kept in ${tmp}\n`);
   else {
     fs.rmSync(tmp, { recursive: true, force: true });
-    process.stdout.write(`written: bench/results/${settings.mode}.{md,json,svg} (--keep-logs keeps the servers' logs)\n`);
+    process.stdout.write(`written: bench/results/${stem}.{md,json,svg} (--keep-logs keeps the servers' logs)\n`);
   }
 }
 

@@ -152,6 +152,7 @@ export async function startServer({ argv, env, port, logFile, useTaskset, cwd })
     pid: child.pid,
     /** Forced GC then memory and cpuUsage, from inside the server. */
     mem: async (gc = true) => rpc({ cmd: 'mem', gc }, 30_000),
+    rpc,
     cpuMicros: () => procCpuMicros(child.pid),
     rss: () => procRss(child.pid),
     get exited() {
