@@ -175,7 +175,7 @@ export function latencySvg(results, servers, params, title) {
   const m = { l: 60, r: 20, t: 40, b: 40 };
   const panels = params.s3.map((s) => `S3 ${s.subs}x${s.rate}/s`);
   const width = panels.length * panelW + 150;
-  const height = panelH + 60;
+  const height = panelH + 30;
   const parts = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect width="100%" height="100%" fill="#fff"/>`);
