@@ -66,7 +66,7 @@ const QUICK = {
   s5Events: 1000,
   s6Subs: 200,
   s6Rate: 50,
-  s6Seconds: 6,
+  s6Seconds: 10,
   s6PadBytes: 15_000,
   s7Subs: 1000,
   s7Missed: 20,

@@ -48,10 +48,11 @@ export function tableRows(params) {
   rows.push([`S5 ${params.s5Topics} topics x${params.s5PerTopic} deliveries/s`, 'S5', 'deliveries_per_s'], [`S5 p99 ms`, 'S5', 'p99_ms'], ['S5 note', 'S5', 'skipped']);
   rows.push(
     [`S6 healthy p99, all reading ms (${params.s6Subs} subs, ${params.s6Rate}/s, ~${Math.round(params.s6PadBytes / 1000)} KB events)`, 'S6', 'healthy_p99_before_ms'],
-    [`S6 healthy p99 with 1% slow ms`, 'S6', 'healthy_p99_during_ms'],
+    [`S6 healthy p99 with 1% more never reading ms`, 'S6', 'healthy_p99_during_ms'],
     [`S6 healthy loss`, 'S6', 'healthy_loss'],
     [`S6 server RSS growth MB (peak)`, 'S6', 'rss_growth_mb'],
     [`S6 slow closed by server`, 'S6', 'slow_closed_by_server'],
+    [`S6 close codes seen`, 'S6', 'slow_close_codes'],
   );
   rows.push([`S7 all live ms (${params.s7Subs})`, 'S7', 'all_live_ms'], [`S7 all caught up ms`, 'S7', 'all_caught_up_ms'], [`S7 caught up`, 'S7', 'caught_up'], [`S7 failed`, 'S7', 'failed']);
   return rows;

@@ -32,6 +32,7 @@ async function connectAll(ctx, pool, n, extra = {}) {
       topics: extra.topics ?? 0,
       resume: extra.resume ?? false,
       untilEvents: extra.untilEvents ?? 0,
+      pauseWhenReady: extra.pauseWhenReady ?? false,
       timeoutMs: extra.timeoutMs ?? 120_000,
     }),
     (extra.timeoutMs ?? 120_000) + 10_000,
@@ -289,9 +290,12 @@ export async function s5(ctx) {
 }
 
 /**
- * S6: slow consumers: 1% stop reading. The same load runs twice, first with every client reading
- * (baseline), then with 1% paused: healthy p99 in both, server RSS growth, slow ones closed.
- * Events carry ~15 KB of metadata so a paused client's kernel buffers fill within seconds.
+ * S6: slow consumers. `subs` clients read everything; the same load runs twice, first alone
+ * (baseline), then with 1% more clients that connect, get their initial state and never read
+ * again. They connect fresh so the kernel has not grown their receive buffers (loopback autotuning
+ * would otherwise absorb tens of MB per socket and the server would never see backpressure).
+ * Events carry ~15 KB of metadata. Reported: healthy p99 in both phases, server RSS growth, and
+ * how many slow clients the server closed.
  */
 export async function s6(ctx) {
   const { s6Subs: subs, s6Rate: rate, s6Seconds: seconds, s6PadBytes: bytes } = ctx.params;
@@ -308,7 +312,8 @@ export async function s6(ctx) {
     const sBefore = await gather(pool);
     const latBefore = latencySummary(sBefore.latencies);
     const rss0 = (await server.mem(true)).rss;
-    const paused = (await pool.all({ cmd: 'pause', every: 100 })).reduce((a, r) => a + r.paused, 0);
+    const slowCount = Math.max(1, Math.round(subs / 100));
+    const slow = await connectAll(ctx, pool, slowCount, { indexBase: subs, sampleEvery: 0, pauseWhenReady: true });
     await pool.all({ cmd: 'reset' });
     let rssMax = rss0;
     let sampling = true;
@@ -322,12 +327,15 @@ export async function s6(ctx) {
     await waitDelivered(pool, during.ok, ctx.params.drainMs);
     sampling = false;
     await sampler;
-    const sAfter = await gather(pool);
-    const latAfter = latencySummary(sAfter.latencies);
     const rssEnd = (await server.mem(true)).rss;
+    const sAfter = await gather(pool, false);
+    const latAfter = latencySummary(sAfter.latencies);
+    await pool.all({ cmd: 'resumeSlow' });
+    await sleep(3000);
+    const sClosed = await gather(pool);
     return {
       subs: c.ready,
-      slow: paused,
+      slow: slow.ready,
       pad_bytes: bytes,
       publish_failed: before.failed + during.failed,
       healthy_p99_before_ms: round(latBefore.p99),
@@ -336,7 +344,8 @@ export async function s6(ctx) {
       healthy_loss: during.ok * sAfter.healthy - sAfter.events,
       rss_growth_mb: round((rssMax - rss0) / 1048576, 1),
       rss_after_gc_growth_mb: round((rssEnd - rss0) / 1048576, 1),
-      slow_closed_by_server: paused - sAfter.slowOpen,
+      slow_closed_by_server: slow.ready - sClosed.slowOpen,
+      slow_close_codes: Object.entries(sClosed.closeCodes).map(([code, n]) => `${code}×${n}`).join(' ') || 'none',
     };
   } finally {
     pub.close();

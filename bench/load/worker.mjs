@@ -141,7 +141,14 @@ function connect(o) {
           onText: (c, buf, s, e) => {
             const wasReady = c.user.ready;
             onText(c, buf, s, e);
-            if (!wasReady && c.user.ready) settle(true);
+            if (!wasReady && c.user.ready) {
+              if (o.pauseWhenReady) {
+                // A slow consumer: never reads again, so its kernel receive buffer stays small.
+                c.user.slow = true;
+                c.pause();
+              }
+              settle(true);
+            }
           },
           onClose: (c, code, err) => {
             closeCodes.set(code, (closeCodes.get(code) ?? 0) + 1);
@@ -224,6 +231,18 @@ process.on('message', async (m) => {
         }
       }
       return reply(m.id, { paused });
+    }
+    case 'resumeSlow': {
+      // Paused sockets never see a close frame or FIN; reading again reveals whether the server
+      // closed them (the close code lands in the stats) or kept buffering.
+      let n = 0;
+      for (const c of conns) {
+        if (c.user.slow && !c.closed) {
+          c.socket.resume();
+          n++;
+        }
+      }
+      return reply(m.id, { resumed: n });
     }
     case 'closeAll': {
       for (const c of conns) c.destroy();
