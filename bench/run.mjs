@@ -220,7 +220,7 @@ async function main() {
           continue;
         }
         let dataDir = null;
-        const argv = args.profile && def.name === 'ours' ? [def.argv[0], '--cpu-prof', `--cpu-prof-dir=${path.join(here, 'results', 'profiles')}`, ...def.argv.slice(1)] : def.argv;
+        const argv = args.profile ? [def.argv[0], '--cpu-prof', `--cpu-prof-dir=${path.join(here, 'results', 'profiles')}`, ...def.argv.slice(1)] : def.argv;
         const ctx = {
           def,
           params,
