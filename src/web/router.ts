@@ -19,7 +19,12 @@ export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/');
   if (parts[0] === 'inventory' && parts.length === 1) return { view: 'inventory', jobId: null };
   if (parts[0] === 'jobs' && parts.length <= 2) {
-    const id = decodeURIComponent(parts[1] ?? '');
+    let id = '';
+    try {
+      id = decodeURIComponent(parts[1] ?? '');
+    } catch {
+      // A malformed escape: no job.
+    }
     return { view: 'jobs', jobId: JOB_ID.test(id) ? id : null };
   }
   return { view: 'home', jobId: null };
