@@ -95,8 +95,10 @@ export function createInventoryView(now: () => number = Date.now): InventoryView
           cards.set(host.id, { key, li });
           return li;
         });
-        const title = group.cluster === null ? 'Not in a cluster' : `Cluster ${group.cluster.name}`;
-        return h('section', { class: 'cluster', 'data-cluster': group.cluster?.id ?? '' }, h('h2', {}, title), items.length > 0 ? h('ul', { class: 'hosts' }, ...items) : h('p', { class: 'no-vms' }, 'No hosts'));
+        const title = group.cluster === null ? 'Not in a cluster' : group.cluster.name;
+        const count = h('span', { class: 'cluster-count' }, ` ${items.length} host${items.length === 1 ? '' : 's'}`);
+        const label = group.cluster === null ? '' : h('span', { class: 'cluster-label' }, 'Cluster ');
+        return h('section', { class: 'cluster', 'data-cluster': group.cluster?.id ?? '' }, h('h2', {}, label, title, count), items.length > 0 ? h('ul', { class: 'hosts' }, ...items) : h('p', { class: 'no-vms' }, 'No hosts'));
       });
       for (const id of [...cards.keys()]) if (!seen.has(id)) cards.delete(id);
       body.replaceChildren(...sections);

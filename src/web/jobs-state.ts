@@ -125,6 +125,8 @@ export function jobTitle(job: Job): string {
       return `${p.enable === false ? 'End' : 'Start'} maintenance on ${s('host')}`;
     case 'sleep':
       return `Sleep ${typeof p.duration_ms === 'number' ? p.duration_ms : 1000} ms`;
+    case 'fail':
+      return 'Failing job';
     default:
       return job.type;
   }

@@ -17,6 +17,7 @@ interface Row {
   readonly status: HTMLTableCellElement;
   readonly progress: HTMLProgressElement;
   readonly percent: HTMLSpanElement;
+  readonly error: HTMLSpanElement;
   shown: string;
 }
 
@@ -40,17 +41,18 @@ function createRow(job: Job, nowMs: number): Row {
   const link = h('a', { href: jobHref(job.id), class: 'job-link' }, title);
   const { bar, text } = progressBar(job, `Progress of ${title}`);
   const status = h('td', { class: 'job-status' });
+  const error = h('span', { class: 'job-error' });
   const time = h('time', { datetime: job.created_at, title: absoluteTime(job.created_at) }, relativeTime(job.created_at, nowMs));
   const tr = h(
     'tr',
     { 'data-job-id': job.id },
-    h('th', { scope: 'row' }, link, h('span', { class: 'job-type' }, job.type)),
+    h('th', { scope: 'row' }, link, h('span', { class: 'job-type' }, job.type), error),
     status,
     h('td', { class: 'job-progress' }, bar, text),
     h('td', {}, job.created_by),
     h('td', {}, time),
   );
-  return { tr, link, status, progress: bar, percent: text, shown: '' };
+  return { tr, link, status, progress: bar, percent: text, error, shown: '' };
 }
 
 function update(row: Row, job: Job, open: boolean): void {
@@ -60,6 +62,7 @@ function update(row: Row, job: Job, open: boolean): void {
   row.status.replaceChildren(badge(JOB_LOOKS, job.status, `Job ${jobTitle(job)}`));
   row.tr.dataset.status = job.status;
   setProgress(row.progress, row.percent, job);
+  row.error.textContent = job.error ?? '';
   row.tr.classList.toggle('selected', open);
   if (open) row.link.setAttribute('aria-current', 'true');
   else row.link.removeAttribute('aria-current');
