@@ -111,6 +111,8 @@ function start(): void {
   });
   banner.onReconnect(() => client.reconnectNow());
   bell.button.addEventListener('click', () => setOpen(!panel.isOpen(), false));
+  // Following a link to a job or the inventory leaves the panel.
+  addEventListener('hashchange', () => setOpen(false, false));
   document.addEventListener('click', (event) => {
     const target = event.target as Node;
     if (panel.isOpen() && !byId('panel').contains(target) && !bell.button.contains(target)) setOpen(false, false);

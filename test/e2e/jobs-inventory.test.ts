@@ -161,6 +161,20 @@ describe('the Jobs view, live', () => {
     expect(await page.locator('tr.selected .state').textContent()).toContain('Cancelled');
   });
 
+  it("links a job's notification to the job", async () => {
+    const page = await openAt('#/');
+    const job = await createJob(env.server.url, 'sleep', { duration_ms: 0 });
+    await page.click('#bell');
+    const link = page.locator(`#list a.related[href="#/jobs/${job.id}"]`);
+    await link.waitFor(WAIT);
+    expect(await link.getAttribute('aria-label')).toBe('View job: Sleep 0 ms');
+    await page.screenshot({ path: 'test-output/panel-related.png' });
+    await link.click();
+    await page.locator('#job-detail .detail-status .state[data-state="completed"]').waitFor(WAIT);
+    expect(await page.locator('#panel').isHidden()).toBe(true);
+    expect(await page.locator('#job-detail-title').textContent()).toBe('Sleep 0 ms');
+  });
+
   it('logged no console errors (beyond dev mode 404s of /auth/*)', () => {
     expect(env.browser.problems(devAuth404)).toEqual([]);
   });
