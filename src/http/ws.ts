@@ -54,6 +54,21 @@ interface Heartbeat {
   awaitingPong: boolean;
 }
 
+/** Destroys the socket that emitted an error (a plain function: no closure to retain). */
+function destroySelf(this: Duplex): void {
+  this.destroy();
+}
+
+/** A release of one per-IP slot that runs at most once, capturing nothing else. */
+function releaseOnce(limit: { release(key: string): Promise<unknown> }, ip: string): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    void limit.release(ip);
+  };
+}
+
 /** Buffers the hub hands over hold UTF-8 text: send them as text frames. */
 const TEXT = { binary: false } as const;
 
@@ -258,7 +273,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return rejectUpgrade(socket, 404, 'Not Found');
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySelf);
     if (!(await withinConnectRate(socket))) return;
     const ip = clientIp(request);
     if (!(await limits.perIp.acquire(ip))) {
@@ -266,12 +281,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
       options.onRefused?.('ip_limit');
       return rejectUpgrade(socket, 429, 'Too Many Requests', 'Retry-After: 10\r\n');
     }
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      void limits.perIp.release(ip);
-    };
+    const release = releaseOnce(limits.perIp, ip);
     socket.once('close', release);
     const origin = options.origins.check(request);
     const result: AuthResult = origin.kind === 'refused'
@@ -280,6 +290,9 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     if (origin.kind === 'refused') logger.warn({ ip, origin: origin.origin }, `WebSocket connection refused: origin ${origin.origin} not allowed from ${ip}`);
     if (socket.destroyed) return release();
     wss.handleUpgrade(request, socket, head, (ws) => {
+      // ws has its own error handling on the socket now; ours would pin this upgrade's request.
+      socket.off('error', destroySelf);
+      socket.off('close', release);
       ws.once('close', release);
       if (result.ok) {
         const queued: RawData[] = [];
