@@ -11,7 +11,7 @@ import path from 'node:path';
 const args = process.argv.slice(2);
 const topIdx = args.indexOf('--top');
 const top = topIdx >= 0 ? Number(args[topIdx + 1]) : 25;
-const files = args.filter((a, i) => !a.startsWith('--') && i !== topIdx + 1);
+const files = args.filter((a, i) => !a.startsWith('--') && (topIdx < 0 || i !== topIdx + 1));
 const byFn = new Map();
 const byFile = new Map();
 let total = 0;
