@@ -35,7 +35,7 @@ function clockOf(iso: unknown): string {
 }
 
 function head(paint: Paint, time: string, label: string): string {
-  return `${paint('dim', time)}  ${paint('bold', label.padEnd(21))}`;
+  return `${paint('dim', time)}  ${paint('bold', label.padEnd(21))} `;
 }
 
 function notificationLine(paint: Paint, n: Rec): string {

@@ -50,7 +50,8 @@ export function table<R>(rows: readonly R[], columns: readonly Column<R>[], pain
   const cells = rows.map((row) => columns.map((c) => clean(c.value(row))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]?.length ?? 0)));
   const pad = (text: string, i: number): string => {
-    const width = widths[i] ?? 0;
+    // The last column is not padded, so a line never ends in (possibly coloured) spaces.
+    const width = i === columns.length - 1 && columns[i]?.align !== 'right' ? 0 : (widths[i] ?? 0);
     return columns[i]?.align === 'right' ? text.padStart(width) : text.padEnd(width);
   };
   const lines = [columns.map((c, i) => paint('bold', pad(c.header, i))).join('  ').trimEnd()];
