@@ -58,7 +58,7 @@ export function createEnabledAuthenticator(options: EnabledAuthenticatorOptions)
   /** A bearer credential: OIDC JWT, ws-token (sockets only) or the API token. */
   async function bearer(token: string, request: IncomingMessage, allowWsToken: boolean): Promise<AuthResult> {
     if (token.split('.').length === 3) {
-      if (isWsToken(token)) return allowWsToken ? wsTokens.verify(token) : { ok: false, reason: 'invalid', message: 'ws-tokens are for /ws only' };
+      if (isWsToken(token)) return allowWsToken ? wsToken(token) : { ok: false, reason: 'invalid', message: 'ws-tokens are for /ws only' };
       if (oidc === undefined) return INVALID;
       return oidc.verify(token);
     }
@@ -69,6 +69,18 @@ export function createEnabledAuthenticator(options: EnabledAuthenticatorOptions)
       return { ok: true, principal: API_TOKEN_PRINCIPAL };
     }
     return INVALID;
+  }
+
+  /**
+   * A ws-token only opens the door: the socket then lives as long as the session that issued the
+   * token (closed with 4003 at its end or on logout), not the token's five minutes.
+   */
+  async function wsToken(token: string): Promise<AuthResult> {
+    const result = await wsTokens.verify(token);
+    if (!result.ok || result.principal.sessionId === undefined) return result;
+    const found = await sessions.byId(result.principal.sessionId);
+    if (!found.ok) return { ok: false, reason: 'expired', message: 'the session behind this token has ended; sign in again' };
+    return { ok: true, principal: { ...result.principal, expiresAt: found.session.expiresAt } };
   }
 
   async function session(request: IncomingMessage): Promise<AuthResult | undefined> {

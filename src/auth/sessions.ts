@@ -25,6 +25,8 @@ export interface SessionManager {
   create(user: { readonly id: string; readonly name: string; readonly roles: readonly string[] }): Promise<{ cookie: string; session: SessionRecord }>;
   /** Resolves a cookie value; slides the idle timeout. */
   resolve(cookie: string): Promise<SessionLookup>;
+  /** Looks a session up by id (a ws-token's `sid`), with the same expiry rules, without sliding it. */
+  byId(sessionId: string): Promise<SessionLookup>;
   revoke(sessionId: string): Promise<boolean>;
   /** Deletes ended sessions and returns their ids, so their sockets can be closed. */
   sweep(): Promise<readonly string[]>;
@@ -71,6 +73,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
       if (at - session.lastSeenAt >= TOUCH_GRANULARITY_MS) await store.write((tx) => tx.sessions.touch(id, at));
       return { ok: true, session: { ...session, lastSeenAt: at } };
+    },
+    async byId(id) {
+      const session = await store.read((tx) => tx.sessions.get(id));
+      if (session === undefined) return { ok: false, reason: 'invalid' };
+      const at = now();
+      if (at >= session.expiresAt || at - session.lastSeenAt >= idleMs) return { ok: false, reason: 'expired' };
+      return { ok: true, session };
     },
     revoke: (sessionId) => store.write((tx) => tx.sessions.delete(sessionId)),
     sweep() {

@@ -40,7 +40,7 @@ export function watchCredential(options: CredentialWatchOptions): CredentialWatc
     }
     timer = setTimeout(() => {
       options.onExpired?.();
-      if (options.principal.method === 'session') options.close(CloseCode.SESSION_REVOKED, 'session expired; sign in again');
+      if (options.principal.sessionId !== undefined) options.close(CloseCode.SESSION_REVOKED, 'session expired; sign in again');
       else options.close(CloseCode.TOKEN_EXPIRED, 'token expired; reconnect with a new token or send refresh before expiry');
     }, Math.max(0, delay));
     timer.unref();

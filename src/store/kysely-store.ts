@@ -3,24 +3,16 @@
  * incremented inside the writing transaction; the row lock (PostgreSQL) or the single writer
  * (SQLite) makes every topic's order total and gap-free.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Position } from '../protocol/index.js';
 import { createNotificationRepo } from './notifications-repo.js';
-import type { Database } from './schema.js';
+import type { Database, EventsTable } from './schema.js';
 import type { EventRange, IdempotencyRepo, NewEvent, SessionRepo, Store, StoreTx, TopicEvent } from './types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-interface EventRow {
-  topic: string;
-  seq: number | string;
-  type: string;
-  action: string;
-  audience: string | null;
-  keys: string | null;
-  data: string;
-  created_at: string;
-}
+/** An events row as read back; PostgreSQL returns bigint columns as strings. */
+type EventRow = Omit<Selectable<EventsTable>, 'seq'> & { seq: number | string };
 
 export interface KyselyStoreOptions {
   readonly db: Kysely<Database>;

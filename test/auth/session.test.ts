@@ -88,6 +88,8 @@ describe('browser sessions', () => {
     world.capture.secret(token);
     const byToken = await connect(`${world.app.wsUrl}?token=${token}`);
     expect((await byToken.next()).type).toBe('connection');
+    const spare = (await (await fetch(`${world.app.url}/auth/ws-token`, { headers: { cookie } })).json()) as { token: string };
+    world.capture.secret(spare.token);
     const bystander = await connect(world.app.wsUrl, { headers: { cookie: other } });
     expect((await bystander.next()).type).toBe('connection');
 
@@ -97,6 +99,9 @@ describe('browser sessions', () => {
     expect(logout.headers.getSetCookie()[0]).toMatch(/^aether_session=;.*Max-Age=0/);
     expect(await byCookie.closed).toEqual({ code: 4003, reason: 'signed out' });
     expect((await byToken.closed).code).toBe(4003);
+    // A ws-token is bound to its session: one issued before the logout opens nothing after it.
+    const late = await connect(`${world.app.wsUrl}?token=${spare.token}`);
+    expect(await late.closed).toEqual({ code: 1008, reason: 'expired: the session behind this token has ended; sign in again' });
     expect(controls).toEqual([{ kind: 'session_revoked', sessionId: expect.any(String) }]);
     unsubscribe();
     expect(bystander.ws.readyState).toBe(bystander.ws.OPEN);

@@ -25,7 +25,7 @@ function createQueue<T>(what: string): Queue<T> {
         waiter(item);
       }
     },
-    next(timeoutMs = 2000) {
+    next(timeoutMs = 5000) {
       if (read < items.length) return Promise.resolve(items[read++] as T);
       return new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => {

@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startServer, type ChildServer } from '../helpers/server.js';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -57,6 +59,34 @@ export async function launchBrowser(): Promise<Browser> {
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts a real server and a browser for every test (`each`) or once for the file (`all`), and
+ * closes both afterwards. Read them through the returned object's getters.
+ */
+export function useServerAndBrowser(scope: 'each' | 'all' = 'each'): { readonly server: ChildServer; readonly browser: Browser } {
+  let server: ChildServer | undefined;
+  let browser: Browser | undefined;
+  const [before, after] = scope === 'each' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get server() {
+      if (server === undefined) throw new Error('server not started yet');
+      return server;
+    },
+    get browser() {
+      if (browser === undefined) throw new Error('browser not started yet');
+      return browser;
     },
   };
 }

@@ -4,28 +4,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type ChildServer } from '../helpers/server.js';
-import { devAuth404, launchBrowser, type Browser } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { devAuth404, useServerAndBrowser } from './browser.js';
 import { createNotification } from './rest.js';
 
-let server: ChildServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser('all');
 
 const item = (page: Page, title: string) => page.locator('#list li', { hasText: title });
 const badge = (page: Page) => page.locator('#badge');
 
 async function openConnected(): Promise<Page> {
-  const page = await browser.open(`${server.url}/`);
+  const page = await env.browser.open(`${env.server.url}/`);
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });
   return page;
 }
@@ -46,7 +35,7 @@ describe('the page, live', () => {
 
     const navigations: string[] = [];
     page.on('framenavigated', (f) => navigations.push(f.url()));
-    await createNotification(server.url, 'Disk almost full on hv-01', 'warning');
+    await createNotification(env.server.url, 'Disk almost full on hv-01', 'warning');
     await item(page, 'Disk almost full on hv-01').waitFor({ timeout: 10_000 });
     await waitForUnread(page, 1);
     expect(await badge(page).textContent()).toBe('1');
@@ -59,7 +48,7 @@ describe('the page, live', () => {
   it('puts data into the page as text, never as HTML', async () => {
     const page = await openConnected();
     const title = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
-    await createNotification(server.url, title, 'error');
+    await createNotification(env.server.url, title, 'error');
     await page.click('#bell');
     await item(page, 'bold').waitFor({ timeout: 10_000 });
     expect(await item(page, 'bold').locator('.title').textContent()).toBe(title);
@@ -71,8 +60,8 @@ describe('the page, live', () => {
     const a = await openConnected();
     const b = await openConnected();
     const unread = Number(await a.evaluate(() => document.getElementById('bell')?.getAttribute('aria-label')?.match(/\d+/)?.[0]));
-    await createNotification(server.url, 'Two tabs: first');
-    await createNotification(server.url, 'Two tabs: second');
+    await createNotification(env.server.url, 'Two tabs: first');
+    await createNotification(env.server.url, 'Two tabs: second');
     await waitForUnread(a, unread + 2);
     await waitForUnread(b, unread + 2);
 
@@ -96,7 +85,7 @@ describe('the page, live', () => {
   it('is keyboard usable, and Escape closes the panel', async () => {
     const page = await openConnected();
     for (const [title, level] of [['Host hv-03 disconnected', 'error'], ['VM web-01 started', 'info'], ['Nightly backup finished', 'success']] as const) {
-      await createNotification(server.url, title, level);
+      await createNotification(env.server.url, title, level);
     }
     await item(page, 'Nightly backup finished').waitFor({ state: 'attached', timeout: 10_000 });
     await page.focus('#bell');
@@ -118,6 +107,6 @@ describe('the page, live', () => {
   });
 
   it('logged no console errors (beyond dev mode 404s of /auth/*)', () => {
-    expect(browser.problems(devAuth404)).toEqual([]);
+    expect(env.browser.problems(devAuth404)).toEqual([]);
   });
 });

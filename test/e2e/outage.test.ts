@@ -3,33 +3,23 @@
  * server returns, gray dot and REST polling once the retry budget is spent, and "Reconnect now".
  */
 import type { Page } from 'playwright-core';
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startServer, type ChildServer } from '../helpers/server.js';
-import { launchBrowser, serverDown, type Browser } from './browser.js';
+import { expect, it } from 'vitest';
+import { startServer } from '../helpers/server.js';
+import { serverDown, useServerAndBrowser } from './browser.js';
 import { createNotification } from './rest.js';
 
-let server: ChildServer;
-let browser: Browser;
-
-beforeEach(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterEach(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser('each');
 
 const dot = (page: Page, state: string) => page.locator(`#ws-status.${state}`);
 const item = (page: Page, title: string) => page.locator('#list li', { hasText: title });
 
 it('goes red with a banner when the server stops, and back to green with what was missed', async () => {
-  const page = await browser.open(`${server.url}/?ws_base_delay_ms=200&ws_max_delay_ms=1000`);
+  const page = await env.browser.open(`${env.server.url}/?ws_base_delay_ms=200&ws_max_delay_ms=1000`);
   await dot(page, 'ws-connected').waitFor({ timeout: 10_000 });
-  await createNotification(server.url, 'Before the outage');
+  await createNotification(env.server.url, 'Before the outage');
   await item(page, 'Before the outage').waitFor({ state: 'attached', timeout: 10_000 });
 
-  await server.stop();
+  await env.server.stop();
   await dot(page, 'ws-reconnecting').waitFor({ timeout: 10_000 });
   await page.locator('#banner').waitFor({ state: 'visible' });
   expect(await page.locator('#banner-text').textContent()).toMatch(/Connection lost\. Reconnecting/);
@@ -37,12 +27,12 @@ it('goes red with a banner when the server stops, and back to green with what wa
   await page.waitForFunction(() => /Next try in \d+ s/.test(document.getElementById('banner-countdown')?.textContent ?? ''), null, { timeout: 5000 });
 
   // While this server is down another instance on the same database takes writes.
-  const other = await startServer({ dataDir: server.dataDir });
+  const other = await startServer({ dataDir: env.server.dataDir });
   await createNotification(other.url, 'Missed while down 1', 'warning');
   await createNotification(other.url, 'Missed while down 2', 'error');
   await other.close();
 
-  await server.start();
+  await env.server.start();
   await dot(page, 'ws-connected').waitFor({ timeout: 15_000 });
   await page.locator('#banner').waitFor({ state: 'hidden' });
   await item(page, 'Missed while down 1').waitFor({ state: 'attached', timeout: 10_000 });
@@ -52,40 +42,40 @@ it('goes red with a banner when the server stops, and back to green with what wa
   expect(titles.slice(0, 3)).toEqual(['Missed while down 2', 'Missed while down 1', 'Before the outage']);
 
   // Still live after the reconnect.
-  await createNotification(server.url, 'After the outage');
+  await createNotification(env.server.url, 'After the outage');
   await item(page, 'After the outage').waitFor({ state: 'attached', timeout: 10_000 });
-  expect(browser.problems(serverDown)).toEqual([]);
+  expect(env.browser.problems(serverDown)).toEqual([]);
 });
 
 it('goes gray after the retry budget, polls REST, and "Reconnect now" recovers', async () => {
-  const page = await browser.open(`${server.url}/?ws_max_attempts=2&ws_base_delay_ms=200&poll_interval_ms=1000`);
+  const page = await env.browser.open(`${env.server.url}/?ws_max_attempts=2&ws_base_delay_ms=200&poll_interval_ms=1000`);
   await dot(page, 'ws-connected').waitFor({ timeout: 10_000 });
-  await server.stop();
+  await env.server.stop();
   await dot(page, 'ws-disconnected').waitFor({ timeout: 10_000 });
   expect(await page.evaluate(() => window.wsClient.getStatus())).toBe('failed');
   expect(await page.locator('#banner-text').textContent()).toMatch(/unavailable.*every 1 s/);
 
   // Back up, but the socket has given up: polling still brings new notifications in.
-  await server.start();
-  await createNotification(server.url, 'Seen by polling');
+  await env.server.start();
+  await createNotification(env.server.url, 'Seen by polling');
   await item(page, 'Seen by polling').waitFor({ state: 'attached', timeout: 10_000 });
   expect(await page.locator('#ws-status').getAttribute('class')).toContain('ws-disconnected');
 
   await page.click('#reconnect');
   await dot(page, 'ws-connected').waitFor({ timeout: 10_000 });
   await page.locator('#banner').waitFor({ state: 'hidden' });
-  await createNotification(server.url, 'Live again');
+  await createNotification(env.server.url, 'Live again');
   await item(page, 'Live again').waitFor({ state: 'attached', timeout: 10_000 });
-  expect(browser.problems(serverDown)).toEqual([]);
+  expect(env.browser.problems(serverDown)).toEqual([]);
 });
 
 it('reconnects at once when the browser comes back online', async () => {
-  const page = await browser.open(`${server.url}/?ws_max_attempts=1&ws_base_delay_ms=200`);
+  const page = await env.browser.open(`${env.server.url}/?ws_max_attempts=1&ws_base_delay_ms=200`);
   await dot(page, 'ws-connected').waitFor({ timeout: 10_000 });
-  await server.stop();
+  await env.server.stop();
   await dot(page, 'ws-disconnected').waitFor({ timeout: 10_000 });
-  await server.start();
+  await env.server.start();
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
   await dot(page, 'ws-connected').waitFor({ timeout: 5000 });
-  expect(browser.problems(serverDown)).toEqual([]);
+  expect(env.browser.problems(serverDown)).toEqual([]);
 });

@@ -1,24 +1,13 @@
 /** More on scroll: the panel pages older notifications in by cursor, and the badge caps at 99+. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServer, type ChildServer } from '../helpers/server.js';
-import { devAuth404, launchBrowser, type Browser } from './browser.js';
+import { expect, it } from 'vitest';
+import { devAuth404, useServerAndBrowser } from './browser.js';
 import { createNotification } from './rest.js';
 
-let server: ChildServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser('all');
 
 it('loads older notifications on scroll and caps the badge at 99+', async () => {
-  for (let i = 1; i <= 105; i += 1) await createNotification(server.url, `Event ${String(i).padStart(3, '0')}`);
-  const page = await browser.open(`${server.url}/`);
+  for (let i = 1; i <= 105; i += 1) await createNotification(env.server.url, `Event ${String(i).padStart(3, '0')}`);
+  const page = await env.browser.open(`${env.server.url}/`);
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });
   expect(await page.locator('#badge').textContent()).toBe('99+');
   expect(await page.locator('#bell').getAttribute('aria-label')).toBe('Notifications, 105 unread');
@@ -33,5 +22,5 @@ it('loads older notifications on scroll and caps the badge at 99+', async () => 
   }
   expect(await page.locator('#list li .title').last().textContent()).toBe('Event 001');
   expect(await page.locator('#load-more').isHidden()).toBe(true);
-  expect(browser.problems(devAuth404)).toEqual([]);
+  expect(env.browser.problems(devAuth404)).toEqual([]);
 });

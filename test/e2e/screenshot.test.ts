@@ -3,22 +3,11 @@
  * docs/screenshot.png when UPDATE_SCREENSHOT=1 (so a test run leaves tracked files alone).
  */
 import { mkdirSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServer, type ChildServer } from '../helpers/server.js';
-import { devAuth404, launchBrowser, type Browser } from './browser.js';
+import { expect, it } from 'vitest';
+import { devAuth404, useServerAndBrowser } from './browser.js';
 import { createNotification } from './rest.js';
 
-let server: ChildServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser('all');
 
 it('shows the open panel with every level, read and unread', async () => {
   const made = [];
@@ -26,12 +15,12 @@ it('shows the open panel with every level, read and unread', async () => {
     ['Nightly backup finished', 'success'],
     ['VM web-01 started', 'info'],
     ['Memory pressure on hv-02', 'warning'],
-  ] as const) made.push(await createNotification(server.url, title, level));
-  await fetch(`${server.url}/api/v1/notifications/${made[1]?.id ?? ''}/read`, { method: 'PUT' });
-  const page = await browser.open(`${server.url}/`);
+  ] as const) made.push(await createNotification(env.server.url, title, level));
+  await fetch(`${env.server.url}/api/v1/notifications/${made[1]?.id ?? ''}/read`, { method: 'PUT' });
+  const page = await env.browser.open(`${env.server.url}/`);
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });
   await page.click('#bell');
-  await createNotification(server.url, 'Host hv-03 disconnected', 'error');
+  await createNotification(env.server.url, 'Host hv-03 disconnected', 'error');
   await page.locator('#new-marker:not([hidden])').waitFor({ timeout: 10_000 });
   mkdirSync('test-output', { recursive: true });
   await page.screenshot({ path: 'test-output/panel-open.png' });
@@ -40,5 +29,5 @@ it('shows the open panel with every level, read and unread', async () => {
     await page.screenshot({ path: 'docs/screenshot.png' });
   }
   expect(await page.locator('#list li').count()).toBe(4);
-  expect(browser.problems(devAuth404)).toEqual([]);
+  expect(env.browser.problems(devAuth404)).toEqual([]);
 });
