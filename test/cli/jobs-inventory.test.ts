@@ -110,3 +110,16 @@ describe('inventory', () => {
     expect(r.stderr).toMatch(/^aether-v: this server has no \/api\/v1\/inventory \(404\)[^\n]*\n$/);
   });
 });
+
+describe('jobs without errors', () => {
+  it('leaves out the ERROR column', async () => {
+    const ok = await stub({ '/api/v1/jobs': { jobs: [JOBS.jobs[0]], next_cursor: null } });
+    try {
+      const r = await runCli(['jobs'], { env: { AETHER_URL: ok.url } });
+      expect(r.stdout.split('\n')[0]).toMatch(/^ID +TYPE +STATUS +PROGRESS +CREATED +BY$/);
+      expect(r.stderr).toBe('');
+    } finally {
+      await ok.close();
+    }
+  });
+});

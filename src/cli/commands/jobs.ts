@@ -4,7 +4,7 @@ import { CONNECTION_HELP, type Command } from '../command.js';
 import { resolveConnection } from '../connection.js';
 import { CliError, ExitCode } from '../exit.js';
 import { notAvailable, request } from '../http.js';
-import { colorEnabled, err, out, painter, table, type Style } from '../output.js';
+import { colorEnabled, err, out, painter, table, type Column, type Style } from '../output.js';
 
 const NAME = 'jobs';
 const PATH = '/api/v1/jobs';
@@ -72,15 +72,16 @@ export const jobs: Command = {
       return ExitCode.OK;
     }
     const paint = painter(colorEnabled(process.stdout));
-    out(table(rows, [
+    const columns: Column<JobRow>[] = [
       { header: 'ID', value: (j) => j.id },
       { header: 'TYPE', value: (j) => j.type },
       { header: 'STATUS', value: (j) => j.status, style: (j) => STATUS_STYLES[j.status] },
       { header: 'PROGRESS', value: (j) => `${j.progress}%`, align: 'right' },
       { header: 'CREATED', value: (j) => shortTime(j.created_at) },
       { header: 'BY', value: (j) => j.created_by },
-      { header: 'ERROR', value: (j) => j.error ?? '' },
-    ], paint));
+    ];
+    if (rows.some((j) => typeof j.error === 'string' && j.error !== '')) columns.push({ header: 'ERROR', value: (j) => j.error ?? '' });
+    out(table(rows, columns, paint));
     if (typeof body.next_cursor === 'string') err(`aether-v: more jobs than --limit ${limit}\n`);
     return ExitCode.OK;
   },
