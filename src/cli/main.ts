@@ -3,6 +3,7 @@
  * `aether-v`: the command-line tool. Dispatches to one command per file under commands/; every
  * failure is one line on stderr and a documented exit code (exit.ts), never a stack trace.
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from './command.js';
 import { inventory } from './commands/inventory.js';
 import { jobs } from './commands/jobs.js';
@@ -15,9 +16,20 @@ import { err, out } from './output.js';
 
 const COMMANDS: readonly Command[] = [serve, notify, watch, jobs, inventory, token, whoami];
 
+/** The package version, read from package.json next to dist/. */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return `Usage: aether-v COMMAND [options]        (aether-v COMMAND --help for its options)
+       aether-v --version
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
@@ -41,6 +53,10 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
   if (first === undefined) {
     err(topHelp());
     return ExitCode.USAGE;
+  }
+  if (first === '-V' || first === '--version') {
+    out(`aether-v ${version()}\n`);
+    return ExitCode.OK;
   }
   if (first === '-h' || first === '--help') {
     out(topHelp());

@@ -54,3 +54,17 @@ it('watch --json reconnects after a restart, resumes, and prints what was create
     expect(await watch.stop('SIGINT')).toBe(0);
   }
 }, 60_000);
+
+it('watch --max-attempts 1 gives up with exit 4 and one line when the server stays down', async () => {
+  const lonely = await startServer();
+  const watch = spawnCli(['watch', '--max-attempts', '1'], { env: { AETHER_URL: lonely.url } });
+  try {
+    await watch.waitForStderr(/connected as dev-user/);
+    await lonely.stop('SIGTERM');
+    expect(await watch.exited).toBe(4);
+    expect(watch.stderr().trimEnd().split('\n').at(-1)).toMatch(/^aether-v: gave up after 1 reconnection attempt: connect ECONNREFUSED/);
+  } finally {
+    await watch.stop();
+    await lonely.close();
+  }
+});

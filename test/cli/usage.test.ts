@@ -30,6 +30,12 @@ describe('help', () => {
     }
   });
 
+  it('--version prints the package version', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^aether-v \d+\.\d+\.\d+\n$/);
+  });
+
   it('no command prints the help on stderr and exits 2', async () => {
     const r = await runCli([]);
     expect(r.code).toBe(2);

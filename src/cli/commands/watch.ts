@@ -121,7 +121,8 @@ function follow(settings: WatchSettings): Promise<ExitCode> {
         finish(new CliError(ExitCode.AUTH, `authentication failed on ${connection.wsUrl}: ${closeText(data)}${hint}`));
       }
       if (status === 'failed') {
-        finish(new CliError(ExitCode.CONNECT, `gave up after ${data.maxAttempts ?? 0} reconnection attempts: ${lastTransportError ?? closeText(data)}`));
+        const attempts = data.maxAttempts ?? 0;
+        finish(new CliError(ExitCode.CONNECT, `gave up after ${attempts} reconnection attempt${attempts === 1 ? '' : 's'}: ${lastTransportError ?? closeText(data)}`));
       }
     });
 
