@@ -4,14 +4,12 @@
  * created while it was away (a server restart) are printed when it is back.
  */
 import { checkTopic } from '../../protocol/index.js';
-import { createWsClient, type GenericMessage, type StatusData } from '../../client/index.js';
 import { CONNECTION_OPTIONS, intOption, parse } from '../args.js';
 import { CONNECTION_HELP, type Command } from '../command.js';
-import { authHeaders, resolveConnection, type Connection } from '../connection.js';
-import { CliError, ExitCode, usageError } from '../exit.js';
-import { formatEvent, formatSnapshot } from '../format.js';
-import { nodeWebSocket } from '../node-socket.js';
-import { colorEnabled, err, exitQuietlyOnClosedPipe, out, painter, type Paint } from '../output.js';
+import { resolveConnection } from '../connection.js';
+import { ExitCode, usageError } from '../exit.js';
+import { follow } from '../follow.js';
+import { colorEnabled, exitQuietlyOnClosedPipe, out, painter } from '../output.js';
 
 const NAME = 'watch';
 
@@ -48,108 +46,11 @@ Examples:
   aether-v watch all --json | jq -c 'select(.type == "job")'
 `;
 
-/** Messages about the connection itself; everything else with a topic is an event to print. */
-const CONTROL_TYPES: ReadonlySet<string> = new Set(['connection', 'initial_state', 'resumed', 'subscription', 'pong', 'error', 'refreshed', 'resync']);
-
-function closeText(data: StatusData): string {
-  if (data.code === undefined) return data.reason ?? 'connection lost';
-  return data.reason ? `${data.code} ${data.reason}` : String(data.code);
-}
-
 function checkTopics(topics: readonly string[]): void {
   for (const topic of topics) {
     const check = checkTopic(topic);
     if (!check.ok) throw usageError(`${check.reason} topic ${JSON.stringify(topic)}: expected notifications, inventory, jobs, jobs:<id> or all`, NAME);
   }
-}
-
-interface WatchSettings {
-  readonly connection: Connection;
-  readonly topics: readonly string[];
-  readonly json: boolean;
-  readonly sinceNow: boolean;
-  readonly maxAttempts: number;
-  readonly paint: Paint;
-  /** For stderr, which may be a terminal when stdout is not. */
-  readonly paintErr: Paint;
-}
-
-function follow(settings: WatchSettings): Promise<ExitCode> {
-  const { connection, topics, json, paint } = settings;
-  let lastTransportError: string | undefined;
-  let everConnected = false;
-  let skipSnapshot = settings.sinceNow;
-
-  const client = createWsClient({
-    url: connection.wsUrl,
-    WebSocket: nodeWebSocket({ headers: authHeaders(connection), onTransportError: (e) => (lastTransportError = e.message) }),
-    topics,
-    autoConnect: false,
-    browserEvents: false,
-    maxAttempts: settings.maxAttempts,
-  });
-  const print = (text: string): void => out(`${text}\n`);
-  const note = (text: string): void => err(`${settings.paintErr('dim', `aether-v: ${text}`)}\n`);
-
-  return new Promise<ExitCode>((resolve, reject) => {
-    const finish = (outcome: ExitCode | CliError): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      client.close();
-      if (outcome instanceof CliError) reject(outcome);
-      else resolve(outcome);
-    };
-    const onSignal = (): void => finish(ExitCode.OK);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-
-    client.onConnectionStatus((status, data) => {
-      if (status === 'connecting' && !everConnected) note(`connecting to ${connection.wsUrl} (topics: ${topics.join(', ')})`);
-      if (status === 'reconnecting') {
-        if (!everConnected) {
-          finish(new CliError(ExitCode.CONNECT, `cannot connect to ${connection.wsUrl}: ${lastTransportError ?? closeText(data)}`));
-          return;
-        }
-        const seconds = ((data.delayMs ?? 0) / 1000).toFixed(1);
-        const budget = settings.maxAttempts >= Number.MAX_SAFE_INTEGER ? '' : ` of ${settings.maxAttempts}`;
-        const why = data.code === 1006 && lastTransportError !== undefined ? lastTransportError : closeText(data);
-        lastTransportError = undefined;
-        note(`${data.attempt === 1 ? 'connection lost' : 'still unreachable'} (${why}); reconnecting in ${seconds} s (attempt ${data.attempt ?? 0}${budget})`);
-      }
-      if (status === 'auth_failed') {
-        const hint = connection.token === undefined ? '; set AETHER_TOKEN or pass --token' : '';
-        finish(new CliError(ExitCode.AUTH, `authentication failed on ${connection.wsUrl}: ${closeText(data)}${hint}`));
-      }
-      if (status === 'failed') {
-        const attempts = data.maxAttempts ?? 0;
-        finish(new CliError(ExitCode.CONNECT, `gave up after ${attempts} reconnection attempt${attempts === 1 ? '' : 's'}: ${lastTransportError ?? closeText(data)}`));
-      }
-    });
-
-    client.on('connection', (m) => {
-      note(`${everConnected ? 'reconnected' : 'connected'} as ${m.user}`);
-      everConnected = true;
-      lastTransportError = undefined;
-    });
-    client.on('resumed', (m) => {
-      if (m.recovered) note(`resumed ${m.topic}: ${m.replayed} missed event${m.replayed === 1 ? '' : 's'}`);
-      else note(`could not resume ${m.topic} (${m.reason ?? 'not recovered'}); its current state follows`);
-    });
-    client.on('error', (m) => note(`server error ${m.code}${m.ref ? ` (${m.ref})` : ''}: ${m.message}`));
-    client.on('initial_state', (m) => {
-      if (skipSnapshot) {
-        skipSnapshot = false;
-        return;
-      }
-      if (json) print(JSON.stringify(m));
-      else for (const line of formatSnapshot(paint, m.data as Record<string, unknown>)) print(line);
-    });
-    client.on('*', (m: GenericMessage) => {
-      if (CONTROL_TYPES.has(m.type)) return;
-      print(json ? JSON.stringify(m) : formatEvent(paint, m));
-    });
-    client.connect();
-  });
 }
 
 export const watch: Command = {
