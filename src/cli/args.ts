@@ -14,6 +14,7 @@ export const CONNECTION_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 
+/** Option values typed from the option table, and the positional arguments. */
 export interface Parsed<O extends Options> {
   readonly values: { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string };
   readonly positionals: string[];
@@ -25,6 +26,7 @@ function firstSentence(message: string): string {
   return (end === -1 ? message : message.slice(0, end)).replace(/\.$/, '');
 }
 
+/** Parses `argv` strictly against `options`; any problem is a usage error (exit 2) naming the command. */
 export function parse<O extends Options>(command: string, argv: readonly string[], options: O, allowPositionals = false): Parsed<O> {
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals });

@@ -16,6 +16,7 @@ export interface Connection {
   readonly token: string | undefined;
 }
 
+/** The connection from flags, then the environment, then the default; a bad URL is a usage error. */
 export function resolveConnection(
   command: string,
   flags: { readonly url?: string | undefined; readonly token?: string | undefined },

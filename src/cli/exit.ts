@@ -17,6 +17,7 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** A failure to report as one line on stderr, with the exit code the process ends with. */
 export class CliError extends Error {
   override readonly name = 'CliError';
   constructor(
@@ -27,6 +28,7 @@ export class CliError extends Error {
   }
 }
 
+/** A usage error (exit 2) pointing at the command's --help. */
 export function usageError(message: string, command?: string): CliError {
   const hint = command === undefined ? 'aether-v --help' : `aether-v ${command} --help`;
   return new CliError(ExitCode.USAGE, `${message} (see ${hint})`);

@@ -97,6 +97,7 @@ function attachPrinters(client: WsClient, state: FollowState, settings: FollowSe
   });
 }
 
+/** Connects, prints until SIGINT/SIGTERM (resolves 0), or rejects with a CliError (3 or 4). */
 export function follow(settings: FollowSettings): Promise<ExitCode> {
   const state: FollowState = { everConnected: false, lastTransportError: undefined };
   const client = createWsClient({

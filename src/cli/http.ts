@@ -5,6 +5,7 @@
 import { authHeaders, type Connection } from './connection.js';
 import { CliError, ExitCode } from './exit.js';
 
+/** A REST call that has not answered within this is a connection failure (exit 4). */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ApiResponse {

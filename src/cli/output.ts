@@ -13,6 +13,7 @@ const CODES: Readonly<Record<Style, [number, number]>> = {
   cyan: [36, 39],
 };
 
+/** Wraps text in a style's escape codes, or returns it unchanged when colour is off. */
 export type Paint = (style: Style | undefined, text: string) => string;
 
 /** Colour when the stream is a terminal and NO_COLOR is unset or empty (https://no-color.org). */
@@ -20,6 +21,7 @@ export function colorEnabled(stream: { readonly isTTY?: boolean }, env: NodeJS.P
   return stream.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === '');
 }
 
+/** A Paint that colours when `enabled`. */
 export function painter(enabled: boolean): Paint {
   if (!enabled) return (_style, text) => text;
   return (style, text) => {
@@ -34,10 +36,12 @@ export function clean(text: string): string {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?').replace(/\n/g, ' ');
 }
 
+/** Shortens to `max` characters, ending in … when cut. */
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** One table column: header, cell text, alignment and an optional style per row. */
 export interface Column<R> {
   readonly header: string;
   readonly value: (row: R) => string;
@@ -62,16 +66,18 @@ export function table<R>(rows: readonly R[], columns: readonly Column<R>[], pain
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes to stdout; a closed pipe (`aether-v watch | head`) ends the process quietly. */
+/** Writes to stdout. */
 export function out(text: string): void {
   process.stdout.write(text);
 }
 
+/** Writes to stderr. */
 export function err(text: string): void {
   process.stderr.write(text);
 }
 
 let pipeGuardInstalled = false;
+/** A closed stdout pipe (`aether-v watch | head`) ends the process with 0 at the next write, not an EPIPE error. */
 export function exitQuietlyOnClosedPipe(): void {
   if (pipeGuardInstalled) return;
   pipeGuardInstalled = true;
