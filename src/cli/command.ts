@@ -13,7 +13,8 @@ export interface Command {
 /** The lines every server-talking command's help ends with. */
 export const CONNECTION_HELP = `Connection:
   --url URL        server base URL (env AETHER_URL, default http://127.0.0.1:8000)
-  --token TOKEN    API token or OIDC bearer token (env AETHER_TOKEN); sent as
-                   Authorization: Bearer, never in a URL
+  --token TOKEN    API token or OIDC bearer token (env AETHER_TOKEN, preferred:
+                   flags show in process lists); sent as Authorization: Bearer,
+                   never in a URL
   -h, --help       show this help
 `;

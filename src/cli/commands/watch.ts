@@ -27,8 +27,9 @@ notifications (default), inventory, jobs, jobs:<id>, all.
 
 First the current state of the topics (initial_state), then every event. On a
 dropped connection it reconnects (1 s, 1.5 s, 2.25 s … up to 30 s) and resumes from
-the last event it printed, so nothing created in between is missed or repeated.
-Connection changes are reported on stderr.
+the last event it printed, so nothing created in between is missed or repeated
+(when the server can no longer replay that far, it says so and prints the current
+state again). Connection changes are reported on stderr.
 
 Options:
   --json              one JSON object per line: the protocol messages as received
