@@ -38,6 +38,28 @@ export interface Retention {
   readonly sweepIntervalMs: number;
 }
 
+export interface Realtime {
+  /** Events of one topic within this window go out as one `batch` frame; 0 sends each at once. */
+  readonly wsBatchWindowMs: number;
+  /** permessage-deflate for /ws. */
+  readonly wsCompression: boolean;
+  /** Frames smaller than this are sent uncompressed even with compression on. */
+  readonly wsCompressionThresholdBytes: number;
+}
+
+export interface JobsConfig {
+  /** Interval between job steps. */
+  readonly tickMs: number;
+  /** Finished jobs in a `jobs` snapshot (unfinished ones are always included). */
+  readonly snapshotLimit: number;
+  /** DUMMY_DATA simulator interval; 0 turns the simulator off. */
+  readonly simulatorIntervalMs: number;
+  /** A connected host that has not reported for this long is marked disconnected; 0 never. */
+  readonly hostStaleAfterMs: number;
+  /** Finished jobs older than this are deleted by the retention sweep. */
+  readonly retentionDays: number;
+}
+
 export interface OidcConfig {
   readonly issuerUrl: string;
   readonly clientId: string;
@@ -80,6 +102,8 @@ export interface Config {
   readonly publicUrl: string | undefined;
   readonly limits: Limits;
   readonly retention: Retention;
+  readonly realtime: Realtime;
+  readonly jobs: JobsConfig;
   readonly shutdownTimeoutMs: number;
 }
 
@@ -247,6 +271,18 @@ export function loadConfig(env: Env = process.env): Config {
       eventLogMaxPerTopic: readInt(env, 'EVENT_LOG_RETENTION_COUNT', 10_000, 10),
       eventLogMaxAgeHours: readInt(env, 'EVENT_LOG_RETENTION_HOURS', 24, 1),
       sweepIntervalMs: readInt(env, 'RETENTION_SWEEP_INTERVAL_MS', 60_000, 100),
+    },
+    realtime: {
+      wsBatchWindowMs: readInt(env, 'WS_BATCH_WINDOW_MS', 0, 0, 1000),
+      wsCompression: readBool(env, 'WS_COMPRESSION', false),
+      wsCompressionThresholdBytes: readInt(env, 'WS_COMPRESSION_THRESHOLD_BYTES', 1024, 0, 64 * 1024 * 1024),
+    },
+    jobs: {
+      tickMs: readInt(env, 'JOB_TICK_MS', 500, 1, 60_000),
+      snapshotLimit: readInt(env, 'JOBS_SNAPSHOT_LIMIT', 50, 0, 1000),
+      simulatorIntervalMs: readInt(env, 'SIMULATOR_INTERVAL_MS', 3000, 0, 3_600_000),
+      hostStaleAfterMs: readInt(env, 'HOST_STALE_AFTER_MS', 0, 0, 7 * 86_400_000),
+      retentionDays: readInt(env, 'JOB_RETENTION_DAYS', 30, 1, 3650),
     },
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
   };

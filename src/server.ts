@@ -26,8 +26,14 @@ import type { AuthRoutesOptions } from './http/routes-auth.js';
 import { createMetrics } from './http/metrics.js';
 import { createWsEndpoint } from './http/ws.js';
 import { CloseCode } from './protocol/index.js';
-import { seedDemoData } from './services/demo.js';
+import { seedDemoData, seedDemoInventory } from './services/demo.js';
+import { createInventoryService, INVENTORY_TOPIC, type InventoryService, type Notify } from './services/inventory.js';
+import { createJobRunner } from './services/job-runner.js';
+import { builtinJobTypes } from './services/job-types.js';
+import { createJobService, JOBS_TOPIC, type JobService } from './services/jobs.js';
 import { createNotificationService, NOTIFICATIONS_TOPIC, type NotificationService } from './services/notifications.js';
+import { createSimulator, type Simulator } from './services/simulator.js';
+import { createWriter } from './services/tx.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
 
@@ -37,6 +43,8 @@ export interface Server {
   readonly store: Store;
   readonly bus: Bus;
   readonly notificationService: NotificationService;
+  readonly inventoryService: InventoryService;
+  readonly jobService: JobService;
   readonly logger: PinoLogger;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
@@ -115,10 +123,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     retention: { maxCount: config.retention.notificationsMaxCount, maxAgeDays: config.retention.notificationsMaxAgeDays },
   });
 
+  const write = createWriter(store, bus, logger);
+  const notify: Notify = (input) => notificationService.createNotification(input);
+  const inventoryService = createInventoryService({ store, write, notify, now });
+  const registry = builtinJobTypes();
+  const runner = createJobRunner({ write, registry, inventory: inventoryService.mutations, notify, tickMs: config.jobs.tickMs, logger, now });
+  const jobService = createJobService({ store, write, registry, now, onCreated: (id) => runner.enqueue(id) });
+
   const sources: TopicSources = {
     epoch: store.epoch,
     async snapshot(logTopic, principal) {
       if (logTopic === NOTIFICATIONS_TOPIC) return notificationService.snapshot(principal, config.limits.initialStateLimit);
+      if (logTopic === INVENTORY_TOPIC) return inventoryService.snapshot();
+      if (logTopic === JOBS_TOPIC) return jobService.snapshot(config.jobs.snapshotLimit);
       return store.read(async (tx) => ({ data: {}, position: await tx.position(logTopic) }));
     },
     eventsAfter: (logTopic, after, limit) => store.eventsAfter(logTopic, after, limit),
@@ -134,6 +151,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     logger,
     now,
     observer: metrics.observer,
+    batch: { windowMs: config.realtime.wsBatchWindowMs },
     limits: {
       maxConnections: config.limits.wsMaxConnections,
       maxSubscriptions: config.limits.wsMaxSubscriptions,
@@ -152,7 +170,26 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   const unsubscribe = bus.subscribe((event) => sequencer.accept(event));
 
-  if (config.dummyData) await seedDemoData(notificationService, logger);
+  if (config.dummyData) {
+    await seedDemoData(notificationService, logger);
+    await seedDemoInventory(inventoryService, logger);
+  }
+  await runner.start();
+  const staleAfterMs = config.jobs.hostStaleAfterMs;
+  const staleCheck =
+    staleAfterMs > 0
+      ? setInterval(() => {
+          inventoryService
+            .markStale(new Date(now().getTime() - staleAfterMs).toISOString())
+            .then((ids) => ids.length > 0 && logger.warn({ hosts: ids }, 'hosts stopped reporting; marked disconnected'))
+            .catch((err: unknown) => logger.error({ err }, 'stale host check failed'));
+        }, Math.max(50, Math.min(10_000, Math.floor(staleAfterMs / 2))))
+      : undefined;
+  staleCheck?.unref();
+  let simulator: Simulator | undefined;
+  if (config.dummyData && config.jobs.simulatorIntervalMs > 0) {
+    simulator = createSimulator({ inventory: inventoryService, jobs: jobService, logger, intervalMs: config.jobs.simulatorIntervalMs });
+  }
 
   const auth = createAuth(config, store, now, overrides);
   const authenticator = overrides.authenticator ?? auth.authenticator;
@@ -177,6 +214,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       },
     }),
     notifications: notificationService,
+    inventory: inventoryService,
+    jobs: jobService,
     bodyLimitBytes: config.limits.restBodyLimitBytes,
     ready: async () => ({ store: !closing, bus: !closing }),
     metrics: metrics.registry,
@@ -195,10 +234,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     pongTimeoutMs: config.limits.wsPongTimeoutMs,
     connectRatePerSecond: config.limits.wsMaxConnectRate,
     onRefused: (reason) => metrics.observer.refused(reason),
+    compression: config.realtime.wsCompression ? { thresholdBytes: config.realtime.wsCompressionThresholdBytes } : undefined,
   });
 
   const sweep = async (): Promise<void> => {
     await notificationService.sweep();
+    const removedJobs = await jobService.sweep(new Date(now().getTime() - config.jobs.retentionDays * 86_400_000).toISOString());
+    if (removedJobs > 0) logger.info({ removed: removedJobs }, 'job retention sweep');
     const cutoff = new Date(now().getTime() - config.retention.eventLogMaxAgeHours * 3_600_000).toISOString();
     await store.pruneEvents(config.retention.eventLogMaxPerTopic, cutoff);
   };
@@ -219,6 +261,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     store,
     bus,
     notificationService,
+    inventoryService,
+    jobService,
     logger,
     async listen() {
       await app.listen({ host: config.host, port: config.port });
@@ -231,6 +275,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       closing = true;
       clearInterval(sweeper);
       clearInterval(sessionSweeper);
+      clearInterval(staleCheck);
+      await simulator?.close();
+      await runner.close();
       await ws.close();
       await hub.drain(CloseCode.GOING_AWAY, 'server shutting down; reconnect and resume');
       const timeout = setTimeout(() => logger.warn({}, 'shutdown timeout reached; forcing close'), config.shutdownTimeoutMs);

@@ -3,6 +3,9 @@
  * application roles: `user` (has OIDC_ROLE_NAME, or everyone when it is `*`) and `admin` (has
  * OIDC_ADMIN_ROLE). Principals carry application roles only; the API token and dev mode are `admin`.
  */
+import { AppError } from '../core/errors.js';
+import type { Principal } from './principal.js';
+
 export const ROLE_USER = 'user';
 export const ROLE_ADMIN = 'admin';
 
@@ -32,4 +35,12 @@ export function decideRoles(idpRoles: readonly string[], policy: RolePolicy): Ro
     return { ok: false, message: `missing required role ${JSON.stringify(policy.roleName)}` };
   }
   return { ok: true, roles: admin ? [ROLE_USER, ROLE_ADMIN] : [ROLE_USER] };
+}
+
+/** The role a principal needs for inventory writes and for creating or cancelling jobs. */
+export const WRITER_ROLE = ROLE_ADMIN;
+
+/** Throws 403 `forbidden` with detail "requires role admin" unless `principal` has WRITER_ROLE. */
+export function requireWriter(principal: Principal): void {
+  if (!principal.roles.includes(WRITER_ROLE)) throw new AppError('forbidden', `requires role ${WRITER_ROLE}`);
 }

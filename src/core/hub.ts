@@ -14,6 +14,7 @@ import {
   type Positions,
 } from '../protocol/index.js';
 import type { TopicEvent } from '../store/types.js';
+import { createBatcher, fanoutGroup } from './batcher.js';
 import { createConnection, type Connection, type Stream } from './connection.js';
 import { audienceMatches, createEventFrames, type Extras } from './frames.js';
 import type { HubObserver } from './observer.js';
@@ -36,6 +37,12 @@ export interface HubOptions {
   readonly logger: Logger;
   readonly observer?: HubObserver;
   readonly now?: () => Date;
+  /**
+   * Events of one topic arriving within `windowMs` of the first go to each receiver as one
+   * `{"type":"batch","topic","messages":[…]}` frame (a receiver with one event of the group gets
+   * the plain event). Off when absent or 0.
+   */
+  readonly batch?: { readonly windowMs: number; readonly maxEvents?: number };
 }
 
 export interface AttachOptions {
@@ -75,6 +82,18 @@ export function createHub(options: HubOptions): Hub {
   const connections = new Map<string, Connection>();
   const bySubscription = new Map<string, Set<Connection>>();
   let fanoutChain: Promise<void> = Promise.resolve();
+  const batcher =
+    options.batch !== undefined && options.batch.windowMs > 0
+      ? createBatcher({
+          windowMs: options.batch.windowMs,
+          maxEvents: options.batch.maxEvents ?? 256,
+          flush: (events) => enqueue(events[0] as TopicEvent, () => (events.length === 1 ? fanout(events[0] as TopicEvent) : fanoutGroup({ receivers, extrasFor, send }, events))),
+        })
+      : undefined;
+
+  function enqueue(event: TopicEvent, task: () => Promise<void>): void {
+    fanoutChain = fanoutChain.then(task).catch((err: unknown) => logger.error({ err, topic: event.topic, offset: event.offset }, 'fan-out failed'));
+  }
 
   function send(conn: Connection, frame: string): void {
     if (conn.closed) return;
@@ -382,7 +401,8 @@ export function createHub(options: HubOptions): Hub {
     },
 
     deliver(event) {
-      fanoutChain = fanoutChain.then(() => fanout(event)).catch((err: unknown) => logger.error({ err, topic: event.topic, offset: event.offset }, 'fan-out failed'));
+      if (batcher !== undefined) batcher.add(event);
+      else enqueue(event, () => fanout(event));
     },
 
     broadcast(message, { topic }) {
@@ -418,6 +438,7 @@ export function createHub(options: HubOptions): Hub {
     },
 
     async drain(code, reason, batchSize = 500) {
+      batcher?.close();
       const all = [...connections.values()];
       for (let i = 0; i < all.length; i += batchSize) {
         for (const conn of all.slice(i, i + batchSize)) closeConnection(conn, code, reason);

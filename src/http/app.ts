@@ -8,10 +8,14 @@ import type { Logger as PinoLogger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { OriginPolicy } from '../auth/origin.js';
+import type { InventoryService } from '../services/inventory.js';
+import type { JobService } from '../services/jobs.js';
 import type { NotificationService } from '../services/notifications.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandling } from './errors.js';
 import { registerAuthRoutes, type AuthRoutesOptions } from './routes-auth.js';
+import { registerInventoryRoutes } from './routes-inventory.js';
+import { registerJobRoutes } from './routes-jobs.js';
 import { registerNotificationRoutes } from './routes-notifications.js';
 
 export interface AppOptions {
@@ -21,6 +25,8 @@ export interface AppOptions {
   /** Sessions, ws-tokens and sign-in; undefined in development mode. */
   readonly auth?: AuthRoutesOptions['enabled'];
   readonly notifications: NotificationService;
+  readonly inventory: InventoryService;
+  readonly jobs: JobService;
   readonly bodyLimitBytes: number;
   /** Readiness of the store and bus, for /readyz. */
   readonly ready: () => Promise<Readonly<Record<string, boolean>>>;
@@ -64,6 +70,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.metrics()));
   registerAuthRoutes(app, { authenticator: options.authenticator, origins: options.origins, ...(options.auth === undefined ? {} : { enabled: options.auth }) });
   registerNotificationRoutes(app, options.notifications);
+  registerInventoryRoutes(app, options.inventory);
+  registerJobRoutes(app, options.jobs);
 
   const webRoot = options.webRoot ?? defaultWebRoot();
   if (fs.existsSync(path.join(webRoot, 'index.html'))) {

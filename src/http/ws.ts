@@ -8,7 +8,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebSocket } from 'ws';
 import type { AuthResult, Authenticator } from '../auth/authenticator.js';
 import type { AuthLimits } from '../auth/limits.js';
 import type { OriginPolicy } from '../auth/origin.js';
@@ -16,6 +16,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Hub } from '../core/hub.js';
 import type { HubSocket, Logger } from '../core/socket.js';
 import { CloseCode, ErrorCode, parseClientMessage, validateClientMessage, type Positions } from '../protocol/index.js';
+import { createSharedDeflate } from './shared-deflate.js';
 import { awaitAuthMessage } from './ws-await-auth.js';
 import { watchCredential } from './ws-credential.js';
 
@@ -37,6 +38,8 @@ export interface WsEndpointOptions {
   /** Upgrades accepted per second by this process; beyond it the server answers 503 (0 = unlimited). */
   readonly connectRatePerSecond: number;
   readonly onRefused?: (reason: string) => void;
+  /** permessage-deflate for frames of at least `thresholdBytes`; off when absent. */
+  readonly compression?: { readonly thresholdBytes: number } | undefined;
   readonly path?: string;
 }
 
@@ -100,17 +103,34 @@ function attachOptionsFrom(url: URL): { topics?: string[]; positions?: Positions
   return result;
 }
 
+/**
+ * permessage-deflate settings. No context takeover makes every message independent, which lets
+ * shared-deflate.ts compress a broadcast once for all sockets; `ws`'s own deflate (the fallback)
+ * uses the same settings and threshold.
+ */
+function deflateOptions(compression: WsEndpointOptions['compression']): false | PerMessageDeflateOptions {
+  if (compression === undefined) return false;
+  return {
+    threshold: compression.thresholdBytes,
+    serverNoContextTakeover: true,
+    clientNoContextTakeover: true,
+    zlibDeflateOptions: { level: 6, memLevel: 8 },
+    concurrencyLimit: 10,
+  };
+}
+
 export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   const { hub, authenticator, logger, limits } = options;
   const path = options.path ?? '/ws';
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayloadBytes,
-    perMessageDeflate: false,
+    perMessageDeflate: deflateOptions(options.compression),
     clientTracking: false,
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
   const heartbeats = new Map<WebSocket, Heartbeat>();
+  const shared = options.compression === undefined ? undefined : createSharedDeflate({ thresholdBytes: options.compression.thresholdBytes });
   const connectLimiter = options.connectRatePerSecond > 0 ? new RateLimiterMemory({ points: options.connectRatePerSecond, duration: 1 }) : undefined;
 
   /** False (and the socket answered 503) when this second's connection budget is spent. */
@@ -129,7 +149,9 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   function adapt(ws: WebSocket): HubSocket {
     return {
       send(frame) {
-        if (ws.readyState === ws.OPEN) ws.send(frame);
+        if (ws.readyState !== ws.OPEN) return;
+        if (shared === undefined) ws.send(frame);
+        else shared.send(ws, frame);
       },
       close(code, reason) {
         if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
@@ -308,6 +330,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   return {
     async close() {
       clearInterval(timer);
+      if (shared !== undefined) logger.info({ ...shared.stats }, 'WebSocket compression: frames deflated, sends served from the shared cache, sends left to ws');
       options.server.off('upgrade', listener);
     },
   };

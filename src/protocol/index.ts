@@ -2,3 +2,4 @@ export * from './codes.js';
 export * from './messages.js';
 export * from './parse.js';
 export * from './topics.js';
+export * from './entities.js';

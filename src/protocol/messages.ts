@@ -5,6 +5,7 @@
  * prose reference for this file.
  */
 import type { ErrorCode } from './codes.js';
+import type { BatchMessage, InventoryEventMessage, InventorySnapshot, Job, JobEventMessage } from './entities.js';
 
 export const NOTIFICATION_LEVELS = ['info', 'warning', 'error', 'success'] as const;
 export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];
@@ -61,6 +62,8 @@ export interface InitialStateMessage {
 export interface InitialStateData {
   readonly notifications?: readonly Notification[];
   readonly unread_count?: number;
+  readonly inventory?: InventorySnapshot;
+  readonly jobs?: readonly Job[];
   readonly [topic: string]: unknown;
 }
 
@@ -132,6 +135,9 @@ export type ServerMessage =
   | ConnectionMessage
   | InitialStateMessage
   | NotificationEventMessage
+  | InventoryEventMessage
+  | JobEventMessage
+  | BatchMessage
   | TopicEventMessage
   | SubscriptionMessage
   | PongMessage

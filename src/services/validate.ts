@@ -5,12 +5,16 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+export type Checker = ReturnType<typeof createChecker>;
+
 /** Collects field errors; `done()` throws one validation error listing all of them. */
 export function createChecker(): {
   readonly errors: FieldError[];
   string(field: string, value: unknown, opts: { max: number; optional?: boolean; min?: number }): string | undefined;
   oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback?: T): T | undefined;
   object(field: string, value: unknown, maxBytes: number): Record<string, unknown> | undefined;
+  int(field: string, value: unknown, opts: { min: number; max: number; optional?: boolean }): number | undefined;
+  bool(field: string, value: unknown, optional?: boolean): boolean | undefined;
   done(): void;
 } {
   const errors: FieldError[] = [];
@@ -43,6 +47,28 @@ export function createChecker(): {
         return undefined;
       }
       if (JSON.stringify(value).length > maxBytes) errors.push({ field, message: `must serialise to at most ${maxBytes} bytes` });
+      return value;
+    },
+    int(field, value, { min, max, optional = false }) {
+      if (value === undefined || value === null) {
+        if (!optional) errors.push({ field, message: 'is required' });
+        return undefined;
+      }
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+        errors.push({ field, message: `must be an integer from ${min} to ${max}, got ${JSON.stringify(value) ?? typeof value}` });
+        return undefined;
+      }
+      return value;
+    },
+    bool(field, value, optional = true) {
+      if (value === undefined || value === null) {
+        if (!optional) errors.push({ field, message: 'is required' });
+        return undefined;
+      }
+      if (typeof value !== 'boolean') {
+        errors.push({ field, message: `must be true or false, got ${typeof value}` });
+        return undefined;
+      }
       return value;
     },
     done() {

@@ -5,6 +5,8 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Position } from '../protocol/index.js';
+import { createInventoryRepo } from './inventory-repo.js';
+import { createJobRepo } from './jobs-repo.js';
 import { createNotificationRepo } from './notifications-repo.js';
 import type { Database, EventsTable } from './schema.js';
 import type { EventRange, IdempotencyRepo, NewEvent, SessionRepo, Store, StoreTx, TopicEvent } from './types.js';
@@ -100,6 +102,8 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
   function makeTx(trx: Db): StoreTx {
     return {
       notifications: createNotificationRepo(trx),
+      inventory: createInventoryRepo(trx),
+      jobs: createJobRepo(trx),
       idempotency: createIdempotencyRepo(trx),
       sessions: createSessionRepo(trx),
       async appendEvent(event: NewEvent): Promise<TopicEvent> {

@@ -50,6 +50,63 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+export interface ClustersTable {
+  id: string;
+  name: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HostsTable {
+  id: string;
+  cluster_id: string | null;
+  status: string;
+  last_seen: string | null;
+  cpu_cores: number;
+  memory_mb: number;
+  cpu_usage_percent: number;
+  memory_usage_percent: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VmsTable {
+  host_id: string;
+  name: string;
+  state: string;
+  cpu_count: number;
+  memory_mb: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface JobsTable {
+  id: string;
+  type: string;
+  status: string;
+  progress: number;
+  /** JSON object, secrets included: redacted on the way out, never stored elsewhere. */
+  parameters: string;
+  created_by: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+  error: string | null;
+  output_count: number;
+  version: number;
+}
+
+export interface JobOutputTable {
+  job_id: string;
+  seq: number;
+  text: string;
+  created_at: string;
+}
+
 /** A browser session. `id` is a hash of the cookie's secret part, never the cookie itself. Times are epoch ms. */
 export interface SessionsTable {
   id: string;
@@ -64,6 +121,11 @@ export interface SessionsTable {
 }
 
 export interface Database {
+  clusters: ClustersTable;
+  hosts: HostsTable;
+  vms: VmsTable;
+  jobs: JobsTable;
+  job_output: JobOutputTable;
   notifications: NotificationsTable;
   notification_reads: NotificationReadsTable;
   topic_heads: TopicHeadsTable;

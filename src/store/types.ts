@@ -2,7 +2,7 @@
  * The Store contract. Services write state and append the events that report it in one
  * transaction (`write`), so an event's offset exists exactly when its change does.
  */
-import type { Notification, Position } from '../protocol/index.js';
+import type { Cluster, Host, Job, JobOutputLine, JobStatus, Notification, Position, Vm } from '../protocol/index.js';
 
 /** An event of a topic's log, as stored and as carried on the bus. */
 export interface TopicEvent {
@@ -78,6 +78,48 @@ export interface IdempotencyRepo {
   pruneBefore(cutoff: string): Promise<number>;
 }
 
+/** Clusters, hosts and VMs. `save*` inserts when `isNew`, else replaces the row. */
+export interface InventoryRepo {
+  clusters(): Promise<readonly Cluster[]>;
+  cluster(id: string): Promise<Cluster | undefined>;
+  saveCluster(cluster: Cluster, isNew: boolean): Promise<void>;
+  hosts(): Promise<readonly Host[]>;
+  host(id: string): Promise<Host | undefined>;
+  saveHost(host: Host, isNew: boolean): Promise<void>;
+  /** VMs of one host, or of every host, ordered by host and name. */
+  vms(hostId?: string): Promise<readonly Vm[]>;
+  vm(hostId: string, name: string): Promise<Vm | undefined>;
+  saveVm(vm: Vm, isNew: boolean): Promise<void>;
+  deleteVm(hostId: string, name: string): Promise<boolean>;
+}
+
+/** A job as stored: its parameters unredacted (`raw_parameters`), so it cannot be sent by mistake. */
+export interface StoredJob extends Omit<Job, 'parameters'> {
+  readonly raw_parameters: Readonly<Record<string, unknown>>;
+}
+
+export interface JobQuery {
+  readonly limit: number;
+  readonly status?: JobStatus | undefined;
+  readonly cursor?: Cursor | undefined;
+}
+
+export interface JobRepo {
+  insert(job: StoredJob): Promise<void>;
+  update(job: StoredJob): Promise<void>;
+  get(id: string): Promise<StoredJob | undefined>;
+  /** Newest first, keyset-paged. */
+  list(q: JobQuery): Promise<{ readonly jobs: readonly StoredJob[]; readonly next: Cursor | null }>;
+  /** Jobs in any of `statuses`, oldest first. */
+  withStatus(statuses: readonly JobStatus[]): Promise<readonly StoredJob[]>;
+  /** Finished jobs whose `finished_at` is before `cutoff`, oldest first. */
+  finishedBefore(cutoff: string, limit: number): Promise<readonly StoredJob[]>;
+  /** Deletes a job and its output lines. */
+  delete(id: string): Promise<void>;
+  appendOutput(jobId: string, lines: readonly JobOutputLine[]): Promise<void>;
+  output(jobId: string, afterSeq: number, limit: number): Promise<readonly JobOutputLine[]>;
+}
+
 export interface SessionRecord {
   readonly id: string;
   readonly userId: string;
@@ -101,6 +143,8 @@ export interface SessionRepo {
 
 export interface StoreTx {
   readonly notifications: NotificationRepo;
+  readonly inventory: InventoryRepo;
+  readonly jobs: JobRepo;
   readonly idempotency: IdempotencyRepo;
   readonly sessions: SessionRepo;
   /** Appends an event to its topic's log with the next offset. */

@@ -1,0 +1,89 @@
+/** Inventory rows (clusters, hosts, VMs), one code path for SQLite and PostgreSQL. */
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Cluster, Host, HostStatus, Vm, VmState } from '../protocol/index.js';
+import type { Database, HostsTable, VmsTable } from './schema.js';
+import type { InventoryRepo } from './types.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+function toHost(row: Selectable<HostsTable>): Host {
+  return {
+    id: row.id,
+    cluster_id: row.cluster_id,
+    status: row.status as HostStatus,
+    last_seen: row.last_seen,
+    cpu_cores: Number(row.cpu_cores),
+    memory_mb: Number(row.memory_mb),
+    cpu_usage_percent: Number(row.cpu_usage_percent),
+    memory_usage_percent: Number(row.memory_usage_percent),
+    version: Number(row.version),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function toVm(row: Selectable<VmsTable>): Vm {
+  return {
+    id: `${row.host_id}/${row.name}`,
+    host_id: row.host_id,
+    name: row.name,
+    state: row.state as VmState,
+    cpu_count: Number(row.cpu_count),
+    memory_mb: Number(row.memory_mb),
+    version: Number(row.version),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function vmRow(vm: Vm): VmsTable {
+  const { id: _id, ...row } = vm;
+  return row;
+}
+
+export function createInventoryRepo(db: Db): InventoryRepo {
+  return {
+    async clusters() {
+      const rows = await db.selectFrom('clusters').selectAll().orderBy('id').execute();
+      return rows.map((r): Cluster => ({ ...r, version: Number(r.version) }));
+    },
+    async cluster(id) {
+      const row = await db.selectFrom('clusters').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : { ...row, version: Number(row.version) };
+    },
+    async saveCluster(cluster, isNew) {
+      if (isNew) await db.insertInto('clusters').values({ ...cluster }).execute();
+      else await db.updateTable('clusters').set({ ...cluster }).where('id', '=', cluster.id).execute();
+    },
+
+    async hosts() {
+      return (await db.selectFrom('hosts').selectAll().orderBy('id').execute()).map(toHost);
+    },
+    async host(id) {
+      const row = await db.selectFrom('hosts').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : toHost(row);
+    },
+    async saveHost(host, isNew) {
+      if (isNew) await db.insertInto('hosts').values({ ...host }).execute();
+      else await db.updateTable('hosts').set({ ...host }).where('id', '=', host.id).execute();
+    },
+
+    async vms(hostId) {
+      let query = db.selectFrom('vms').selectAll();
+      if (hostId !== undefined) query = query.where('host_id', '=', hostId);
+      return (await query.orderBy('host_id').orderBy('name').execute()).map(toVm);
+    },
+    async vm(hostId, name) {
+      const row = await db.selectFrom('vms').selectAll().where('host_id', '=', hostId).where('name', '=', name).executeTakeFirst();
+      return row === undefined ? undefined : toVm(row);
+    },
+    async saveVm(vm, isNew) {
+      if (isNew) await db.insertInto('vms').values(vmRow(vm)).execute();
+      else await db.updateTable('vms').set(vmRow(vm)).where('host_id', '=', vm.host_id).where('name', '=', vm.name).execute();
+    },
+    async deleteVm(hostId, name) {
+      const result = await db.deleteFrom('vms').where('host_id', '=', hostId).where('name', '=', name).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+  };
+}
