@@ -78,6 +78,7 @@ function formatJob(paint: Paint, m: Msg): string {
     const lines = Array.isArray(data.lines) ? data.lines.map(rec) : [];
     return lines.map((line) => `${label}${str(data.id)}  | ${truncate(clean(str(line.text)), 200)}`).join('\n') || `${label}${str(data.id)}`;
   }
+  if (action === 'deleted') return `${label}${str(data.id)}${data.reason === 'retention' ? ' (retention)' : ''}`;
   return `${label}${jobSummary(paint, rec(data.job ?? data))}`;
 }
 
@@ -91,7 +92,8 @@ function formatInventory(paint: Paint, m: Msg): string {
   const entity = rec(data.entity);
   const state = str(entity.state ?? entity.status);
   const detail = action === 'updated' ? changesText(rec(data.changes)) : action === 'created' ? paint(STATUS_STYLES[state], state) : '';
-  return `${head(paint, clock(), `inventory.${action}`)}${str(data.kind).padEnd(8)} ${str(data.id)}  ${truncate(clean(detail), 160)}`;
+  const tail = detail === '' ? '' : `  ${truncate(clean(detail), 160)}`;
+  return `${head(paint, clock(), `inventory.${action}`)}${str(data.kind).padEnd(8)} ${str(data.id)}${tail}`;
 }
 
 /** One or more lines (joined by newlines, no trailing one) for a topic event. */

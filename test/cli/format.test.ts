@@ -15,6 +15,8 @@ describe('formatEvent', () => {
     [{ type: 'notification', action: 'deleted', data: { id: 'n-1', reason: 'retention' }, unread_count: 1 }, /notification\.deleted +n-1 \(retention\)/],
     [{ type: 'notification', action: 'all_read', data: { before: null, count: 3 }, unread_count: 0 }, /notification\.all_read +3 marked read/],
     [{ type: 'job', action: 'updated', data: { id: 'j-1', version: 3, changes: { status: 'failed' }, job } }, /job\.updated +j-1 {2}backup +failed +40% {2}disk full$/],
+    [{ type: 'job', action: 'deleted', data: { id: 'j-1', version: 5, reason: 'retention' } }, /job\.deleted +j-1 \(retention\)$/],
+    [{ type: 'inventory', action: 'deleted', data: { kind: 'vm', id: 'hv-01/old', version: 3, changes: {}, entity: { state: 'off' } } }, /inventory\.deleted +vm +hv-01\/old$/],
     [{ type: 'inventory', action: 'updated', data: { kind: 'vm', id: 'hv-01/web-01', version: 4, changes: { state: 'running' }, entity: {} } }, /inventory\.updated +vm +hv-01\/web-01 {2}state=running$/],
     [{ type: 'inventory', action: 'created', data: { kind: 'host', id: 'hv-09', version: 1, changes: {}, entity: { status: 'connected' } } }, /inventory\.created +host +hv-09 {2}connected$/],
     [{ type: 'custom', topic: 'jobs', data: { hello: 'world' } }, /custom +\{"hello":"world"\}$/],
