@@ -8,7 +8,7 @@ import { authHeaders, type Connection } from './connection.js';
 import { CliError, ExitCode } from './exit.js';
 import { formatEvent, formatSnapshot } from './format.js';
 import { nodeWebSocket } from './node-socket.js';
-import { err, out, type Paint } from './output.js';
+import { clean, err, out, type Paint } from './output.js';
 
 export interface FollowSettings {
   readonly connection: Connection;
@@ -71,7 +71,7 @@ export function describeStatus(status: ConnectionStatus, data: StatusData, state
 function attachPrinters(client: WsClient, state: FollowState, settings: FollowSettings): void {
   const { json, paint } = settings;
   const print = (text: string): void => out(`${text}\n`);
-  const note = (text: string): void => err(`${settings.paintErr('dim', `aether-v: ${text}`)}\n`);
+  const note = (text: string): void => err(`${settings.paintErr('dim', clean(`aether-v: ${text}`))}\n`);
   let skipSnapshot = settings.sinceNow;
 
   client.on('connection', (m) => {
@@ -122,7 +122,7 @@ export function follow(settings: FollowSettings): Promise<ExitCode> {
     process.on('SIGTERM', onSignal);
     client.onConnectionStatus((status, data) => {
       const { note, error } = describeStatus(status, data, state, settings);
-      if (note !== undefined) err(`${settings.paintErr('dim', `aether-v: ${note}`)}\n`);
+      if (note !== undefined) err(`${settings.paintErr('dim', clean(`aether-v: ${note}`))}\n`);
       if (error !== undefined) finish(error);
     });
     client.connect();

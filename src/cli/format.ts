@@ -19,10 +19,11 @@ function rec(value: unknown): Rec {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Rec) : {};
 }
 
+/** Server data as display text, with control characters replaced: only our own escapes reach the terminal. */
 function str(value: unknown): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return clean(value);
   if (value === undefined || value === null) return '';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return clean(typeof value === 'object' ? JSON.stringify(value) : String(value));
 }
 
 function clock(date = new Date()): string {
@@ -91,8 +92,9 @@ function formatInventory(paint: Paint, m: Msg): string {
   const data = rec(m.data);
   const entity = rec(data.entity);
   const state = str(entity.state ?? entity.status);
-  const detail = action === 'updated' ? changesText(rec(data.changes)) : action === 'created' ? paint(STATUS_STYLES[state], state) : '';
-  const tail = detail === '' ? '' : `  ${truncate(clean(detail), 160)}`;
+  // Server text is cleaned before it is painted, so only our own escape codes reach the terminal.
+  const detail = action === 'updated' ? truncate(clean(changesText(rec(data.changes))), 160) : action === 'created' ? paint(STATUS_STYLES[state], clean(state)) : '';
+  const tail = detail === '' ? '' : `  ${detail}`;
   return `${head(paint, clock(), `inventory.${action}`)}${str(data.kind).padEnd(8)} ${str(data.id)}${tail}`;
 }
 
@@ -106,7 +108,7 @@ export function formatEvent(paint: Paint, m: Msg): string {
     case 'inventory':
       return formatInventory(paint, m);
     default: {
-      const label = typeof m.action === 'string' ? `${m.type}.${m.action}` : m.type;
+      const label = typeof m.action === 'string' ? `${str(m.type)}.${str(m.action)}` : str(m.type);
       const { type: _t, action: _a, topic: _p, offset: _o, ...rest } = m;
       return `${head(paint, clock(), label)}${truncate(clean(JSON.stringify(rest.data ?? rest)), 200)}`;
     }

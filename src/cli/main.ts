@@ -12,7 +12,7 @@ import { serve } from './commands/serve.js';
 import { token, whoami } from './commands/token.js';
 import { watch } from './commands/watch.js';
 import { CliError, ExitCode, usageError } from './exit.js';
-import { err, out } from './output.js';
+import { clean, err, out } from './output.js';
 
 const COMMANDS: readonly Command[] = [serve, notify, watch, jobs, inventory, token, whoami];
 
@@ -82,12 +82,12 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof CliError) {
-      err(`aether-v: ${error.message}\n`);
+      err(`aether-v: ${clean(error.message)}\n`);
       process.exitCode = error.exitCode;
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
-    err(`aether-v: unexpected failure: ${message.split('\n')[0] ?? ''}\n`);
+    err(`aether-v: unexpected failure: ${clean(message.split('\n')[0] ?? '')}\n`);
     process.exitCode = ExitCode.API;
   },
 );

@@ -36,6 +36,16 @@ describe('formatEvent', () => {
     const line = formatEvent(plain, { type: 'notification', action: 'created', data: { id: 'x', title: 'a\u001b[2Jb', message: 'c\rd\ne', level: 'info', category: 'system' } });
     expect(line).not.toMatch(/[\u001b\r\n]/);
   });
+
+  it('no server field can carry an escape, even with colour on', () => {
+    const evil = 'x\u001b[2J';
+    const lines = [
+      formatEvent(painter(true), { type: 'notification', action: evil, data: { id: evil, title: 't', message: 'm', level: evil, category: evil, recipient: evil }, unread_count: 1 }),
+      formatEvent(painter(true), { type: 'job', action: 'updated', data: { id: evil, job: { id: evil, type: evil, status: evil, progress: 1, error: evil } } }),
+      formatEvent(painter(true), { type: 'inventory', action: 'created', data: { kind: evil, id: evil, entity: { state: evil } } }),
+    ];
+    for (const line of lines) expect(line).not.toContain('\u001b[2J');
+  });
 });
 
 describe('formatSnapshot', () => {
@@ -60,6 +70,11 @@ describe('output', () => {
     expect(colorEnabled({ isTTY: true }, { NO_COLOR: '' })).toBe(true);
     expect(colorEnabled({ isTTY: false }, {})).toBe(false);
     expect(colorEnabled({}, {})).toBe(false);
+  });
+
+  it('a created host is painted by status, the escape codes intact', () => {
+    const line = formatEvent(painter(true), { type: 'inventory', action: 'created', data: { kind: 'host', id: 'hv-09', version: 1, changes: {}, entity: { status: 'disconnected' } } });
+    expect(line).toContain('\u001b[31mdisconnected\u001b[39m');
   });
 
   it('a coloured line has escapes; a plain one none', () => {
