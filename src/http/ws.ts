@@ -17,6 +17,7 @@ import type { Hub } from '../core/hub.js';
 import type { HubSocket, Logger } from '../core/socket.js';
 import { CloseCode, ErrorCode, parseClientMessage, validateClientMessage, type Positions } from '../protocol/index.js';
 import { createSharedDeflate } from './shared-deflate.js';
+import { createCorker } from './cork.js';
 import { awaitAuthMessage } from './ws-await-auth.js';
 import { watchCredential } from './ws-credential.js';
 
@@ -52,6 +53,9 @@ interface Heartbeat {
   pingSentAt: number;
   awaitingPong: boolean;
 }
+
+/** Buffers the hub hands over hold UTF-8 text: send them as text frames. */
+const TEXT = { binary: false } as const;
 
 function rejectUpgrade(socket: Duplex, status: number, text: string, headers = ''): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
@@ -130,6 +134,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
   const heartbeats = new Map<WebSocket, Heartbeat>();
+  const corker = createCorker();
   const shared = options.compression === undefined ? undefined : createSharedDeflate({ thresholdBytes: options.compression.thresholdBytes });
   const connectLimiter = options.connectRatePerSecond > 0 ? new RateLimiterMemory({ points: options.connectRatePerSecond, duration: 1 }) : undefined;
 
@@ -150,7 +155,8 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     return {
       send(frame) {
         if (ws.readyState !== ws.OPEN) return;
-        if (shared === undefined) ws.send(frame);
+        corker.before(ws);
+        if (shared === undefined) ws.send(frame, TEXT);
         else shared.send(ws, frame);
       },
       close(code, reason) {
