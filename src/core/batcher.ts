@@ -58,7 +58,7 @@ export interface GroupFanoutDeps {
   /** Connections that may receive the event (subscription, entity keys, `all`, audience), each once. */
   receivers(event: TopicEvent): Iterable<Connection>;
   extrasFor(event: TopicEvent, conn: Connection, cache: Map<string, Promise<Extras>>): Promise<Extras>;
-  send(conn: Connection, frame: string): void;
+  send(conn: Connection, frame: string | Buffer): void;
 }
 
 function memo<K, V>(make: (key: K) => V): (key: K) => V {
@@ -96,7 +96,7 @@ export async function fanoutGroup(deps: GroupFanoutDeps, events: readonly TopicE
   const resolved = await Promise.all(
     [...shares].map(async ([conn, share]) => ({ conn, share, extras: await Promise.all(share.map((e) => deps.extrasFor(e, conn, cacheOf(e)))) })),
   );
-  const batches = new Map<string, string>();
+  const batches = new Map<string, Buffer>();
   for (const { conn, share, extras } of resolved) {
     const stream = conn.streams.get(topic);
     if (stream === undefined || conn.closed) continue;
@@ -119,7 +119,7 @@ export async function fanoutGroup(deps: GroupFanoutDeps, events: readonly TopicE
     }
     const key = keys.join('|');
     let frame = batches.get(key);
-    if (frame === undefined) batches.set(key, (frame = batchFrame(topic, picked)));
+    if (frame === undefined) batches.set(key, (frame = Buffer.from(batchFrame(topic, picked))));
     deps.send(conn, frame);
   }
 }

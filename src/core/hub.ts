@@ -95,7 +95,7 @@ export function createHub(options: HubOptions): Hub {
     fanoutChain = fanoutChain.then(task).catch((err: unknown) => logger.error({ err, topic: event.topic, offset: event.offset }, 'fan-out failed'));
   }
 
-  function send(conn: Connection, frame: string): void {
+  function send(conn: Connection, frame: string | Buffer): void {
     if (conn.closed) return;
     if (conn.socket.bufferedAmount > limits.maxBufferedBytes) {
       observer?.slowConsumer();
@@ -144,7 +144,7 @@ export function createHub(options: HubOptions): Hub {
   }
 
   /** Gives one event to one connection, respecting its stream state and position. */
-  function offer(conn: Connection, event: TopicEvent, frame: () => string): void {
+  function offer(conn: Connection, event: TopicEvent, frame: Buffer): void {
     const stream = conn.streams.get(event.topic);
     if (stream === undefined || conn.closed) return;
     if (stream.mode === 'syncing') {
@@ -153,7 +153,7 @@ export function createHub(options: HubOptions): Hub {
     }
     if (event.offset <= stream.position) return;
     stream.position = event.offset;
-    send(conn, frame());
+    send(conn, frame);
   }
 
   async function extrasFor(event: TopicEvent, conn: Connection, cache?: Map<string, Promise<Extras>>): Promise<Extras> {
@@ -163,30 +163,45 @@ export function createHub(options: HubOptions): Hub {
     return extras;
   }
 
-  function receivers(event: TopicEvent): Set<Connection> {
-    const result = new Set<Connection>();
+  /** Every connection that may receive the event, once; the subscriber set itself when only one matches. */
+  function receivers(event: TopicEvent): Iterable<Connection> {
+    const sets: Set<Connection>[] = [];
     for (const key of matchKeys(event)) {
       const set = bySubscription.get(key);
-      if (set === undefined) continue;
-      for (const conn of set) if (audienceMatches(event, conn.principal.id)) result.add(conn);
+      if (set !== undefined && set.size > 0) sets.push(set);
     }
+    const only = sets.length === 1 ? sets[0] : undefined;
+    if (only !== undefined && event.audience === null) return only;
+    const result = new Set<Connection>();
+    for (const set of sets) for (const conn of set) if (audienceMatches(event, conn.principal.id)) result.add(conn);
     return result;
   }
 
+  /**
+   * Sends one event to every live receiver (buffering it for syncing ones). Per-receiver work is a
+   * map lookup and a send: extras are computed once per distinct user, and each distinct frame is
+   * serialised and encoded once.
+   */
   async function fanout(event: TopicEvent): Promise<void> {
-    const targets = receivers(event);
-    if (targets.size === 0) return;
     const live: Connection[] = [];
-    for (const conn of targets) {
+    const users = new Map<string, Principal>();
+    for (const conn of receivers(event)) {
       const stream = conn.streams.get(event.topic);
-      if (stream?.mode === 'syncing') stream.buffer.push(event);
-      else if (stream !== undefined) live.push(conn);
+      if (stream === undefined) continue;
+      if (stream.mode === 'syncing') stream.buffer.push(event);
+      else {
+        live.push(conn);
+        if (!users.has(conn.principal.id)) users.set(conn.principal.id, conn.principal);
+      }
     }
     if (live.length === 0) return;
     const frames = createEventFrames(event);
-    const extrasCache = new Map<string, Promise<Extras>>();
-    const extras = await Promise.all(live.map((conn) => extrasFor(event, conn, extrasCache)));
-    live.forEach((conn, i) => offer(conn, event, () => frames.frame(extras[i])));
+    const frameByUser = new Map<string, Buffer>();
+    await Promise.all([...users.values()].map(async (p) => frameByUser.set(p.id, frames.bytes(await sources.extras(event, p)))));
+    for (const conn of live) {
+      const frame = frameByUser.get(conn.principal.id) as Buffer;
+      offer(conn, event, frame);
+    }
   }
 
   /** Sends buffered events past the stream's position, then marks it live. */

@@ -3,8 +3,11 @@
  * hub never imports a WebSocket library.
  */
 export interface HubSocket {
-  /** Queues a text frame. MUST NOT throw; a failed send is reported by the adapter closing the socket. */
-  send(frame: string): void;
+  /**
+   * Queues a text frame (a Buffer holds UTF-8 text and may be shared by many sockets). MUST NOT
+   * throw; a failed send is reported by the adapter closing the socket.
+   */
+  send(frame: string | Buffer): void;
   /** Closes with a code and a reason (≤ 123 bytes). Idempotent. */
   close(code: number, reason: string): void;
   /** Bytes queued but not yet written to the network. */

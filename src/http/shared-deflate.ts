@@ -46,7 +46,7 @@ export interface SharedDeflateOptions {
 
 export interface SharedDeflate {
   /** Sends one text frame on an open socket, compressing it once for every socket that gets it. */
-  send(ws: WebSocket, frame: string): void;
+  send(ws: WebSocket, frame: string | Buffer): void;
   /** Frames deflated, sends served from the cache, sends left to `ws`. */
   readonly stats: { compressed: number; reused: number; fallback: number };
 }
@@ -57,11 +57,11 @@ export function createSharedDeflate(options: SharedDeflateOptions): SharedDeflat
   const cacheEntries = options.cacheEntries ?? 256;
   const cacheBytes = options.cacheBytes ?? 16 * 1024 * 1024;
   const frameFn = (wsModule as unknown as { Sender?: { frame?: FrameFn } }).Sender?.frame;
-  const caches = new Map<number, Map<string, Buffer>>();
+  const caches = new Map<number, Map<string | Buffer, Buffer>>();
   let cachedBytes = 0;
   const stats = { compressed: 0, reused: 0, fallback: 0 };
 
-  function compressed(frame: string, windowBits: number): Buffer {
+  function compressed(frame: string | Buffer, windowBits: number): Buffer {
     let cache = caches.get(windowBits);
     if (cache === undefined) caches.set(windowBits, (cache = new Map()));
     const hit = cache.get(frame);
@@ -69,7 +69,7 @@ export function createSharedDeflate(options: SharedDeflateOptions): SharedDeflat
       stats.reused += 1;
       return hit;
     }
-    const out = zlib.deflateRawSync(Buffer.from(frame), { level, windowBits, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const out = zlib.deflateRawSync(typeof frame === 'string' ? Buffer.from(frame) : frame, { level, windowBits, finishFlush: zlib.constants.Z_SYNC_FLUSH });
     const payload = out.subarray(0, out.length - TRAILER_BYTES);
     stats.compressed += 1;
     cache.set(frame, payload);
@@ -86,10 +86,10 @@ export function createSharedDeflate(options: SharedDeflateOptions): SharedDeflat
   return {
     stats,
     send(ws, frame) {
-      const bytes = Buffer.byteLength(frame);
+      const bytes = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
       const internals = ws as unknown as WebSocketInternals;
       const deflate = internals._extensions?.['permessage-deflate'];
-      if (bytes < options.thresholdBytes || deflate === undefined) return void ws.send(frame, { compress: false });
+      if (bytes < options.thresholdBytes || deflate === undefined) return void ws.send(frame, { compress: false, binary: false });
       const sender = internals._sender;
       const windowBits = deflate.params.server_max_window_bits ?? zlib.constants.Z_DEFAULT_WINDOWBITS;
       if (
@@ -97,7 +97,7 @@ export function createSharedDeflate(options: SharedDeflateOptions): SharedDeflat
         deflate.params.server_no_context_takeover !== true || typeof windowBits !== 'number' || bytes > maxSyncBytes
       ) {
         stats.fallback += 1;
-        return void ws.send(frame, { compress: true });
+        return void ws.send(frame, { compress: true, binary: false });
       }
       sender.sendFrame(frameFn(compressed(frame, windowBits), { fin: true, rsv1: true, opcode: TEXT_OPCODE, mask: false, readOnly: true }));
     },

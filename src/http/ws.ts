@@ -17,6 +17,7 @@ import type { Hub } from '../core/hub.js';
 import type { HubSocket, Logger } from '../core/socket.js';
 import { CloseCode, ErrorCode, parseClientMessage, validateClientMessage, type Positions } from '../protocol/index.js';
 import { createSharedDeflate } from './shared-deflate.js';
+import { createCorker } from './cork.js';
 import { awaitAuthMessage } from './ws-await-auth.js';
 import { watchCredential } from './ws-credential.js';
 
@@ -52,6 +53,24 @@ interface Heartbeat {
   pingSentAt: number;
   awaitingPong: boolean;
 }
+
+/** Destroys the socket that emitted an error (a plain function: no closure to retain). */
+function destroySelf(this: Duplex): void {
+  this.destroy();
+}
+
+/** A release of one per-IP slot that runs at most once, capturing nothing else. */
+function releaseOnce(limit: { release(key: string): Promise<unknown> }, ip: string): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    void limit.release(ip);
+  };
+}
+
+/** Buffers the hub hands over hold UTF-8 text: send them as text frames. */
+const TEXT = { binary: false } as const;
 
 function rejectUpgrade(socket: Duplex, status: number, text: string, headers = ''): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
@@ -130,6 +149,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
   const heartbeats = new Map<WebSocket, Heartbeat>();
+  const corker = createCorker();
   const shared = options.compression === undefined ? undefined : createSharedDeflate({ thresholdBytes: options.compression.thresholdBytes });
   const connectLimiter = options.connectRatePerSecond > 0 ? new RateLimiterMemory({ points: options.connectRatePerSecond, duration: 1 }) : undefined;
 
@@ -150,7 +170,8 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     return {
       send(frame) {
         if (ws.readyState !== ws.OPEN) return;
-        if (shared === undefined) ws.send(frame);
+        corker.before(ws);
+        if (shared === undefined) ws.send(frame, TEXT);
         else shared.send(ws, frame);
       },
       close(code, reason) {
@@ -252,7 +273,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return rejectUpgrade(socket, 404, 'Not Found');
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySelf);
     if (!(await withinConnectRate(socket))) return;
     const ip = clientIp(request);
     if (!(await limits.perIp.acquire(ip))) {
@@ -260,12 +281,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
       options.onRefused?.('ip_limit');
       return rejectUpgrade(socket, 429, 'Too Many Requests', 'Retry-After: 10\r\n');
     }
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      void limits.perIp.release(ip);
-    };
+    const release = releaseOnce(limits.perIp, ip);
     socket.once('close', release);
     const origin = options.origins.check(request);
     const result: AuthResult = origin.kind === 'refused'
@@ -274,6 +290,9 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     if (origin.kind === 'refused') logger.warn({ ip, origin: origin.origin }, `WebSocket connection refused: origin ${origin.origin} not allowed from ${ip}`);
     if (socket.destroyed) return release();
     wss.handleUpgrade(request, socket, head, (ws) => {
+      // ws has its own error handling on the socket now; ours would pin this upgrade's request.
+      socket.off('error', destroySelf);
+      socket.off('close', release);
       ws.once('close', release);
       if (result.ok) {
         const queued: RawData[] = [];

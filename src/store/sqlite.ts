@@ -42,8 +42,28 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  const dialect = options.immediate === true ? new ImmediateSqliteDialect({ database: sqlite }) : new SqliteDialect({ database: sqlite });
+  const database = withStatementCache(sqlite);
+  const dialect = options.immediate === true ? new ImmediateSqliteDialect({ database }) : new SqliteDialect({ database });
   const db = new Kysely<Database>({ dialect });
   const epoch = await migrateToLatest(db);
   return createKyselyStore({ db, dialect: 'sqlite', epoch, now: options.now ?? (() => new Date()), eventLogMaxPerTopic: options.eventLogMaxPerTopic });
+}
+
+/**
+ * Kysely prepares every query afresh; better-sqlite3 statements are reusable, so keep the prepared
+ * statement per SQL text (the query builder produces a bounded set of texts).
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database, maxEntries = 500): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        if (statements.size >= maxEntries) statements.clear();
+        statements.set(sql, (statement = sqlite.prepare(sql)));
+      }
+      return statement;
+    },
+  };
 }

@@ -15,6 +15,16 @@ export function rowKey(n: Notification, isNew: boolean): string {
   return `${n.id}|${String(n.read)}|${String(isNew)}|${n.title}|${n.message}|${n.level}`;
 }
 
+/** A link to what a notification is about, in the Jobs or Inventory view, when there is one. */
+export function relatedLink(n: Notification): HTMLAnchorElement | null {
+  const entity = n.related_entity;
+  if (entity === null) return null;
+  const name = entity.name ?? entity.id;
+  if (entity.type === 'job') return h('a', { class: 'related', href: `#/jobs/${encodeURIComponent(entity.id)}`, 'aria-label': `View job: ${name}` }, 'View job');
+  if (entity.type === 'host' || entity.type === 'vm') return h('a', { class: 'related', href: '#/inventory', 'aria-label': `View ${entity.type} ${name} in the inventory` }, 'Inventory');
+  return null;
+}
+
 export function renderRow(n: Notification, isNew: boolean, nowMs: number): HTMLLIElement {
   const level = LEVELS[n.level] ?? LEVELS.info;
   const time = h('time', { class: 'time', datetime: n.created_at, title: absoluteTime(n.created_at) }, relativeTime(n.created_at, nowMs));
@@ -28,7 +38,7 @@ export function renderRow(n: Notification, isNew: boolean, nowMs: number): HTMLL
   );
   const remove = h('button', { class: 'delete', type: 'button', 'data-id': n.id, 'aria-label': `Delete notification: ${n.title}`, title: 'Delete' }, '✕');
   const classes = ['item', n.read ? 'read' : 'unread', isNew ? 'new' : ''].filter(Boolean).join(' ');
-  return h('li', { class: classes, 'data-id': n.id }, main, remove);
+  return h('li', { class: classes, 'data-id': n.id }, main, relatedLink(n) ?? '', remove);
 }
 
 /** Refreshes the relative times of rendered rows. */

@@ -1,6 +1,7 @@
 /**
- * The page: the bell, the inbox panel and the connection banner. Initial load over REST, then
- * live over /ws via the client library; REST polling when the socket cannot be had.
+ * The page: the bell, the inbox panel and the connection banner, and the Inventory and Jobs views
+ * (fleet.ts). Notifications load over REST first, inventory and jobs from the socket's snapshot;
+ * then everything is live over /ws via the client library; REST polling when the socket cannot be had.
  */
 import { createWsClient, type WsClient } from '../client/index.js';
 import { createApi } from './api.js';
@@ -9,6 +10,7 @@ import { createBell } from './bell.js';
 import { createComposeForm } from './compose.js';
 import { readConfig } from './config.js';
 import { byId } from './dom.js';
+import { FLEET_TOPICS, startFleet } from './fleet.js';
 import { createInbox, SNAPSHOT_SIZE } from './inbox.js';
 import { createPanel } from './panel.js';
 import { createPoller } from './poller.js';
@@ -36,6 +38,7 @@ function start(): void {
   const client = createWsClient({
     getToken: () => api.wsToken(),
     autoConnect: false,
+    topics: ['notifications', ...FLEET_TOPICS],
     maxAttempts: config.maxAttempts,
     baseDelayMs: config.baseDelayMs,
     maxDelayMs: config.maxDelayMs,
@@ -93,7 +96,8 @@ function start(): void {
     bell.setExpanded(open);
   }
 
-  const poller = createPoller(config.pollIntervalMs, () => loadNewest().catch(fail('Refreshing')));
+  const fleet = startFleet(client, report);
+  const poller = createPoller(config.pollIntervalMs, () => Promise.all([loadNewest(), fleet.refresh()]).then(() => undefined, fail('Refreshing')));
   inbox.onChange(render);
   client.on('initial_state', (m) => {
     if (m.data.notifications !== undefined) inbox.replaceNewest(m.data.notifications, m.data.unread_count ?? 0);
@@ -107,11 +111,16 @@ function start(): void {
   });
   banner.onReconnect(() => client.reconnectNow());
   bell.button.addEventListener('click', () => setOpen(!panel.isOpen(), false));
+  // Following a link to a job or the inventory leaves the panel.
+  addEventListener('hashchange', () => setOpen(false, false));
   document.addEventListener('click', (event) => {
     const target = event.target as Node;
     if (panel.isOpen() && !byId('panel').contains(target) && !bell.button.contains(target)) setOpen(false, false);
   });
-  setInterval(() => panel.tick(), 30_000);
+  setInterval(() => {
+    panel.tick();
+    fleet.tick();
+  }, 30_000);
   createComposeForm(api, report);
   api.account().then((account) => {
     if (account === undefined) {

@@ -65,14 +65,15 @@ export async function launchBrowser(): Promise<Browser> {
 
 /**
  * Starts a real server and a browser for every test (`each`) or once for the file (`all`), and
- * closes both afterwards. Read them through the returned object's getters.
+ * closes both afterwards; `options.env` is added to the server's environment. Read them through
+ * the returned object's getters.
  */
-export function useServerAndBrowser(scope: 'each' | 'all' = 'each'): { readonly server: ChildServer; readonly browser: Browser } {
+export function useServerAndBrowser(scope: 'each' | 'all' = 'each', options: { env?: Record<string, string> } = {}): { readonly server: ChildServer; readonly browser: Browser } {
   let server: ChildServer | undefined;
   let browser: Browser | undefined;
   const [before, after] = scope === 'each' ? [beforeEach, afterEach] : [beforeAll, afterAll];
   before(async () => {
-    server = await startServer();
+    server = await startServer({ env: options.env });
     browser = await launchBrowser();
   });
   after(async () => {

@@ -1,0 +1,399 @@
+/**
+ * Scenarios S1–S7. Each takes a context (server definition, parameters, process helpers) and
+ * returns one run's flat metrics {name: number|string}. Every wait is bounded.
+ */
+import { latencySummary } from './stats.mjs';
+import { nowMs, schedWindow, sleep } from './proc.mjs';
+
+const PER_WORKER = 9_000; // well under the 20,000 open files one process may hold
+
+function workersFor(n) {
+  return Math.max(1, Math.ceil(n / PER_WORKER));
+}
+
+/** Connects `n` connections spread over the pool's workers. Resolves with merged results. */
+async function connectAll(ctx, pool, n, extra = {}) {
+  const k = pool.workers.length;
+  const counts = pool.workers.map((_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
+  const starts = counts.map((_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0) + (extra.indexBase ?? 0));
+  const concurrency = extra.concurrency ?? ctx.params.connectConcurrency;
+  const replies = await pool.all(
+    (i) => ({
+      cmd: 'connect',
+      host: '127.0.0.1',
+      port: ctx.port,
+      protocol: ctx.def.protocol,
+      prefix: ctx.def.prefix,
+      headers: ctx.auth.ws,
+      count: counts[i],
+      startIndex: starts[i],
+      concurrency: Math.max(1, Math.ceil(concurrency / k)),
+      sampleEvery: extra.sampleEvery ?? ctx.params.sampleEvery,
+      topics: extra.topics ?? 0,
+      resume: extra.resume ?? false,
+      untilEvents: extra.untilEvents ?? 0,
+      pauseWhenReady: extra.pauseWhenReady ?? false,
+      timeoutMs: extra.timeoutMs ?? 120_000,
+    }),
+    (extra.timeoutMs ?? 120_000) + 10_000,
+  );
+  return {
+    ready: replies.reduce((a, r) => a + r.ready, 0),
+    failed: replies.reduce((a, r) => a + r.failed, 0),
+    caughtUp: replies.reduce((a, r) => a + (r.caughtUp ?? 0), 0),
+    elapsedMs: Math.max(...replies.map((r) => r.elapsedMs)),
+    doneMs: Math.max(...replies.map((r) => r.doneMs)),
+    timedOut: replies.some((r) => r.timedOut),
+    firstError: replies.find((r) => r.firstError)?.firstError ?? null,
+  };
+}
+
+async function gather(pool, clear = true) {
+  const replies = await pool.all({ cmd: 'stats', clear });
+  const closeCodes = {};
+  for (const r of replies) for (const [c, n] of Object.entries(r.closeCodes)) closeCodes[c] = (closeCodes[c] ?? 0) + n;
+  return {
+    events: replies.reduce((a, r) => a + r.events, 0),
+    healthy: replies.reduce((a, r) => a + r.healthy, 0),
+    open: replies.reduce((a, r) => a + r.open, 0),
+    slowOpen: replies.reduce((a, r) => a + r.slowOpen, 0),
+    minEvents: Math.min(...replies.map((r) => (r.healthy ? r.minEvents : Infinity))),
+    latencies: replies.flatMap((r) => r.latencies),
+    closeCodes,
+  };
+}
+
+async function waitDelivered(pool, perConn, timeoutMs) {
+  const replies = await pool.all({ cmd: 'waitEvents', perConn, timeoutMs }, timeoutMs + 10_000);
+  return { done: replies.every((r) => r.done), at: Math.max(...replies.map((r) => r.at)), behind: replies.reduce((a, r) => a + r.behind, 0) };
+}
+
+function body(i, pad = '') {
+  return { title: `bench ${i}`, message: 'bench', metadata: pad ? { t: nowMs(), i, pad } : { t: nowMs(), i } };
+}
+
+/** Open-loop publishing at `rate` per second for `seconds`; t is stamped at the due time. */
+async function publishAtRate(pub, rate, seconds, makeBody, pathFor = () => '/api/v1/notifications') {
+  const n = Math.round(rate * seconds);
+  const t0 = nowMs();
+  let ok = 0;
+  let failed = 0;
+  const inflight = [];
+  for (let i = 0; i < n; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - nowMs();
+    if (wait > 1) await sleep(wait);
+    inflight.push(pub.post(pathFor(i), makeBody(i)).then((s) => (s === 201 ? ok++ : failed++)));
+  }
+  await Promise.all(inflight);
+  return { ok, failed, seconds: (nowMs() - t0) / 1000 };
+}
+
+/** Closed-loop publishing of `total` events with `concurrency` POSTs in flight. */
+async function publishBurst(pub, total, concurrency, makeBody, pathFor = () => '/api/v1/notifications') {
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  const lane = async () => {
+    while (next < total) {
+      const i = next++;
+      const s = await pub.post(pathFor(i), makeBody(i));
+      if (s === 201) ok++;
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return { ok, failed };
+}
+
+const kb = (bytes) => bytes / 1024;
+const round = (x, d = 2) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+/** S1: RSS and heap per idle connection after forced GC, at increasing counts in one process. */
+export async function s1(ctx) {
+  const out = {};
+  const counts = ctx.params.s1Counts;
+  const max = counts[counts.length - 1];
+  const server = await ctx.startServer();
+  const pool = ctx.startWorkers(workersFor(max));
+  try {
+    await sleep(500);
+    const base = await server.mem(true);
+    let have = 0;
+    let prev = null;
+    for (const n of counts) {
+      const c = await connectAll(ctx, pool, n - have, { indexBase: have, sampleEvery: 0 });
+      have += c.ready;
+      if (c.ready < n - (have - c.ready)) out[`note_${n}`] = `only ${have}/${n} connected (${c.firstError})`;
+      await sleep(ctx.params.settleMs);
+      const m = await server.mem(true);
+      out[`rss_kb_per_conn_${n}`] = round(kb(m.rss - base.rss) / have);
+      out[`heap_kb_per_conn_${n}`] = round(kb(m.heapUsed - base.heapUsed) / have);
+      out[`rss_mb_${n}`] = round(m.rss / 1048576, 1);
+      if (prev !== null && have > prev.have) {
+        out[`rss_kb_per_conn_marginal_${prev.n}_${n}`] = round(kb(m.rss - prev.rss) / (have - prev.have));
+        out[`heap_kb_per_conn_marginal_${prev.n}_${n}`] = round(kb(m.heapUsed - prev.heapUsed) / (have - prev.have));
+      }
+      prev = { n, have, rss: m.rss, heapUsed: m.heapUsed };
+    }
+    out.rss_mb_base = round(base.rss / 1048576, 1);
+    return out;
+  } finally {
+    await pool.stop();
+    await server.stop();
+  }
+}
+
+/** S2: connect storm: connections per second until each has its initial state. */
+export async function s2(ctx) {
+  const n = ctx.params.s2Count;
+  const server = await ctx.startServer();
+  const pool = ctx.startWorkers(workersFor(n));
+  try {
+    const c = await connectAll(ctx, pool, n, { concurrency: ctx.params.stormConcurrency, sampleEvery: 0 });
+    return { conns: c.ready, failed: c.failed, conn_per_s: round((c.ready / c.elapsedMs) * 1000, 0), storm_ms: round(c.elapsedMs, 0) };
+  } finally {
+    await pool.stop();
+    await server.stop();
+  }
+}
+
+const share = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
+
+/** Busy and runnable-but-waiting shares of the server and the busiest load worker. */
+function schedSummary(end) {
+  const [server, ...workers] = end();
+  const worst = workers.reduce((a, w) => (w.busy + w.wait > a.busy + a.wait ? w : a), { busy: 0, wait: 0 });
+  return { server_busy: share(server.busy), server_cpu_wait: share(server.wait), client_busy: share(worst.busy), client_cpu_wait: share(worst.wait) };
+}
+
+/** S3: fan-out latency at a fixed offered rate: p50/p99/max from the publisher's clock, and loss. */
+export async function s3(ctx, { subs, rate, seconds }) {
+  const server = await ctx.startServer();
+  const pool = ctx.startWorkers(workersFor(subs));
+  const pub = ctx.publisher();
+  try {
+    const c = await connectAll(ctx, pool, subs);
+    await sleep(300);
+    await pool.all({ cmd: 'reset' });
+    const sched = schedWindow([server.pid, ...pool.pids]);
+    const p = await publishAtRate(pub, rate, seconds, (i) => body(i));
+    const w = await waitDelivered(pool, p.ok, ctx.params.drainMs);
+    const sch = schedSummary(sched);
+    const s = await gather(pool);
+    const expected = p.ok * s.healthy;
+    const lat = latencySummary(s.latencies);
+    return {
+      subs: c.ready,
+      published: p.ok,
+      publish_failed: p.failed,
+      p50_ms: round(lat.p50),
+      p90_ms: round(lat.p90),
+      p99_ms: round(lat.p99),
+      p999_ms: round(lat.p999),
+      max_ms: round(lat.max),
+      samples: lat.samples,
+      loss: expected - s.events,
+      all_delivered: w.done ? 'yes' : `no (${w.behind} behind)`,
+      closed: s.healthy < c.ready ? c.ready - s.healthy : 0,
+      ...sch,
+    };
+  } finally {
+    pub.close();
+    await pool.stop();
+    await server.stop();
+  }
+}
+
+/** S4: burst throughput: deliveries/s and server CPU µs per delivery from /proc/<pid>/stat. */
+export async function s4(ctx, { subs, events }) {
+  const server = await ctx.startServer();
+  const pool = ctx.startWorkers(workersFor(subs));
+  const pub = ctx.publisher();
+  try {
+    const c = await connectAll(ctx, pool, subs);
+    await sleep(300);
+    // Warm-up: a few events so the JIT has seen the path.
+    const warm = Math.min(20, events);
+    await publishBurst(pub, warm, 4, (i) => body(i));
+    await waitDelivered(pool, warm, ctx.params.drainMs);
+    await pool.all({ cmd: 'reset' });
+    const cpu0 = server.cpuMicros();
+    const sched = schedWindow([server.pid, ...pool.pids]);
+    const t0 = nowMs();
+    const p = await publishBurst(pub, events, ctx.params.burstConcurrency, (i) => body(i));
+    const tPublished = nowMs();
+    const w = await waitDelivered(pool, p.ok, ctx.params.drainMs);
+    const cpu1 = server.cpuMicros();
+    const sch = schedSummary(sched);
+    const s = await gather(pool);
+    const seconds = (w.at - t0) / 1000;
+    const lat = latencySummary(s.latencies);
+    return {
+      subs: c.ready,
+      published: p.ok,
+      publish_failed: p.failed,
+      deliveries: s.events,
+      deliveries_per_s: round(s.events / seconds, 0),
+      cpu_us_per_delivery: round((cpu1 - cpu0) / Math.max(1, s.events), 3),
+      server_cpu_share: round((cpu1 - cpu0) / 1e6 / seconds, 2),
+      publish_per_s: round(p.ok / ((tPublished - t0) / 1000), 0),
+      burst_p99_ms: round(lat.p99),
+      loss: p.ok * s.healthy - s.events,
+      all_delivered: w.done ? 'yes' : `no (${w.behind} behind)`,
+      ...sch,
+    };
+  } finally {
+    pub.close();
+    await pool.stop();
+    await server.stop();
+  }
+}
+
+/** S5: many topics: T topics × K subscribers; events round-robin over the topics. */
+export async function s5(ctx) {
+  if (!ctx.def.topicPublish) return { skipped: ctx.def.topicPublishNote ?? 'no publish path for entity topics' };
+  const { s5Topics: topics, s5PerTopic: per, s5Events: events } = ctx.params;
+  const subs = topics * per;
+  const server = await ctx.startServer();
+  const pool = ctx.startWorkers(workersFor(subs));
+  const pub = ctx.publisher();
+  try {
+    const c = await connectAll(ctx, pool, subs, { topics, sampleEvery: ctx.params.sampleEvery });
+    await sleep(300);
+    await pool.all({ cmd: 'reset' });
+    const cpu0 = server.cpuMicros();
+    const t0 = nowMs();
+    const p = await publishBurst(pub, events, ctx.params.burstConcurrency, (i) => body(i), (i) => `/api/v1/notifications?topic=${encodeURIComponent(`jobs:${i % topics}`)}`);
+    const w = await waitDelivered(pool, Math.floor(p.ok / topics), ctx.params.drainMs);
+    const cpu1 = server.cpuMicros();
+    const s = await gather(pool);
+    const lat = latencySummary(s.latencies);
+    const seconds = (w.at - t0) / 1000;
+    return {
+      subs: c.ready,
+      topics,
+      published: p.ok,
+      deliveries: s.events,
+      deliveries_per_s: round(s.events / seconds, 0),
+      publish_per_s: round(p.ok / seconds, 0),
+      cpu_us_per_delivery: round((cpu1 - cpu0) / Math.max(1, s.events), 3),
+      p50_ms: round(lat.p50),
+      p99_ms: round(lat.p99),
+      loss: p.ok * per - s.events,
+    };
+  } finally {
+    pub.close();
+    await pool.stop();
+    await server.stop();
+  }
+}
+
+/**
+ * S6: slow consumers. `subs` clients read everything; the same load runs twice, first alone
+ * (baseline), then with 1% more clients that connect, get their initial state and never read
+ * again. They connect fresh so the kernel has not grown their receive buffers (loopback autotuning
+ * would otherwise absorb tens of MB per socket and the server would never see backpressure).
+ * Events carry ~15 KB of metadata. Reported: healthy p99 in both phases, server RSS growth, and
+ * how many slow clients the server closed.
+ */
+export async function s6(ctx) {
+  const { s6Subs: subs, s6Rate: rate, s6Seconds: seconds, s6PadBytes: bytes } = ctx.params;
+  const filler = 'x'.repeat(bytes);
+  const server = await ctx.startServer();
+  const pool = ctx.startWorkers(workersFor(subs));
+  const pub = ctx.publisher();
+  try {
+    const c = await connectAll(ctx, pool, subs);
+    await sleep(300);
+    await pool.all({ cmd: 'reset' });
+    const before = await publishAtRate(pub, rate, seconds, (i) => body(i, filler));
+    await waitDelivered(pool, before.ok, ctx.params.drainMs);
+    const sBefore = await gather(pool);
+    const latBefore = latencySummary(sBefore.latencies);
+    const rss0 = (await server.mem(true)).rss;
+    const slowCount = Math.max(1, Math.round(subs / 100));
+    const slow = await connectAll(ctx, pool, slowCount, { indexBase: subs, sampleEvery: 0, pauseWhenReady: true });
+    await pool.all({ cmd: 'reset' });
+    let rssMax = rss0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        rssMax = Math.max(rssMax, server.rss());
+        await sleep(250);
+      }
+    })();
+    const during = await publishAtRate(pub, rate, seconds, (i) => body(i + 100_000, filler));
+    await waitDelivered(pool, during.ok, ctx.params.drainMs);
+    sampling = false;
+    await sampler;
+    const rssEnd = (await server.mem(true)).rss;
+    const sAfter = await gather(pool, false);
+    const latAfter = latencySummary(sAfter.latencies);
+    await pool.all({ cmd: 'resumeSlow' });
+    await sleep(3000);
+    const sClosed = await gather(pool);
+    return {
+      subs: c.ready,
+      slow: slow.ready,
+      pad_bytes: bytes,
+      publish_failed: before.failed + during.failed,
+      healthy_p99_before_ms: round(latBefore.p99),
+      healthy_p99_during_ms: round(latAfter.p99),
+      healthy_max_during_ms: round(latAfter.max),
+      healthy_loss: during.ok * sAfter.healthy - sAfter.events,
+      rss_growth_mb: round((rssMax - rss0) / 1048576, 1),
+      rss_after_gc_growth_mb: round((rssEnd - rss0) / 1048576, 1),
+      slow_closed_by_server: slow.ready - sClosed.slowOpen,
+      slow_close_codes: Object.entries(sClosed.closeCodes).map(([code, n]) => `${code}×${n}`).join(' ') || 'none',
+    };
+  } finally {
+    pub.close();
+    await pool.stop();
+    await server.stop();
+  }
+}
+
+/**
+ * S7: resume storm. N clients connected; the server restarts; K events are published while they
+ * are away; then every client reconnects at once. Ours resumes from its last offset (caught up =
+ * got all K missed events); peers have no resume, so for them "live" is reconnected, K are lost.
+ */
+export async function s7(ctx) {
+  const { s7Subs: subs, s7Missed: missed } = ctx.params;
+  let server = await ctx.startServer({ keepData: true });
+  const pool = ctx.startWorkers(workersFor(subs));
+  let pub = ctx.publisher();
+  try {
+    await connectAll(ctx, pool, subs);
+    await publishBurst(pub, 10, 2, (i) => body(i));
+    await waitDelivered(pool, 10, ctx.params.drainMs);
+    pub.close();
+    const tStop = nowMs();
+    await server.stop();
+    const stopMs = nowMs() - tStop;
+    await pool.all({ cmd: 'closeAll' });
+    const tStart = nowMs();
+    server = await ctx.startServer({ keepData: true, reuse: true });
+    const startMs = nowMs() - tStart;
+    pub = ctx.publisher();
+    const p = await publishBurst(pub, missed, 2, (i) => body(i + 1000));
+    const resume = ctx.def.resume === true;
+    const c = await connectAll(ctx, pool, subs, { concurrency: subs, resume, untilEvents: resume ? p.ok : 0, timeoutMs: ctx.params.drainMs + 30_000 });
+    return {
+      subs,
+      live: c.ready,
+      failed: c.failed,
+      caught_up: resume ? c.caughtUp : 'n/a (no resume)',
+      missed_events: p.ok,
+      all_live_ms: round(c.elapsedMs, 0),
+      all_caught_up_ms: resume ? round(c.doneMs, 0) : null,
+      restart_ms: round(startMs, 0),
+      stop_ms: round(stopMs, 0),
+    };
+  } finally {
+    pub.close();
+    await pool.stop();
+    await server.stop();
+  }
+}

@@ -1,0 +1,325 @@
+#!/usr/bin/env node
+/**
+ * Benchmark orchestrator: ours against ws-raw, ws-cork, Socket.IO 4 and uWebSockets.js, each run
+ * in turn on the same port with the same load generator. See bench/README.md.
+ *
+ *   node bench/run.mjs [--quick] [--runs N] [--servers ours,ws-raw,...] [--scenarios S1,S3,...] [--port N]
+ *
+ * The orchestrator is also the publisher; it pins itself to CPU 1 with the load workers, and each
+ * server to CPU 0. Everything it starts is bounded in time and stopped before it exits.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPublisher, hasTaskset, pinSelf, startServer, startWorkers } from './lib/proc.mjs';
+import { aggregate } from './lib/stats.mjs';
+import { goalRatios, goalsMarkdown, latencySvg, markdownTable, sanityFlags } from './lib/report.mjs';
+import * as S from './lib/scenarios.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const preload = path.join(here, 'servers', 'preload.mjs');
+const workerFile = path.join(here, 'load', 'worker.mjs');
+
+// ---------------------------------------------------------------- arguments and parameters
+
+function parseArgs(argv) {
+  const a = { keepLogs: false, quick: false, runs: undefined, servers: undefined, scenarios: undefined, port: 18_765, build: true };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i];
+    const val = () => (v.includes('=') ? v.slice(v.indexOf('=') + 1) : argv[++i]);
+    if (v === '--quick') a.quick = true;
+    else if (v === '--no-build') a.build = false;
+    else if (v === '--keep-logs') a.keepLogs = true;
+    else if (v === '--profile') a.profile = true;
+    else if (v.startsWith('--s4-events')) a.s4Events = Number(val());
+    else if (v.startsWith('--runs')) a.runs = Number(val());
+    else if (v.startsWith('--servers')) a.servers = val().split(',');
+    else if (v.startsWith('--scenarios')) a.scenarios = val().toUpperCase().split(',');
+    else if (v.startsWith('--port')) a.port = Number(val());
+    else if (v === '--help' || v === '-h') {
+      process.stdout.write(fs.readFileSync(path.join(here, 'README.md'), 'utf8'));
+      process.exit(0);
+    } else throw new Error(`unknown argument ${v}`);
+  }
+  return a;
+}
+
+const args = parseArgs(process.argv.slice(2));
+
+const QUICK = {
+  runs: 1,
+  s1Counts: [1000, 2000],
+  s2Count: 2000,
+  s3: [
+    { subs: 1000, rate: 100, seconds: 5 },
+    { subs: 2000, rate: 10, seconds: 5 },
+  ],
+  s4: [
+    { subs: 1000, events: 300 },
+    { subs: 2000, events: 150 },
+  ],
+  s5Topics: 100,
+  s5PerTopic: 10,
+  s5Events: 1000,
+  s6Subs: 200,
+  s6Rate: 50,
+  s6Seconds: 10,
+  s6PadBytes: 15_000,
+  s7Subs: 1000,
+  s7Missed: 20,
+};
+const FULL = {
+  runs: 3,
+  s1Counts: [1000, 10_000, 19_000],
+  s2Count: 10_000,
+  s3: [
+    { subs: 1000, rate: 100, seconds: 10 },
+    { subs: 10_000, rate: 10, seconds: 10 },
+  ],
+  s4: [
+    { subs: 1000, events: 1000 },
+    { subs: 10_000, events: 150 },
+  ],
+  s5Topics: 1000,
+  s5PerTopic: 10,
+  s5Events: 5000,
+  s6Subs: 500,
+  s6Rate: 50,
+  s6Seconds: 10,
+  s6PadBytes: 15_000,
+  s7Subs: 10_000,
+  s7Missed: 20,
+};
+const COMMON = {
+  sampleEvery: 20, // one connection in 20 parses messages and records latency
+  connectConcurrency: 200,
+  stormConcurrency: 1000,
+  burstConcurrency: 16,
+  settleMs: 1500,
+  drainMs: 20_000,
+};
+const params = { ...COMMON, ...(args.quick ? QUICK : FULL) };
+if (args.runs) params.runs = args.runs;
+if (args.s4Events) params.s4 = params.s4.map((s) => ({ ...s, events: args.s4Events }));
+
+// ---------------------------------------------------------------- the servers
+
+/**
+ * The one place the bench authenticates against ours. Development auth today (nothing to send);
+ * with BENCH_API_TOKEN set, ours is started with that API token and every POST and upgrade carries
+ * it as a bearer token. When the auth module lands with ws-tokens, mint one here.
+ */
+async function authFor(serverName) {
+  const token = process.env.BENCH_API_TOKEN;
+  if (serverName !== 'ours' || !token) return { http: {}, ws: {}, env: { AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true' }, method: 'dev auth' };
+  return { http: { authorization: `Bearer ${token}` }, ws: { authorization: `Bearer ${token}` }, env: { AUTH_ENABLED: 'true', API_TOKEN: token }, method: 'API token' };
+}
+
+const node = (file) => [process.execPath, '--expose-gc', '--import', preload, file];
+
+function uwsAvailable() {
+  const dir = path.join(here, 'node_modules', '@trufflesuite', 'uws-js-unofficial');
+  if (!fs.existsSync(dir) && fs.existsSync(path.join(here, 'package-lock.json'))) {
+    process.stdout.write('uws: installing the outside reference under bench/ (npm --prefix bench ci) ...\n');
+    const r = spawnSync('npm', ['--prefix', here, 'ci', '--no-audit', '--no-fund'], { stdio: 'inherit', timeout: 180_000 });
+    if (r.status !== 0) return 'npm --prefix bench ci failed';
+  }
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(dir)}).App`], { encoding: 'utf8' });
+  return r.status === 0 ? true : `does not load on Node ${process.version}: ${(r.stderr || '').split('\n').find((l) => l.trim()) ?? 'error'}`;
+}
+
+const SERVERS = [
+  { name: 'ours', argv: node(path.join(root, 'dist', 'main.js')), protocol: 'ws', prefix: '/ws?', resume: true, topicPublish: false, topicPublishNote: 'n/a: no REST publish path for entity topics (jobs) in this build' },
+  { name: 'ws-raw', argv: node(path.join(here, 'servers', 'ws-raw.mjs')), protocol: 'ws', prefix: '/ws?', topicPublish: true },
+  { name: 'ws-cork', argv: node(path.join(here, 'servers', 'ws-raw.mjs')), env: { BENCH_CORK: '1' }, protocol: 'ws', prefix: '/ws?', topicPublish: true },
+  { name: 'socket.io', argv: node(path.join(here, 'servers', 'socketio.mjs')), protocol: 'sio', prefix: '/socket.io/?EIO=4&transport=websocket&', topicPublish: true },
+  { name: 'uws', argv: node(path.join(here, 'servers', 'uws.mjs')), protocol: 'ws', prefix: '/ws?', topicPublish: true, optional: true },
+];
+
+const SCENARIOS = [
+  ['S1', (ctx) => S.s1(ctx)],
+  ['S2', (ctx) => S.s2(ctx)],
+  ...params.s3.map((s) => [`S3 ${s.subs}x${s.rate}/s`, (ctx) => S.s3(ctx, s)]),
+  ...params.s4.map((s) => [`S4 burst ${s.subs}`, (ctx) => S.s4(ctx, s)]),
+  ['S5', (ctx) => S.s5(ctx)],
+  ['S6', (ctx) => S.s6(ctx)],
+  ['S7', (ctx) => S.s7(ctx)],
+];
+
+// ---------------------------------------------------------------- machine and provenance
+
+function sh(cmd, argv) {
+  try {
+    return execFileSync(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memory_gb: Math.round(os.totalmem() / 1e9),
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    load_average_at_start: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    open_files_limit: sh('bash', ['-c', 'ulimit -n']),
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const started = new Date();
+  const useTaskset = hasTaskset();
+  if (useTaskset) pinSelf(1);
+  const commit = sh('git', ['rev-parse', '--short', 'HEAD']) ?? 'unknown';
+  const dirty = (sh('git', ['status', '--porcelain']) ?? '').length > 0;
+  const mach = machine();
+
+  let servers = SERVERS.filter((s) => !args.servers || args.servers.includes(s.name));
+  const skipped = {};
+  for (const s of servers.filter((x) => x.optional)) {
+    const ok = uwsAvailable();
+    if (ok !== true) skipped[s.name] = ok;
+  }
+  const scenarios = SCENARIOS.filter(([name]) => !args.scenarios || args.scenarios.some((x) => name.toUpperCase().startsWith(x)));
+
+  if (servers.some((s) => s.name === 'ours') && args.build) {
+    process.stdout.write('building ours (npm run build) ...\n');
+    const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+    if (r.status !== 0) throw new Error('npm run build failed');
+  }
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-bench-'));
+  const header = [
+    `Aether-V Realtime benchmark — ${args.quick ? 'quick' : 'full'} mode, ${params.runs} run(s) per figure${params.runs > 1 ? ' (median, min–max)' : ' (single run, no spread)'}`,
+    `date ${started.toISOString()} · commit ${commit}${dirty ? ' (dirty tree)' : ''} · Node ${mach.node} · ${mach.cpu}, ${mach.cores} cores, ${mach.memory_gb} GB · ${mach.kernel}`,
+    `pinning: ${useTaskset ? 'server taskset -c 0, load generator and publisher taskset -c 1' : 'NOT pinned (taskset missing)'} · load average at start ${mach.load_average_at_start.join(' ')}`,
+  ];
+  process.stdout.write(header.join('\n') + '\n');
+  for (const [n, why] of Object.entries(skipped)) process.stdout.write(`skipping ${n}: ${why}\n`);
+
+  const results = {};
+  const active = servers.filter((s) => !skipped[s.name]);
+  const deadline = Date.now() + (args.quick ? 20 : 120) * 60_000;
+  for (const def of active) {
+    results[def.name] = {};
+    const auth = await authFor(def.name);
+    let serverSeq = 0;
+    for (const [scenName, fn] of scenarios) {
+      const runs = [];
+      for (let r = 0; r < params.runs; r++) {
+        if (Date.now() > deadline) {
+          runs.push({ error: 'time budget exhausted' });
+          continue;
+        }
+        let dataDir = null;
+        const argv = args.profile ? [def.argv[0], '--cpu-prof', `--cpu-prof-dir=${path.join(here, 'results', 'profiles')}`, ...def.argv.slice(1)] : def.argv;
+        const ctx = {
+          def,
+          params,
+          port: args.port,
+          auth,
+          async startServer(opts = {}) {
+            if (!opts.reuse || dataDir === null) dataDir = fs.mkdtempSync(path.join(tmp, `${def.name}-`));
+            serverSeq++;
+            return startServer({
+              argv,
+              cwd: root,
+              port: args.port,
+              useTaskset,
+              logFile: path.join(tmp, `${def.name}-${serverSeq}.log`),
+              env: {
+                ...(def.env ?? {}),
+                ...auth.env,
+                HOST: '127.0.0.1',
+                PORT: String(args.port),
+                DATA_DIR: dataDir,
+                WS_MAX_CONNECTIONS: '25000',
+                NOTIFICATION_RETENTION_COUNT: '1000000',
+              },
+            });
+          },
+          startWorkers: (n) => startWorkers(n, workerFile, useTaskset),
+          publisher: () => createPublisher({ port: args.port, headers: auth.http }),
+        };
+        const t0 = Date.now();
+        try {
+          runs.push(await fn(ctx));
+        } catch (err) {
+          runs.push({ error: String(err?.message ?? err) });
+        }
+        const last = runs[runs.length - 1];
+        process.stdout.write(`${def.name.padEnd(10)} ${scenName.padEnd(18)} run ${r + 1}/${params.runs} ${((Date.now() - t0) / 1000).toFixed(1)}s ${JSON.stringify(last)}\n`);
+      }
+      results[def.name][scenName] = aggregate(runs);
+    }
+  }
+
+  // ------------------------------------------------------------ output
+  const names = servers.map((s) => s.name);
+  const shown = names.filter((n) => !skipped[n]);
+  const goals = goalRatios(results, params);
+  const flags = sanityFlags(results, shown, params);
+  const settings = {
+    mode: args.quick ? 'quick' : 'full',
+    ...params,
+    port: args.port,
+    ours_auth: (await authFor('ours')).method,
+    ours_env: 'WS_MAX_CONNECTIONS=25000 NOTIFICATION_RETENTION_COUNT=1000000 (fresh SQLite per scenario), logs to a file',
+    load_generator: 'lean raw-TCP WebSocket client (bench/load/lean-ws.mjs) in separate worker processes; Socket.IO spoken as engine.io v4 framing over it (no socket.io-client)',
+    latency_clock: 'performance.timeOrigin + performance.now(), stamped by the publisher before the POST, read by sampling connections on receipt',
+  };
+  // A subset run (--servers / --scenarios / --profile / --s4-events) never overwrites the full table.
+  const partial = Boolean(args.servers || args.scenarios || args.profile || args.s4Events);
+  const stem = `${settings.mode}${partial ? '-partial' : ''}`;
+  const title = `Aether-V Realtime vs peers — ${settings.mode} mode, ${started.toISOString().slice(0, 16)}Z, commit ${commit}`;
+  const md = [
+    `# ${title}`,
+    '',
+    header.map((h) => `- ${h}`).join('\n'),
+    `- servers: ${names.map((n) => (skipped[n] ? `${n} (skipped: ${skipped[n]})` : n)).join(', ')}`,
+    `- settings: sample 1 in ${params.sampleEvery} connections; burst ${params.burstConcurrency} POSTs in flight; ours uses ${settings.ours_auth}; ${settings.load_generator}`,
+    '',
+    markdownTable(results, shown, params),
+    '',
+    '## Ours against the goals (issue 8)',
+    '',
+    goalsMarkdown(goals),
+    '',
+    '## Sanity',
+    '',
+    flags.length ? flags.map((f) => `- ${f}`).join('\n') : '- No scenario had every server top out at the same figure.',
+    '',
+    `Latency chart: ${stem}.svg. Raw numbers per run: ${stem}.json.`,
+    '',
+  ].join('\n');
+  const outDir = path.join(here, 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, `${stem}.md`), md);
+  fs.writeFileSync(
+    path.join(outDir, `${stem}.json`),
+    JSON.stringify({ title, date: started.toISOString(), commit, dirty, machine: mach, settings, servers: names, skipped, results, goals, sanity: flags }, null, 2) + '\n',
+  );
+  fs.writeFileSync(path.join(outDir, `${stem}.svg`), latencySvg(results, shown, params, title));
+  process.stdout.write('\n' + md + '\n');
+  if (args.keepLogs) process.stdout.write(`written: bench/results/${stem}.{md,json,svg}; server logs kept in ${tmp}\n`);
+  else {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    process.stdout.write(`written: bench/results/${stem}.{md,json,svg} (--keep-logs keeps the servers' logs)\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err?.stack ?? err}\n`);
+    process.exit(1);
+  },
+);

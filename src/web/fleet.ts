@@ -1,0 +1,108 @@
+/**
+ * The Inventory and Jobs views, wired: first loaded from the `inventory` and `jobs` snapshots
+ * (`initial_state`, also after a resync) and then changed only by socket events, each applied only
+ * when newer than what is shown. REST serves an opened job's earlier output, a job not in the
+ * snapshot, and the polling fallback when the socket cannot be had.
+ */
+import type { WsClient } from '../client/index.js';
+import type { InventoryEventData, InventorySnapshot, Job, JobOutputLine } from '../protocol/index.js';
+import { createFleetApi } from './fleet-api.js';
+import { createInventoryStore } from './inventory-state.js';
+import { createInventoryView } from './inventory-view.js';
+import { createJobDetail } from './job-detail.js';
+import { createJobForm } from './job-form.js';
+import { createJobsStore } from './jobs-state.js';
+import { createJobsView } from './jobs-view.js';
+import { jobHref, startRouter } from './router.js';
+
+/** The topics whose snapshots and events these views need. */
+export const FLEET_TOPICS = ['inventory', 'jobs'] as const;
+
+export interface Fleet {
+  /** Reloads both views over REST (the fallback while the socket is down for good). */
+  refresh(): Promise<void>;
+  tick(): void;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const hasVersion = (v: unknown): v is { id: string; version: number; [field: string]: unknown } => isRecord(v) && typeof v.id === 'string' && typeof v.version === 'number';
+
+export function startFleet(client: WsClient, report: (text: string) => void): Fleet {
+  const api = createFleetApi();
+  const inventory = createInventoryStore();
+  const jobs = createJobsStore();
+  const inventoryView = createInventoryView();
+  const jobsView = createJobsView();
+  const detail = createJobDetail();
+  const fail = (what: string) => (error: unknown) => report(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+
+  inventory.onChange(() => inventoryView.render(inventory.state()));
+  jobs.onChange(() => {
+    const state = jobs.state();
+    jobsView.render(state);
+    detail.render(state, state.openId === null ? undefined : jobs.get(state.openId));
+  });
+
+  /** The open job's output after the last line held, page by page (live lines merge by seq). */
+  async function loadOutput(id: string): Promise<void> {
+    for (let after = jobs.lastSeq(); ; ) {
+      const lines = await api.output(id, after);
+      if (jobs.state().openId !== id) return;
+      jobs.addLines(id, lines);
+      const last = lines[lines.length - 1];
+      if (lines.length < 1000 || last === undefined) return;
+      after = last.seq;
+    }
+  }
+
+  function openJob(id: string | null): void {
+    jobs.open(id);
+    if (id === null) return;
+    if (jobs.get(id) === undefined) api.job(id).then((job) => void jobs.put(job), fail('Loading the job'));
+    loadOutput(id).catch(fail('Loading the job output'));
+  }
+
+  client.on('initial_state', (m) => {
+    if (m.data.inventory !== undefined) inventory.replace(m.data.inventory);
+    if (m.data.jobs !== undefined) {
+      jobs.replace(m.data.jobs);
+      // After a resync the open job may have printed lines we never saw.
+      const open = jobs.state().openId;
+      if (open !== null) openJob(open);
+    }
+  });
+  client.on('inventory', (m) => {
+    const data = m.data;
+    if ((m.action === 'created' || m.action === 'updated' || m.action === 'deleted') && isRecord(data) && hasVersion(data) && isRecord(data.entity)) {
+      inventory.apply(m.action, data as unknown as InventoryEventData);
+    }
+  });
+  client.on('job', (m) => {
+    const data = m.data;
+    if (!isRecord(data) || typeof data.id !== 'string') return;
+    if ((m.action === 'created' || m.action === 'updated') && hasVersion(data.job)) jobs.put({ ...(data.job as unknown as Job), version: Number(data.version ?? data.job.version) });
+    else if (m.action === 'output' && Array.isArray(data.lines)) jobs.addLines(data.id, data.lines as JobOutputLine[]);
+    else if (m.action === 'deleted' && typeof data.version === 'number') jobs.remove(data.id, data.version);
+  });
+
+  detail.onCancel((id) => void api.cancel(id).catch(fail('Cancelling the job')));
+  createJobForm(api, (job) => {
+    jobs.put(job);
+    location.hash = jobHref(job.id);
+  });
+  startRouter((route) => openJob(route.view === 'jobs' ? route.jobId : null));
+  inventoryView.render(inventory.state());
+  jobsView.render(jobs.state());
+
+  return {
+    async refresh() {
+      const [snapshot, list] = await Promise.all([api.inventory(), api.jobs()]);
+      inventory.replace(snapshot as InventorySnapshot);
+      jobs.replace(list);
+    },
+    tick() {
+      inventoryView.tick();
+      jobsView.tick();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The Inventory and Jobs views on the demo fleet (DUMMY_DATA, simulator off so the picture is
+ * stable), written to test-output/, and to docs/screenshot-inventory.png and
+ * docs/screenshot-jobs.png when UPDATE_SCREENSHOT=1.
+ */
+import { mkdirSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { devAuth404, useServerAndBrowser } from './browser.js';
+import { createJob } from './rest.js';
+
+const env = useServerAndBrowser('all', { env: { DUMMY_DATA: 'true', SIMULATOR_INTERVAL_MS: '0' } });
+
+async function shoot(page: import('playwright-core').Page, name: string): Promise<void> {
+  mkdirSync('test-output', { recursive: true });
+  await page.screenshot({ path: `test-output/${name}.png`, fullPage: true });
+  if (process.env.UPDATE_SCREENSHOT === '1') await page.screenshot({ path: `docs/${name}.png`, fullPage: true });
+}
+
+it('shows the demo fleet in the Inventory view and a few jobs in the Jobs view', async () => {
+  const inventory = (await (await fetch(`${env.server.url}/api/v1/inventory`)).json()) as { hosts: Array<{ id: string; status: string }>; vms: Array<{ id: string; host_id: string; name: string }> };
+  const page = await env.browser.open(`${env.server.url}/#/inventory`);
+  await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });
+  await page.locator('li[data-host]').first().waitFor({ timeout: 10_000 });
+  expect(await page.locator('li[data-host]').count()).toBe(inventory.hosts.length);
+  expect(await page.locator('tr[data-vm]').count()).toBe(inventory.vms.length);
+  expect(await page.locator('li[data-host] .host-head .state[data-state="disconnected"]').count()).toBe(inventory.hosts.filter((h) => h.status === 'disconnected').length);
+  await shoot(page, 'screenshot-inventory');
+
+  const target = inventory.vms.find((v) => inventory.hosts.some((h) => h.id === v.host_id && h.status === 'connected'));
+  if (target === undefined) throw new Error('the demo fleet has no VM on a connected host');
+  await createJob(env.server.url, 'fail', { message: 'datastore ds-02 is read-only' });
+  await createJob(env.server.url, 'sleep', { duration_ms: 600_000 });
+  const backup = await createJob(env.server.url, 'backup', { host: target.host_id, vm: target.name, target: 'nfs://backup-01/vms' });
+  await page.goto(`${env.server.url}/#/jobs/${backup.id}`);
+  await page.locator('#job-detail .detail-status .state[data-state="completed"]').waitFor({ timeout: 15_000 });
+  await page.locator('#jobs-list tr[data-status="failed"]').waitFor({ timeout: 10_000 });
+  await page.locator('#jobs-list tr[data-status="running"] progress:not([value="0"])').waitFor({ timeout: 10_000 });
+  await shoot(page, 'screenshot-jobs');
+  expect(env.browser.problems(devAuth404)).toEqual([]);
+});
