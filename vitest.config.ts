@@ -19,9 +19,13 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'postgres',
-          include: ['test/integration/*.test.ts', 'test/auth/*.test.ts', 'test/chaos/*.test.ts', 'test/e2e/*.test.ts', 'test/web/*.test.ts', 'test/client/seed-example.test.ts', 'test/store/*.test.ts'],
-          // Unit tests and tests of the embedded default only (no server, or SQLite by definition).
-          exclude: ['test/integration/config.test.ts', 'test/auth/config.test.ts', 'test/auth/ws-token.test.ts', 'test/integration/demo.test.ts', 'test/e2e/screenshot.test.ts', 'test/scale/**'],
+          include: ['test/**/*.test.ts'],
+          // Tests that start no server (unit tests, fakes) or test the embedded default by definition.
+          exclude: [
+            'test/client/!(seed-example).test.ts', 'test/core/**', 'test/scale/**',
+            'test/integration/config.test.ts', 'test/integration/demo.test.ts', 'test/auth/config.test.ts', 'test/auth/ws-token.test.ts',
+            'test/e2e/*screenshot.test.ts', 'test/cli/format.test.ts', 'test/cli/follow.test.ts', 'test/cli/jobs-inventory.test.ts',
+          ],
           env: { TEST_DATABASE: 'postgres' },
         },
       },
