@@ -334,6 +334,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     jobs: jobService,
     bodyLimitBytes: config.limits.restBodyLimitBytes,
     ready: async () => ({ store: !closing && (await storeReachable(store)), bus: !closing && bus.ready() }),
+    // Without Redis an instance still serves everything; events from other instances come from the
+    // store within CATCH_UP_INTERVAL_MS. Failing readiness then would take every instance out at once.
+    degradable: config.redis === undefined ? [] : ['bus'],
     metrics: metrics.registry,
   });
   const ws = createWsEndpoint({

@@ -30,6 +30,8 @@ export interface AppOptions {
   readonly bodyLimitBytes: number;
   /** Readiness of the store and bus, for /readyz. */
   readonly ready: () => Promise<Readonly<Record<string, boolean>>>;
+  /** Checks whose failure leaves the process serving correctly, only slower: /readyz says `degraded` with 200. */
+  readonly degradable?: readonly string[];
   readonly webRoot?: string;
   /** Served at GET /metrics in the Prometheus text format. */
   readonly metrics: Registry;
@@ -64,8 +66,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const checks = await options.ready();
-    const ok = Object.values(checks).every(Boolean);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks });
+    const failed = Object.keys(checks).filter((name) => !checks[name]);
+    const ok = failed.every((name) => options.degradable?.includes(name) === true);
+    return reply.status(ok ? 200 : 503).send({ status: !ok ? 'not_ready' : failed.length > 0 ? 'degraded' : 'ready', checks });
   });
   app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.metrics()));
   registerAuthRoutes(app, { authenticator: options.authenticator, origins: options.origins, ...(options.auth === undefined ? {} : { enabled: options.auth }) });

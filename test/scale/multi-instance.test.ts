@@ -177,16 +177,21 @@ describe('three instances behind HAProxy', () => {
     }
   });
 
-  it('loses nothing when Redis restarts', async () => {
+  it('loses nothing when Redis restarts, and the balancer keeps every instance in meanwhile', async () => {
     const from = await head();
-    const clients = [track(a.wsUrl), track(b.wsUrl), track(c.wsUrl)];
+    const clients = [track(balancer.wsUrl), track(balancer.wsUrl), track(balancer.wsUrl)];
     await expect.poll(() => clients.every((t) => t.snapshot), { timeout: 10_000 }).toBe(true);
     await redis.stop();
+    await expect.poll(async () => ((await (await fetch(`${a.url}/readyz`)).json()) as { status: string }).status, { timeout: 5000 }).toBe('degraded');
     for (let i = 0; i < 5; i++) await post([a.url, b.url, c.url][i % 3] as string, `redis down ${i}`);
+    // Degraded instances stay in the pool: new sockets through the balancer still open.
+    const late = track(balancer.wsUrl);
+    await expect.poll(() => late.snapshot, { timeout: 10_000 }).toBe(true);
     await redis.start();
     for (let i = 0; i < 5; i++) await post([a.url, b.url, c.url][i % 3] as string, `redis back ${i}`);
     await expectComplete(clients, from);
-    await expect.poll(async () => (await fetch(`${a.url}/readyz`)).status, { timeout: 10_000 }).toBe(200);
+    expect(clients.every((t) => t.reconnects === 0)).toBe(true);
+    await expect.poll(async () => ((await (await fetch(`${a.url}/readyz`)).json()) as { status: string }).status, { timeout: 10_000 }).toBe('ready');
   });
 
   it('refuses a ws-token on C that was used on B, and logout on A closes the session’s socket on C', async () => {
