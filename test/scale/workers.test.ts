@@ -10,6 +10,7 @@ import { signIn } from '../helpers/login.js';
 import { createTestKey, startProvider, type TestProvider } from '../helpers/oidc-provider.js';
 import { freePort, startServer, type ChildServer } from '../helpers/server.js';
 import { connectReady, type Msg, type TestClient } from '../helpers/ws-client.js';
+import { createPostgresDatabase } from '../services/database.js';
 
 let server: ChildServer;
 const clients: TestClient[] = [];
@@ -121,5 +122,37 @@ describe('WORKERS=2 with sign-in: state the workers share through the primary', 
     for (let i = 0; i < 4; i++) statuses.push((await wsToken()).status);
     // 4 per minute in all: the first request above and three more pass, whichever worker answers.
     expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+});
+
+describe('WORKERS=2 on PostgreSQL and Redis', () => {
+  let pgCluster: ChildServer;
+  beforeAll(async () => {
+    pgCluster = await startServer({ env: { WORKERS: '2', DATABASE_URL: await createPostgresDatabase(), REDIS_URL: process.env.TEST_REDIS_URL as string, REDIS_CHANNEL_PREFIX: `w-${Date.now()}` } });
+    const deadline = Date.now() + 15_000;
+    while (!pgCluster.output.join('').includes('cluster ready: 2 workers listening') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  });
+  afterAll(async () => {
+    await pgCluster?.close();
+  });
+
+  it('delivers events between workers over Redis, once each and in order', async () => {
+    const sockets = [];
+    for (let i = 0; i < 4; i++) sockets.push((await connectReady(pgCluster.wsUrl)).client);
+    clients.push(...sockets);
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${pgCluster.url}/api/v1/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ title: `pg${i}`, message: 'm', level: 'info', category: 'system' }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const isCreated = (m: Msg) => m.type === 'notification' && m.action === 'created';
+    for (const c of sockets) {
+      const offsets: unknown[] = [];
+      for (let i = 0; i < 10; i++) offsets.push((await c.next(isCreated, 10_000)).offset);
+      expect(offsets).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    }
   });
 });
