@@ -25,8 +25,6 @@ export const CloseCode = {
   RATE_LIMITED: 4008,
   /** The client read too slowly and its send buffer overflowed. Reconnect and resume. */
   SLOW_CONSUMER: 4009,
-  /** The client sent nothing valid for too long, or failed to answer pings. */
-  HEARTBEAT_TIMEOUT: 4010,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

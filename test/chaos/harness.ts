@@ -3,6 +3,7 @@
  * over REST; meanwhile the server is killed (SIGKILL) or stopped (SIGTERM) and restarted, clients
  * are dropped at random and some stall. Afterwards every mirror must equal the database.
  */
+import fs from 'node:fs';
 import { api } from '../helpers/inprocess.js';
 import { startServer, type ChildServer } from '../helpers/server.js';
 import { createMirror, type Mirror } from './mirror.js';
@@ -153,6 +154,14 @@ async function exercise(server: ChildServer, mirrors: readonly Mirror[], options
   }
   counts.checks += 1;
   if (connections !== mirrors.length) errors.push(`server holds ${connections} connections for ${mirrors.length} clients (leak)`);
+  // Open files of the last server process: one socket per client plus a fixed base (database, listener, pipes).
+  const fds = server.pid === undefined ? NaN : fs.readdirSync(`/proc/${server.pid}/fd`).length;
+  counts.serverOpenFiles = fds;
+  counts.checks += 1;
+  if (!(fds <= mirrors.length + 60)) errors.push(`server has ${fds} open files for ${mirrors.length} clients (leak)`);
+  const open = mirrors.filter((m) => m.isOpen()).length;
+  counts.checks += 1;
+  if (open !== mirrors.length) errors.push(`${mirrors.length - open} clients are not connected at the end`);
 
   for (const m of mirrors) {
     counts.events = (counts.events ?? 0) + m.stats.events;

@@ -30,7 +30,10 @@ export const devAuth404 = (p: Problem): boolean => /Failed to load resource: .*4
 
 /** What Chromium logs by itself while a server is down. */
 export const serverDown = (p: Problem): boolean =>
-  devAuth404(p) || /net::ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/.test(p.text);
+  devAuth404(p) ||
+  /net::ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/.test(p.text) ||
+  // A request that lands while the server drains on SIGTERM is answered 503, as it should be.
+  /Failed to load resource: the server responded with a status of 503/.test(p.text);
 
 export async function launchBrowser(): Promise<Browser> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'aether-chromium-'));

@@ -19,6 +19,8 @@ export interface ChildServer {
   readonly dataDir: string;
   /** Output of every run so far. */
   readonly output: string[];
+  /** The running process's id, or undefined while stopped. */
+  readonly pid: number | undefined;
   stop(signal?: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -80,5 +82,17 @@ export async function startServer(options: { env?: Record<string, string>; dataD
   }
 
   await start();
-  return { url, wsUrl: `ws://127.0.0.1:${port}/ws`, port, dataDir, output, stop, start, close: () => stop() };
+  return {
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    port,
+    dataDir,
+    output,
+    get pid() {
+      return child?.pid;
+    },
+    stop,
+    start,
+    close: () => stop(),
+  };
 }
