@@ -57,7 +57,9 @@ export async function runPrimary(options: ClusterOptions): Promise<void> {
       return;
     }
     logger.error({ worker: worker.id, code, signal }, 'worker died; starting another');
-    setTimeout(fork, RESTART_DELAY_MS);
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, RESTART_DELAY_MS);
   });
   let listening = 0;
   cluster.on('listening', () => {
