@@ -3,6 +3,7 @@
  * passed between workers over IPC. Clients spread across workers all receive every event once
  * and in order, also under concurrent writes that land on different workers.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_TOKEN, CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, USERS, USER_ROLE } from '../helpers/auth-world.js';
 import { connect } from '../helpers/auth-socket.js';
@@ -69,6 +70,17 @@ it('runs jobs on exactly one worker', async () => {
   const res = await fetch(`${server.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify({ type: 'sleep', parameters: { duration_ms: 100 } }) });
   const { id } = (await res.json()) as { id: string };
   await expect.poll(async () => ((await (await fetch(`${server.url}/api/v1/jobs/${id}`, { headers: { connection: 'close' } })).json()) as { status: string }).status, { timeout: 15_000 }).toBe('completed');
+});
+
+it('replaces a worker that dies, keeping one job runner', async () => {
+  const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  expect(workers).toHaveLength(3);
+  for (const pid of workers) {
+    process.kill(pid, 'SIGKILL');
+    await expect.poll(() => execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() !== '' && Number(l.trim()) !== pid).length, { timeout: 10_000 }).toBe(3);
+  }
+  const leader = async () => /^aether_job_runner_leader 1$/m.test(await (await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } })).text());
+  await expect.poll(async () => [await leader(), await leader(), await leader()].filter(Boolean).length, { timeout: 10_000 }).toBe(1);
 });
 
 it('stops every worker on SIGTERM', async () => {
