@@ -24,7 +24,7 @@ import { createIpcBus, type IpcChannel } from './bus/ipc.js';
 import { createMemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
-import { catchUp, createCatchUpRunner } from './core/catch-up.js';
+import { startBusRecovery } from './core/catch-up.js';
 import { createHub, type Hub } from './core/hub.js';
 import { createRunnerGate, fixedElection, type Election } from './core/leader.js';
 import { createSequencer } from './core/sequencer.js';
@@ -261,16 +261,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     fetch: async (topic, after, upto) => (await store.eventsAfter(topic, after, upto - after, upto)).events,
   });
   const unsubscribe = bus.subscribe((event) => sequencer.accept(event));
-  // Whatever the bus dropped (a Redis outage, a failed publish) is read back from the store.
-  const catchUpRunner = createCatchUpRunner(
-    async () => {
-      const read = await catchUp(store, sequencer);
-      if (read > 0) logger.info({ events: read }, 'caught up from the store');
-    },
-    (err) => logger.warn({ err }, 'catch-up from the store failed; retrying'),
-  );
-  const catchUpTimer = config.redis === undefined ? undefined : setInterval(() => catchUpRunner.request(), CATCH_UP_INTERVAL_MS);
-  catchUpTimer?.unref();
 
   if (config.dummyData) {
     await seedDemoData(notificationService, logger);
@@ -311,9 +301,14 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       if ((await store.read((tx) => tx.sessions.get(id))) === undefined) closeSession(id, 'session ended; sign in again');
     }
   };
-  const unsubscribeResync = bus.onResync(() => {
-    catchUpRunner.request();
-    revalidateSessions().catch((err: unknown) => logger.warn({ err }, 'session re-check after bus resync failed'));
+  // Whatever the bus dropped (a Redis outage, a failed publish) is read back from the store.
+  const recovery = startBusRecovery({
+    bus,
+    store,
+    sequencer,
+    intervalMs: config.redis === undefined ? undefined : CATCH_UP_INTERVAL_MS,
+    onResync: revalidateSessions,
+    logger,
   });
   let closing = false;
   const app = await buildApp({
@@ -394,7 +389,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       closing = true;
       clearInterval(sweeper);
       clearInterval(sessionSweeper);
-      if (catchUpTimer !== undefined) clearInterval(catchUpTimer);
       clearInterval(staleCheck);
       await simulator?.close();
       await runner.close();
@@ -404,9 +398,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await app.close();
       clearTimeout(timeout);
       unsubscribe();
-      unsubscribeResync();
       unsubscribeControl();
-      await catchUpRunner.idle();
+      await recovery.close();
       sequencer.close();
       await bus.close();
       await store.close();

@@ -5,6 +5,7 @@
  */
 import type { Store, TopicEvent } from '../store/types.js';
 import type { Sequencer } from './sequencer.js';
+import type { Logger } from './socket.js';
 
 const PAGE = 500;
 
@@ -54,5 +55,44 @@ export function createCatchUpRunner(run: () => Promise<unknown>, onError: (err: 
       else running = loop();
     },
     idle: () => running ?? Promise.resolve(),
+  };
+}
+
+export interface BusRecoveryOptions {
+  readonly bus: { onResync(listener: () => void): () => void };
+  readonly store: CatchUpSource;
+  readonly sequencer: Pick<Sequencer, 'accept' | 'position'>;
+  /** Compare the log's heads with what was delivered this often; undefined = only on resync. */
+  readonly intervalMs: number | undefined;
+  /** Runs after a resync too: what the control channel carried meanwhile (logouts) is gone. */
+  readonly onResync: () => Promise<void>;
+  readonly logger: Logger;
+}
+
+/**
+ * Everything the bus may drop comes back from the store: on every resync of the bus (Redis back)
+ * and every `intervalMs` (a publish that failed while the subscriber stayed up).
+ */
+export function startBusRecovery(options: BusRecoveryOptions): { close(): Promise<void> } {
+  const { logger } = options;
+  const runner = createCatchUpRunner(
+    async () => {
+      const read = await catchUp(options.store, options.sequencer);
+      if (read > 0) logger.info({ events: read }, 'caught up from the store');
+    },
+    (err) => logger.warn({ err }, 'catch-up from the store failed; retrying'),
+  );
+  const timer = options.intervalMs === undefined ? undefined : setInterval(() => runner.request(), options.intervalMs);
+  timer?.unref();
+  const unsubscribe = options.bus.onResync(() => {
+    runner.request();
+    options.onResync().catch((err: unknown) => logger.warn({ err }, 'resync follow-up failed'));
+  });
+  return {
+    async close() {
+      if (timer !== undefined) clearInterval(timer);
+      unsubscribe();
+      await runner.idle();
+    },
   };
 }
