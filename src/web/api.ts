@@ -22,7 +22,8 @@ export interface Api {
   /** The signed-in user's name, or undefined. */
   me(): Promise<string | undefined>;
   /** Who is signed in and how (`session`, `dev`, …), or undefined when nobody is. */
-  account(): Promise<{ name: string; method: string } | undefined>;
+  /** Who is signed in; `'signed-out'` when the server requires a sign-in (401); undefined when unknown. */
+  account(): Promise<{ name: string; method: string } | 'signed-out' | undefined>;
   /** Ends the browser session (its sockets are closed by the server with 4003). */
   signOut(): Promise<void>;
 }
@@ -81,10 +82,12 @@ export function createApi(): Api {
       return typeof json.token === 'string' ? json.token : undefined;
     },
     async me() {
-      return (await this.account())?.name;
+      const account = await this.account();
+      return typeof account === 'object' ? account.name : undefined;
     },
     async account() {
       const res = await fetch('/auth/me', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+      if (res.status === 401) return 'signed-out';
       if (res.status !== 200) return undefined;
       const json = (await res.json().catch(() => undefined)) as { user?: unknown; name?: unknown; method?: unknown } | undefined;
       const name = nameOf(json?.name ?? json?.user);

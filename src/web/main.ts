@@ -122,11 +122,7 @@ function start(): void {
     fleet.tick();
   }, 30_000);
   createComposeForm(api, report);
-  api.account().then((account) => {
-    if (account === undefined) {
-      byId('sign-in').hidden = false;
-      return;
-    }
+  function showAccount(account: { name: string; method: string }): void {
     const user = byId('user');
     user.textContent = account.name;
     user.hidden = false;
@@ -137,17 +133,36 @@ function start(): void {
       signOut.disabled = true;
       api.signOut().then(() => location.reload(), fail('Signing out'));
     });
-  }, () => undefined);
+  }
 
-  bell.setStatus('connecting', { attempt: 0 });
-  render();
-  loadNewest()
-    .catch(fail('Loading notifications'))
-    .finally(() => {
-      loading = false;
-      render();
-      client.connect();
-    });
+  function goLive(): void {
+    bell.setStatus('connecting', { attempt: 0 });
+    render();
+    loadNewest()
+      .catch(fail('Loading notifications'))
+      .finally(() => {
+        loading = false;
+        render();
+        client.connect();
+      });
+  }
+
+  api.account().then(
+    (account) => {
+      if (account === 'signed-out') {
+        // Nothing to load or connect until the user signs in.
+        byId('sign-in').hidden = false;
+        bell.setStatus('disconnected', {});
+        loading = false;
+        render();
+        report('Sign in to see notifications and live updates.');
+        return;
+      }
+      if (account !== undefined) showAccount(account);
+      goLive();
+    },
+    () => goLive(),
+  );
 }
 
 start();

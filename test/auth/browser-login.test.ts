@@ -89,6 +89,9 @@ describe('Chromium login round trip', () => {
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in:not([hidden])');
     expect(await page.isHidden('#user')).toBe(true);
+    // Signed out, the page asks for a sign-in instead of trying to load or connect.
+    expect(await page.innerText('#app-status')).toBe('Sign in to see notifications and live updates.');
+    expect(await page.getAttribute('#ws-status', 'class')).toContain('ws-disconnected');
     expect((await context.cookies(world.app.url)).find((c) => c.name === 'aether_session')).toBeUndefined();
     await context.close();
   }, 30_000);
