@@ -11,12 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startInProcess, type Running } from '../helpers/inprocess.js';
 import { onPostgres } from '../services/database.js';
 
-// Two servers in one process on one SQLite file would block each other's event loop on the
-// file lock; across processes SQLite's single writer gives the same guarantee (see test/scale).
-describe.skipIf(!onPostgres())('concurrent writers on two instances (PostgreSQL)', () => {
+// Runs in the `postgres` project only (vitest.config.ts): two servers in one process on one SQLite
+// file would block each other's event loop on the file lock; across processes SQLite's single
+// writer gives the same guarantee (see test/scale).
+describe('concurrent writers on two instances (PostgreSQL)', () => {
   let a: Running;
   let b: Running;
   beforeAll(async () => {
+    if (!onPostgres()) throw new Error('this suite needs TEST_DATABASE=postgres (the postgres vitest project)');
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-concurrent-'));
     a = await startInProcess({}, { dataDir });
     b = await startInProcess({}, { dataDir });
