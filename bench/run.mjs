@@ -242,6 +242,8 @@ async function main() {
                 PORT: String(args.port),
                 DATA_DIR: dataDir,
                 WS_MAX_CONNECTIONS: '25000',
+                // The peers have no connect-rate limit; measure ours without its storm protection too.
+                WS_MAX_CONNECT_RATE: '0',
                 NOTIFICATION_RETENTION_COUNT: '1000000',
               },
             });
@@ -272,7 +274,7 @@ async function main() {
     ...params,
     port: args.port,
     ours_auth: (await authFor('ours')).method,
-    ours_env: 'WS_MAX_CONNECTIONS=25000 NOTIFICATION_RETENTION_COUNT=1000000 (fresh SQLite per scenario), logs to a file',
+    ours_env: 'WS_MAX_CONNECTIONS=25000 WS_MAX_CONNECT_RATE=0 NOTIFICATION_RETENTION_COUNT=1000000 (fresh SQLite per scenario), logs to a file',
     load_generator: 'lean raw-TCP WebSocket client (bench/load/lean-ws.mjs) in separate worker processes; Socket.IO spoken as engine.io v4 framing over it (no socket.io-client)',
     latency_clock: 'performance.timeOrigin + performance.now(), stamped by the publisher before the POST, read by sampling connections on receipt',
   };
