@@ -26,12 +26,22 @@ function firstSentence(message: string): string {
   return (end === -1 ? message : message.slice(0, end)).replace(/\.$/, '');
 }
 
-/** Parses `argv` strictly against `options`; any problem is a usage error (exit 2) naming the command. */
+/** Thrown by `parse` when `--help`/`-h` was given; the dispatcher prints that command's help. */
+export class HelpRequested extends Error {
+  override readonly name = 'HelpRequested';
+}
+
+/**
+ * Parses `argv` strictly against `options`; any problem is a usage error (exit 2) naming the
+ * command. `--help` throws HelpRequested, so no command handles it itself.
+ */
 export function parse<O extends Options>(command: string, argv: readonly string[], options: O, allowPositionals = false): Parsed<O> {
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals });
+    if ((values as Record<string, unknown>).help === true) throw new HelpRequested();
     return { values: values as Parsed<O>['values'], positionals };
   } catch (error) {
+    if (error instanceof HelpRequested) throw error;
     throw usageError(firstSentence(error instanceof Error ? error.message : String(error)), command);
   }
 }

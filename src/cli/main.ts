@@ -11,6 +11,7 @@ import { notify } from './commands/notify.js';
 import { serve } from './commands/serve.js';
 import { token, whoami } from './commands/token.js';
 import { watch } from './commands/watch.js';
+import { HelpRequested } from './args.js';
 import { CliError, ExitCode, usageError } from './exit.js';
 import { clean, err, out } from './output.js';
 
@@ -73,7 +74,13 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
     if (first.startsWith('-')) throw usageError(`expected a command before ${JSON.stringify(first)}`);
     throw usageError(`unknown command ${JSON.stringify(first)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (!(error instanceof HelpRequested)) throw error;
+    out(command.help);
+    return ExitCode.OK;
+  }
 }
 
 main(process.argv.slice(2)).then(

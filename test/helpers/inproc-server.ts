@@ -1,12 +1,12 @@
 /** Starts a real server in-process (createServer + listen) with a temp data dir and captured logs. */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createServer, type Server, type ServerOverrides } from '../../src/server.js';
 import { testDatabaseEnv } from '../services/database.js';
 import type { LogCapture } from './log-capture.js';
+import { freePort } from '../services/processes.js';
 
 export interface TestServer {
   readonly server: Server;
@@ -16,14 +16,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A port that was free a moment ago (for servers whose URL must be known before they start). */
-export async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+/** A port that was free a moment ago (one implementation, shared by every helper). */
+export { freePort };
 
 export async function startServer(env: Record<string, string>, capture: LogCapture, overrides: Omit<ServerOverrides, 'logger'> = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-auth-'));

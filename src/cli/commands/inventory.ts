@@ -83,10 +83,6 @@ export const inventory: Command = {
   help: HELP,
   async run(argv) {
     const { values } = parse(NAME, argv, OPTIONS);
-    if (values.help === true) {
-      out(HELP);
-      return ExitCode.OK;
-    }
     const connection = resolveConnection(NAME, values);
     const response = await request(connection, 'GET', PATH, { accept: [404] });
     if (response.status === 404) throw notAvailable(connection, PATH);

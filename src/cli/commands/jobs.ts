@@ -50,10 +50,6 @@ export const jobs: Command = {
   help: HELP,
   async run(argv) {
     const { values } = parse(NAME, argv, OPTIONS);
-    if (values.help === true) {
-      out(HELP);
-      return ExitCode.OK;
-    }
     const status = oneOf(NAME, 'status', values.status, STATUSES);
     const limit = intOption(NAME, 'limit', values.limit, 50, 1, 500);
     const connection = resolveConnection(NAME, values);

@@ -72,10 +72,6 @@ export const notify: Command = {
   help: HELP,
   async run(argv) {
     const { values, positionals } = parse(NAME, argv, OPTIONS, true);
-    if (values.help === true) {
-      out(HELP);
-      return ExitCode.OK;
-    }
     if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== '-')) {
       throw usageError(`unexpected argument ${JSON.stringify(positionals.find((p) => p !== '-') ?? positionals[1])}; the only argument is - (read stdin)`, NAME);
     }

@@ -48,10 +48,6 @@ export const serve: Command = {
   help: HELP,
   async run(argv) {
     const { values } = parse(NAME, argv, OPTIONS);
-    if (values.help === true) {
-      out(HELP);
-      return ExitCode.OK;
-    }
     const env = process.env;
     if (values.host !== undefined) env.HOST = values.host;
     if (values.port !== undefined) env.PORT = String(intOption(NAME, 'port', values.port, 8000, 0, 65535));

@@ -45,10 +45,6 @@ export const token: Command = {
   help: TOKEN_HELP,
   async run(argv) {
     const { values } = parse('token', argv, OPTIONS);
-    if (values.help === true) {
-      out(TOKEN_HELP);
-      return ExitCode.OK;
-    }
     const connection = resolveConnection('token', values);
     const response = await request(connection, 'GET', '/auth/ws-token', { accept: [401] });
     if (response.status === 204) {
@@ -74,10 +70,6 @@ export const whoami: Command = {
   help: WHOAMI_HELP,
   async run(argv) {
     const { values } = parse('whoami', argv, OPTIONS);
-    if (values.help === true) {
-      out(WHOAMI_HELP);
-      return ExitCode.OK;
-    }
     const connection = resolveConnection('whoami', values);
     const response = await request(connection, 'GET', '/auth/me');
     const me = response.body as { user?: unknown; name?: unknown; roles?: unknown; method?: unknown; expires_at?: unknown } | undefined;

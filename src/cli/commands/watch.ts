@@ -60,10 +60,6 @@ export const watch: Command = {
   help: HELP,
   async run(argv) {
     const { values, positionals } = parse(NAME, argv, OPTIONS, true);
-    if (values.help === true) {
-      out(HELP);
-      return ExitCode.OK;
-    }
     const topics = positionals.length > 0 ? [...new Set(positionals)] : ['notifications'];
     checkTopics(topics);
     const attempts = intOption(NAME, 'max-attempts', values['max-attempts'], 10, 0, 1_000_000);
