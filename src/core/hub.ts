@@ -421,7 +421,7 @@ export function createHub(options: HubOptions): Hub {
     },
 
     broadcast(message, { topic }) {
-      const frame = JSON.stringify({ ...message, topic });
+      const frame = Buffer.from(JSON.stringify({ ...message, topic }));
       const targets = new Set([...(bySubscription.get(topic) ?? []), ...(bySubscription.get('all') ?? [])]);
       for (const conn of targets) send(conn, frame);
       return targets.size;
