@@ -50,6 +50,22 @@ function visibleTo(db: Db, user: string) {
     .where((eb) => eb.or([eb('n.recipient', 'is', null), eb('n.recipient', '=', user)]));
 }
 
+/**
+ * How many notifications `user` sees and how many of those they have read. Each is an index range
+ * count, with no join: a read row exists only for a notification its user may see (setRead and
+ * markAllRead check visibility, and deleting a notification deletes its reads).
+ */
+async function visibleCounts(db: Db, user: string): Promise<{ total: number; read: number }> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb.selectFrom('notifications').where('recipient', 'is', null).select((e) => e.fn.countAll<number | string>().as('n')).as('everyone'),
+      eb.selectFrom('notifications').where('recipient', '=', user).select((e) => e.fn.countAll<number | string>().as('n')).as('personal'),
+      eb.selectFrom('notification_reads').where('user_id', '=', user).select((e) => e.fn.countAll<number | string>().as('n')).as('read'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { total: Number(row.everyone) + Number(row.personal), read: Number(row.read) };
+}
+
 export function createNotificationRepo(db: Db): NotificationRepo {
   const repo: NotificationRepo = {
     async insert(n) {
@@ -84,26 +100,20 @@ export function createNotificationRepo(db: Db): NotificationRepo {
         );
       }
       const rows = await query.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').limit(q.limit + 1).execute();
-      const counts = await visibleTo(db, q.user)
-        .select((eb) => [eb.fn.countAll<number | string>().as('total'), eb.fn.count<number | string>('r.read_at').as('read')])
-        .executeTakeFirstOrThrow();
-      const total = Number(counts.total);
+      const counts = await visibleCounts(db, q.user);
       const page = rows.slice(0, q.limit).map(toNotification);
       const last = page[page.length - 1];
       return {
         notifications: page,
-        totalCount: total,
-        unreadCount: total - Number(counts.read),
+        totalCount: counts.total,
+        unreadCount: counts.total - counts.read,
         next: rows.length > q.limit && last !== undefined ? { createdAt: last.created_at, id: last.id } : null,
       };
     },
 
     async unreadCount(user) {
-      const row = await visibleTo(db, user)
-        .where('r.read_at', 'is', null)
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+      const counts = await visibleCounts(db, user);
+      return counts.total - counts.read;
     },
 
     async setRead(id, user, read, at) {
@@ -138,15 +148,27 @@ export function createNotificationRepo(db: Db): NotificationRepo {
     },
 
     async overflow(keep) {
-      const rows = await db
+      // Probe on the (created_at, id) index alone: is there a row past the newest `keep`?
+      const newestDropped = await db
         .selectFrom('notifications')
-        .selectAll()
+        .select(['created_at', 'id'])
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .offset(keep)
+        .limit(1)
+        .executeTakeFirst();
+      if (newestDropped === undefined) return [];
+      const rows = await db
+        .selectFrom('notifications')
+        .selectAll()
+        .where((eb) =>
+          eb.or([eb('created_at', '<', newestDropped.created_at), eb.and([eb('created_at', '=', newestDropped.created_at), eb('id', '<=', newestDropped.id)])]),
+        )
+        .orderBy('created_at')
+        .orderBy('id')
         .limit(10_000)
         .execute();
-      return rows.reverse().map(rowToStored);
+      return rows.map(rowToStored);
     },
 
     async createdBefore(cutoff, limit) {
