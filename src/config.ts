@@ -28,6 +28,8 @@ export interface Limits {
   readonly wsTokenRequestsPerMinute: number;
   /** How long a socket opened without a credential may take to send its `auth` message. */
   readonly wsAuthTimeoutMs: number;
+  /** Users whose unread count is kept in memory for event frames (beyond it, reloaded on use). */
+  readonly unreadCountCacheUsers: number;
 }
 
 export interface Retention {
@@ -297,6 +299,7 @@ export function loadConfig(env: Env = process.env): Config {
       wsMessagesPerSecond: readInt(env, 'WS_MESSAGES_PER_SECOND', guarded ? 20 : 0, 0),
       wsTokenRequestsPerMinute: readInt(env, 'WS_TOKEN_REQUESTS_PER_MINUTE', 30, 1),
       wsAuthTimeoutMs: readInt(env, 'WS_AUTH_TIMEOUT_MS', 5000, 100, 60_000),
+      unreadCountCacheUsers: readInt(env, 'UNREAD_COUNT_CACHE_USERS', 100_000, 1),
     },
     retention: {
       notificationsMaxCount: readInt(env, 'NOTIFICATION_RETENTION_COUNT', 1000, 1),

@@ -41,6 +41,7 @@ import { createJobRunner } from './services/job-runner.js';
 import { builtinJobTypes } from './services/job-types.js';
 import { createJobService, JOBS_TOPIC, type JobService } from './services/jobs.js';
 import { createNotificationService, NOTIFICATIONS_TOPIC, type NotificationService } from './services/notifications.js';
+import { createUnreadCounts } from './services/unread-counts.js';
 import { createSimulator, type Simulator } from './services/simulator.js';
 import { createWriter } from './services/tx.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -211,10 +212,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   const jobService = createJobService({ store, write, registry, now, onCreated: (id) => runner.enqueue(id) });
 
+  const unread = createUnreadCounts({ maxUsers: config.limits.unreadCountCacheUsers, load: (user) => notificationService.unreadCountAt(user) });
   const sources: TopicSources = {
     epoch: store.epoch,
     async snapshot(logTopic, principal) {
-      if (logTopic === NOTIFICATIONS_TOPIC) return notificationService.snapshot(principal, config.limits.initialStateLimit);
+      if (logTopic === NOTIFICATIONS_TOPIC) {
+        const snap = await notificationService.snapshot(principal, config.limits.initialStateLimit);
+        unread.remember(principal.id, snap.data.unread_count, snap.position.offset);
+        return snap;
+      }
       if (logTopic === INVENTORY_TOPIC) return inventoryService.snapshot();
       if (logTopic === JOBS_TOPIC) return jobService.snapshot(config.jobs.snapshotLimit);
       return store.read(async (tx) => ({ data: {}, position: await tx.position(logTopic) }));
@@ -222,7 +228,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     eventsAfter: (logTopic, after, limit) => store.eventsAfter(logTopic, after, limit),
     async extras(event, principal) {
       if (event.topic !== NOTIFICATIONS_TOPIC) return undefined;
-      return { unread_count: await notificationService.unreadCount(principal.id) };
+      return { unread_count: await unread.get(principal.id) };
     },
   };
 
@@ -255,6 +261,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     gapTimeoutMs: 200,
     logger,
     deliver: (event) => {
+      if (event.topic === NOTIFICATIONS_TOPIC) unread.observe(event);
       hub.deliver(event);
       runner.observe(event);
     },

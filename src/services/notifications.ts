@@ -47,6 +47,8 @@ export interface NotificationService {
   markAllRead(principal: Principal, before: string | null): Promise<{ count: number; unreadCount: number }>;
   delete(id: string, principal: Principal): Promise<void>;
   unreadCount(user: string): Promise<number>;
+  /** The unread count with the notifications log offset it reflects, read together. */
+  unreadCountAt(user: string): Promise<{ count: number; offset: number }>;
   snapshot(principal: Principal, limit: number): Promise<{ data: { notifications: readonly Notification[]; unread_count: number }; position: Position }>;
   /** Deletes notifications past the retention age; returns how many. */
   sweep(): Promise<number>;
@@ -72,6 +74,17 @@ export function createNotificationService(options: NotificationServiceOptions): 
     events.push(await tx.appendEvent({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'deleted', data: { id: n.id, reason }, audience: n.recipient }));
   }
 
+  // The count limit is checked on every create while it is small, and every 1% of it beyond (a
+  // probe walks up to `maxCount` index entries), so the table may briefly hold 1% more.
+  const probeEvery = Math.max(1, Math.floor(retention.maxCount / 100));
+  let createdSinceProbe = probeEvery;
+  function retentionProbeDue(): boolean {
+    createdSinceProbe += 1;
+    if (createdSinceProbe < probeEvery) return false;
+    createdSinceProbe = 0;
+    return true;
+  }
+
   async function mustSee(tx: StoreTx, id: string, user: string): Promise<Notification> {
     const found = await tx.notifications.get(id, user);
     if (found === undefined) throw new AppError('not_found', `notification ${id} not found`);
@@ -93,7 +106,7 @@ export function createNotificationService(options: NotificationServiceOptions): 
         await tx.notifications.insert(created);
         const notification: Notification = { id: created.id, title, message, level, category, created_at: created.created_at, read: false, recipient, related_entity, metadata };
         events.push(await tx.appendEvent({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'created', data: notification, audience: created.recipient }));
-        for (const old of await tx.notifications.overflow(retention.maxCount)) await appendDeleted(tx, events, old, 'retention');
+        if (retentionProbeDue()) for (const old of await tx.notifications.overflow(retention.maxCount)) await appendDeleted(tx, events, old, 'retention');
         if (key !== undefined) await tx.idempotency.put(principalId, key, { status: 201, body: JSON.stringify(notification) }, created.created_at);
         return { notification, replayed: false };
       });
@@ -133,6 +146,9 @@ export function createNotificationService(options: NotificationServiceOptions): 
     },
 
     unreadCount: (user) => store.read((tx) => tx.notifications.unreadCount(user)),
+
+    unreadCountAt: (user) =>
+      store.read(async (tx) => ({ count: await tx.notifications.unreadCount(user), offset: (await tx.position(NOTIFICATIONS_TOPIC)).offset })),
 
     snapshot(principal, limit) {
       return store.read(async (tx) => {
