@@ -198,10 +198,9 @@ export function createHub(options: HubOptions): Hub {
     const frames = createEventFrames(event);
     const frameByUser = new Map<string, Buffer>();
     await Promise.all([...users.values()].map(async (p) => frameByUser.set(p.id, frames.bytes(await sources.extras(event, p)))));
-    for (const conn of live) {
-      const frame = frameByUser.get(conn.principal.id) as Buffer;
-      offer(conn, event, frame);
-    }
+    // One user (or one frame for all): no lookup per receiver.
+    const only = frameByUser.size === 1 ? (frameByUser.values().next().value as Buffer) : undefined;
+    for (const conn of live) offer(conn, event, only ?? (frameByUser.get(conn.principal.id) as Buffer));
   }
 
   /** Sends buffered events past the stream's position, then marks it live. */

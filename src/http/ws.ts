@@ -18,6 +18,7 @@ import type { HubSocket, Logger } from '../core/socket.js';
 import { CloseCode, ErrorCode, parseClientMessage, validateClientMessage, type Positions } from '../protocol/index.js';
 import { createSharedDeflate } from './shared-deflate.js';
 import { createCorker } from './cork.js';
+import { createPreparedFrames } from './prepared-frames.js';
 import { awaitAuthMessage } from './ws-await-auth.js';
 import { watchCredential } from './ws-credential.js';
 
@@ -150,6 +151,9 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   });
   const heartbeats = new Map<WebSocket, Heartbeat>();
   const corker = createCorker();
+  const prepared = createPreparedFrames();
+  // Frames that may be compressed go through the deflate path; the rest are framed once and shared.
+  const directBelowBytes = options.compression === undefined ? Infinity : options.compression.thresholdBytes;
   const shared = options.compression === undefined ? undefined : createSharedDeflate({ thresholdBytes: options.compression.thresholdBytes });
   const connectLimiter = options.connectRatePerSecond > 0 ? new RateLimiterMemory({ points: options.connectRatePerSecond, duration: 1 }) : undefined;
 
@@ -171,6 +175,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
       send(frame) {
         if (ws.readyState !== ws.OPEN) return;
         corker.before(ws);
+        if (typeof frame !== 'string' && frame.length < directBelowBytes && prepared.write(ws, frame)) return;
         if (shared === undefined) ws.send(frame, TEXT);
         else shared.send(ws, frame);
       },

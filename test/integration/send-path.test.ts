@@ -1,0 +1,152 @@
+/**
+ * The send path under the hub, against a real `ws` server and client.
+ *
+ * Pre-framed sends (src/http/prepared-frames.ts) must take the fast path on an idle socket (so a
+ * `ws` upgrade that renames its internals fails here instead of silently falling back), produce
+ * frames `ws` decodes at every length class, and keep order with frames sent through `ws` itself,
+ * including while `ws` is compressing.
+ *
+ * The corker (src/http/cork.ts) must let a lone frame go at once, cork a socket that gets a second
+ * frame in the same turn, cork from the first frame in the turns after a burst, and deliver
+ * everything in order.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { createCorker } from '../../src/http/cork.js';
+import { createPreparedFrames, textFrame } from '../../src/http/prepared-frames.js';
+
+interface Pair {
+  server: WebSocket;
+  client: WebSocket;
+  received: string[];
+  close(): Promise<void>;
+}
+
+async function pair(perMessageDeflate: boolean): Promise<Pair> {
+  const httpServer = http.createServer();
+  const wss = new WebSocketServer({ server: httpServer, perMessageDeflate: perMessageDeflate ? { threshold: 0 } : false });
+  httpServer.listen(0, '127.0.0.1');
+  await once(httpServer, 'listening');
+  const accepted = once(wss, 'connection') as Promise<[WebSocket]>;
+  const client = new WebSocket(`ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}`, { perMessageDeflate });
+  const received: string[] = [];
+  client.on('message', (data) => received.push(data.toString()));
+  await once(client, 'open');
+  const [server] = await accepted;
+  return {
+    server,
+    client,
+    received,
+    async close() {
+      client.terminate();
+      wss.close();
+      await new Promise((resolve) => httpServer.close(resolve));
+    },
+  };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for frames');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('pre-framed sends', () => {
+  let current: Pair | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+
+  it('builds headers for the three length classes', () => {
+    expect([...textFrame(Buffer.from('hi')).subarray(0, 2)]).toEqual([0x81, 2]);
+    const medium = textFrame(Buffer.alloc(300, 'a'));
+    expect([medium[0], medium[1], medium.readUInt16BE(2), medium.length]).toEqual([0x81, 126, 300, 304]);
+    const large = textFrame(Buffer.alloc(70_000, 'b'));
+    expect([large[0], large[1], Number(large.readBigUInt64BE(2)), large.length]).toEqual([0x81, 127, 70_000, 70_010]);
+  });
+
+  it('takes the fast path on an idle socket and ws decodes every length class', async () => {
+    current = await pair(false);
+    const prepared = createPreparedFrames();
+    const payloads = ['{"a":1}', 'x'.repeat(125), 'y'.repeat(126), 'z'.repeat(65_535), 'w'.repeat(65_536), 'é'.repeat(40_000)];
+    for (const text of payloads) expect(prepared.write(current.server, Buffer.from(text))).toBe(true);
+    await until(() => current?.received.length === payloads.length);
+    expect(current.received).toEqual(payloads);
+  });
+
+  it('shares one frame among sockets and keeps order with ws.send', async () => {
+    current = await pair(false);
+    const prepared = createPreparedFrames();
+    const shared = Buffer.from('{"shared":true}');
+    prepared.write(current.server, shared);
+    current.server.send('{"personal":1}');
+    prepared.write(current.server, shared);
+    await until(() => current?.received.length === 3);
+    expect(current.received).toEqual(['{"shared":true}', '{"personal":1}', '{"shared":true}']);
+  });
+
+  it('steps aside while ws is compressing, so frames never overtake', async () => {
+    current = await pair(true);
+    const prepared = createPreparedFrames();
+    const big = 'c'.repeat(200_000);
+    current.server.send(big, { compress: true }); // asynchronous deflate: the sender is busy
+    const took = prepared.write(current.server, Buffer.from('{"after":true}'));
+    expect(took).toBe(false);
+    current.server.send('{"after":true}', { compress: false });
+    await until(() => current?.received.length === 2);
+    expect(current.received[0]).toHaveLength(200_000);
+    expect(current.received[1]).toBe('{"after":true}');
+  });
+
+  describe('corking', () => {
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const socketOf = (ws: WebSocket) => (ws as unknown as { _socket: import('node:net').Socket })._socket;
+
+    it('sends a lone frame at once, corks a burst, and delivers all in order', async () => {
+      current = await pair(false);
+      const { server } = current;
+      const corker = createCorker();
+      const send = (text: string) => {
+        corker.before(server);
+        server.send(text);
+      };
+      send('one');
+      expect(socketOf(server).writableCorked).toBe(0);
+      send('two');
+      expect(socketOf(server).writableCorked).toBe(1);
+      for (let i = 0; i < 20; i++) send(`burst ${i}`);
+      expect(socketOf(server).writableLength).toBeGreaterThan(0);
+      await nextTurn();
+      expect(socketOf(server).writableCorked).toBe(0);
+      // The turn after a burst corks from the first frame.
+      send('after burst');
+      expect(socketOf(server).writableCorked).toBe(1);
+      await nextTurn();
+      // A turn with one frame per socket ends the burst mode.
+      send('steady');
+      expect(socketOf(server).writableCorked).toBe(0);
+      const expected = ['one', 'two', ...Array.from({ length: 20 }, (_, i) => `burst ${i}`), 'after burst', 'steady'];
+      await until(() => current?.received.length === expected.length);
+      expect(current.received).toEqual(expected);
+    });
+
+    it('flushes a corked socket once its data passes the flush size', async () => {
+      current = await pair(false);
+      const { server } = current;
+      const corker = createCorker(1024);
+      for (let i = 0; i < 10; i++) {
+        corker.before(server);
+        server.send('x'.repeat(400));
+      }
+      // Corked data never piles past the flush size plus one frame.
+      expect(socketOf(server).writableLength).toBeLessThan(1024 + 410);
+      await until(() => current?.received.length === 10);
+    });
+  });
+});
