@@ -91,7 +91,7 @@ export type AuthConfig =
     };
 
 export type DatabaseConfig =
-  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'sqlite'; readonly file: string; readonly checkpointIntervalMs: number }
   | { readonly kind: 'postgres'; readonly url: string };
 
 export interface RedisConfig {
@@ -146,8 +146,9 @@ function readInt(env: Env, name: string, fallback: number, min: number, max = Nu
 
 function readDatabase(env: Env): Config['database'] {
   const url = env.DATABASE_URL?.trim();
+  const checkpointIntervalMs = readInt(env, 'SQLITE_CHECKPOINT_INTERVAL_MS', 1000, 0, 3_600_000);
   if (url) {
-    if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')) };
+    if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')), checkpointIntervalMs };
     if (/^postgres(ql)?:\/\//.test(url)) {
       try {
         new URL(url);
@@ -159,7 +160,7 @@ function readDatabase(env: Env): Config['database'] {
     return fail('DATABASE_URL', 'expected sqlite:<file> or postgres://user:password@host:port/database');
   }
   const dataDir = env.DATA_DIR?.trim() || './data';
-  return { kind: 'sqlite', file: path.resolve(dataDir, 'aether-v.sqlite') };
+  return { kind: 'sqlite', file: path.resolve(dataDir, 'aether-v.sqlite'), checkpointIntervalMs };
 }
 
 function readRedis(env: Env): RedisConfig | undefined {

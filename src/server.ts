@@ -143,14 +143,21 @@ async function jobRunnerElection(config: Config): Promise<Election> {
 }
 
 /** Opens (and migrates) the configured store. */
-export async function openStore(config: Config, now: () => Date = () => new Date()): Promise<Store> {
+export async function openStore(config: Config, now: () => Date = () => new Date(), logger?: Pick<PinoLogger, 'warn'>): Promise<Store> {
   const eventLogMaxPerTopic = config.retention.eventLogMaxPerTopic;
   if (config.database.kind === 'postgres') {
     const { openPostgresStore } = await import('./store/postgres.js');
     return openPostgresStore({ url: config.database.url, eventLogMaxPerTopic, now });
   }
   // Several processes on one file: take the write lock when a transaction begins (see sqlite.ts).
-  return openSqliteStore({ file: config.database.file, eventLogMaxPerTopic, now, immediate: config.workers > 1 });
+  return openSqliteStore({
+    file: config.database.file,
+    eventLogMaxPerTopic,
+    now,
+    immediate: config.workers > 1,
+    checkpointIntervalMs: config.database.checkpointIntervalMs,
+    ...(logger === undefined ? {} : { logger }),
+  });
 }
 
 async function openBus(config: Config, logger: PinoLogger): Promise<{ bus: Bus; shared: SharedState | undefined }> {
@@ -181,7 +188,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const now = overrides.now ?? (() => new Date());
   if (config.auth.mode === 'dev') logger.warn({}, 'development auth is on: every request and socket is dev-user (AUTH_ENABLED=false, ALLOW_DEV_AUTH=true)');
 
-  const store = await openStore(config, now);
+  const store = await openStore(config, now, logger);
   let opened: Awaited<ReturnType<typeof openBus>>;
   try {
     opened = await openBus(config, logger);

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import type { Logger } from '../core/socket.js';
 import { migrateToLatest } from './migrate.js';
+import { startCheckpointer } from './sqlite-checkpoint.js';
 import { createKyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
 import type { Store } from './types.js';
@@ -19,6 +21,14 @@ export interface SqliteStoreOptions {
    * wrote in between; an immediate one waits for the lock (busy_timeout) instead.
    */
   readonly immediate?: boolean;
+  /**
+   * WAL checkpoints every this many ms from a worker thread instead of inside commits on the
+   * event loop (see sqlite-checkpoint.ts); 0 leaves SQLite's automatic checkpoint on.
+   * Default 1000.
+   */
+  readonly checkpointIntervalMs?: number;
+  /** Where checkpoint failures are reported. */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
@@ -46,7 +56,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const dialect = options.immediate === true ? new ImmediateSqliteDialect({ database }) : new SqliteDialect({ database });
   const db = new Kysely<Database>({ dialect });
   const epoch = await migrateToLatest(db);
-  return createKyselyStore({ db, dialect: 'sqlite', epoch, now: options.now ?? (() => new Date()), eventLogMaxPerTopic: options.eventLogMaxPerTopic });
+  const store = createKyselyStore({ db, dialect: 'sqlite', epoch, now: options.now ?? (() => new Date()), eventLogMaxPerTopic: options.eventLogMaxPerTopic });
+  const interval = options.checkpointIntervalMs ?? 1000;
+  if (options.file === ':memory:' || interval === 0) return store;
+  sqlite.pragma('wal_autocheckpoint = 0');
+  const checkpointer = startCheckpointer(options.file, interval, (message) => options.logger?.warn({ err: message }, 'SQLite WAL checkpoint failed'));
+  return {
+    ...store,
+    // The worker's connection closes first, so ours is the last and folds the WAL back in.
+    async close() {
+      await checkpointer.close();
+      await store.close();
+    },
+  };
 }
 
 /**

@@ -38,7 +38,9 @@ describe('config', () => {
     expect(() => loadConfig({ ...dev, [name]: value })).toThrow(message);
   });
   it('accepts DATABASE_URL=sqlite:<file>', () => {
-    expect(loadConfig({ ...dev, DATABASE_URL: 'sqlite:/tmp/x.db' }).database).toEqual({ kind: 'sqlite', file: '/tmp/x.db' });
+    expect(loadConfig({ ...dev, DATABASE_URL: 'sqlite:/tmp/x.db' }).database).toEqual({ kind: 'sqlite', file: '/tmp/x.db', checkpointIntervalMs: 1000 });
+    expect(loadConfig({ ...dev, SQLITE_CHECKPOINT_INTERVAL_MS: '0' }).database).toMatchObject({ kind: 'sqlite', checkpointIntervalMs: 0 });
+    expect(() => loadConfig({ ...dev, SQLITE_CHECKPOINT_INTERVAL_MS: 'soon' })).toThrow(/SQLITE_CHECKPOINT_INTERVAL_MS/);
   });
   it('accepts DATABASE_URL=postgres://… and REDIS_URL with the default channel prefix', () => {
     const c = loadConfig({ ...dev, DATABASE_URL: 'postgres://u:p@db:5432/aether', REDIS_URL: 'redis://cache:6379', WORKERS: '4' });
