@@ -13,14 +13,17 @@ import {
   type Position,
   type Positions,
 } from '../protocol/index.js';
-import type { TopicEvent } from '../store/types.js';
+import type { EventRange, TopicEvent } from '../store/types.js';
 import { createBatcher, fanoutGroup } from './batcher.js';
 import { createConnection, type Connection, type Stream } from './connection.js';
-import { audienceMatches, createEventFrames, type Extras } from './frames.js';
+import { audienceMatches, createEventFrames, type EventFrames, type Extras } from './frames.js';
 import type { HubObserver } from './observer.js';
 import type { Logger, HubSocket } from './socket.js';
 import type { TopicSources } from './sources.js';
 import { covers, logTopicsOf, matchKeys } from './topics.js';
+
+/** Distinct resume offsets whose log reads are shared per topic between two events. */
+const MAX_SHARED_RANGES = 256;
 
 export interface HubLimits {
   readonly maxConnections: number;
@@ -82,6 +85,15 @@ export function createHub(options: HubOptions): Hub {
   const connections = new Map<string, Connection>();
   const bySubscription = new Map<string, Set<Connection>>();
   let fanoutChain: Promise<void> = Promise.resolve();
+  /**
+   * Log reads for resumes, shared by every connection resuming from the same offset (after a
+   * restart thousands resume from the same few). A topic's entries are dropped when one of its
+   * events is delivered: a connection that starts resuming later must read again, or it would miss
+   * that event (it was not yet buffering when it went by).
+   */
+  const ranges = new Map<string, Map<number, Promise<EventRange>>>();
+  /** Each event is serialised once, whichever fan-out, flush or replay sends it. */
+  const eventFrames = new WeakMap<TopicEvent, EventFrames>();
   const batcher =
     options.batch !== undefined && options.batch.windowMs > 0
       ? createBatcher({
@@ -90,6 +102,25 @@ export function createHub(options: HubOptions): Hub {
           flush: (events) => enqueue(events[0] as TopicEvent, () => (events.length === 1 ? fanout(events[0] as TopicEvent) : fanoutGroup({ receivers, extrasFor, send }, events))),
         })
       : undefined;
+
+  function framesOf(event: TopicEvent): EventFrames {
+    let frames = eventFrames.get(event);
+    if (frames === undefined) eventFrames.set(event, (frames = createEventFrames(event)));
+    return frames;
+  }
+
+  function sharedRange(logTopic: string, after: number): Promise<EventRange> {
+    let byOffset = ranges.get(logTopic);
+    if (byOffset === undefined) ranges.set(logTopic, (byOffset = new Map()));
+    let range = byOffset.get(after);
+    if (range === undefined) {
+      const read = sources.eventsAfter(logTopic, after, 1000);
+      byOffset.set(after, (range = read));
+      read.catch(() => byOffset.delete(after));
+      if (byOffset.size > MAX_SHARED_RANGES) byOffset.delete(byOffset.keys().next().value as number);
+    }
+    return range;
+  }
 
   function enqueue(event: TopicEvent, task: () => Promise<void>): void {
     fanoutChain = fanoutChain.then(task).catch((err: unknown) => logger.error({ err, topic: event.topic, offset: event.offset }, 'fan-out failed'));
@@ -195,7 +226,7 @@ export function createHub(options: HubOptions): Hub {
       }
     }
     if (live.length === 0) return;
-    const frames = createEventFrames(event);
+    const frames = framesOf(event);
     const frameByUser = new Map<string, Buffer>();
     await Promise.all([...users.values()].map(async (p) => frameByUser.set(p.id, frames.bytes(await sources.extras(event, p)))));
     // One user (or one frame for all): no lookup per receiver.
@@ -211,7 +242,7 @@ export function createHub(options: HubOptions): Hub {
       const extras = await extrasFor(event, conn);
       if (conn.closed) return;
       stream.position = event.offset;
-      send(conn, createEventFrames(event).frame(extras));
+      send(conn, framesOf(event).frame(extras));
     }
     stream.mode = 'live';
   }
@@ -253,7 +284,7 @@ export function createHub(options: HubOptions): Hub {
     let head = from.offset;
     let after = from.offset;
     while (reason === undefined) {
-      const range = await sources.eventsAfter(logTopic, after, 1000);
+      const range = await sharedRange(logTopic, after);
       if (after === from.offset && (range.floor > from.offset || from.offset > range.head)) reason = 'out_of_range';
       else {
         head = Math.max(head, range.head);
@@ -278,7 +309,7 @@ export function createHub(options: HubOptions): Hub {
       const extras = await extrasFor(event, conn);
       if (conn.closed) return;
       stream.position = event.offset;
-      send(conn, createEventFrames(event).frame(extras));
+      send(conn, framesOf(event).frame(extras));
     }
     stream.position = Math.max(stream.position, head);
     await flush(conn, stream);
@@ -415,6 +446,7 @@ export function createHub(options: HubOptions): Hub {
     },
 
     deliver(event) {
+      ranges.delete(event.topic);
       if (batcher !== undefined) batcher.add(event);
       else enqueue(event, () => fanout(event));
     },
