@@ -1,7 +1,7 @@
 /**
  * Per-connection state: subscriptions and, per log topic, a position and a sync buffer. Kept small,
  * since every idle connection holds one: a connection has at most three streams (one per log
- * topic) and usually one or two subscriptions, so both are short exact-size arrays that are
+ * topic) and usually one subscription, so both are held as one item or a short array that is
  * scanned, not a Map and a Set (whose hash tables cost several hundred bytes even when nearly
  * empty). Fan-out never walks them: it finds connections through the hub's subscriber sets.
  */
@@ -42,22 +42,44 @@ export function live(stream: Stream): void {
   stream.buffer = LIVE_BUFFER;
 }
 
-const NO_STREAMS: readonly Stream[] = Object.freeze([]);
-const NO_NAMES: readonly string[] = Object.freeze([]);
+/**
+ * A few items, usually one: none (undefined), one held as it is (no array), or more in an
+ * exact-size array that is replaced on change, never grown (concat allocates exactly; spread and
+ * filter reserve room to grow).
+ */
+type Few<T> = T | readonly T[] | undefined;
 
-/** `list` without its first item matching `drop`; built with concat, which allocates exactly (spread and filter reserve room to grow). */
-function without<T>(list: readonly T[], drop: (item: T) => boolean): readonly T[] {
-  const i = list.findIndex(drop);
-  return i < 0 ? list : list.slice(0, i).concat(list.slice(i + 1));
+function isList<T>(held: T | readonly T[]): held is readonly T[] {
+  return Array.isArray(held);
 }
 
-/** A connection's streams by log topic. Added and removed rarely: the array is replaced, never grown. */
+function listOf<T>(held: Few<T>): readonly T[] {
+  if (held === undefined) return [];
+  return isList(held) ? held : [held];
+}
+
+function plus<T>(held: Few<T>, item: T): Few<T> {
+  return held === undefined ? item : listOf(held).concat([item]);
+}
+
+/** `held` without its first item matching `drop`. */
+function minus<T>(held: Few<T>, drop: (item: T) => boolean): Few<T> {
+  const list = listOf(held);
+  const i = list.findIndex(drop);
+  if (i < 0) return held;
+  const rest = list.slice(0, i).concat(list.slice(i + 1));
+  return rest.length > 1 ? rest : rest[0];
+}
+
+/** A connection's streams by log topic (one per log topic at most). */
 export class Streams {
-  private list = NO_STREAMS;
+  private held: Few<Stream> = undefined;
 
   get(topic: string): Stream | undefined {
-    const list = this.list;
-    for (let i = 0; i < list.length; i += 1) if ((list[i] as Stream).topic === topic) return list[i];
+    const held = this.held;
+    if (held === undefined) return undefined;
+    if (!isList(held)) return held.topic === topic ? held : undefined;
+    for (let i = 0; i < held.length; i += 1) if ((held[i] as Stream).topic === topic) return held[i];
     return undefined;
   }
 
@@ -66,44 +88,44 @@ export class Streams {
   }
 
   add(stream: Stream): void {
-    this.list = this.list.concat([stream]);
+    this.held = plus(this.held, stream);
   }
 
   delete(topic: string): void {
-    this.list = without(this.list, (s) => s.topic === topic);
+    this.held = minus(this.held, (s) => s.topic === topic);
   }
 
   clear(): void {
-    this.list = NO_STREAMS;
+    this.held = undefined;
   }
 
   [Symbol.iterator](): Iterator<Stream> {
-    return this.list[Symbol.iterator]();
+    return listOf(this.held)[Symbol.iterator]();
   }
 }
 
 /** A connection's subscription names (at most `maxSubscriptions`), in the order they were added. */
 export class Subscriptions implements Iterable<string> {
-  private names = NO_NAMES;
+  private held: Few<string> = undefined;
 
   get size(): number {
-    return this.names.length;
+    return listOf(this.held).length;
   }
 
   has(name: string): boolean {
-    return this.names.includes(name);
+    return listOf(this.held).includes(name);
   }
 
   add(name: string): void {
-    if (!this.has(name)) this.names = this.names.concat([name]);
+    if (!this.has(name)) this.held = plus(this.held, name);
   }
 
   delete(name: string): void {
-    this.names = without(this.names, (n) => n === name);
+    this.held = minus(this.held, (n) => n === name);
   }
 
   [Symbol.iterator](): Iterator<string> {
-    return this.names[Symbol.iterator]();
+    return listOf(this.held)[Symbol.iterator]();
   }
 }
 
