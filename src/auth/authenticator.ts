@@ -9,11 +9,21 @@ export type AuthResult =
   | { readonly ok: true; readonly principal: Principal }
   | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'expired' | 'forbidden'; readonly message: string };
 
+/**
+ * What an in-band credential check may know of the upgrade that opened the socket. A socket keeps
+ * this for its whole life (a `refresh` may come at any time), so it is the one header the checks
+ * read and not the upgrade request, which would pin the request's headers and buffers.
+ */
+export interface SocketFacts {
+  /** The upgrade's `Origin` header: present for browser pages. */
+  readonly origin: string | undefined;
+}
+
 export interface Authenticator {
   /** Authenticates a REST request from its headers. */
   http(request: IncomingMessage): Promise<AuthResult>;
   /** Authenticates a WebSocket upgrade (query token, subprotocol, cookie, bearer). `missing` lets the socket authenticate in-band. */
   upgrade(request: IncomingMessage, url: URL): Promise<AuthResult>;
-  /** Authenticates a bare credential sent in-band (`auth` / `refresh` messages) on the socket opened by `request`. */
-  credential(token: string, request: IncomingMessage): Promise<AuthResult>;
+  /** Authenticates a bare credential sent in-band (`auth` / `refresh` messages) on a socket. */
+  credential(token: string, socket: SocketFacts): Promise<AuthResult>;
 }

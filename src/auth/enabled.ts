@@ -56,14 +56,14 @@ export function createEnabledAuthenticator(options: EnabledAuthenticatorOptions)
   const apiTokenMatches = options.apiToken === undefined ? undefined : createApiTokenCheck(options.apiToken);
 
   /** A bearer credential: OIDC JWT, ws-token (sockets only) or the API token. */
-  async function bearer(token: string, request: IncomingMessage, allowWsToken: boolean): Promise<AuthResult> {
+  async function bearer(token: string, origin: string | undefined, allowWsToken: boolean): Promise<AuthResult> {
     if (token.split('.').length === 3) {
       if (isWsToken(token)) return allowWsToken ? wsToken(token) : { ok: false, reason: 'invalid', message: 'ws-tokens are for /ws only' };
       if (oidc === undefined) return INVALID;
       return oidc.verify(token);
     }
     if (apiTokenMatches !== undefined && apiTokenMatches(token)) {
-      if (header(request, 'origin') !== undefined) {
+      if (origin !== undefined) {
         return { ok: false, reason: 'forbidden', message: 'the API token is not accepted from a browser page (Origin header present)' };
       }
       return { ok: true, principal: API_TOKEN_PRINCIPAL };
@@ -94,14 +94,14 @@ export function createEnabledAuthenticator(options: EnabledAuthenticatorOptions)
   return {
     async http(request) {
       const token = bearerOf(request);
-      if (token !== undefined) return bearer(token, request, false);
+      if (token !== undefined) return bearer(token, header(request, 'origin'), false);
       return (await session(request)) ?? MISSING;
     },
     async upgrade(request, url) {
       const token = url.searchParams.get('token') ?? protocolTokenOf(request) ?? bearerOf(request);
-      if (token !== null && token !== undefined) return bearer(token, request, true);
+      if (token !== null && token !== undefined) return bearer(token, header(request, 'origin'), true);
       return (await session(request)) ?? MISSING;
     },
-    credential: (token, request) => bearer(token, request, true),
+    credential: (token, socket) => bearer(token, socket.origin, true),
   };
 }

@@ -15,7 +15,7 @@ import {
 } from '../protocol/index.js';
 import type { EventRange, TopicEvent } from '../store/types.js';
 import { createBatcher, fanoutGroup } from './batcher.js';
-import { createConnection, type Connection, type Stream } from './connection.js';
+import { Connection, live, syncing, syncingStream, type Stream } from './connection.js';
 import { audienceMatches, createEventFrames, type EventFrames, type Extras } from './frames.js';
 import type { HubObserver } from './observer.js';
 import type { Logger, HubSocket } from './socket.js';
@@ -244,13 +244,13 @@ export function createHub(options: HubOptions): Hub {
       stream.position = event.offset;
       send(conn, framesOf(event).frame(extras));
     }
-    stream.mode = 'live';
+    live(stream);
   }
 
   function startStream(conn: Connection, logTopic: string): Stream | undefined {
     if (conn.streams.has(logTopic)) return undefined;
-    const stream: Stream = { mode: 'syncing', position: 0, buffer: [] };
-    conn.streams.set(logTopic, stream);
+    const stream = syncingStream(logTopic);
+    conn.streams.add(stream);
     return stream;
   }
 
@@ -278,7 +278,7 @@ export function createHub(options: HubOptions): Hub {
     const stream = conn.streams.get(logTopic);
     if (stream === undefined) return;
     // Events arriving while the log is read wait in the buffer; the client drops any it already has.
-    stream.mode = 'syncing';
+    syncing(stream);
     const replay: TopicEvent[] = [];
     let reason: string | undefined = from.epoch === sources.epoch ? undefined : 'epoch_changed';
     let head = from.offset;
@@ -345,18 +345,39 @@ export function createHub(options: HubOptions): Hub {
   function unsubscribe(conn: Connection, topics: readonly string[]): void {
     const removed = topics.filter((t) => conn.subscriptions.has(t));
     for (const name of removed) removeSubscription(conn, name);
-    for (const logTopic of conn.streams.keys()) if (!covers(conn.subscriptions, logTopic)) conn.streams.delete(logTopic);
+    for (const stream of conn.streams) if (!covers(conn.subscriptions, stream.topic)) conn.streams.delete(stream.topic);
     sendJson(conn, { type: 'subscription', status: 'unsubscribed', topics: removed });
   }
 
-  /** Queues snapshot/resume work for one connection behind any already queued. */
+  /** Queues snapshot/resume work for one connection behind any already queued; none is kept once done. */
   function run(conn: Connection, task: () => Promise<void>): void {
-    conn.sync = conn.sync
+    const next: Promise<void> = (conn.sync ?? Promise.resolve())
       .then(() => (conn.closed ? undefined : task()))
       .catch((err: unknown) => {
         logger.error({ err, clientId: conn.id }, 'WebSocket sync failed');
         closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error; reconnect and resume');
+      })
+      .finally(() => {
+        if (conn.sync === next) conn.sync = undefined;
       });
+    conn.sync = next;
+  }
+
+  /** What `attach` returns: a handle on the connection, its methods shared by every connection. */
+  class Attached implements AttachedConnection {
+    constructor(private readonly conn: Connection) {}
+
+    get id(): string {
+      return this.conn.id;
+    }
+
+    receive(text: string, byteLength: number): void {
+      if (!this.conn.closed) handle(this.conn, text, byteLength);
+    }
+
+    closed(code: number): void {
+      forget(this.conn, code);
+    }
   }
 
   function resume(conn: Connection, positions: Positions, ref: string): void {
@@ -425,7 +446,7 @@ export function createHub(options: HubOptions): Hub {
         socket.close(CloseCode.TRY_AGAIN_LATER, 'server at connection capacity; try again later');
         return undefined;
       }
-      const conn = createConnection(randomUUID(), principal, socket, Date.now());
+      const conn = new Connection(randomUUID(), principal, socket);
       connections.set(conn.id, conn);
       observer?.connected();
       sendJson(conn, { type: 'connection', status: 'connected', client_id: conn.id, timestamp: now().toISOString(), user: principal.name });
@@ -436,13 +457,7 @@ export function createHub(options: HubOptions): Hub {
       const resuming = Object.keys(positions).length > 0;
       if (fresh.length > 0 || !resuming) run(conn, () => syncSnapshots(conn, fresh));
       if (resuming) resume(conn, positions, 'connect');
-      return {
-        id: conn.id,
-        receive: (text, byteLength) => {
-          if (!conn.closed) handle(conn, text, byteLength);
-        },
-        closed: (code) => forget(conn, code),
-      };
+      return new Attached(conn);
     },
 
     deliver(event) {

@@ -8,7 +8,7 @@ export function logTopicsOf(subscription: string): readonly string[] {
 }
 
 /** Whether any of `subscriptions` still draws from `logTopic`. */
-export function covers(subscriptions: ReadonlySet<string>, logTopic: string): boolean {
+export function covers(subscriptions: Iterable<string>, logTopic: string): boolean {
   for (const s of subscriptions) if (logTopicsOf(s).includes(logTopic)) return true;
   return false;
 }

@@ -1,66 +1,58 @@
 /**
  * Keeps a socket's credential true while it is open: closes it when the credential expires
  * (4001, or 4003 for a session's end) unless a `refresh` message brings a new credential for the
- * same user in time.
+ * same user in time. Plain functions over the socket's own state (`Expiring`): a socket whose
+ * credential never expires holds no timer and nothing else.
  */
-import type { IncomingMessage } from 'node:http';
-import type { AuthResult, Authenticator } from '../auth/authenticator.js';
+import type { Authenticator, SocketFacts } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
 import { CloseCode, ErrorCode } from '../protocol/index.js';
 
 /** setTimeout's ceiling (about 24.8 days); longer credentials re-arm. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-export interface CredentialWatch {
-  /** Handles a `refresh` message; resolves with the frame to send back. */
-  refresh(token: string): Promise<object>;
-  stop(): void;
+/** The state the expiry clock keeps on a socket (src/http/ws-session.ts). */
+export interface Expiring {
+  /** When the current credential expires (epoch ms); undefined when it never does. */
+  expiresAt: number | undefined;
+  timer: NodeJS.Timeout | undefined;
+  /** Called when the credential has expired: log and close (see `expiryClose`). */
+  expired(): void;
 }
 
-export interface CredentialWatchOptions {
-  readonly principal: Principal;
-  readonly request: IncomingMessage;
-  readonly authenticator: Authenticator;
-  readonly close: (code: number, reason: string) => void;
-  readonly onExpired?: () => void;
+/** (Re-)arms the expiry timer for `socket.expiresAt`. The timer holds the socket, no closure. */
+export function armExpiry(socket: Expiring): void {
+  if (socket.timer !== undefined) clearTimeout(socket.timer);
+  socket.timer = undefined;
+  if (socket.expiresAt === undefined) return;
+  const delay = socket.expiresAt - Date.now();
+  socket.timer = delay > MAX_TIMER_MS ? setTimeout(armExpiry, MAX_TIMER_MS, socket) : setTimeout(fire, Math.max(0, delay), socket);
+  socket.timer.unref();
 }
 
-export function watchCredential(options: CredentialWatchOptions): CredentialWatch {
-  let expiresAt = options.principal.expiresAt;
-  let timer: NodeJS.Timeout | undefined;
+function fire(socket: Expiring): void {
+  socket.timer = undefined;
+  socket.expired();
+}
 
-  function arm(): void {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (expiresAt === undefined) return;
-    const delay = expiresAt - Date.now();
-    if (delay > MAX_TIMER_MS) {
-      timer = setTimeout(arm, MAX_TIMER_MS);
-      return;
-    }
-    timer = setTimeout(() => {
-      options.onExpired?.();
-      if (options.principal.sessionId !== undefined) options.close(CloseCode.SESSION_REVOKED, 'session expired; sign in again');
-      else options.close(CloseCode.TOKEN_EXPIRED, 'token expired; reconnect with a new token or send refresh before expiry');
-    }, Math.max(0, delay));
-    timer.unref();
+/** The close code and reason for an expired credential: a session's end is 4003, a token's 4001. */
+export function expiryClose(principal: Principal): [code: number, reason: string] {
+  return principal.sessionId !== undefined
+    ? [CloseCode.SESSION_REVOKED, 'session expired; sign in again']
+    : [CloseCode.TOKEN_EXPIRED, 'token expired; reconnect with a new token or send refresh before expiry'];
+}
+
+/**
+ * Handles a `refresh` message: checks the token, which must name the socket's user, and re-arms
+ * the clock for its expiry. Resolves with the frame to send back.
+ */
+export async function refreshCredential(socket: Expiring & SocketFacts, principal: Principal, authenticator: Authenticator, token: string): Promise<object> {
+  const result = await authenticator.credential(token, socket);
+  if (!result.ok) return { type: 'error', code: ErrorCode.UNAUTHORIZED, message: `refresh refused: ${result.message}`, ref: 'refresh' };
+  if (result.principal.id !== principal.id) {
+    return { type: 'error', code: ErrorCode.FORBIDDEN, message: 'refresh refused: the token belongs to another user', ref: 'refresh' };
   }
-  arm();
-
-  return {
-    async refresh(token) {
-      const result: AuthResult = await options.authenticator.credential(token, options.request);
-      if (!result.ok) return { type: 'error', code: ErrorCode.UNAUTHORIZED, message: `refresh refused: ${result.message}`, ref: 'refresh' };
-      if (result.principal.id !== options.principal.id) {
-        return { type: 'error', code: ErrorCode.FORBIDDEN, message: 'refresh refused: the token belongs to another user', ref: 'refresh' };
-      }
-      expiresAt = result.principal.expiresAt;
-      arm();
-      return { type: 'refreshed', expires_at: expiresAt === undefined ? null : new Date(expiresAt).toISOString() };
-    },
-    stop() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
-  };
+  socket.expiresAt = result.principal.expiresAt;
+  armExpiry(socket);
+  return { type: 'refreshed', expires_at: socket.expiresAt === undefined ? null : new Date(socket.expiresAt).toISOString() };
 }

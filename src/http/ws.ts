@@ -1,6 +1,7 @@
 /**
- * The /ws endpoint: gates the upgrade (per-IP limit, origin, authentication), then maps each `ws`
- * socket onto the hub's HubSocket. Failed authentication still completes the handshake and closes
+ * The /ws endpoint: gates the upgrade (per-IP limit, origin, authentication), then gives each `ws`
+ * socket a WsSession (ws-session.ts), the hub's HubSocket for it. Every socket shares one set of
+ * listeners, which find the session in `sessions`; the upgrade request is let go. Failed authentication still completes the handshake and closes
  * with 1008, so browsers see the code and reason rather than 1006. A socket opened without a
  * credential gets WS_AUTH_TIMEOUT_MS to send `{"type":"auth","token":…}` and receives nothing
  * before. Heartbeats ping on a fixed schedule that incoming data does not postpone.
@@ -12,15 +13,13 @@ import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebS
 import type { AuthResult, Authenticator } from '../auth/authenticator.js';
 import type { AuthLimits } from '../auth/limits.js';
 import type { OriginPolicy } from '../auth/origin.js';
-import type { Principal } from '../auth/principal.js';
 import type { Hub } from '../core/hub.js';
-import type { HubSocket, Logger } from '../core/socket.js';
-import { CloseCode, ErrorCode, parseClientMessage, validateClientMessage, type Positions } from '../protocol/index.js';
+import type { Logger } from '../core/socket.js';
+import { validateClientMessage, type Positions } from '../protocol/index.js';
 import { createSharedDeflate } from './shared-deflate.js';
 import { createCorker } from './cork.js';
 import { createPreparedFrames } from './prepared-frames.js';
-import { awaitAuthMessage } from './ws-await-auth.js';
-import { watchCredential } from './ws-credential.js';
+import { WsSession, type Edge, type UpgradeAttach } from './ws-session.js';
 
 /** The application subprotocol; the server selects it whenever the client offers it. */
 export const WS_PROTOCOL = 'aether-v';
@@ -50,11 +49,6 @@ export interface WsEndpoint {
   close(): Promise<void>;
 }
 
-interface Heartbeat {
-  pingSentAt: number;
-  awaitingPong: boolean;
-}
-
 /** Destroys the socket that emitted an error (a plain function: no closure to retain). */
 function destroySelf(this: Duplex): void {
   this.destroy();
@@ -70,9 +64,6 @@ function releaseOnce(limit: { release(key: string): Promise<unknown> }, ip: stri
   };
 }
 
-/** Buffers the hub hands over hold UTF-8 text: send them as text frames. */
-const TEXT = { binary: false } as const;
-
 function rejectUpgrade(socket: Duplex, status: number, text: string, headers = ''): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
 }
@@ -81,30 +72,13 @@ function clientIp(request: IncomingMessage): string {
   return request.socket.remoteAddress ?? 'unknown';
 }
 
-function byteLength(data: RawData): number {
-  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
-  return data instanceof ArrayBuffer ? data.byteLength : data.length;
+function originOf(request: IncomingMessage): string | undefined {
+  const value = request.headers.origin;
+  return Array.isArray(value) ? value[0] : value;
 }
-
-function textOf(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
-}
-
-/** Cheap pre-filter: only frames that may be `auth`/`refresh` are parsed at the edge. */
-function maybeCredentialMessage(text: string): boolean {
-  return text.length < 16_384 && (text.includes('"refresh"') || text.includes('"auth"'));
-}
-
-const FAILURE_WORDS: Readonly<Record<Exclude<AuthResult, { ok: true }>['reason'], string>> = {
-  missing: 'missing token',
-  invalid: 'invalid token',
-  expired: 'expired token',
-  forbidden: 'forbidden',
-};
 
 /** Reads `?topics=a,b` and `?resume=<json positions>` from the upgrade URL. */
-function attachOptionsFrom(url: URL): { topics?: string[]; positions?: Positions; problem?: string } {
+function attachOptionsFrom(url: URL): UpgradeAttach {
   const result: { topics?: string[]; positions?: Positions; problem?: string } = {};
   const topics = url.searchParams.get('topics');
   if (topics !== null) result.topics = topics.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
@@ -149,13 +123,38 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     clientTracking: false,
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
-  const heartbeats = new Map<WebSocket, Heartbeat>();
-  const corker = createCorker();
-  const prepared = createPreparedFrames();
-  // Frames that may be compressed go through the deflate path; the rest are framed once and shared.
-  const directBelowBytes = options.compression === undefined ? Infinity : options.compression.thresholdBytes;
-  const shared = options.compression === undefined ? undefined : createSharedDeflate({ thresholdBytes: options.compression.thresholdBytes });
+  const sessions = new Map<WebSocket, WsSession>();
+  const edge: Edge = {
+    hub,
+    authenticator,
+    limits,
+    logger,
+    debug: options.debug,
+    authTimeoutMs: options.authTimeoutMs,
+    corker: createCorker(),
+    shared: options.compression === undefined ? undefined : createSharedDeflate({ thresholdBytes: options.compression.thresholdBytes }),
+    prepared: createPreparedFrames(),
+    directBelowBytes: options.compression === undefined ? Infinity : options.compression.thresholdBytes,
+    onRefused: options.onRefused,
+  };
   const connectLimiter = options.connectRatePerSecond > 0 ? new RateLimiterMemory({ points: options.connectRatePerSecond, duration: 1 }) : undefined;
+
+  // One set of listeners for every socket: `this` is the socket, its session is looked up.
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    sessions.get(this)?.frame(data, isBinary);
+  }
+  function onPong(this: WebSocket): void {
+    const session = sessions.get(this);
+    if (session !== undefined) session.awaitingPong = false;
+  }
+  function onError(this: WebSocket, err: Error): void {
+    logger.debug({ err, clientId: sessions.get(this)?.attached?.id }, 'WebSocket error');
+  }
+  function onClose(this: WebSocket, code: number, reason: Buffer): void {
+    const session = sessions.get(this);
+    sessions.delete(this);
+    session?.closed(code, reason);
+  }
 
   /** False (and the socket answered 503) when this second's connection budget is spent. */
   async function withinConnectRate(socket: Duplex): Promise<boolean> {
@@ -168,111 +167,6 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
       rejectUpgrade(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
       return false;
     }
-  }
-
-  function adapt(ws: WebSocket): HubSocket {
-    return {
-      send(frame) {
-        if (ws.readyState !== ws.OPEN) return;
-        corker.before(ws);
-        if (typeof frame !== 'string' && frame.length < directBelowBytes && prepared.write(ws, frame)) return;
-        if (shared === undefined) ws.send(frame, TEXT);
-        else shared.send(ws, frame);
-      },
-      close(code, reason) {
-        if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
-      },
-      get bufferedAmount() {
-        return ws.bufferedAmount;
-      },
-    };
-  }
-
-  function refuse(ws: WebSocket, ip: string, result: Exclude<AuthResult, { ok: true }>): void {
-    const detail = result.reason === 'forbidden' ? `${FAILURE_WORDS.forbidden} (${result.message})` : FAILURE_WORDS[result.reason];
-    logger.warn({ ip, reason: result.reason }, `WebSocket authentication failed: ${detail} from ${ip}`);
-    options.onRefused?.(`auth_${result.reason}`);
-    adapt(ws).close(CloseCode.POLICY_VIOLATION, `${result.reason}: ${result.message}`.slice(0, 120));
-  }
-
-  /** Runs the per-user limit, then attaches; `queued` holds frames that arrived meanwhile. */
-  async function admit(ws: WebSocket, request: IncomingMessage, url: URL, principal: Principal, queued: RawData[]): Promise<void> {
-    const ip = clientIp(request);
-    if (!(await limits.perUser.acquire(principal.id))) {
-      logger.warn({ ip, user: principal.name }, `WebSocket connection refused: too many connections for user ${principal.name} from ${ip}`);
-      options.onRefused?.('user_limit');
-      adapt(ws).close(CloseCode.TRY_AGAIN_LATER, 'too many connections for this user; close another one or try later');
-      return;
-    }
-    if (ws.readyState !== ws.OPEN) {
-      await limits.perUser.release(principal.id);
-      return;
-    }
-    accept(ws, request, url, principal, queued);
-  }
-
-  function accept(ws: WebSocket, request: IncomingMessage, url: URL, principal: Principal, queued: RawData[]): void {
-    const ip = clientIp(request);
-    const attachOptions = attachOptionsFrom(url);
-    const attached = hub.attach(adapt(ws), principal, attachOptions);
-    if (attached === undefined) {
-      void limits.perUser.release(principal.id);
-      return;
-    }
-    logger.info({ clientId: attached.id, user: principal.name, ip, method: principal.method }, `WebSocket authenticated for user ${principal.name} from ${ip}`);
-    if (attachOptions.problem !== undefined) adapt(ws).send(JSON.stringify({ type: 'error', code: 'invalid_message', message: attachOptions.problem, ref: 'connect' }));
-    const credential = watchCredential({
-      principal,
-      request,
-      authenticator,
-      close: (code, reason) => adapt(ws).close(code, reason),
-      onExpired: () => logger.info({ clientId: attached.id, user: principal.name, ip }, `WebSocket credential expired for user ${principal.name} from ${ip}`),
-    });
-    heartbeats.set(ws, { pingSentAt: Date.now(), awaitingPong: false });
-    ws.on('pong', () => {
-      const beat = heartbeats.get(ws);
-      if (beat !== undefined) beat.awaitingPong = false;
-    });
-    // Frames are handled in arrival order; the rate check is asynchronous, so they queue on a chain.
-    let chain = Promise.resolve();
-    let limited = false;
-    const onFrame = (data: RawData, isBinary: boolean): void => {
-      chain = chain.then(async () => {
-        if (limited) return;
-        const allowed = await limits.messages.take(attached.id);
-        if (!allowed.ok) {
-          limited = true;
-          logger.warn({ clientId: attached.id, user: principal.name, ip }, `WebSocket client ${attached.id} (${principal.name}) exceeded the message rate`);
-          adapt(ws).send(JSON.stringify({ type: 'error', code: ErrorCode.RATE_LIMITED, message: 'too many messages per second; closing' }));
-          adapt(ws).close(CloseCode.RATE_LIMITED, 'rate limited: too many messages per second');
-          return;
-        }
-        if (options.debug) logger.debug({ clientId: attached.id, bytes: byteLength(data) }, 'WebSocket message');
-        const text = isBinary ? '\u0000binary' : textOf(data);
-        if (!isBinary && maybeCredentialMessage(text)) {
-          const parsed = parseClientMessage(text);
-          if (parsed.ok && parsed.message.type === 'refresh') {
-            adapt(ws).send(JSON.stringify(await credential.refresh(parsed.message.token)));
-            return;
-          }
-          if (parsed.ok && parsed.message.type === 'auth') {
-            adapt(ws).send(JSON.stringify({ type: 'error', code: ErrorCode.INVALID_MESSAGE, message: 'already authenticated; use refresh to renew the credential', ref: 'auth' }));
-            return;
-          }
-        }
-        attached.receive(text, byteLength(data));
-      }).catch((err: unknown) => logger.error({ err, clientId: attached.id }, 'WebSocket message handling failed'));
-    };
-    for (const data of queued) onFrame(data, false);
-    ws.on('message', onFrame);
-    ws.on('error', (err) => logger.debug({ err, clientId: attached.id }, 'WebSocket error'));
-    ws.on('close', (code, reason) => {
-      heartbeats.delete(ws);
-      credential.stop();
-      void limits.perUser.release(principal.id);
-      attached.closed(code, reason.toString());
-      logger.info({ clientId: attached.id, user: principal.name, code }, `Client ${attached.id} (${principal.name}) disconnected`);
-    });
   }
 
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -294,33 +188,22 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
       : await authenticator.upgrade(request, url);
     if (origin.kind === 'refused') logger.warn({ ip, origin: origin.origin }, `WebSocket connection refused: origin ${origin.origin} not allowed from ${ip}`);
     if (socket.destroyed) return release();
+    const originHeader = originOf(request);
+    const attach = attachOptionsFrom(url);
     wss.handleUpgrade(request, socket, head, (ws) => {
       // ws has its own error handling on the socket now; ours would pin this upgrade's request.
       socket.off('error', destroySelf);
+      // From here the session gives the per-IP slot back when the socket closes.
       socket.off('close', release);
-      ws.once('close', release);
-      if (result.ok) {
-        const queued: RawData[] = [];
-        const hold = (data: RawData): void => {
-          queued.push(data);
-        };
-        ws.on('message', hold);
-        void admit(ws, request, url, result.principal, queued).finally(() => ws.off('message', hold));
-        return;
-      }
-      if (result.reason === 'missing') {
-        return awaitAuthMessage(ws, {
-          timeoutMs: options.authTimeoutMs,
-          check: (token) => authenticator.credential(token, request),
-          onFailure: (failure) => refuse(ws, ip, failure),
-          onSuccess: (principal, queued) => admit(ws, request, url, principal, queued),
-          onError: (err) => {
-            logger.error({ err }, 'WebSocket in-band authentication failed');
-            adapt(ws).close(CloseCode.INTERNAL_ERROR, 'internal error');
-          },
-        });
-      }
-      refuse(ws, ip, result);
+      const session = new WsSession(edge, ws, ip, originHeader, attach);
+      sessions.set(ws, session);
+      ws.on('message', onMessage);
+      ws.on('pong', onPong);
+      ws.on('error', onError);
+      ws.on('close', onClose);
+      if (result.ok) void session.admit(result.principal).catch((err: unknown) => session.fail(err, 'WebSocket admission failed'));
+      else if (result.reason === 'missing') session.awaitAuth();
+      else session.refuse(result);
     });
   }
 
@@ -335,17 +218,17 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   const tickMs = Math.max(50, Math.floor(Math.min(options.pingIntervalMs, options.pongTimeoutMs) / 2));
   const timer = setInterval(() => {
     const now = Date.now();
-    for (const [ws, beat] of heartbeats) {
-      if (beat.awaitingPong) {
-        if (now - beat.pingSentAt > options.pongTimeoutMs) {
+    for (const session of sessions.values()) {
+      if (session.phase !== 'open') continue;
+      if (session.awaitingPong) {
+        if (now - session.pingSentAt > options.pongTimeoutMs) {
           logger.debug({}, 'WebSocket peer missed a pong; terminating');
-          heartbeats.delete(ws);
-          ws.terminate();
+          session.terminate();
         }
-      } else if (now - beat.pingSentAt >= options.pingIntervalMs) {
-        beat.pingSentAt = now;
-        beat.awaitingPong = true;
-        ws.ping();
+      } else if (now - session.pingSentAt >= options.pingIntervalMs) {
+        session.pingSentAt = now;
+        session.awaitingPong = true;
+        session.ws.ping();
       }
     }
   }, tickMs);
@@ -354,7 +237,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   return {
     async close() {
       clearInterval(timer);
-      if (shared !== undefined) logger.info({ ...shared.stats }, 'WebSocket compression: frames deflated, sends served from the shared cache, sends left to ws');
+      if (edge.shared !== undefined) logger.info({ ...edge.shared.stats }, 'WebSocket compression: frames deflated, sends served from the shared cache, sends left to ws');
       options.server.off('upgrade', listener);
     },
   };

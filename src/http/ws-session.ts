@@ -1,0 +1,314 @@
+/**
+ * One socket on /ws, from the upgrade to the close. It is the HubSocket the hub writes to and all
+ * the state the edge keeps for the socket: how far authentication got, frames that arrived before
+ * the hub took over, the heartbeat, the credential's expiry and the message rate. Its behaviour
+ * lives on the prototype and the endpoint's listeners are shared by every socket (src/http/ws.ts),
+ * so an idle connection costs the edge this one object and no closures. The upgrade request is not
+ * kept: only the client's address and the `Origin` header outlive it.
+ *
+ * Phases: `auth` (no credential at the upgrade: the first frame must be `{"type":"auth",…}`,
+ * within the timeout) → `checking` (that token is being checked) → `admitting` (the per-user slot
+ * is being taken) → `open` (attached to the hub) → `ended` (closed, refused, failed or terminated).
+ * Frames that arrive while checking or admitting are queued and handled in order once open.
+ */
+import type { RawData, WebSocket } from 'ws';
+import type { AuthResult, Authenticator, SocketFacts } from '../auth/authenticator.js';
+import type { AuthLimits } from '../auth/limits.js';
+import type { Principal } from '../auth/principal.js';
+import type { AttachOptions, AttachedConnection, Hub } from '../core/hub.js';
+import type { HubSocket, Logger } from '../core/socket.js';
+import { CloseCode, ErrorCode, parseClientMessage } from '../protocol/index.js';
+import type { Corker } from './cork.js';
+import type { PreparedFrames } from './prepared-frames.js';
+import type { SharedDeflate } from './shared-deflate.js';
+import { armExpiry, expiryClose, refreshCredential, type Expiring } from './ws-credential.js';
+
+/** What every socket of one endpoint shares, held once by the endpoint. */
+export interface Edge {
+  readonly hub: Hub;
+  readonly authenticator: Authenticator;
+  readonly limits: AuthLimits;
+  readonly logger: Logger;
+  readonly debug: boolean;
+  readonly authTimeoutMs: number;
+  readonly corker: Corker;
+  readonly shared: SharedDeflate | undefined;
+  /** Broadcast frames framed once and written straight to the socket (see prepared-frames.ts). */
+  readonly prepared: PreparedFrames;
+  /** Frames at least this long may be compressed, so they take the deflate path instead. */
+  readonly directBelowBytes: number;
+  readonly onRefused: ((reason: string) => void) | undefined;
+}
+
+/** What the upgrade URL asks of the hub (`?topics=`, `?resume=`), and what was wrong with it. */
+export interface UpgradeAttach extends AttachOptions {
+  readonly problem?: string;
+}
+
+type Failure = Exclude<AuthResult, { ok: true }>;
+export type Phase = 'auth' | 'checking' | 'admitting' | 'open' | 'ended';
+
+/** Buffers the hub hands over hold UTF-8 text: send them as text frames. */
+const TEXT = { binary: false } as const;
+
+const FAILURE_WORDS: Readonly<Record<Failure['reason'], string>> = {
+  missing: 'missing token',
+  invalid: 'invalid token',
+  expired: 'expired token',
+  forbidden: 'forbidden',
+};
+
+function byteLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
+
+function textOf(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+/** Cheap pre-filter: only frames that may be `auth`/`refresh` are parsed at the edge. */
+function maybeCredentialMessage(text: string): boolean {
+  return text.length < 16_384 && (text.includes('"refresh"') || text.includes('"auth"'));
+}
+
+export class WsSession implements HubSocket, Expiring, SocketFacts {
+  phase: Phase = 'admitting';
+  /** The socket's user, once it is open. */
+  principal: Principal | undefined = undefined;
+  attached: AttachedConnection | undefined = undefined;
+  /** The heartbeat's state (driven by the endpoint's timer): when the last ping went out, and whether its pong is awaited. */
+  pingSentAt = 0;
+  awaitingPong = false;
+  expiresAt: number | undefined = undefined;
+  /** The auth timeout while in `auth`, then the credential's expiry (when it has one). */
+  timer: NodeJS.Timeout | undefined = undefined;
+  /** The upgrade's attach options, until the hub takes over. */
+  private attach: UpgradeAttach | undefined;
+  /** Frames that arrived while checking or admitting. */
+  private queued: RawData[] | undefined = undefined;
+  /** Frames are handled in arrival order; the rate check is asynchronous, so they chain. Undefined when idle. */
+  private chain: Promise<void> | undefined = undefined;
+  private limited = false;
+
+  constructor(
+    private readonly edge: Edge,
+    readonly ws: WebSocket,
+    readonly ip: string,
+    readonly origin: string | undefined,
+    attach: UpgradeAttach,
+  ) {
+    this.attach = attach;
+  }
+
+  // HubSocket: what the hub writes to.
+
+  send(frame: string | Buffer): void {
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    this.edge.corker.before(ws);
+    if (typeof frame !== 'string' && frame.length < this.edge.directBelowBytes && this.edge.prepared.write(ws, frame)) return;
+    if (this.edge.shared === undefined) ws.send(frame, TEXT);
+    else this.edge.shared.send(ws, frame);
+  }
+
+  close(code: number, reason: string): void {
+    const ws = this.ws;
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  // Authentication and admission.
+
+  /** No credential came with the upgrade: the first frame must bring one, within the timeout. */
+  awaitAuth(): void {
+    this.phase = 'auth';
+    this.timer = setTimeout(WsSession.authTimedOut, this.edge.authTimeoutMs, this);
+    this.timer.unref();
+  }
+
+  private static authTimedOut(session: WsSession): void {
+    session.timer = undefined;
+    if (session.phase !== 'auth') return;
+    session.refuse({ ok: false, reason: 'missing', message: 'no credential: send {"type":"auth","token":…} first, or connect with ?token=' });
+  }
+
+  private authFrame(data: RawData, isBinary: boolean): void {
+    this.stopTimer();
+    const parsed = isBinary ? undefined : parseClientMessage(textOf(data));
+    if (parsed === undefined || !parsed.ok || parsed.message.type !== 'auth') {
+      this.refuse({ ok: false, reason: 'missing', message: 'authenticate first: the first message must be {"type":"auth","token":…}' });
+      return;
+    }
+    this.phase = 'checking';
+    this.edge.authenticator
+      .credential(parsed.message.token, this)
+      .then(async (result) => {
+        if (!result.ok) this.refuse(result);
+        else if (this.ws.readyState === this.ws.OPEN) await this.admit(result.principal);
+        else this.end();
+      })
+      .catch((err: unknown) => this.fail(err, 'WebSocket in-band authentication failed'));
+  }
+
+  /** Authentication failed: log, count and close with 1008 and the reason. */
+  refuse(result: Failure): void {
+    const { logger, onRefused } = this.edge;
+    this.end();
+    const detail = result.reason === 'forbidden' ? `${FAILURE_WORDS.forbidden} (${result.message})` : FAILURE_WORDS[result.reason];
+    logger.warn({ ip: this.ip, reason: result.reason }, `WebSocket authentication failed: ${detail} from ${this.ip}`);
+    onRefused?.(`auth_${result.reason}`);
+    this.close(CloseCode.POLICY_VIOLATION, `${result.reason}: ${result.message}`.slice(0, 120));
+  }
+
+  /** Takes a per-user slot, then attaches to the hub. Frames meanwhile are queued. */
+  async admit(principal: Principal): Promise<void> {
+    const { limits, logger, onRefused } = this.edge;
+    this.phase = 'admitting';
+    if (!(await limits.perUser.acquire(principal.id))) {
+      this.end();
+      logger.warn({ ip: this.ip, user: principal.name }, `WebSocket connection refused: too many connections for user ${principal.name} from ${this.ip}`);
+      onRefused?.('user_limit');
+      this.close(CloseCode.TRY_AGAIN_LATER, 'too many connections for this user; close another one or try later');
+      return;
+    }
+    if (this.ws.readyState !== this.ws.OPEN) {
+      this.end();
+      await limits.perUser.release(principal.id);
+      return;
+    }
+    this.open(principal);
+  }
+
+  /** Logs an unexpected failure before the socket was open and closes it with 1011. */
+  fail(err: unknown, message: string): void {
+    this.edge.logger.error({ err }, message);
+    this.end();
+    this.close(CloseCode.INTERNAL_ERROR, 'internal error');
+  }
+
+  private open(principal: Principal): void {
+    const { hub, limits, logger } = this.edge;
+    const attach = this.attach ?? {};
+    this.attach = undefined;
+    const attached = hub.attach(this, principal, attach);
+    if (attached === undefined) {
+      this.end();
+      void limits.perUser.release(principal.id);
+      return;
+    }
+    this.phase = 'open';
+    this.principal = principal;
+    this.attached = attached;
+    logger.info({ clientId: attached.id, user: principal.name, ip: this.ip, method: principal.method }, `WebSocket authenticated for user ${principal.name} from ${this.ip}`);
+    if (attach.problem !== undefined) this.send(JSON.stringify({ type: 'error', code: 'invalid_message', message: attach.problem, ref: 'connect' }));
+    this.expiresAt = principal.expiresAt;
+    armExpiry(this);
+    this.pingSentAt = Date.now();
+    this.awaitingPong = false;
+    const queued = this.queued;
+    this.queued = undefined;
+    if (queued !== undefined) for (const data of queued) this.enqueue(data, false);
+  }
+
+  // Frames and the socket's end.
+
+  /** A frame from the peer (the endpoint's shared `message` listener). */
+  frame(data: RawData, isBinary: boolean): void {
+    switch (this.phase) {
+      case 'auth':
+        return this.authFrame(data, isBinary);
+      case 'checking':
+      case 'admitting':
+        (this.queued ??= []).push(data);
+        return;
+      case 'open':
+        return this.enqueue(data, isBinary);
+      case 'ended':
+        return;
+    }
+  }
+
+  private enqueue(data: RawData, isBinary: boolean): void {
+    const next: Promise<void> = (this.chain ?? Promise.resolve())
+      .then(() => this.handle(data, isBinary))
+      .catch((err: unknown) => this.edge.logger.error({ err, clientId: this.attached?.id }, 'WebSocket message handling failed'))
+      .finally(() => {
+        if (this.chain === next) this.chain = undefined;
+      });
+    this.chain = next;
+  }
+
+  private async handle(data: RawData, isBinary: boolean): Promise<void> {
+    const { limits, logger, authenticator } = this.edge;
+    const attached = this.attached as AttachedConnection;
+    const principal = this.principal as Principal;
+    if (this.limited) return;
+    const allowed = await limits.messages.take(attached.id);
+    if (!allowed.ok) {
+      this.limited = true;
+      logger.warn({ clientId: attached.id, user: principal.name, ip: this.ip }, `WebSocket client ${attached.id} (${principal.name}) exceeded the message rate`);
+      this.send(JSON.stringify({ type: 'error', code: ErrorCode.RATE_LIMITED, message: 'too many messages per second; closing' }));
+      this.close(CloseCode.RATE_LIMITED, 'rate limited: too many messages per second');
+      return;
+    }
+    if (this.edge.debug) logger.debug({ clientId: attached.id, bytes: byteLength(data) }, 'WebSocket message');
+    const text = isBinary ? '\u0000binary' : textOf(data);
+    if (!isBinary && maybeCredentialMessage(text)) {
+      const parsed = parseClientMessage(text);
+      if (parsed.ok && parsed.message.type === 'refresh') {
+        const answer = await refreshCredential(this, principal, authenticator, parsed.message.token);
+        if (this.phase !== 'open') this.stopTimer();
+        this.send(JSON.stringify(answer));
+        return;
+      }
+      if (parsed.ok && parsed.message.type === 'auth') {
+        this.send(JSON.stringify({ type: 'error', code: ErrorCode.INVALID_MESSAGE, message: 'already authenticated; use refresh to renew the credential', ref: 'auth' }));
+        return;
+      }
+    }
+    attached.receive(text, byteLength(data));
+  }
+
+  /** The credential expired (see ws-credential.ts): log and close with 4001 or 4003. */
+  expired(): void {
+    const principal = this.principal as Principal;
+    this.edge.logger.info({ clientId: this.attached?.id, user: principal.name, ip: this.ip }, `WebSocket credential expired for user ${principal.name} from ${this.ip}`);
+    const [code, reason] = expiryClose(principal);
+    this.close(code, reason);
+  }
+
+  /** The heartbeat found the pong overdue: no more beats, and the socket goes down at once. */
+  terminate(): void {
+    this.end();
+    this.ws.terminate();
+  }
+
+  /** The socket closed (the shared `close` listener): gives back its slots and tells the hub, once. */
+  closed(code: number, reason: Buffer): void {
+    const { limits, logger } = this.edge;
+    this.end();
+    void limits.perIp.release(this.ip);
+    const { attached, principal } = this;
+    if (attached === undefined || principal === undefined) return;
+    void limits.perUser.release(principal.id);
+    attached.closed(code, reason.toString());
+    logger.info({ clientId: attached.id, user: principal.name, code }, `Client ${attached.id} (${principal.name}) disconnected`);
+  }
+
+  private end(): void {
+    this.phase = 'ended';
+    this.queued = undefined;
+    this.attach = undefined;
+    this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
