@@ -20,10 +20,11 @@ import { audienceMatches, createEventFrames, type EventFrames, type Extras } fro
 import type { HubObserver } from './observer.js';
 import type { Logger, HubSocket } from './socket.js';
 import type { TopicSources } from './sources.js';
+import { createTopicReads } from './topic-reads.js';
 import { covers, logTopicsOf, matchKeys } from './topics.js';
 
-/** Distinct resume offsets whose log reads are shared per topic between two events. */
-const MAX_SHARED_RANGES = 256;
+/** Distinct reads (resume offsets, users' snapshots) shared per topic between two of its events. */
+const MAX_SHARED_READS = 256;
 
 export interface HubLimits {
   readonly maxConnections: number;
@@ -85,13 +86,8 @@ export function createHub(options: HubOptions): Hub {
   const connections = new Map<string, Connection>();
   const bySubscription = new Map<string, Set<Connection>>();
   let fanoutChain: Promise<void> = Promise.resolve();
-  /**
-   * Log reads for resumes, shared by every connection resuming from the same offset (after a
-   * restart thousands resume from the same few). A topic's entries are dropped when one of its
-   * events is delivered: a connection that starts resuming later must read again, or it would miss
-   * that event (it was not yet buffering when it went by).
-   */
-  const ranges = new Map<string, Map<number, Promise<EventRange>>>();
+  /** Log reads for resumes (by offset) and snapshots (by user), shared until the topic moves. */
+  const reads = createTopicReads(MAX_SHARED_READS);
   /** Each event is serialised once, whichever fan-out, flush or replay sends it. */
   const eventFrames = new WeakMap<TopicEvent, EventFrames>();
   const batcher =
@@ -110,16 +106,7 @@ export function createHub(options: HubOptions): Hub {
   }
 
   function sharedRange(logTopic: string, after: number): Promise<EventRange> {
-    let byOffset = ranges.get(logTopic);
-    if (byOffset === undefined) ranges.set(logTopic, (byOffset = new Map()));
-    let range = byOffset.get(after);
-    if (range === undefined) {
-      const read = sources.eventsAfter(logTopic, after, 1000);
-      byOffset.set(after, (range = read));
-      read.catch(() => byOffset.delete(after));
-      if (byOffset.size > MAX_SHARED_RANGES) byOffset.delete(byOffset.keys().next().value as number);
-    }
-    return range;
+    return reads.share(logTopic, `after ${after}`, () => sources.eventsAfter(logTopic, after, 1000));
   }
 
   function enqueue(event: TopicEvent, task: () => Promise<void>): void {
@@ -256,7 +243,7 @@ export function createHub(options: HubOptions): Hub {
 
   /** Sends one `initial_state` with snapshots of `logTopics`, then flushes their buffers. */
   async function syncSnapshots(conn: Connection, logTopics: readonly string[]): Promise<void> {
-    const snapshots = await Promise.all(logTopics.map((t) => sources.snapshot(t, conn.principal)));
+    const snapshots = await Promise.all(logTopics.map((t) => reads.share(t, `snapshot ${conn.principal.id}`, () => sources.snapshot(t, conn.principal))));
     if (conn.closed) return;
     const data: Record<string, unknown> = {};
     const positions: Record<string, Position> = {};
@@ -461,7 +448,7 @@ export function createHub(options: HubOptions): Hub {
     },
 
     deliver(event) {
-      ranges.delete(event.topic);
+      reads.moved(event.topic);
       if (batcher !== undefined) batcher.add(event);
       else enqueue(event, () => fanout(event));
     },
