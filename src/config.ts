@@ -103,6 +103,8 @@ export interface RedisConfig {
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** Pending TCP connections the kernel queues before accept (capped by net.core.somaxconn). */
+  readonly listenBacklog: number;
   /** `sqlite:<file>` (the embedded default) or a `postgres://` URL. */
   readonly database: DatabaseConfig;
   /** Redis bus and shared limits; undefined = in-process bus and per-process limits. */
@@ -276,6 +278,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     host,
     port: readInt(env, 'PORT', 8000, 0, 65535),
+    listenBacklog: readInt(env, 'LISTEN_BACKLOG', 4096, 1, 65_535),
     database: readDatabase(env),
     redis: readRedis(env),
     workers: readInt(env, 'WORKERS', 1, 1, 256),

@@ -393,7 +393,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     jobService,
     logger,
     async listen() {
-      await app.listen({ host: config.host, port: config.port });
+      await app.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
       const port = (app.server.address() as AddressInfo).port;
       logger.info({ host: config.host, port }, `Aether-V realtime listening on http://${config.host}:${port} (WebSocket at /ws)`);
       return port;

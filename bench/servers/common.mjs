@@ -9,6 +9,14 @@ export function portFromEnv() {
   return Number(process.env.PORT ?? 8000);
 }
 
+/**
+ * The accept queue every Node peer listens with: the same as ours (LISTEN_BACKLOG, default 4096),
+ * so a connect storm compares the servers, not Node's default of 511.
+ */
+export function listenOptions() {
+  return { port: portFromEnv(), host: '127.0.0.1', backlog: Number(process.env.LISTEN_BACKLOG ?? 4096) };
+}
+
 /** Per-topic offsets and an unread counter, like ours reports. */
 export function createEventFactory() {
   const offsets = new Map();

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
-import { createEventFactory, httpHandler, onSignals, portFromEnv } from './common.mjs';
+import { createEventFactory, httpHandler, onSignals, listenOptions } from './common.mjs';
 
 const factory = createEventFactory();
 let io;
@@ -25,5 +25,5 @@ io.on('connection', (socket) => {
   socket.emit('connection_info', JSON.parse(factory.connectionFrame(randomUUID())));
   socket.emit('initial_state', JSON.parse(factory.initialStateFrame(topics)));
 });
-server.listen(portFromEnv(), '127.0.0.1');
+server.listen(listenOptions());
 onSignals(() => io.close());

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer } from 'ws';
-import { createEventFactory, httpHandler, onSignals, portFromEnv, topicsFromUrl } from './common.mjs';
+import { createEventFactory, httpHandler, onSignals, listenOptions, topicsFromUrl } from './common.mjs';
 
 const CORK = process.env.BENCH_CORK === '1';
 const factory = createEventFactory();
@@ -67,5 +67,5 @@ server.on('upgrade', (req, socket, head) => {
     ws.send(factory.initialStateFrame(topics));
   });
 });
-server.listen(portFromEnv(), '127.0.0.1');
+server.listen(listenOptions());
 onSignals(() => server.close());
