@@ -10,21 +10,17 @@ import {
   checkTopic,
   parseClientMessage,
   type ErrorMessage,
-  type Position,
   type Positions,
 } from '../protocol/index.js';
-import type { EventRange, TopicEvent } from '../store/types.js';
+import type { TopicEvent } from '../store/types.js';
 import { createBatcher, fanoutGroup } from './batcher.js';
-import { Connection, live, syncing, syncingStream, type Stream } from './connection.js';
-import { audienceMatches, createEventFrames, type EventFrames, type Extras } from './frames.js';
+import { Connection, syncingStream, type Stream } from './connection.js';
+import { audienceMatches, type Extras } from './frames.js';
 import type { HubObserver } from './observer.js';
 import type { Logger, HubSocket } from './socket.js';
 import type { TopicSources } from './sources.js';
-import { createTopicReads } from './topic-reads.js';
+import { createSync } from './sync.js';
 import { covers, logTopicsOf, matchKeys } from './topics.js';
-
-/** Distinct reads (resume offsets, users' snapshots) shared per topic between two of its events. */
-const MAX_SHARED_READS = 256;
 
 export interface HubLimits {
   readonly maxConnections: number;
@@ -86,10 +82,7 @@ export function createHub(options: HubOptions): Hub {
   const connections = new Map<string, Connection>();
   const bySubscription = new Map<string, Set<Connection>>();
   let fanoutChain: Promise<void> = Promise.resolve();
-  /** Log reads for resumes (by offset) and snapshots (by user), shared until the topic moves. */
-  const reads = createTopicReads(MAX_SHARED_READS);
-  /** Each event is serialised once, whichever fan-out, flush or replay sends it. */
-  const eventFrames = new WeakMap<TopicEvent, EventFrames>();
+  const sync = createSync({ sources, maxReplay: limits.maxReplay, observer, send, sendJson });
   const batcher =
     options.batch !== undefined && options.batch.windowMs > 0
       ? createBatcher({
@@ -98,16 +91,6 @@ export function createHub(options: HubOptions): Hub {
           flush: (events) => enqueue(events[0] as TopicEvent, () => (events.length === 1 ? fanout(events[0] as TopicEvent) : fanoutGroup({ receivers, extrasFor, send }, events))),
         })
       : undefined;
-
-  function framesOf(event: TopicEvent): EventFrames {
-    let frames = eventFrames.get(event);
-    if (frames === undefined) eventFrames.set(event, (frames = createEventFrames(event)));
-    return frames;
-  }
-
-  function sharedRange(logTopic: string, after: number): Promise<EventRange> {
-    return reads.share(logTopic, `after ${after}`, () => sources.eventsAfter(logTopic, after, 1000));
-  }
 
   function enqueue(event: TopicEvent, task: () => Promise<void>): void {
     fanoutChain = fanoutChain.then(task).catch((err: unknown) => logger.error({ err, topic: event.topic, offset: event.offset }, 'fan-out failed'));
@@ -213,7 +196,7 @@ export function createHub(options: HubOptions): Hub {
       }
     }
     if (live.length === 0) return;
-    const frames = framesOf(event);
+    const frames = sync.framesOf(event);
     const frameByUser = new Map<string, Buffer>();
     await Promise.all([...users.values()].map(async (p) => frameByUser.set(p.id, frames.bytes(await sources.extras(event, p)))));
     // One user (or one frame for all): no lookup per receiver.
@@ -221,85 +204,11 @@ export function createHub(options: HubOptions): Hub {
     for (const conn of live) offer(conn, event, only ?? (frameByUser.get(conn.principal.id) as Buffer));
   }
 
-  /** Sends buffered events past the stream's position, then marks it live. */
-  async function flush(conn: Connection, stream: Stream): Promise<void> {
-    while (stream.buffer.length > 0) {
-      const event = stream.buffer.shift() as TopicEvent;
-      if (event.offset <= stream.position) continue;
-      const extras = await extrasFor(event, conn);
-      if (conn.closed) return;
-      stream.position = event.offset;
-      send(conn, framesOf(event).frame(extras));
-    }
-    live(stream);
-  }
-
   function startStream(conn: Connection, logTopic: string): Stream | undefined {
     if (conn.streams.has(logTopic)) return undefined;
     const stream = syncingStream(logTopic);
     conn.streams.add(stream);
     return stream;
-  }
-
-  /** Sends one `initial_state` with snapshots of `logTopics`, then flushes their buffers. */
-  async function syncSnapshots(conn: Connection, logTopics: readonly string[]): Promise<void> {
-    const snapshots = await Promise.all(logTopics.map((t) => reads.share(t, `snapshot ${conn.principal.id}`, () => sources.snapshot(t, conn.principal))));
-    if (conn.closed) return;
-    const data: Record<string, unknown> = {};
-    const positions: Record<string, Position> = {};
-    snapshots.forEach((snap, i) => {
-      Object.assign(data, snap.data);
-      positions[logTopics[i] as string] = snap.position;
-    });
-    sendJson(conn, { type: 'initial_state', data, positions });
-    for (const [i, topic] of logTopics.entries()) {
-      const stream = conn.streams.get(topic);
-      if (stream === undefined) continue;
-      stream.position = (snapshots[i] as (typeof snapshots)[number]).position.offset;
-      await flush(conn, stream);
-    }
-  }
-
-  /** Replays what a client missed on one topic, or falls back to a snapshot (`recovered: false`). */
-  async function resumeTopic(conn: Connection, logTopic: string, from: Position): Promise<void> {
-    const stream = conn.streams.get(logTopic);
-    if (stream === undefined) return;
-    // Events arriving while the log is read wait in the buffer; the client drops any it already has.
-    syncing(stream);
-    const replay: TopicEvent[] = [];
-    let reason: string | undefined = from.epoch === sources.epoch ? undefined : 'epoch_changed';
-    let head = from.offset;
-    let after = from.offset;
-    while (reason === undefined) {
-      const range = await sharedRange(logTopic, after);
-      if (after === from.offset && (range.floor > from.offset || from.offset > range.head)) reason = 'out_of_range';
-      else {
-        head = Math.max(head, range.head);
-        for (const e of range.events) if (audienceMatches(e, conn.principal.id)) replay.push(e);
-        const last = range.events[range.events.length - 1];
-        if (last === undefined || last.offset >= range.head) break;
-        after = last.offset;
-        if (after - from.offset >= limits.maxReplay) reason = 'too_far_behind';
-      }
-    }
-    if (conn.closed) return;
-    if (reason !== undefined) {
-      observer?.resumed(false);
-      sendJson(conn, { type: 'resumed', topic: logTopic, recovered: false, replayed: 0, position: from, reason });
-      await syncSnapshots(conn, [logTopic]);
-      return;
-    }
-    observer?.resumed(true);
-    sendJson(conn, { type: 'resumed', topic: logTopic, recovered: true, replayed: replay.length, position: { offset: head, epoch: sources.epoch } });
-    stream.position = from.offset;
-    for (const event of replay) {
-      const extras = await extrasFor(event, conn);
-      if (conn.closed) return;
-      stream.position = event.offset;
-      send(conn, framesOf(event).frame(extras));
-    }
-    stream.position = Math.max(stream.position, head);
-    await flush(conn, stream);
   }
 
   function validTopics(conn: Connection, topics: readonly string[], ref: string): readonly string[] | undefined {
@@ -381,7 +290,7 @@ export function createHub(options: HubOptions): Hub {
     const added = validTopics(conn, logTopics, ref);
     if (added === undefined) return;
     subscribe(conn, added);
-    for (const [topic, position] of entries) run(conn, () => resumeTopic(conn, topic, position));
+    for (const [topic, position] of entries) run(conn, () => sync.resume(conn, topic, position));
   }
 
   function handle(conn: Connection, text: string, byteLength: number): void {
@@ -405,7 +314,7 @@ export function createHub(options: HubOptions): Hub {
         if (added === undefined) return;
         const fresh = subscribe(conn, added);
         sendJson(conn, { type: 'subscription', status: 'subscribed', topics: message.topics });
-        if (fresh.length > 0) run(conn, () => syncSnapshots(conn, fresh));
+        if (fresh.length > 0) run(conn, () => sync.snapshots(conn, fresh));
         return;
       }
       case 'unsubscribe':
@@ -442,13 +351,13 @@ export function createHub(options: HubOptions): Hub {
       const added = validTopics(conn, requested, 'connect') ?? [];
       const fresh = subscribe(conn, added).filter((t) => positions[t] === undefined);
       const resuming = Object.keys(positions).length > 0;
-      if (fresh.length > 0 || !resuming) run(conn, () => syncSnapshots(conn, fresh));
+      if (fresh.length > 0 || !resuming) run(conn, () => sync.snapshots(conn, fresh));
       if (resuming) resume(conn, positions, 'connect');
       return new Attached(conn);
     },
 
     deliver(event) {
-      reads.moved(event.topic);
+      sync.moved(event.topic);
       if (batcher !== undefined) batcher.add(event);
       else enqueue(event, () => fanout(event));
     },

@@ -5,7 +5,6 @@
 import { intOption, parse } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit.js';
-import { out } from '../output.js';
 
 const NAME = 'serve';
 

@@ -7,9 +7,9 @@ import { checkTopic } from '../../protocol/index.js';
 import { CONNECTION_OPTIONS, intOption, parse } from '../args.js';
 import { CONNECTION_HELP, type Command } from '../command.js';
 import { resolveConnection } from '../connection.js';
-import { ExitCode, usageError } from '../exit.js';
+import { usageError } from '../exit.js';
 import { follow } from '../follow.js';
-import { colorEnabled, exitQuietlyOnClosedPipe, out, painter } from '../output.js';
+import { colorEnabled, exitQuietlyOnClosedPipe, painter } from '../output.js';
 
 const NAME = 'watch';
 
