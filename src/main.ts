@@ -5,7 +5,8 @@ import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
 import { isAppError } from './core/errors.js';
 import { createLogger } from './http/log.js';
-import { createServer, openStore } from './server.js';
+import { createServer } from './server.js';
+import { openStore } from './wiring.js';
 
 async function main(): Promise<void> {
   let config;

@@ -1,37 +1,23 @@
 /**
  * The composition root: the only file that picks the concrete store, bus and authenticator.
  * Everything started here is stopped by `close()` in reverse order.
- *
- * PostgreSQL (`pg`) and Redis (`ioredis`) code is imported dynamically, only when DATABASE_URL /
- * REDIS_URL ask for it: the embedded default never loads either.
+ * The concrete store, bus and authenticator come from wiring.ts.
  */
-import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { Logger as PinoLogger } from 'pino';
 import type { Authenticator } from './auth/authenticator.js';
-import { createDevAuthenticator } from './auth/dev.js';
-import { createEnabledAuthenticator } from './auth/enabled.js';
-import { createIpcClaim } from './auth/ipc-claim.js';
-import { createLimits, type AuthLimits, type SharedCounters } from './auth/limits.js';
-import { createOidcLogin } from './auth/oidc-login.js';
-import { createOidcVerifier } from './auth/oidc-verifier.js';
 import { createOriginPolicy } from './auth/origin.js';
-import { createSessionManager, type SessionManager } from './auth/sessions.js';
-import { createWsTokens } from './auth/ws-token.js';
-import { createIpcBus, type IpcChannel } from './bus/ipc.js';
-import { createMemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
 import { startBusRecovery } from './core/catch-up.js';
 import { createHub, type Hub } from './core/hub.js';
-import { createRunnerGate, fixedElection, type Election } from './core/leader.js';
+import { createRunnerGate } from './core/leader.js';
 import { createSequencer } from './core/sequencer.js';
 import type { TopicSources } from './core/sources.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/log.js';
-import type { AuthRoutesOptions } from './http/routes-auth.js';
 import { createMetrics } from './http/metrics.js';
 import { createWsEndpoint } from './http/ws.js';
 import { CloseCode } from './protocol/index.js';
@@ -44,8 +30,8 @@ import { createNotificationService, NOTIFICATIONS_TOPIC, type NotificationServic
 import { createUnreadCounts } from './services/unread-counts.js';
 import { createSimulator, type Simulator } from './services/simulator.js';
 import { createWriter } from './services/tx.js';
-import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
+import { createAuth, jobRunnerElection, openBus, openStore } from './wiring.js';
 
 export interface Server {
   readonly app: FastifyInstance;
@@ -74,114 +60,10 @@ export interface ServerOverrides {
 /** Control message on the bus: every instance closes the sockets of a revoked or ended session. */
 export const SESSION_REVOKED = 'session_revoked';
 
-interface AuthParts {
-  readonly authenticator: Authenticator;
-  readonly limits: AuthLimits;
-  readonly sessions: SessionManager | undefined;
-  readonly routes: Omit<NonNullable<AuthRoutesOptions['enabled']>, 'onLogout'> | undefined;
-}
-
-/** Picks the authenticator and builds sessions, ws-tokens, OIDC and limits from the configuration. */
-function createAuth(config: Config, store: Store, now: () => Date, overrides: ServerOverrides, shared: SharedState | undefined): AuthParts {
-  const limits = createLimits({
-    maxConnectionsPerUser: config.limits.wsMaxConnectionsPerUser,
-    maxConnectionsPerIp: config.limits.wsMaxConnectionsPerIp,
-    messagesPerSecond: config.limits.wsMessagesPerSecond,
-    wsTokenRequestsPerMinute: config.limits.wsTokenRequestsPerMinute,
-    ...(shared === undefined ? {} : { shared: shared.limits }),
-  });
-  const auth = config.auth;
-  if (auth.mode === 'dev') return { authenticator: createDevAuthenticator(), limits, sessions: undefined, routes: undefined };
-  const nowMs = (): number => now().getTime();
-  const sessions = createSessionManager({ store, secret: auth.sessionSecret, idleMs: auth.sessionIdleMs, absoluteMs: auth.sessionAbsoluteMs, now: nowMs });
-  const wsTokens = createWsTokens({ secret: auth.sessionSecret, ttlSec: auth.wsTokenTtlSec, now: nowMs, ...(shared === undefined ? {} : { claim: shared.claimJti }) });
-  const oidc = auth.oidc;
-  const verifier = oidc === undefined ? undefined : createOidcVerifier({
-    issuerUrl: oidc.issuerUrl,
-    clientId: oidc.clientId,
-    roleName: oidc.roleName,
-    adminRole: oidc.adminRole,
-    clockToleranceSec: oidc.clockToleranceSec,
-    now: nowMs,
-    ...(overrides.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: overrides.jwksCooldownMs }),
-  });
-  const login = oidc === undefined ? undefined : {
-    oidc: createOidcLogin({ issuerUrl: oidc.issuerUrl, clientId: oidc.clientId, clientSecret: oidc.clientSecret, secret: auth.sessionSecret, now: nowMs }),
-    roles: { roleName: oidc.roleName, adminRole: oidc.adminRole },
-  };
-  return {
-    authenticator: createEnabledAuthenticator({ sessions, wsTokens, oidc: verifier, apiToken: auth.apiToken }),
-    limits,
-    sessions,
-    routes: { sessions, wsTokens, limits, login, publicUrl: config.publicUrl },
-  };
-}
-
 const SESSION_SWEEP_INTERVAL_MS = 15_000;
 /** With a Redis bus, how often each instance compares the store's heads with what it delivered. */
 const CATCH_UP_INTERVAL_MS = 2_000;
-
-/** State shared across instances through Redis. */
-interface SharedState {
-  readonly limits: SharedCounters;
-  readonly claimJti: (jti: string, expiresAtMs: number) => Promise<boolean>;
-}
-
 const LEADER_RETRY_MS = 2_000;
-
-/**
- * Who runs the jobs: on PostgreSQL whoever holds the advisory lock; in a SQLite cluster the worker
- * the primary marked (AETHER_JOB_RUNNER); a lone SQLite process always.
- */
-async function jobRunnerElection(config: Config): Promise<Election> {
-  if (config.database.kind === 'postgres') {
-    const { createPostgresElection } = await import('./store/postgres-leader.js');
-    return createPostgresElection(config.database.url, 'aether-v:job-runner');
-  }
-  // AETHER_JOB_RUNNER is set by the cluster primary on the worker it forks (cluster.ts), not by operators.
-  return fixedElection(!cluster.isWorker || process.env.AETHER_JOB_RUNNER === '1');
-}
-
-/** Opens (and migrates) the configured store. */
-export async function openStore(config: Config, now: () => Date = () => new Date(), logger?: Pick<PinoLogger, 'warn'>): Promise<Store> {
-  const eventLogMaxPerTopic = config.retention.eventLogMaxPerTopic;
-  if (config.database.kind === 'postgres') {
-    const { openPostgresStore } = await import('./store/postgres.js');
-    return openPostgresStore({ url: config.database.url, eventLogMaxPerTopic, now });
-  }
-  // Several processes on one file: take the write lock when a transaction begins (see sqlite.ts).
-  return openSqliteStore({
-    file: config.database.file,
-    eventLogMaxPerTopic,
-    now,
-    immediate: config.workers > 1,
-    checkpointIntervalMs: config.database.checkpointIntervalMs,
-    ...(logger === undefined ? {} : { logger }),
-  });
-}
-
-async function openBus(config: Config, logger: PinoLogger): Promise<{ bus: Bus; shared: SharedState | undefined }> {
-  const redis = config.redis;
-  if (redis !== undefined) {
-    const { createRedisBus } = await import('./bus/redis.js');
-    const bus = await createRedisBus({ url: redis.url, prefix: redis.prefix, logger });
-    const client = bus.client;
-    return {
-      bus,
-      shared: {
-        limits: { kind: 'redis', redis: client, prefix: redis.prefix },
-        async claimJti(jti, expiresAtMs) {
-          const ttlMs = Math.max(1, expiresAtMs - Date.now());
-          return (await client.set(`${redis.prefix}:ws-jti:${jti}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
-        },
-      },
-    };
-  }
-  if (cluster.isWorker && cluster.worker !== undefined) {
-    return { bus: createIpcBus(process as unknown as IpcChannel, cluster.worker.id), shared: { limits: { kind: 'cluster' }, claimJti: createIpcClaim(process) } };
-  }
-  return { bus: createMemoryBus(), shared: undefined };
-}
 
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<Server> {
   const logger = overrides.logger ?? createLogger({ debug: config.debug });
@@ -205,8 +87,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     retention: { maxCount: config.retention.notificationsMaxCount, maxAgeDays: config.retention.notificationsMaxAgeDays },
   });
 
-  const write = createWriter(store, bus, logger);
-  const notify: Notify = (input) => notificationService.createNotification(input);
+  const write = createWriter(store, bus);
+  const notify: Notify = (ctx, input) => notificationService.raise(ctx, input);
   const inventoryService = createInventoryService({ store, write, notify, now });
   const registry = builtinJobTypes();
   // One runner per database, on the elected process (see core/leader.ts).
@@ -296,7 +178,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     simulator = createSimulator({ inventory: inventoryService, jobs: jobService, logger, intervalMs: config.jobs.simulatorIntervalMs });
   }
 
-  const auth = createAuth(config, store, now, overrides, shared);
+  const auth = createAuth(config, store, now, overrides.jwksCooldownMs, shared);
   const authenticator = overrides.authenticator ?? auth.authenticator;
   const origins = createOriginPolicy(config.allowedOrigins, config.publicUrl);
   const closeSession = (sessionId: string, reason: string): number =>

@@ -1,17 +1,11 @@
 /**
- * The hub: connections, subscriptions, ordered fan-out, snapshots and resume. It receives events
- * in offset order per topic (from the sequencer) and never reaches back into services.
+ * The hub: connections, subscriptions and ordered fan-out; snapshots and resume are in sync.ts,
+ * client requests in requests.ts. It receives events in offset order per topic (from the
+ * sequencer) and never reaches back into services.
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
-import {
-  CloseCode,
-  ErrorCode,
-  checkTopic,
-  parseClientMessage,
-  type ErrorMessage,
-  type Positions,
-} from '../protocol/index.js';
+import { CloseCode, type Positions } from '../protocol/index.js';
 import type { TopicEvent } from '../store/types.js';
 import { createBatcher, fanoutGroup } from './batcher.js';
 import { Connection, syncingStream, type Stream } from './connection.js';
@@ -19,8 +13,9 @@ import { audienceMatches, type Extras } from './frames.js';
 import type { HubObserver } from './observer.js';
 import type { Logger, HubSocket } from './socket.js';
 import type { TopicSources } from './sources.js';
+import { createRequests } from './requests.js';
 import { createSync } from './sync.js';
-import { covers, logTopicsOf, matchKeys } from './topics.js';
+import { matchKeys } from './topics.js';
 
 export interface HubLimits {
   readonly maxConnections: number;
@@ -83,6 +78,7 @@ export function createHub(options: HubOptions): Hub {
   const bySubscription = new Map<string, Set<Connection>>();
   let fanoutChain: Promise<void> = Promise.resolve();
   const sync = createSync({ sources, maxReplay: limits.maxReplay, observer, send, sendJson });
+  const requests = createRequests({ limits, now, observer, sync, addSubscription, removeSubscription, startStream, run, sendJson });
   const batcher =
     options.batch !== undefined && options.batch.windowMs > 0
       ? createBatcher({
@@ -109,11 +105,6 @@ export function createHub(options: HubOptions): Hub {
 
   function sendJson(conn: Connection, message: object): void {
     send(conn, JSON.stringify(message));
-  }
-
-  function sendError(conn: Connection, code: ErrorMessage['code'], message: string, ref?: string): void {
-    const error: ErrorMessage = ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref };
-    sendJson(conn, error);
   }
 
   function closeConnection(conn: Connection, code: number, reason: string): void {
@@ -211,40 +202,6 @@ export function createHub(options: HubOptions): Hub {
     return stream;
   }
 
-  function validTopics(conn: Connection, topics: readonly string[], ref: string): readonly string[] | undefined {
-    for (const topic of topics) {
-      const check = checkTopic(topic);
-      if (!check.ok) {
-        const code = check.reason === 'invalid' ? ErrorCode.INVALID_TOPIC : ErrorCode.UNKNOWN_TOPIC;
-        sendError(conn, code, `${check.reason === 'invalid' ? 'invalid' : 'unknown'} topic ${JSON.stringify(topic.slice(0, 64))}`, ref);
-        return undefined;
-      }
-    }
-    const added = [...new Set(topics)].filter((t) => !conn.subscriptions.has(t));
-    if (conn.subscriptions.size + added.length > limits.maxSubscriptions) {
-      sendError(conn, ErrorCode.TOO_MANY_SUBSCRIPTIONS, `at most ${limits.maxSubscriptions} subscriptions per connection`, ref);
-      return undefined;
-    }
-    return added;
-  }
-
-  /** Subscribes and returns the log topics that now need a snapshot. */
-  function subscribe(conn: Connection, added: readonly string[]): string[] {
-    const fresh: string[] = [];
-    for (const name of added) {
-      addSubscription(conn, name);
-      for (const logTopic of logTopicsOf(name)) if (startStream(conn, logTopic) !== undefined) fresh.push(logTopic);
-    }
-    return fresh;
-  }
-
-  function unsubscribe(conn: Connection, topics: readonly string[]): void {
-    const removed = topics.filter((t) => conn.subscriptions.has(t));
-    for (const name of removed) removeSubscription(conn, name);
-    for (const stream of conn.streams) if (!covers(conn.subscriptions, stream.topic)) conn.streams.delete(stream.topic);
-    sendJson(conn, { type: 'subscription', status: 'unsubscribed', topics: removed });
-  }
-
   /** Queues snapshot/resume work for one connection behind any already queued; none is kept once done. */
   function run(conn: Connection, task: () => Promise<void>): void {
     const next: Promise<void> = (conn.sync ?? Promise.resolve())
@@ -268,70 +225,11 @@ export function createHub(options: HubOptions): Hub {
     }
 
     receive(text: string, byteLength: number): void {
-      if (!this.conn.closed) handle(this.conn, text, byteLength);
+      if (!this.conn.closed) requests.handle(this.conn, text, byteLength);
     }
 
     closed(code: number): void {
       forget(this.conn, code);
-    }
-  }
-
-  function resume(conn: Connection, positions: Positions, ref: string): void {
-    const entries = Object.entries(positions);
-    const logTopics = entries.map(([t]) => t);
-    for (const topic of logTopics) {
-      const check = checkTopic(topic);
-      if (!check.ok || check.family === 'all' || check.entity !== undefined) {
-        sendError(conn, check.ok ? ErrorCode.INVALID_TOPIC : check.reason === 'invalid' ? ErrorCode.INVALID_TOPIC : ErrorCode.UNKNOWN_TOPIC,
-          `cannot resume ${JSON.stringify(topic.slice(0, 64))}: positions are kept per topic family`, ref);
-        return;
-      }
-    }
-    const added = validTopics(conn, logTopics, ref);
-    if (added === undefined) return;
-    subscribe(conn, added);
-    for (const [topic, position] of entries) run(conn, () => sync.resume(conn, topic, position));
-  }
-
-  function handle(conn: Connection, text: string, byteLength: number): void {
-    observer?.messageIn();
-    if (byteLength > limits.maxMessageBytes) {
-      sendError(conn, ErrorCode.MESSAGE_TOO_LARGE, `message of ${byteLength} bytes exceeds the limit of ${limits.maxMessageBytes}`);
-      return;
-    }
-    const parsed = parseClientMessage(text);
-    if (!parsed.ok) {
-      sendError(conn, parsed.code, parsed.message, parsed.ref);
-      return;
-    }
-    const message = parsed.message;
-    switch (message.type) {
-      case 'ping':
-        sendJson(conn, { type: 'pong', timestamp: now().toISOString() });
-        return;
-      case 'subscribe': {
-        const added = validTopics(conn, message.topics, message.type);
-        if (added === undefined) return;
-        const fresh = subscribe(conn, added);
-        sendJson(conn, { type: 'subscription', status: 'subscribed', topics: message.topics });
-        if (fresh.length > 0) run(conn, () => sync.snapshots(conn, fresh));
-        return;
-      }
-      case 'unsubscribe':
-        unsubscribe(conn, message.topics);
-        return;
-      case 'resume':
-        resume(conn, message.positions, message.type);
-        return;
-      case 'auth':
-      case 'refresh':
-        // Credentials are the edge's business (http/ws.ts); one that reaches the hub is out of place.
-        sendError(conn, ErrorCode.INVALID_MESSAGE, `"${message.type}" is handled by the server edge and is not valid here`, message.type);
-        return;
-      default: {
-        const never: never = message;
-        throw new Error(`unhandled message ${JSON.stringify(never)}`);
-      }
     }
   }
 
@@ -346,13 +244,7 @@ export function createHub(options: HubOptions): Hub {
       connections.set(conn.id, conn);
       observer?.connected();
       sendJson(conn, { type: 'connection', status: 'connected', client_id: conn.id, timestamp: now().toISOString(), user: principal.name });
-      const positions = attachOptions.positions ?? {};
-      const requested = attachOptions.topics ?? ['notifications'];
-      const added = validTopics(conn, requested, 'connect') ?? [];
-      const fresh = subscribe(conn, added).filter((t) => positions[t] === undefined);
-      const resuming = Object.keys(positions).length > 0;
-      if (fresh.length > 0 || !resuming) run(conn, () => sync.snapshots(conn, fresh));
-      if (resuming) resume(conn, positions, 'connect');
+      requests.connect(conn, attachOptions);
       return new Attached(conn);
     },
 

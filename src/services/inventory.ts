@@ -27,7 +27,8 @@ import { changedFields, type WriteContext, type Writer } from './tx.js';
 export const INVENTORY_TOPIC = 'inventory';
 
 /** Raises a notification after the commit (the notification service's `createNotification`). */
-export type Notify = (input: CreateNotificationInput) => Promise<unknown>;
+/** Raises a notification inside the caller's transaction (see NotificationService.raise). */
+export type Notify = (ctx: WriteContext, input: CreateNotificationInput) => Promise<unknown>;
 
 export type HostPatch = Omit<HostReport, 'vms'> & { readonly last_seen?: string | null };
 export type VmPatch = Omit<VmReport, 'name'>;
@@ -89,13 +90,13 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
     await emit(ctx, 'cluster', 'created', undefined, cluster);
   }
 
-  function hostTransition(ctx: WriteContext, before: Host, after: Host): void {
+  async function hostTransition(ctx: WriteContext, before: Host, after: Host): Promise<void> {
     if (before.status === after.status) return;
     const related = { type: 'host', id: after.id, name: after.id };
     if (after.status === 'disconnected') {
-      ctx.after(() => notify({ title: `Host ${after.id} disconnected`, message: `Host ${after.id} stopped answering and is unreachable.`, level: 'error', category: 'host', related_entity: related }));
+      await notify(ctx, { title: `Host ${after.id} disconnected`, message: `Host ${after.id} stopped answering and is unreachable.`, level: 'error', category: 'host', related_entity: related });
     } else if (before.status === 'disconnected') {
-      ctx.after(() => notify({ title: `Host ${after.id} reconnected`, message: `Host ${after.id} is reachable again (${after.status}).`, level: 'info', category: 'host', related_entity: related }));
+      await notify(ctx, { title: `Host ${after.id} reconnected`, message: `Host ${after.id} is reachable again (${after.status}).`, level: 'info', category: 'host', related_entity: related });
     }
   }
 
@@ -118,7 +119,7 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
       const host: Host = { ...merged, version: base.version + 1, updated_at: at };
       await ctx.tx.inventory.saveHost(host, before === undefined);
       await emit(ctx, 'host', before === undefined ? 'created' : 'updated', before, host);
-      if (before !== undefined) hostTransition(ctx, before, host);
+      if (before !== undefined) await hostTransition(ctx, before, host);
       return host;
     },
 

@@ -2,7 +2,8 @@
  * Runs jobs in this process. Every `tickMs` each active job takes one step of its plan; a step is
  * one transaction (progress, output, inventory changes, events) that first re-reads the job, so a
  * cancel committed in between wins. A step that throws rolls back whole and the job is marked
- * failed in a second transaction. Completion and failure raise a notification about the job.
+ * failed in a second transaction. Completion and failure raise a notification about the job, in the
+ * transaction that completes or fails it.
  *
  * At start, jobs left `running` by a previous process are failed ("interrupted") and `pending`
  * ones are queued again. One runner per database: scale-out must elect a single runner.
@@ -98,9 +99,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   async function finish(ctx: Parameters<Parameters<Writer>[0]>[0], stored: StoredJob, lines: string[], at: string): Promise<StoredJob> {
     const title = jobTypeOf(registry, stored.type).title(stored.raw_parameters);
     const done = await changeJob(ctx, stored, { status: 'completed', progress: 100, finished_at: at }, [...lines, 'Completed'], at);
-    ctx.after(() =>
-      options.notify({ title: `Job completed: ${title}`, message: `${title} completed.`, level: 'success', category: 'job', related_entity: { type: 'job', id: stored.id, name: title } }),
-    );
+    await options.notify(ctx, { title: `Job completed: ${title}`, message: `${title} completed.`, level: 'success', category: 'job', related_entity: { type: 'job', id: stored.id, name: title } });
     logger.info({ jobId: stored.id, type: stored.type }, 'job completed');
     return done;
   }
@@ -115,9 +114,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const at = now().toISOString();
       const title = jobTypeOf(registry, stored.type).title(stored.raw_parameters);
       await changeJob(ctx, stored, { status: 'failed', finished_at: at, error: reason }, [`Failed: ${reason}`], at);
-      ctx.after(() =>
-        options.notify({ title: `Job failed: ${title}`, message: `${title} failed: ${reason}`, level: 'error', category: 'job', related_entity: { type: 'job', id: stored.id, name: title } }),
-      );
+      await options.notify(ctx, { title: `Job failed: ${title}`, message: `${title} failed: ${reason}`, level: 'error', category: 'job', related_entity: { type: 'job', id: stored.id, name: title } });
       logger.info({ jobId: stored.id, type: stored.type }, 'job failed');
     }).catch((e: unknown) => logger.error({ err: e, jobId: job.id }, 'could not mark job failed'));
   }

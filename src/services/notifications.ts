@@ -8,8 +8,9 @@ import type { Bus } from '../bus/types.js';
 import { AppError } from '../core/errors.js';
 import type { Logger } from '../core/socket.js';
 import type { Notification, Position } from '../protocol/index.js';
-import type { Cursor, NotificationPage, Store, StoreTx, StoredNotification, TopicEvent } from '../store/types.js';
-import { parseCreateNotification, type CreateNotificationInput } from './notification-input.js';
+import type { Cursor, NotificationPage, Store, StoreTx, StoredNotification } from '../store/types.js';
+import { parseCreateNotification, type CreateNotificationInput, type ValidNotificationInput } from './notification-input.js';
+import { createWriter, type WriteContext } from './tx.js';
 
 export const NOTIFICATIONS_TOPIC = 'notifications';
 
@@ -41,6 +42,11 @@ export interface CreateOptions {
 export interface NotificationService {
   /** The seed's `create_notification`. Validates `input` from unknown. */
   createNotification(input: CreateNotificationInput | unknown, options?: CreateOptions): Promise<{ notification: Notification; replayed: boolean }>;
+  /**
+   * Creates a notification inside another service's transaction (a job that failed, a host that
+   * went away): it commits, or rolls back, with the change that raised it.
+   */
+  raise(ctx: WriteContext, input: CreateNotificationInput | unknown): Promise<Notification>;
   list(principal: Principal, query: ListQuery): Promise<NotificationPage>;
   get(id: string, principal: Principal): Promise<Notification>;
   setRead(id: string, principal: Principal, read: boolean): Promise<{ notification: Notification; unreadCount: number }>;
@@ -58,20 +64,23 @@ export function createNotificationService(options: NotificationServiceOptions): 
   const { store, bus, retention, logger } = options;
   const now = options.now ?? (() => new Date());
 
-  /** Runs a write and publishes the events it appended, in order, after the commit. */
-  async function write<T>(fn: (tx: StoreTx, events: TopicEvent[]) => Promise<T>): Promise<T> {
-    const events: TopicEvent[] = [];
-    const result = await store.write((tx) => {
-      events.length = 0;
-      return fn(tx, events);
-    });
-    for (const event of events) bus.publish(event);
-    return result;
+  const write = createWriter(store, bus);
+
+  async function appendDeleted({ tx, emit }: WriteContext, n: StoredNotification, reason: string): Promise<void> {
+    await tx.notifications.delete(n.id);
+    await emit({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'deleted', data: { id: n.id, reason }, audience: n.recipient });
   }
 
-  async function appendDeleted(tx: StoreTx, events: TopicEvent[], n: StoredNotification, reason: string): Promise<void> {
-    await tx.notifications.delete(n.id);
-    events.push(await tx.appendEvent({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'deleted', data: { id: n.id, reason }, audience: n.recipient }));
+  /** Inserts a valid notification and appends its event (and any retention deletes) in `tx`. */
+  async function insert(ctx: WriteContext, valid: ValidNotificationInput): Promise<Notification> {
+    const { tx, emit } = ctx;
+    const { title, message, level, category, recipient, related_entity, metadata } = valid;
+    const created: StoredNotification = { id: randomUUID(), title, message, level, category, created_at: now().toISOString(), recipient, related_entity, metadata };
+    await tx.notifications.insert(created);
+    const notification: Notification = { id: created.id, title, message, level, category, created_at: created.created_at, read: false, recipient, related_entity, metadata };
+    await emit({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'created', data: notification, audience: created.recipient });
+    if (retentionProbeDue()) for (const old of await tx.notifications.overflow(retention.maxCount)) await appendDeleted(ctx, old, 'retention');
+    return notification;
   }
 
   // The count limit is checked on every create while it is small, and every 1% of it beyond (a
@@ -96,52 +105,50 @@ export function createNotificationService(options: NotificationServiceOptions): 
       const valid = parseCreateNotification(input);
       const principalId = createOptions.principal?.id ?? 'system';
       const key = createOptions.idempotencyKey;
-      return write(async (tx, events) => {
+      return write(async (ctx) => {
+        const { tx } = ctx;
         if (key !== undefined) {
           const previous = await tx.idempotency.get(principalId, key);
           if (previous !== undefined) return { notification: JSON.parse(previous.body) as Notification, replayed: true };
         }
-        const { title, message, level, category, recipient, related_entity, metadata } = valid;
-        const created: StoredNotification = { id: randomUUID(), title, message, level, category, created_at: now().toISOString(), recipient, related_entity, metadata };
-        await tx.notifications.insert(created);
-        const notification: Notification = { id: created.id, title, message, level, category, created_at: created.created_at, read: false, recipient, related_entity, metadata };
-        events.push(await tx.appendEvent({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'created', data: notification, audience: created.recipient }));
-        if (retentionProbeDue()) for (const old of await tx.notifications.overflow(retention.maxCount)) await appendDeleted(tx, events, old, 'retention');
-        if (key !== undefined) await tx.idempotency.put(principalId, key, { status: 201, body: JSON.stringify(notification) }, created.created_at);
+        const notification = await insert(ctx, valid);
+        if (key !== undefined) await tx.idempotency.put(principalId, key, { status: 201, body: JSON.stringify(notification) }, notification.created_at);
         return { notification, replayed: false };
       });
     },
+
+    raise: (ctx, input) => insert(ctx, parseCreateNotification(input)),
 
     list: (principal, query) => store.read((tx) => tx.notifications.list({ user: principal.id, ...query })),
 
     get: (id, principal) => store.read((tx) => mustSee(tx, id, principal.id)),
 
     setRead(id, principal, read) {
-      return write(async (tx, events) => {
+      return write(async ({ tx, emit }) => {
         await mustSee(tx, id, principal.id);
         const changed = await tx.notifications.setRead(id, principal.id, read, now().toISOString());
         const notification = await mustSee(tx, id, principal.id);
         if (changed) {
-          events.push(await tx.appendEvent({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'updated', data: notification, audience: principal.id }));
+          await emit({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'updated', data: notification, audience: principal.id });
         }
         return { notification, unreadCount: await tx.notifications.unreadCount(principal.id) };
       });
     },
 
     markAllRead(principal, before) {
-      return write(async (tx, events) => {
+      return write(async ({ tx, emit }) => {
         const count = await tx.notifications.markAllRead(principal.id, before, now().toISOString());
         if (count > 0) {
-          events.push(await tx.appendEvent({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'all_read', data: { before, count }, audience: principal.id }));
+          await emit({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'all_read', data: { before, count }, audience: principal.id });
         }
         return { count, unreadCount: await tx.notifications.unreadCount(principal.id) };
       });
     },
 
     delete(id, principal) {
-      return write(async (tx, events) => {
+      return write(async ({ tx, emit }) => {
         const seen = await mustSee(tx, id, principal.id);
-        await appendDeleted(tx, events, seen, 'deleted');
+        await appendDeleted({ tx, emit }, seen, 'deleted');
       });
     },
 
@@ -161,9 +168,10 @@ export function createNotificationService(options: NotificationServiceOptions): 
       const cutoff = new Date(now().getTime() - retention.maxAgeDays * 86_400_000).toISOString();
       let total = 0;
       for (;;) {
-        const removed = await write(async (tx, events) => {
+        const removed = await write(async (ctx) => {
+          const { tx } = ctx;
           const old = await tx.notifications.createdBefore(cutoff, 500);
-          for (const n of old) await appendDeleted(tx, events, n, 'retention');
+          for (const n of old) await appendDeleted(ctx, n, 'retention');
           await tx.idempotency.pruneBefore(new Date(now().getTime() - 86_400_000).toISOString());
           return old.length;
         });

@@ -1,29 +1,24 @@
 /**
  * The write pattern every service shares: change state and append its events in one store
- * transaction, publish the events on the bus after the commit, then run after-commit effects
- * (notifications raised by the change). Nothing is published for a transaction that rolled back.
+ * transaction (notifications a change raises included), then publish the events on the bus after
+ * the commit. Nothing is published for a transaction that rolled back.
  */
 import type { Bus } from '../bus/types.js';
-import type { Logger } from '../core/socket.js';
 import type { NewEvent, Store, StoreTx, TopicEvent } from '../store/types.js';
 
 export interface WriteContext {
   readonly tx: StoreTx;
   /** Appends an event in this transaction; it is published after the commit. */
   emit(event: NewEvent): Promise<TopicEvent>;
-  /** Runs `effect` after the commit (errors are logged, never thrown to the writer). */
-  after(effect: () => Promise<unknown>): void;
 }
 
 export type Writer = <T>(fn: (ctx: WriteContext) => Promise<T>) => Promise<T>;
 
-export function createWriter(store: Store, bus: Bus, logger: Logger): Writer {
+export function createWriter(store: Store, bus: Bus): Writer {
   return async (fn) => {
     let events: TopicEvent[] = [];
-    let effects: (() => Promise<unknown>)[] = [];
     const result = await store.write((tx) => {
       events = [];
-      effects = [];
       const ctx: WriteContext = {
         tx,
         async emit(event) {
@@ -31,14 +26,10 @@ export function createWriter(store: Store, bus: Bus, logger: Logger): Writer {
           events.push(appended);
           return appended;
         },
-        after: (effect) => void effects.push(effect),
       };
       return fn(ctx);
     });
     for (const event of events) bus.publish(event);
-    for (const effect of effects) {
-      await effect().catch((err: unknown) => logger.error({ err }, 'after-commit effect failed'));
-    }
     return result;
   };
 }

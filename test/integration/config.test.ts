@@ -7,7 +7,8 @@ const dev = { AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true' };
 describe('config', () => {
   it('has safe defaults', () => {
     const c = loadConfig(dev);
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 8000, debug: false, auth: { mode: 'dev' } });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8000, listenBacklog: 4096, debug: false, auth: { mode: 'dev' } });
+    expect(c.limits.unreadCountCacheUsers).toBe(100_000);
     expect(c.database).toMatchObject({ kind: 'sqlite', file: expect.stringMatching(/data\/aether-v\.sqlite$/) });
     expect(c.redis).toBeUndefined();
     expect(c.workers).toBe(1);
@@ -34,6 +35,8 @@ describe('config', () => {
     ['REDIS_URL', 'http://x', /REDIS_URL: expected redis:/],
     ['REDIS_CHANNEL_PREFIX', 'a b', /REDIS_CHANNEL_PREFIX/],
     ['WORKERS', '0', /WORKERS: expected an integer from 1/],
+    ['LISTEN_BACKLOG', '0', /LISTEN_BACKLOG: expected an integer from 1/],
+    ['UNREAD_COUNT_CACHE_USERS', 'lots', /UNREAD_COUNT_CACHE_USERS: expected an integer/],
   ])('fails fast on %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ ...dev, [name]: value })).toThrow(message);
   });
