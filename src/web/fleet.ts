@@ -86,9 +86,13 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
   });
 
   detail.onCancel((id) => void api.cancel(id).catch(fail('Cancelling the job')));
-  createJobForm(api, (job) => {
+  const jobForm = createJobForm(api, (job) => {
     jobs.put(job);
     location.hash = jobHref(job.id);
+  });
+  // Job types need a principal: load them once the socket is in (a signed-out page never asks).
+  client.onConnectionStatus((status) => {
+    if (status === 'connected') jobForm.loadTypes();
   });
   startRouter((route) => openJob(route.view === 'jobs' ? route.jobId : null));
   inventoryView.render(inventory.state());

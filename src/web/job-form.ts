@@ -24,7 +24,12 @@ export function parseParameters(text: string): Record<string, unknown> | string 
   }
 }
 
-export function createJobForm(api: FleetApi, started: (job: Job) => void): void {
+export interface JobForm {
+  /** Loads the job types into the form, once: call it when the page is signed in (the socket connected). */
+  loadTypes(): void;
+}
+
+export function createJobForm(api: FleetApi, started: (job: Job) => void): JobForm {
   const form = byId<HTMLFormElement>('job-form');
   const type = byId<HTMLSelectElement>('job-type');
   const params = byId<HTMLInputElement>('job-params');
@@ -35,13 +40,7 @@ export function createJobForm(api: FleetApi, started: (job: Job) => void): void 
   type.addEventListener('change', () => {
     params.value = EXAMPLES[type.value] ?? '{}';
   });
-  api.types().then(
-    (types) => {
-      type.replaceChildren(...types.map((t) => h('option', { value: t.name, title: t.description, selected: t.name === 'sleep' }, t.name)));
-      params.value = EXAMPLES[type.value] ?? '{}';
-    },
-    () => say('Could not load the job types.'),
-  );
+  let typesLoaded = false;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const parameters = parseParameters(params.value);
@@ -57,4 +56,20 @@ export function createJobForm(api: FleetApi, started: (job: Job) => void): void 
         if (button !== null) button.disabled = false;
       });
   });
+  return {
+    loadTypes() {
+      if (typesLoaded) return;
+      typesLoaded = true;
+      api.types().then(
+        (types) => {
+          type.replaceChildren(...types.map((t) => h('option', { value: t.name, title: t.description, selected: t.name === 'sleep' }, t.name)));
+          params.value = EXAMPLES[type.value] ?? '{}';
+        },
+        () => {
+          typesLoaded = false;
+          say('Could not load the job types.');
+        },
+      );
+    },
+  };
 }

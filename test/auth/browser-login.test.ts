@@ -96,6 +96,21 @@ describe('Chromium login round trip', () => {
     await context.close();
   }, 30_000);
 
+  it('a signed-out page asks the API for nothing (no 401s in the console)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const apiCalls: string[] = [];
+    page.on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname.startsWith('/api/')) apiCalls.push(pathname);
+    });
+    await page.goto(`${world.app.url}/`);
+    await page.waitForSelector('#sign-in:not([hidden])');
+    await page.waitForTimeout(500);
+    expect(apiCalls).toEqual([]);
+    await context.close();
+  }, 30_000);
+
   it('wrote no token, cookie or secret to any log line', () => {
     expect(world.capture.leaks()).toEqual([]);
   });
