@@ -5,6 +5,7 @@
  * restarts reads the store afresh.
  */
 import type { TopicEvent } from '../store/types.js';
+import { createMemoryBus } from './memory.js';
 import type { Bus, ControlMessage } from './types.js';
 
 /** The message on the IPC channel; `aetherBus` marks it as ours among other IPC traffic. */
@@ -25,14 +26,16 @@ export interface IpcChannel {
   off(event: 'message', listener: (message: unknown) => void): void;
 }
 
-/** A bus over this worker's IPC channel (`process` in a cluster worker). */
+/**
+ * A bus over this worker's IPC channel (`process` in a cluster worker): the in-process bus for
+ * local delivery, plus forwarding to the primary and delivering what it relays from the others.
+ */
 export function createIpcBus(channel: IpcChannel, workerId: number): Bus {
-  const eventSubscribers = new Set<(event: TopicEvent) => void>();
-  const controlSubscribers = new Set<(message: ControlMessage) => void>();
+  const local = createMemoryBus();
   const onMessage = (message: unknown): void => {
     if (!isIpcEnvelope(message) || message.origin === workerId) return;
-    if (message.event !== undefined) for (const deliver of eventSubscribers) deliver(message.event);
-    if (message.control !== undefined) for (const deliver of controlSubscribers) deliver(message.control);
+    if (message.event !== undefined) local.publish(message.event);
+    if (message.control !== undefined) local.publishControl(message.control);
   };
   channel.on('message', onMessage);
   const send = (envelope: IpcEnvelope): void => {
@@ -43,28 +46,18 @@ export function createIpcBus(channel: IpcChannel, workerId: number): Bus {
     }
   };
   return {
+    ...local,
     publish(event) {
-      for (const deliver of eventSubscribers) deliver(event);
+      local.publish(event);
       send({ aetherBus: 1, origin: workerId, event });
     },
-    subscribe(deliver) {
-      eventSubscribers.add(deliver);
-      return () => eventSubscribers.delete(deliver);
-    },
     publishControl(message) {
-      for (const deliver of controlSubscribers) deliver(message);
+      local.publishControl(message);
       send({ aetherBus: 1, origin: workerId, control: message });
     },
-    subscribeControl(deliver) {
-      controlSubscribers.add(deliver);
-      return () => controlSubscribers.delete(deliver);
-    },
-    ready: () => true,
-    onResync: () => () => undefined,
     async close() {
       channel.off('message', onMessage);
-      eventSubscribers.clear();
-      controlSubscribers.clear();
+      await local.close();
     },
   };
 }
