@@ -20,6 +20,19 @@ export const USERS: Record<string, TestUser> = {
   mallory: { preferred_username: 'mallory', roles: ['visitor'] },
 };
 
+/** The server environment for auth on with every method: a session secret, the API token and OIDC at `issuer`. */
+export function authEnv(issuer: string): Record<string, string> {
+  return {
+    SESSION_SECRET_KEY: SESSION_SECRET,
+    API_TOKEN,
+    OIDC_ISSUER_URL: issuer,
+    OIDC_CLIENT_ID: CLIENT_ID,
+    OIDC_CLIENT_SECRET: CLIENT_SECRET,
+    OIDC_ROLE_NAME: USER_ROLE,
+    OIDC_ADMIN_ROLE: ADMIN_ROLE,
+  };
+}
+
 export interface AuthWorld {
   readonly capture: LogCapture;
   provider: TestProvider;
@@ -46,13 +59,7 @@ export async function startAuthWorld(options: WorldOptions = {}): Promise<AuthWo
   let provider = await startProvider({ ...providerOptions, keys });
   const app = await startServer({
     PORT: String(appPort),
-    SESSION_SECRET_KEY: SESSION_SECRET,
-    API_TOKEN,
-    OIDC_ISSUER_URL: provider.issuer,
-    OIDC_CLIENT_ID: CLIENT_ID,
-    OIDC_CLIENT_SECRET: CLIENT_SECRET,
-    OIDC_ROLE_NAME: USER_ROLE,
-    OIDC_ADMIN_ROLE: ADMIN_ROLE,
+    ...authEnv(provider.issuer),
     ...options.env,
   }, capture, options.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: options.jwksCooldownMs });
   const world: AuthWorld = {

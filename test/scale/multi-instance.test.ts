@@ -9,7 +9,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWsClient, type WsClient } from '../../src/client/index.js';
-import { API_TOKEN, CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, USERS, USER_ROLE, ADMIN_ROLE } from '../helpers/auth-world.js';
+import { API_TOKEN, CLIENT_ID, CLIENT_SECRET, USERS, authEnv } from '../helpers/auth-world.js';
 import { connect } from '../helpers/auth-socket.js';
 import { signIn } from '../helpers/login.js';
 import { createTestKey, startProvider, type TestProvider } from '../helpers/oidc-provider.js';
@@ -113,13 +113,7 @@ beforeAll(async () => {
     REDIS_CHANNEL_PREFIX: `multi-${randomBytes(4).toString('hex')}`,
     AUTH_ENABLED: 'true',
     ALLOW_DEV_AUTH: 'false',
-    SESSION_SECRET_KEY: SESSION_SECRET,
-    API_TOKEN,
-    OIDC_ISSUER_URL: provider.issuer,
-    OIDC_CLIENT_ID: CLIENT_ID,
-    OIDC_CLIENT_SECRET: CLIENT_SECRET,
-    OIDC_ROLE_NAME: USER_ROLE,
-    OIDC_ADMIN_ROLE: ADMIN_ROLE,
+    ...authEnv(provider.issuer),
     PUBLIC_URL: publicUrl,
     WS_PING_INTERVAL_MS: '2000',
     WS_PONG_TIMEOUT_MS: '2000',
