@@ -6,7 +6,7 @@
  */
 import type { TopicEvent } from '../store/types.js';
 import type { Connection } from './connection.js';
-import { createEventFrames, type EventFrames, type Extras } from './frames.js';
+import type { EventFrames, Extras } from './frames.js';
 
 export interface BatcherOptions {
   readonly windowMs: number;
@@ -59,6 +59,8 @@ export interface GroupFanoutDeps {
   receivers(event: TopicEvent): Iterable<Connection>;
   extrasFor(event: TopicEvent, conn: Connection, cache: Map<string, Promise<Extras>>): Promise<Extras>;
   send(conn: Connection, frame: string | Buffer): void;
+  /** The event's frames, serialised once (shared with single-event fan-out, flush and replay). */
+  framesOf(event: TopicEvent): EventFrames;
 }
 
 function memo<K, V>(make: (key: K) => V): (key: K) => V {
@@ -91,7 +93,6 @@ export async function fanoutGroup(deps: GroupFanoutDeps, events: readonly TopicE
     }
   }
   if (shares.size === 0) return;
-  const frameOf = memo<TopicEvent, EventFrames>(createEventFrames);
   const cacheOf = memo<TopicEvent, Map<string, Promise<Extras>>>(() => new Map());
   const resolved = await Promise.all(
     [...shares].map(async ([conn, share]) => ({ conn, share, extras: await Promise.all(share.map((e) => deps.extrasFor(e, conn, cacheOf(e)))) })),
@@ -108,7 +109,7 @@ export async function fanoutGroup(deps: GroupFanoutDeps, events: readonly TopicE
     const keys: string[] = [];
     share.forEach((event, i) => {
       if (event.offset <= stream.position) return;
-      picked.push(frameOf(event).frame(extras[i]));
+      picked.push(deps.framesOf(event).frame(extras[i]));
       keys.push(extras[i] === undefined ? String(event.offset) : `${event.offset}${JSON.stringify(extras[i])}`);
     });
     if (picked.length === 0) continue;

@@ -84,7 +84,7 @@ export function createHub(options: HubOptions): Hub {
       ? createBatcher({
           windowMs: options.batch.windowMs,
           maxEvents: options.batch.maxEvents ?? 256,
-          flush: (events) => enqueue(events[0] as TopicEvent, () => (events.length === 1 ? fanout(events[0] as TopicEvent) : fanoutGroup({ receivers, extrasFor, send }, events))),
+          flush: (events) => enqueue(events[0] as TopicEvent, () => (events.length === 1 ? fanout(events[0] as TopicEvent) : fanoutGroup({ receivers, extrasFor, send, framesOf: sync.framesOf }, events))),
         })
       : undefined;
 

@@ -52,7 +52,6 @@ export interface NotificationService {
   setRead(id: string, principal: Principal, read: boolean): Promise<{ notification: Notification; unreadCount: number }>;
   markAllRead(principal: Principal, before: string | null): Promise<{ count: number; unreadCount: number }>;
   delete(id: string, principal: Principal): Promise<void>;
-  unreadCount(user: string): Promise<number>;
   /** The unread count with the notifications log offset it reflects, read together. */
   unreadCountAt(user: string): Promise<{ count: number; offset: number }>;
   snapshot(principal: Principal, limit: number): Promise<{ data: { notifications: readonly Notification[]; unread_count: number }; position: Position }>;
@@ -151,8 +150,6 @@ export function createNotificationService(options: NotificationServiceOptions): 
         await appendDeleted({ tx, emit }, seen, 'deleted');
       });
     },
-
-    unreadCount: (user) => store.read((tx) => tx.notifications.unreadCount(user)),
 
     unreadCountAt: (user) =>
       store.read(async (tx) => ({ count: await tx.notifications.unreadCount(user), offset: (await tx.position(NOTIFICATIONS_TOPIC)).offset })),

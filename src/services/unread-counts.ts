@@ -44,9 +44,6 @@ export function createUnreadCounts(options: UnreadCountsOptions): UnreadCounts {
   /** The last observed offset; -1 before the first event. */
   let last = -1;
 
-  function forget(user: string): void {
-    entries.delete(user);
-  }
 
   function apply(entry: Entry, event: TopicEvent, user: string): void {
     if (event.offset <= entry.asOf) return;
@@ -58,17 +55,17 @@ export function createUnreadCounts(options: UnreadCountsOptions): UnreadCounts {
       case 'updated': {
         const read = (event.data as { read?: unknown } | null)?.read;
         if (typeof read === 'boolean') entry.count += read ? -1 : 1;
-        else forget(user);
+        else entries.delete(user);
         return;
       }
       case 'all_read': {
         const count = (event.data as { count?: unknown } | null)?.count;
         if (typeof count === 'number') entry.count = Math.max(0, entry.count - count);
-        else forget(user);
+        else entries.delete(user);
         return;
       }
       default:
-        forget(user);
+        entries.delete(user);
     }
   }
 

@@ -45,7 +45,7 @@ describe('unread counts kept in memory', () => {
   }
 
   async function expectAllMatch(step: string): Promise<void> {
-    for (const user of users) expect(await counts.get(user), `${user} after ${step}`).toBe(await service.unreadCount(user));
+    for (const user of users) expect(await counts.get(user), `${user} after ${step}`).toBe((await service.unreadCountAt(user)).count);
   }
 
   async function randomStep(next: () => number): Promise<string> {
