@@ -9,6 +9,7 @@
  * server to CPU 0. Everything it starts is bounded in time and stopped before it exits.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,15 +109,22 @@ if (args.s4Events) params.s4 = params.s4.map((s) => ({ ...s, events: args.s4Even
 // ---------------------------------------------------------------- the servers
 
 /**
- * The one place the bench authenticates against ours. Development auth today (nothing to send);
- * with BENCH_API_TOKEN set, ours is started with that API token and every POST and upgrade carries
- * it as a bearer token. When the auth module lands with ws-tokens, mint one here.
+ * The one place the bench authenticates against ours: the real auth path. Ours runs with
+ * AUTH_ENABLED=true and a static API token (random per run, or BENCH_API_TOKEN); every POST and
+ * every upgrade carries it as a bearer token, so each connect is authenticated like a script's.
+ * (ws-tokens are minted for browser sessions only; the API token is the automation path.)
  */
 async function authFor(serverName) {
-  const token = process.env.BENCH_API_TOKEN;
-  if (serverName !== 'ours' || !token) return { http: {}, ws: {}, env: { AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true' }, method: 'dev auth' };
-  return { http: { authorization: `Bearer ${token}` }, ws: { authorization: `Bearer ${token}` }, env: { AUTH_ENABLED: 'true', API_TOKEN: token }, method: 'API token' };
+  if (serverName !== 'ours') return { http: {}, ws: {}, env: {}, method: 'none' };
+  const token = benchToken;
+  return {
+    http: { authorization: `Bearer ${token}` },
+    ws: { authorization: `Bearer ${token}` },
+    env: { AUTH_ENABLED: 'true', ALLOW_DEV_AUTH: 'false', API_TOKEN: token, SESSION_SECRET_KEY: crypto.randomBytes(32).toString('hex') },
+    method: 'API token (AUTH_ENABLED=true, bearer token on every POST and upgrade)',
+  };
 }
+const benchToken = process.env.BENCH_API_TOKEN || crypto.randomBytes(24).toString('hex');
 
 const node = (file) => [process.execPath, '--expose-gc', '--import', preload, file];
 
@@ -244,6 +252,10 @@ async function main() {
                 WS_MAX_CONNECTIONS: '25000',
                 // The peers have no connect-rate limit; measure ours without its storm protection too.
                 WS_MAX_CONNECT_RATE: '0',
+                // One API-token principal opens every connection from one address; the per-user and
+                // per-IP caps (20 and 100 by default with auth) would refuse the bench's own load.
+                WS_MAX_CONNECTIONS_PER_USER: '0',
+                WS_MAX_CONNECTIONS_PER_IP: '0',
                 NOTIFICATION_RETENTION_COUNT: '1000000',
               },
             });
@@ -274,7 +286,7 @@ async function main() {
     ...params,
     port: args.port,
     ours_auth: (await authFor('ours')).method,
-    ours_env: 'WS_MAX_CONNECTIONS=25000 WS_MAX_CONNECT_RATE=0 NOTIFICATION_RETENTION_COUNT=1000000 (fresh SQLite per scenario), logs to a file',
+    ours_env: 'WS_MAX_CONNECTIONS=25000 WS_MAX_CONNECT_RATE=0 WS_MAX_CONNECTIONS_PER_USER=0 WS_MAX_CONNECTIONS_PER_IP=0 NOTIFICATION_RETENTION_COUNT=1000000 (fresh SQLite per scenario), logs to a file',
     load_generator: 'lean raw-TCP WebSocket client (bench/load/lean-ws.mjs) in separate worker processes; Socket.IO spoken as engine.io v4 framing over it (no socket.io-client)',
     latency_clock: 'performance.timeOrigin + performance.now(), stamped by the publisher before the POST, read by sampling connections on receipt',
   };
