@@ -49,6 +49,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes,
     return503OnClosing: true,
+    // One access line per request, at its end (Fastify's default writes two: on arrival and at the end).
+    disableRequestLogging: true,
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
   });
   installErrorHandling(app);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {

@@ -22,11 +22,11 @@ export function createLogger(options: { debug: boolean; destination?: NodeJS.Wri
         censor: '[REDACTED]',
       },
       serializers: {
-        req: (req: { method?: string; url?: string; remoteAddress?: string; id?: string }) => ({
+        req: (req: { method?: string; url?: string; ip?: string; remoteAddress?: string; id?: string }) => ({
           id: req.id,
           method: req.method,
           url: redactUrl(req.url ?? ''),
-          remoteAddress: req.remoteAddress,
+          remoteAddress: req.ip ?? req.remoteAddress,
         }),
       },
     },
