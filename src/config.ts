@@ -91,8 +91,8 @@ export type AuthConfig =
     };
 
 export type DatabaseConfig =
-  | { readonly kind: 'sqlite'; readonly file: string; readonly checkpointIntervalMs: number }
-  | { readonly kind: 'postgres'; readonly url: string };
+  | { readonly kind: 'sqlite'; readonly file: string; readonly checkpointIntervalMs: number; readonly writeGroupMax: number }
+  | { readonly kind: 'postgres'; readonly url: string; readonly writeGroupMax: number };
 
 export interface RedisConfig {
   readonly url: string;
@@ -149,20 +149,21 @@ function readInt(env: Env, name: string, fallback: number, min: number, max = Nu
 function readDatabase(env: Env): Config['database'] {
   const url = env.DATABASE_URL?.trim();
   const checkpointIntervalMs = readInt(env, 'SQLITE_CHECKPOINT_INTERVAL_MS', 1000, 0, 3_600_000);
+  const writeGroupMax = readInt(env, 'WRITE_GROUP_MAX', 64, 1, 10_000);
   if (url) {
-    if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')), checkpointIntervalMs };
+    if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')), checkpointIntervalMs, writeGroupMax };
     if (/^postgres(ql)?:\/\//.test(url)) {
       try {
         new URL(url);
       } catch {
         return fail('DATABASE_URL', 'not a valid postgres:// URL');
       }
-      return { kind: 'postgres', url };
+      return { kind: 'postgres', url, writeGroupMax };
     }
     return fail('DATABASE_URL', 'expected sqlite:<file> or postgres://user:password@host:port/database');
   }
   const dataDir = env.DATA_DIR?.trim() || './data';
-  return { kind: 'sqlite', file: path.resolve(dataDir, 'aether-v.sqlite'), checkpointIntervalMs };
+  return { kind: 'sqlite', file: path.resolve(dataDir, 'aether-v.sqlite'), checkpointIntervalMs, writeGroupMax };
 }
 
 function readRedis(env: Env): RedisConfig | undefined {

@@ -94,7 +94,7 @@ export async function openStore(config: Config, now: () => Date = () => new Date
   const eventLogMaxPerTopic = config.retention.eventLogMaxPerTopic;
   if (config.database.kind === 'postgres') {
     const { openPostgresStore } = await import('./store/postgres.js');
-    return openPostgresStore({ url: config.database.url, eventLogMaxPerTopic, now });
+    return openPostgresStore({ url: config.database.url, eventLogMaxPerTopic, now, writeGroupMax: config.database.writeGroupMax });
   }
   // Several processes on one file: take the write lock when a transaction begins (see sqlite.ts).
   return openSqliteStore({
@@ -103,6 +103,7 @@ export async function openStore(config: Config, now: () => Date = () => new Date
     now,
     immediate: config.workers > 1,
     checkpointIntervalMs: config.database.checkpointIntervalMs,
+    writeGroupMax: config.database.writeGroupMax,
     ...(logger === undefined ? {} : { logger }),
   });
 }

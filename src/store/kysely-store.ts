@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Position } from '../protocol/index.js';
+import { createGroupCommit } from './group-commit.js';
 import { createInventoryRepo } from './inventory-repo.js';
 import { createJobRepo } from './jobs-repo.js';
 import { createNotificationRepo } from './notifications-repo.js';
@@ -27,6 +28,8 @@ export interface KyselyStoreOptions {
   /** Appends between two count-based prunes of a topic's log. */
   readonly pruneEvery?: number;
   readonly eventLogMaxPerTopic: number;
+  /** Most writes sharing one transaction (group commit, see group-commit.ts); 1 = one each. Default 64. */
+  readonly writeGroupMax?: number;
 }
 
 function toEvent(row: EventRow, epoch: string): TopicEvent {
@@ -110,11 +113,12 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
       idempotency: createIdempotencyRepo(trx),
       sessions: createSessionRepo(trx),
       async appendEvent(event: NewEvent): Promise<TopicEvent> {
-        await trx.insertInto('topic_heads').values({ topic: event.topic, head: 0, floor: 0 }).onConflict((oc) => oc.column('topic').doNothing()).execute();
+        // One statement takes the next offset: the row lock (PostgreSQL) or the single writer
+        // (SQLite) keeps offsets gap-free; a new topic starts at 1.
         const { head } = await trx
-          .updateTable('topic_heads')
-          .set({ head: sql`head + 1` })
-          .where('topic', '=', event.topic)
+          .insertInto('topic_heads')
+          .values({ topic: event.topic, head: 1, floor: 0 })
+          .onConflict((oc) => oc.column('topic').doUpdateSet({ head: sql`topic_heads.head + 1` }))
           .returning('head')
           .executeTakeFirstOrThrow();
         const offset = Number(head);
@@ -143,14 +147,9 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     };
   }
 
-  // A snapshot for reads: PostgreSQL's default (read committed) would let a later statement of the
-  // same transaction see commits the first did not.
-  const snapshot = () => (options.dialect === 'postgres' ? db.transaction().setIsolationLevel('repeatable read') : db.transaction());
-
-  return {
-    epoch,
-    dialect: options.dialect,
-    write: (fn) =>
+  const write = createGroupCommit<Db>({
+    maxGroup: options.writeGroupMax ?? 64,
+    transaction: (body) =>
       db.transaction().execute(async (trx) => {
         // PostgreSQL: one writer at a time per database, as on SQLite. Services re-read and then
         // update (a job step versus a cancel) assuming serial transactions, and a transaction may
@@ -158,8 +157,21 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
         // order without lost updates or lock-order deadlocks. Offsets still come from the
         // topic_heads row lock, so they stay gap-free even without it.
         if (options.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${WRITE_LOCK_KEY})`.execute(trx);
-        return fn(makeTx(trx));
+        await body(trx);
       }),
+    statement: async (trx, statement) => {
+      await sql.raw(statement).execute(trx);
+    },
+  });
+
+  // A snapshot for reads: PostgreSQL's default (read committed) would let a later statement of the
+  // same transaction see commits the first did not.
+  const snapshot = () => (options.dialect === 'postgres' ? db.transaction().setIsolationLevel('repeatable read') : db.transaction());
+
+  return {
+    epoch,
+    dialect: options.dialect,
+    write: (fn) => write((trx) => fn(makeTx(trx))),
     read: (fn) => snapshot().execute((trx) => fn(makeTx(trx))),
 
     async eventsAfter(topic, after, limit, upto): Promise<EventRange> {

@@ -14,6 +14,8 @@ export interface PostgresStoreOptions {
   readonly url: string;
   readonly eventLogMaxPerTopic: number;
   readonly now?: () => Date;
+  /** Most writes sharing one transaction (group commit); default 64. */
+  readonly writeGroupMax?: number;
   /** Pool size; each instance holds at most this many connections. */
   readonly maxConnections?: number;
 }
@@ -38,7 +40,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     const epoch = await migrateToLatest(db);
-    return createKyselyStore({ db, dialect: 'postgres', epoch, now: options.now ?? (() => new Date()), eventLogMaxPerTopic: options.eventLogMaxPerTopic });
+    return createKyselyStore({ db, dialect: 'postgres', epoch, now: options.now ?? (() => new Date()), eventLogMaxPerTopic: options.eventLogMaxPerTopic, ...(options.writeGroupMax === undefined ? {} : { writeGroupMax: options.writeGroupMax }) });
   } catch (err) {
     await db.destroy();
     throw err;

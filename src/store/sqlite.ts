@@ -27,6 +27,8 @@ export interface SqliteStoreOptions {
    * Default 1000.
    */
   readonly checkpointIntervalMs?: number;
+  /** Most writes sharing one transaction (group commit); default 64. */
+  readonly writeGroupMax?: number;
   /** Where checkpoint failures are reported. */
   readonly logger?: Pick<Logger, 'warn'>;
 }
@@ -56,7 +58,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const dialect = options.immediate === true ? new ImmediateSqliteDialect({ database }) : new SqliteDialect({ database });
   const db = new Kysely<Database>({ dialect });
   const epoch = await migrateToLatest(db);
-  const store = createKyselyStore({ db, dialect: 'sqlite', epoch, now: options.now ?? (() => new Date()), eventLogMaxPerTopic: options.eventLogMaxPerTopic });
+  const store = createKyselyStore({
+    db,
+    dialect: 'sqlite',
+    epoch,
+    now: options.now ?? (() => new Date()),
+    eventLogMaxPerTopic: options.eventLogMaxPerTopic,
+    ...(options.writeGroupMax === undefined ? {} : { writeGroupMax: options.writeGroupMax }),
+  });
   const interval = options.checkpointIntervalMs ?? 1000;
   if (options.file === ':memory:' || interval === 0) return store;
   sqlite.pragma('wal_autocheckpoint = 0');

@@ -41,13 +41,15 @@ describe('config', () => {
     expect(() => loadConfig({ ...dev, [name]: value })).toThrow(message);
   });
   it('accepts DATABASE_URL=sqlite:<file>', () => {
-    expect(loadConfig({ ...dev, DATABASE_URL: 'sqlite:/tmp/x.db' }).database).toEqual({ kind: 'sqlite', file: '/tmp/x.db', checkpointIntervalMs: 1000 });
+    expect(loadConfig({ ...dev, DATABASE_URL: 'sqlite:/tmp/x.db' }).database).toEqual({ kind: 'sqlite', file: '/tmp/x.db', checkpointIntervalMs: 1000, writeGroupMax: 64 });
     expect(loadConfig({ ...dev, SQLITE_CHECKPOINT_INTERVAL_MS: '0' }).database).toMatchObject({ kind: 'sqlite', checkpointIntervalMs: 0 });
     expect(() => loadConfig({ ...dev, SQLITE_CHECKPOINT_INTERVAL_MS: 'soon' })).toThrow(/SQLITE_CHECKPOINT_INTERVAL_MS/);
+    expect(loadConfig({ ...dev, WRITE_GROUP_MAX: '1' }).database).toMatchObject({ kind: 'sqlite', writeGroupMax: 1 });
+    expect(() => loadConfig({ ...dev, WRITE_GROUP_MAX: '0' })).toThrow(/WRITE_GROUP_MAX: expected an integer from 1/);
   });
   it('accepts DATABASE_URL=postgres://… and REDIS_URL with the default channel prefix', () => {
     const c = loadConfig({ ...dev, DATABASE_URL: 'postgres://u:p@db:5432/aether', REDIS_URL: 'redis://cache:6379', WORKERS: '4' });
-    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@db:5432/aether' });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@db:5432/aether', writeGroupMax: 64 });
     expect(c.redis).toEqual({ url: 'redis://cache:6379', prefix: 'aether-v' });
     expect(c.workers).toBe(4);
     expect(loadConfig({ ...dev, REDIS_URL: 'redis://cache', REDIS_CHANNEL_PREFIX: 'prod-eu' }).redis?.prefix).toBe('prod-eu');
