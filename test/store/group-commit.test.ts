@@ -155,4 +155,20 @@ describe(`store.write groups concurrent writes (${onPostgres() ? 'PostgreSQL' : 
     expect(log.head).toBe(17);
     expect(log.events.map((e) => (e.data as { i: number }).i)).toEqual(Array.from({ length: 20 }, (_, i) => i).filter((i) => !failing.has(i)));
   });
+
+  it('recovers from a database error inside a group (PostgreSQL aborts the transaction until the savepoint rollback)', async () => {
+    const session = (id: string) => ({ id, userId: 'u', name: 'U', roles: [], createdAt: 1, lastSeenAt: 1, expiresAt: Date.now() + 60_000 });
+    await store.write((tx) => tx.sessions.insert(session('taken')));
+    const results = await Promise.allSettled([
+      store.write((tx) => tx.sessions.insert(session('a'))),
+      store.write(async (tx) => {
+        await tx.sessions.insert(session('b'));
+        await tx.sessions.insert(session('taken')); // duplicate key: the database refuses
+      }),
+      store.write((tx) => tx.sessions.insert(session('c'))),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const kept = await store.read(async (tx) => Promise.all(['a', 'b', 'c'].map(async (id) => (await tx.sessions.get(id)) !== undefined)));
+    expect(kept).toEqual([true, false, true]);
+  });
 });

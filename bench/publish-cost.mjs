@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+/**
+ * The cost of one REST create on ours with nobody subscribed: server CPU µs per POST (from
+ * /proc/<pid>/stat) and POSTs per second, with N POSTs in flight, for each WRITE_GROUP_MAX given
+ * (default: 1, a transaction per write, against 64, the default group commit), in the same run.
+ * Auth on (API token), SQLite, the server pinned to core 0 and this publisher to core 1.
+ *
+ *   node bench/publish-cost.mjs [--posts 6000] [--rounds 3] [--concurrency 16] [--groups 1,64] [--port 18767]
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { optionReader } from './lib/cli.mjs';
+import { createPublisher, hasTaskset, nowMs, pinSelf, procCpuMicros, startServer } from './lib/proc.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const opt = optionReader();
+const posts = Number(opt('posts', 6000));
+const rounds = Number(opt('rounds', 3));
+const concurrency = Number(opt('concurrency', 16));
+const groups = String(opt('groups', '1,64')).split(',').map(Number);
+const port = Number(opt('port', 18_767));
+for (const [name, v] of [['posts', posts], ['rounds', rounds], ['concurrency', concurrency], ...groups.map((g) => ['groups', g])]) {
+  if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--${name}: expected a positive integer, got ${v}`);
+}
+if (!fs.existsSync(path.join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
+
+const useTaskset = hasTaskset();
+if (useTaskset) pinSelf(1);
+const token = crypto.randomBytes(24).toString('hex');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-publish-cost-'));
+
+async function burst(pub, n) {
+  let next = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const status = await pub.post('/api/v1/notifications', { title: `cost ${i}`, message: 'publish cost', metadata: { i } });
+        if (status !== 201) failed += 1;
+      }
+    }),
+  );
+  return failed;
+}
+
+const rows = [];
+for (const group of groups) {
+  const server = await startServer({
+    argv: [process.execPath, path.join(root, 'dist', 'main.js')],
+    cwd: root,
+    port,
+    useTaskset,
+    logFile: path.join(tmp, `server-${group}.log`),
+    env: {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: fs.mkdtempSync(path.join(tmp, `data-${group}-`)),
+      AUTH_ENABLED: 'true',
+      API_TOKEN: token,
+      SESSION_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
+      NOTIFICATION_RETENTION_COUNT: '1000000',
+      WRITE_GROUP_MAX: String(group),
+    },
+  });
+  const pub = createPublisher({ port, headers: { authorization: `Bearer ${token}` }, maxSockets: concurrency });
+  try {
+    await burst(pub, Math.min(1000, posts)); // warm-up
+    for (let r = 0; r < rounds; r++) {
+      const cpu0 = procCpuMicros(server.pid);
+      const t0 = nowMs();
+      const failed = await burst(pub, posts);
+      const seconds = (nowMs() - t0) / 1000;
+      const cpu = procCpuMicros(server.pid) - cpu0;
+      rows.push({ group, round: r + 1, us_per_post: cpu / posts, posts_per_s: posts / seconds, failed });
+      process.stdout.write(`WRITE_GROUP_MAX=${group} round ${r + 1}/${rounds}: ${(cpu / posts).toFixed(0)} µs/POST, ${Math.round(posts / seconds)} POST/s, ${failed} failed\n`);
+    }
+  } finally {
+    pub.close();
+    await server.stop();
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+process.stdout.write(`\n${posts} POSTs × ${rounds} rounds, ${concurrency} in flight, no subscribers; ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`);
+process.stdout.write('| WRITE_GROUP_MAX | server CPU µs per POST (median) | POSTs/s (median) | failed |\n| ---: | ---: | ---: | ---: |\n');
+for (const group of groups) {
+  const mine = rows.filter((r) => r.group === group);
+  process.stdout.write(`| ${group} | ${median(mine.map((r) => r.us_per_post)).toFixed(0)} | ${Math.round(median(mine.map((r) => r.posts_per_s))).toLocaleString('en-US')} | ${mine.reduce((a, r) => a + r.failed, 0)} |\n`);
+}
+fs.rmSync(tmp, { recursive: true, force: true });
