@@ -22,6 +22,7 @@ import type { Corker } from './cork.js';
 import type { PreparedFrames } from './prepared-frames.js';
 import type { SharedDeflate } from './shared-deflate.js';
 import { armExpiry, expiryClose, refreshCredential, type Expiring } from './ws-credential.js';
+import { byteLength, maybeCredentialMessage, textOf } from './ws-data.js';
 
 /** What every socket of one endpoint shares, held once by the endpoint. */
 export interface Edge {
@@ -57,21 +58,6 @@ const FAILURE_WORDS: Readonly<Record<Failure['reason'], string>> = {
   expired: 'expired token',
   forbidden: 'forbidden',
 };
-
-function byteLength(data: RawData): number {
-  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
-  return data instanceof ArrayBuffer ? data.byteLength : data.length;
-}
-
-function textOf(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
-}
-
-/** Cheap pre-filter: only frames that may be `auth`/`refresh` are parsed at the edge. */
-function maybeCredentialMessage(text: string): boolean {
-  return text.length < 16_384 && (text.includes('"refresh"') || text.includes('"auth"'));
-}
 
 export class WsSession implements HubSocket, Expiring, SocketFacts {
   phase: Phase = 'admitting';
