@@ -3,14 +3,17 @@
  * out connections). Without Redis, the primary relays each worker's bus messages to the others
  * (the IPC bus) and keeps the shared used-ws-token set and rate-limit counters; with Redis the
  * workers use Redis like separate instances. The primary migrates the database once before
- * forking, restarts a worker that dies, and on SIGTERM/SIGINT lets every worker drain.
+ * forking, restarts a worker that dies, collects every worker's metrics for the `/metrics` a
+ * worker answers, and on SIGTERM/SIGINT lets every worker drain.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
+import { createJtiRegistry, JTI_CLAIM } from './auth/ipc-claim.js';
 import { isIpcEnvelope } from './bus/ipc.js';
-import { isJtiClaim, type JtiClaimReply } from './auth/ipc-claim.js';
 import type { Config } from './config.js';
 import type { Logger } from './core/socket.js';
+import { clusterMetricsCollector, METRICS_REQUEST } from './http/metrics-cluster.js';
+import { answerIpcRequest, isIpcRequest, type IpcHandlers } from './ipc-request.js';
 
 const RESTART_DELAY_MS = 500;
 
@@ -26,19 +29,16 @@ export async function runPrimary(options: ClusterOptions): Promise<void> {
   const { config, logger } = options;
   await options.prepare();
   if (config.redis === undefined) new RateLimiterClusterMaster();
-  const usedJti = new Map<string, number>();
+  const handlers: IpcHandlers = { [JTI_CLAIM]: createJtiRegistry(), [METRICS_REQUEST]: clusterMetricsCollector() };
   let stopping = false;
 
   function relay(from: Worker, message: unknown): void {
     if (isIpcEnvelope(message)) {
       for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined && worker !== from && worker.isConnected()) worker.send(message);
-    } else if (isJtiClaim(message)) {
-      const now = Date.now();
-      for (const [jti, exp] of usedJti) if (exp <= now) usedJti.delete(jti);
-      const fresh = !usedJti.has(message.jti);
-      if (fresh) usedJti.set(message.jti, message.expiresAtMs);
-      const reply: JtiClaimReply = { aetherJtiReply: message.aetherJti, fresh };
-      if (from.isConnected()) from.send(reply);
+    } else if (isIpcRequest(message)) {
+      void answerIpcRequest(message, handlers, (reply) => {
+        if (from.isConnected()) from.send(reply);
+      });
     }
   }
 

@@ -31,7 +31,7 @@ import { createUnreadCounts } from './services/unread-counts.js';
 import { createSimulator, type Simulator } from './services/simulator.js';
 import { createWriter } from './services/tx.js';
 import type { Store } from './store/types.js';
-import { createAuth, jobRunnerElection, openBus, openStore } from './wiring.js';
+import { createAuth, jobRunnerElection, metricsSource, openBus, openStore } from './wiring.js';
 
 export interface Server {
   readonly app: FastifyInstance;
@@ -228,7 +228,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     // Without Redis an instance still serves everything; events from other instances come from the
     // store within CATCH_UP_INTERVAL_MS. Failing readiness then would take every instance out at once.
     degradable: config.redis === undefined ? [] : ['bus'],
-    metrics: metrics.registry,
+    metrics: metricsSource(metrics.registry),
   });
   const ws = createWsEndpoint({
     server: app.server,

@@ -8,6 +8,7 @@
  */
 import cluster from 'node:cluster';
 import type { Logger as PinoLogger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Authenticator } from './auth/authenticator.js';
 import { createDevAuthenticator } from './auth/dev.js';
 import { createEnabledAuthenticator } from './auth/enabled.js';
@@ -22,6 +23,7 @@ import { createMemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
 import { fixedElection, type Election } from './core/leader.js';
+import { clusterMetricsSource, type MetricsSource } from './http/metrics-cluster.js';
 import type { AuthRoutesOptions } from './http/routes-auth.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
@@ -129,4 +131,9 @@ export async function openBus(config: Config, logger: PinoLogger): Promise<{ bus
     return { bus: createIpcBus(process as unknown as IpcChannel, cluster.worker.id), shared: { limits: { kind: 'cluster' }, claimJti: createIpcClaim(process) } };
   }
   return { bus: createMemoryBus(), shared: undefined };
+}
+
+/** What `/metrics` serves: this process's registry, or under `WORKERS=N` every worker's, through the primary. */
+export function metricsSource(registry: Registry): MetricsSource {
+  return cluster.isWorker && cluster.worker !== undefined ? clusterMetricsSource(registry, cluster.worker.id, process) : registry;
 }

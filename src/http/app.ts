@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import type { Registry } from 'prom-client';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { OriginPolicy } from '../auth/origin.js';
 import type { InventoryService } from '../services/inventory.js';
@@ -13,6 +12,7 @@ import type { JobService } from '../services/jobs.js';
 import type { NotificationService } from '../services/notifications.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandling } from './errors.js';
+import type { MetricsSource } from './metrics-cluster.js';
 import { registerAuthRoutes, type AuthRoutesOptions } from './routes-auth.js';
 import { registerInventoryRoutes } from './routes-inventory.js';
 import { registerJobRoutes } from './routes-jobs.js';
@@ -34,7 +34,7 @@ export interface AppOptions {
   readonly degradable?: readonly string[];
   readonly webRoot?: string;
   /** Served at GET /metrics in the Prometheus text format. */
-  readonly metrics: Registry;
+  readonly metrics: MetricsSource;
 }
 
 const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;

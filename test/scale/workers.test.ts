@@ -33,17 +33,25 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Connections of the worker that answers a fresh TCP connection. */
-async function workerConnections(): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } })).text();
-  return Number(/^aether_ws_connections(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1]);
+/** One scrape (whichever worker answers it): a metric's value per `worker` label. */
+async function perWorker(metric: string): Promise<Map<string, number>> {
+  const res = await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } });
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  const values = new Map<string, number>();
+  for (const m of text.matchAll(new RegExp(`^${metric}\\{worker="(\\d+)"\\} (\\d+)$`, 'gm'))) values.set(m[1] as string, Number(m[2]));
+  return values;
 }
 
 it('spreads sockets over the workers and delivers every event to each once, in order', async () => {
   for (let i = 0; i < 6; i++) clients.push((await connectReady(server.wsUrl)).client);
-  const perWorker = [await workerConnections(), await workerConnections(), await workerConnections()];
-  expect(Math.max(...perWorker)).toBeLessThan(6);
-  expect(perWorker.filter((n) => n > 0).length).toBeGreaterThan(1);
+  // Every scrape, whichever worker answers it, shows all three workers' sockets.
+  for (let scrape = 0; scrape < 3; scrape++) {
+    const connections = await perWorker('aether_ws_connections');
+    expect(connections.size).toBe(3);
+    expect([...connections.values()].reduce((a, b) => a + b, 0)).toBe(6);
+    expect(Math.max(...connections.values())).toBeLessThan(6);
+  }
 
   const total = 60;
   const results = await Promise.all(Array.from({ length: total }, (_, i) =>
@@ -63,10 +71,11 @@ it('spreads sockets over the workers and delivers every event to each once, in o
   }
 });
 
+/** How many workers one scrape shows as the job runner. */
+const leaders = async () => [...(await perWorker('aether_job_runner_leader')).values()].filter((v) => v === 1).length;
+
 it('runs jobs on exactly one worker', async () => {
-  const leader = async () => /^aether_job_runner_leader 1$/m.test(await (await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } })).text());
-  const answers = [await leader(), await leader(), await leader()];
-  expect(answers.filter(Boolean)).toHaveLength(1);
+  expect(await leaders()).toBe(1);
   const res = await fetch(`${server.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify({ type: 'sleep', parameters: { duration_ms: 100 } }) });
   const { id } = (await res.json()) as { id: string };
   await expect.poll(async () => ((await (await fetch(`${server.url}/api/v1/jobs/${id}`, { headers: { connection: 'close' } })).json()) as { status: string }).status, { timeout: 15_000 }).toBe('completed');
@@ -79,8 +88,8 @@ it('replaces a worker that dies, keeping one job runner', async () => {
     process.kill(pid, 'SIGKILL');
     await expect.poll(() => execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() !== '' && Number(l.trim()) !== pid).length, { timeout: 10_000 }).toBe(3);
   }
-  const leader = async () => /^aether_job_runner_leader 1$/m.test(await (await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } })).text());
-  await expect.poll(async () => [await leader(), await leader(), await leader()].filter(Boolean).length, { timeout: 10_000 }).toBe(1);
+  await expect.poll(async () => (await perWorker('aether_job_runner_leader')).size, { timeout: 10_000 }).toBe(3);
+  expect(await leaders()).toBe(1);
 });
 
 it('stops every worker on SIGTERM', async () => {
