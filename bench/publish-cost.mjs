@@ -3,9 +3,11 @@
  * The cost of one REST create on ours with nobody subscribed: server CPU µs per POST (from
  * /proc/<pid>/stat) and POSTs per second, with N POSTs in flight, for each WRITE_GROUP_MAX given
  * (default: 1, a transaction per write, against 64, the default group commit), in the same run.
- * Auth on (API token), SQLite, the server pinned to core 0 and this publisher to core 1.
+ * Auth on (API token), SQLite (or PostgreSQL with --postgres: a fresh database per run on that
+ * server, dropped afterwards), the server pinned to core 0 and this publisher to core 1.
  *
  *   node bench/publish-cost.mjs [--posts 6000] [--rounds 3] [--concurrency 16] [--groups 1,64] [--port 18767]
+ *                               [--postgres postgres://user@127.0.0.1:5432/postgres]
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -13,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { optionReader } from './lib/cli.mjs';
+import pg from 'pg';
 import { createPublisher, hasTaskset, nowMs, pinSelf, procCpuMicros, startServer } from './lib/proc.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,6 +26,7 @@ const rounds = Number(opt('rounds', 3));
 const concurrency = Number(opt('concurrency', 16));
 const groups = String(opt('groups', '1,64')).split(',').map(Number);
 const port = Number(opt('port', 18_767));
+const postgres = opt('postgres', undefined);
 for (const [name, v] of [['posts', posts], ['rounds', rounds], ['concurrency', concurrency], ...groups.map((g) => ['groups', g])]) {
   if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--${name}: expected a positive integer, got ${v}`);
 }
@@ -48,8 +52,26 @@ async function burst(pub, n) {
   return failed;
 }
 
+/** A fresh database on the --postgres server: its URL and how to drop it. */
+async function freshPostgres() {
+  const admin = new pg.Client({ connectionString: postgres });
+  await admin.connect();
+  const name = `aether_bench_${crypto.randomBytes(4).toString('hex')}`;
+  await admin.query(`create database ${name}`);
+  const url = new URL(postgres);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    async drop() {
+      await admin.query(`drop database if exists ${name}`);
+      await admin.end();
+    },
+  };
+}
+
 const rows = [];
 for (const group of groups) {
+  const database = postgres === undefined ? { env: {}, drop: async () => undefined } : await freshPostgres();
   const server = await startServer({
     argv: [process.execPath, path.join(root, 'dist', 'main.js')],
     cwd: root,
@@ -65,6 +87,7 @@ for (const group of groups) {
       SESSION_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
       NOTIFICATION_RETENTION_COUNT: '1000000',
       WRITE_GROUP_MAX: String(group),
+      ...database.env,
     },
   });
   const pub = createPublisher({ port, headers: { authorization: `Bearer ${token}` }, maxSockets: concurrency });
@@ -82,11 +105,12 @@ for (const group of groups) {
   } finally {
     pub.close();
     await server.stop();
+    await database.drop();
   }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-process.stdout.write(`\n${posts} POSTs × ${rounds} rounds, ${concurrency} in flight, no subscribers; ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`);
+process.stdout.write(`\n${posts} POSTs × ${rounds} rounds, ${concurrency} in flight, no subscribers, ${postgres === undefined ? 'SQLite' : 'PostgreSQL'}; ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`);
 process.stdout.write('| WRITE_GROUP_MAX | server CPU µs per POST (median) | POSTs/s (median) | failed |\n| ---: | ---: | ---: | ---: |\n');
 for (const group of groups) {
   const mine = rows.filter((r) => r.group === group);
