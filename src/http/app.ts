@@ -10,6 +10,7 @@ import type { OriginPolicy } from '../auth/origin.js';
 import type { InventoryService } from '../services/inventory.js';
 import type { JobService } from '../services/jobs.js';
 import type { NotificationService } from '../services/notifications.js';
+import { AccessLog } from './access-log.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandling } from './errors.js';
 import type { MetricsSource } from './metrics-cluster.js';
@@ -49,11 +50,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes,
     return503OnClosing: true,
-    // One access line per request, at its end (Fastify's default writes two: on arrival and at the end).
-    disableRequestLogging: true,
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
+    logController: new AccessLog(),
   });
   installErrorHandling(app);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {

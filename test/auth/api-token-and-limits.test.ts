@@ -106,6 +106,21 @@ describe('limits', () => {
     expect((await socket!.closed).code).toBe(4008);
   });
 
+  it('writes one access line per request, at its end, with the address and the URL redacted', async () => {
+    capture.secret('not-a-real-token-123');
+    const res = await fetch(`${app.url}/api/v1/notifications?limit=1&token=not-a-real-token-123`, { headers: bearer });
+    expect(res.status).toBe(200);
+    await expect.poll(() => capture.grep(/limit=1&token/).length).toBe(1);
+    const [line] = capture.grep(/limit=1&token/).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).toMatchObject({
+      msg: 'request completed',
+      req: { method: 'GET', url: '/api/v1/notifications?limit=1&token=[REDACTED]', remoteAddress: '127.0.0.1' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+    });
+    expect(capture.grep(/incoming request/)).toEqual([]);
+  });
+
   it('wrote no token or secret to any log line', () => {
     expect(capture.lines.length).toBeGreaterThan(5);
     expect(capture.leaks()).toEqual([]);
