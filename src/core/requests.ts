@@ -85,7 +85,9 @@ export function createRequests(deps: RequestDeps): Requests {
         return;
       }
     }
-    const added = validTopics(conn, logTopics, ref);
+    // A family nothing draws from yet is subscribed; one an entity topic already draws from is
+    // not (a connection on `jobs:42` alone that resumes `jobs` stays on that job).
+    const added = validTopics(conn, logTopics.filter((t) => !covers(conn.subscriptions, t)), ref);
     if (added === undefined) return;
     subscribe(conn, added);
     for (const [topic, position] of entries) run(conn, () => sync.resume(conn, topic, position));

@@ -11,6 +11,7 @@ import { audienceMatches, createEventFrames, type EventFrames, type Extras } fro
 import type { HubObserver } from './observer.js';
 import type { TopicSources } from './sources.js';
 import { createTopicReads } from './topic-reads.js';
+import { subscribedTo } from './topics.js';
 
 /** Distinct reads (resume offsets, users' snapshots) shared per topic between two of its events. */
 const MAX_SHARED_READS = 256;
@@ -94,7 +95,8 @@ export function createSync(deps: SyncDeps): Sync {
       const range = await reads.share(logTopic, `after ${at}`, () => sources.eventsAfter(logTopic, at, PAGE));
       if (after === from.offset && (range.floor > from.offset || from.offset > range.head)) return { replay, head, reason: 'out_of_range' };
       head = Math.max(head, range.head);
-      for (const e of range.events) if (audienceMatches(e, conn.principal.id)) replay.push(e);
+      // Only what the connection's subscriptions match: one on `jobs:42` alone replays that job.
+      for (const e of range.events) if (audienceMatches(e, conn.principal.id) && subscribedTo(conn.subscriptions, e)) replay.push(e);
       const last = range.events[range.events.length - 1];
       if (last === undefined || last.offset >= range.head) return { replay, head };
       after = last.offset;

@@ -17,3 +17,9 @@ export function covers(subscriptions: Iterable<string>, logTopic: string): boole
 export function matchKeys(event: TopicEvent): readonly string[] {
   return event.keys.length === 0 ? [event.topic, ALL_TOPIC] : [event.topic, ...event.keys, ALL_TOPIC];
 }
+
+/** Whether a connection with `subscriptions` receives `event` (by topic, key or `all`; audience aside). */
+export function subscribedTo(subscriptions: { has(name: string): boolean }, event: TopicEvent): boolean {
+  for (const key of matchKeys(event)) if (subscriptions.has(key)) return true;
+  return false;
+}

@@ -214,6 +214,36 @@ describe('delivery', () => {
   });
 });
 
+describe('resume on an entity topic', () => {
+  it('a client on jobs:<id> alone that resumes `jobs` stays on that job: it replays and then receives only its events', async () => {
+    const mine = await createJob('sleep', { duration_ms: 30_000 });
+    const id = mine.body.id as string;
+    const client = await connectClient(`${srv.wsUrl}?topics=jobs:${id}`);
+    const initial = await client.next((m) => m.type === 'initial_state');
+    const position = (initial.positions as Record<string, { offset: number; epoch: string }>).jobs;
+    await client.close();
+    // Missed while away: another job from start to end, and this one starting.
+    const other = await createJob('sleep', { duration_ms: 0 });
+    await waitStatus(other.body.id, 'completed');
+    await waitStatus(id, 'running');
+    const back = await connectClient(`${srv.wsUrl}?topics=jobs:${id}&resume=${encodeURIComponent(JSON.stringify({ jobs: position }))}`);
+    const resumed = await back.next((m) => m.type === 'resumed');
+    expect(resumed).toMatchObject({ topic: 'jobs', recovered: true, replayed: expect.any(Number) });
+    expect(resumed.replayed).toBeGreaterThan(0);
+    const replayed: JobMsg[] = [];
+    for (let i = 0; i < (resumed.replayed as number); i++) replayed.push((await back.next((m) => m.type === 'job')) as JobMsg);
+    expect(replayed.map((m) => m.data.id)).toEqual(replayed.map(() => id));
+    // Live: another job's events do not arrive; this job's cancel does.
+    const later = await createJob('sleep', { duration_ms: 0 });
+    await waitStatus(later.body.id, 'completed');
+    await api(srv.url, 'POST', `/api/v1/jobs/${id}/cancel`);
+    await untilFinal(back, id);
+    const jobIds = back.received.filter((m) => m.type === 'job').map((m) => (m.data as { id: string }).id);
+    expect(new Set(jobIds)).toEqual(new Set([id]));
+    await back.close();
+  });
+});
+
 describe('secret parameters', () => {
   it('are stored but never returned, pushed or logged', async () => {
     const secrets = ['hunter2-pw-81723', 'tok-a9f8e7d6', 'sk-private-5551', 'cred-zz-0042', 'nested-tok-777'];
