@@ -104,13 +104,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const unread = createUnreadCounts({ maxUsers: config.limits.unreadCountCacheUsers, load: (user) => notificationService.unreadCountAt(user) });
   const sources: TopicSources = {
     epoch: store.epoch,
-    async snapshot(logTopic, principal) {
+    async snapshot(logTopic, principal, scope) {
       if (logTopic === NOTIFICATIONS_TOPIC) {
         const snap = await notificationService.snapshot(principal, config.limits.initialStateLimit);
         unread.remember(principal.id, snap.data.unread_count, snap.position.offset);
         return snap;
       }
-      if (logTopic === INVENTORY_TOPIC) return inventoryService.snapshot();
+      if (logTopic === INVENTORY_TOPIC) return inventoryService.snapshot(scope);
       if (logTopic === JOBS_TOPIC) return jobService.snapshot(config.jobs.snapshotLimit);
       return store.read(async (tx) => ({ data: {}, position: await tx.position(logTopic) }));
     },

@@ -8,7 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { CloseCode, type Positions } from '../protocol/index.js';
 import type { TopicEvent } from '../store/types.js';
 import { createBatcher, fanoutGroup } from './batcher.js';
-import { Connection, syncingStream, type Stream } from './connection.js';
+import { Connection, syncing, syncingStream, type Stream } from './connection.js';
 import { audienceMatches, type Extras } from './frames.js';
 import type { HubObserver } from './observer.js';
 import type { Logger, HubSocket } from './socket.js';
@@ -195,8 +195,13 @@ export function createHub(options: HubOptions): Hub {
     for (const conn of live) offer(conn, event, only ?? (frameByUser.get(conn.principal.id) as Buffer));
   }
 
-  function startStream(conn: Connection, logTopic: string): Stream | undefined {
-    if (conn.streams.has(logTopic)) return undefined;
+  function startStream(conn: Connection, logTopic: string, resync = false): Stream | undefined {
+    const existing = conn.streams.get(logTopic);
+    if (existing !== undefined) {
+      if (!resync) return undefined;
+      syncing(existing);
+      return existing;
+    }
     const stream = syncingStream(logTopic);
     conn.streams.add(stream);
     return stream;

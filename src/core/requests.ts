@@ -9,7 +9,7 @@ import type { Connection, Stream } from './connection.js';
 import type { AttachOptions } from './hub.js';
 import type { HubObserver } from './observer.js';
 import type { Sync } from './sync.js';
-import { covers, logTopicsOf } from './topics.js';
+import { covers, logTopicsOf, scopeWidened, snapshotScope } from './topics.js';
 
 export interface RequestDeps {
   readonly limits: { readonly maxSubscriptions: number; readonly maxMessageBytes: number };
@@ -18,8 +18,11 @@ export interface RequestDeps {
   readonly sync: Sync;
   addSubscription(conn: Connection, name: string): void;
   removeSubscription(conn: Connection, name: string): void;
-  /** A new syncing stream of `logTopic`, or undefined when the connection has one. */
-  startStream(conn: Connection, logTopic: string): Stream | undefined;
+  /**
+   * A new syncing stream of `logTopic`, or undefined when the connection has one; with `resync`,
+   * an existing stream goes back to syncing (its snapshot is about to be replaced) and is returned.
+   */
+  startStream(conn: Connection, logTopic: string, resync?: boolean): Stream | undefined;
   /** Queues snapshot/resume work for the connection behind any already queued. */
   run(conn: Connection, task: () => Promise<void>): void;
   sendJson(conn: Connection, message: object): void;
@@ -57,14 +60,22 @@ export function createRequests(deps: RequestDeps): Requests {
     return added;
   }
 
-  /** Subscribes and returns the log topics that now need a snapshot. */
+  /**
+   * Subscribes and returns the log topics that now need a snapshot: new ones, and scoped ones whose
+   * scope grew (`inventory:hv-01`, then `inventory:hv-02` or `inventory`: a snapshot of the union).
+   */
   function subscribe(conn: Connection, added: readonly string[]): string[] {
-    const fresh: string[] = [];
+    const fresh = new Set<string>();
     for (const name of added) {
+      const logTopics = logTopicsOf(name);
+      const before = logTopics.map((t) => snapshotScope(conn.subscriptions, t));
       addSubscription(conn, name);
-      for (const logTopic of logTopicsOf(name)) if (startStream(conn, logTopic) !== undefined) fresh.push(logTopic);
+      logTopics.forEach((logTopic, i) => {
+        const widened = scopeWidened(before[i], snapshotScope(conn.subscriptions, logTopic));
+        if (startStream(conn, logTopic, widened) !== undefined) fresh.add(logTopic);
+      });
     }
-    return fresh;
+    return [...fresh];
   }
 
   function unsubscribe(conn: Connection, topics: readonly string[]): void {

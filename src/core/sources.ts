@@ -13,7 +13,8 @@ export interface Snapshot {
 /** What the hub needs from the services and the store: snapshots, the log, per-receiver extras. */
 export interface TopicSources {
   readonly epoch: string;
-  snapshot(logTopic: string, principal: Principal): Promise<Snapshot>;
+  /** `scope`: the entity ids to cover (see snapshotScope in topics.ts); undefined for the whole topic. */
+  snapshot(logTopic: string, principal: Principal, scope?: readonly string[]): Promise<Snapshot>;
   eventsAfter(logTopic: string, after: number, limit: number): Promise<EventRange>;
   /** Fields added to an event's frame for one receiver, e.g. their `unread_count`. */
   extras(event: TopicEvent, principal: Principal): Promise<Extras>;

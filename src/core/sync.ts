@@ -11,7 +11,7 @@ import { audienceMatches, createEventFrames, type EventFrames, type Extras } fro
 import type { HubObserver } from './observer.js';
 import type { TopicSources } from './sources.js';
 import { createTopicReads } from './topic-reads.js';
-import { subscribedTo } from './topics.js';
+import { snapshotScope, subscribedTo } from './topics.js';
 
 /** Distinct reads (resume offsets, users' snapshots) shared per topic between two of its events. */
 const MAX_SHARED_READS = 256;
@@ -67,7 +67,13 @@ export function createSync(deps: SyncDeps): Sync {
   }
 
   async function snapshots(conn: Connection, logTopics: readonly string[]): Promise<void> {
-    const snaps = await Promise.all(logTopics.map((t) => reads.share(t, `snapshot ${conn.principal.id}`, () => sources.snapshot(t, conn.principal))));
+    const snaps = await Promise.all(
+      logTopics.map((t) => {
+        const scope = snapshotScope(conn.subscriptions, t);
+        const key = scope === undefined ? `snapshot ${conn.principal.id}` : `snapshot ${conn.principal.id} ${scope.join(',')}`;
+        return reads.share(t, key, () => sources.snapshot(t, conn.principal, scope));
+      }),
+    );
     if (conn.closed) return;
     const data: Record<string, unknown> = {};
     const positions: Record<string, Position> = {};

@@ -23,3 +23,30 @@ export function subscribedTo(subscriptions: { has(name: string): boolean }, even
   for (const key of matchKeys(event)) if (subscriptions.has(key)) return true;
   return false;
 }
+
+/**
+ * Families whose entity topics get a snapshot of just their entities: `inventory:hv-01` gets
+ * hv-01, its VMs and its cluster. (`jobs:<id>` gets the whole, bounded, `jobs` snapshot.)
+ */
+const SCOPED_FAMILIES: ReadonlySet<string> = new Set(['inventory']);
+
+/**
+ * The entity ids a snapshot of `logTopic` covers for these subscriptions, sorted; undefined for
+ * the whole topic (the family itself or `all` is subscribed, or the family is not scoped).
+ */
+export function snapshotScope(subscriptions: Iterable<string>, logTopic: string): readonly string[] | undefined {
+  if (!SCOPED_FAMILIES.has(logTopic)) return undefined;
+  const ids: string[] = [];
+  for (const s of subscriptions) {
+    if (s === ALL_TOPIC || s === logTopic) return undefined;
+    if (topicFamily(s) === logTopic) ids.push(s.slice(logTopic.length + 1));
+  }
+  return ids.sort();
+}
+
+/** Whether a snapshot of `after` holds something one of `before` did not (undefined: everything). */
+export function scopeWidened(before: readonly string[] | undefined, after: readonly string[] | undefined): boolean {
+  if (before === undefined) return false;
+  if (after === undefined) return true;
+  return after.some((id) => !before.includes(id));
+}

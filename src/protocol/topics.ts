@@ -1,7 +1,7 @@
 /**
  * Topic names. A topic is a family (`notifications`, `inventory`, `jobs`), the wildcard `all`,
- * or an entity topic `family:<id>` such as `jobs:42`. Grammar: a family, optionally followed by
- * `:` and 1–128 characters from [A-Za-z0-9._-].
+ * or an entity topic `family:<id>` such as `jobs:42` or `inventory:hv-01`. Grammar: a family,
+ * optionally followed by `:` and 1–128 characters from [A-Za-z0-9._-].
  */
 
 export const TOPIC_FAMILIES = ['notifications', 'inventory', 'jobs'] as const;
@@ -11,8 +11,8 @@ export type TopicFamily = (typeof TOPIC_FAMILIES)[number];
 export const ALL_TOPIC = 'all';
 
 const ENTITY_ID = /^[A-Za-z0-9._-]{1,128}$/;
-/** Families that have entity sub-topics (`jobs:<id>`). */
-const ENTITY_FAMILIES: ReadonlySet<string> = new Set(['jobs']);
+/** Families that have entity sub-topics: `jobs:<job id>`, `inventory:<host id>` (a host and its VMs). */
+const ENTITY_FAMILIES: ReadonlySet<string> = new Set(['jobs', 'inventory']);
 
 export type TopicCheck =
   | { readonly ok: true; readonly family: TopicFamily | 'all'; readonly entity?: string }

@@ -58,7 +58,8 @@ export interface InventoryService {
   deleteVm(hostId: string, name: string): Promise<void>;
   /** Marks `connected` hosts not heard from since `cutoff` (ISO) `disconnected`; returns their ids. */
   markStale(cutoff: string): Promise<readonly string[]>;
-  snapshot(): Promise<{ data: { inventory: InventorySnapshot }; position: Position }>;
+  /** Everything, or with `hostIds` those hosts, their VMs and their clusters. */
+  snapshot(hostIds?: readonly string[]): Promise<{ data: { inventory: InventorySnapshot }; position: Position }>;
 }
 
 export interface InventoryServiceOptions {
@@ -79,7 +80,9 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
   async function emit(ctx: WriteContext, kind: InventoryKind, action: InventoryAction, before: InventoryEntity | undefined, entity: InventoryEntity): Promise<void> {
     const changes = action === 'deleted' ? {} : changedFields(before, entity);
     const data: InventoryEventData = { kind, id: entity.id, version: entity.version, changes, entity };
-    await ctx.emit({ topic: INVENTORY_TOPIC, type: 'inventory', action, data });
+    // A host's events and its VMs' also match the entity topic `inventory:<host>`.
+    const host = kind === 'host' ? entity.id : kind === 'vm' ? (entity as Vm).host_id : undefined;
+    await ctx.emit({ topic: INVENTORY_TOPIC, type: 'inventory', action, data, ...(host === undefined ? {} : { keys: [`${INVENTORY_TOPIC}:${host}`] }) });
   }
 
   async function ensureCluster(ctx: WriteContext, id: string): Promise<void> {
@@ -163,6 +166,14 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
     return { clusters: await tx.inventory.clusters(), hosts: await tx.inventory.hosts(), vms: await tx.inventory.vms() };
   }
 
+  async function readHosts(tx: Parameters<Parameters<Store['read']>[0]>[0], hostIds: readonly string[]): Promise<InventorySnapshot> {
+    const hosts = (await Promise.all(hostIds.map((id) => tx.inventory.host(id)))).filter((h): h is Host => h !== undefined);
+    const vms = (await Promise.all(hosts.map((h) => tx.inventory.vms(h.id)))).flat();
+    const clusterIds = [...new Set(hosts.flatMap((h) => (h.cluster_id === null ? [] : [h.cluster_id])))];
+    const clusters = (await Promise.all(clusterIds.map((id) => tx.inventory.cluster(id)))).filter((c): c is Cluster => c !== undefined);
+    return { clusters, hosts, vms };
+  }
+
   return {
     mutations,
     all: () => store.read(readAll),
@@ -219,7 +230,11 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
         return stale.map((h) => h.id);
       }),
 
-    snapshot: () => store.read(async (tx) => ({ data: { inventory: await readAll(tx) }, position: await tx.position(INVENTORY_TOPIC) })),
+    snapshot: (hostIds) =>
+      store.read(async (tx) => ({
+        data: { inventory: hostIds === undefined ? await readAll(tx) : await readHosts(tx, hostIds) },
+        position: await tx.position(INVENTORY_TOPIC),
+      })),
   };
 }
 

@@ -174,6 +174,73 @@ describe('inventory snapshots and resume', () => {
   });
 });
 
+describe('host topics: inventory:<host>', () => {
+  type Inv = { clusters: { id: string }[]; hosts: { id: string }[]; vms: { id: string }[] };
+  const ids = (inv: Inv) => ({ clusters: inv.clusters.map((c) => c.id).sort(), hosts: inv.hosts.map((h) => h.id).sort(), vms: inv.vms.map((v) => v.id).sort() });
+
+  beforeAll(async () => {
+    await api(srv.url, 'PUT', '/api/v1/hosts/hv-t1', { cluster_id: 'c-t', vms: [{ name: 'x' }, { name: 'y' }] });
+    await api(srv.url, 'PUT', '/api/v1/hosts/hv-t2', { cluster_id: 'c-t2', vms: [{ name: 'z' }] });
+  });
+
+  it('snapshot holds just that host, its VMs and its cluster; events of other hosts do not arrive', async () => {
+    const client = await connectClient(`${srv.wsUrl}?topics=inventory:hv-t1`);
+    const initial = await client.next((m) => m.type === 'initial_state');
+    expect(ids((initial.data as { inventory: Inv }).inventory)).toEqual({ clusters: ['c-t'], hosts: ['hv-t1'], vms: ['hv-t1/x', 'hv-t1/y'] });
+    const position = (initial.positions as Record<string, { offset: number }>).inventory?.offset as number;
+    await api(srv.url, 'PUT', '/api/v1/vms/hv-t2/z', { state: 'paused' });
+    await api(srv.url, 'PUT', '/api/v1/vms/hv-t1/x', { state: 'paused' });
+    await api(srv.url, 'PUT', '/api/v1/hosts/hv-t1', { cpu_usage_percent: 77 });
+    expect(await client.next(isInv)).toMatchObject({ topic: 'inventory', offset: position + 2, data: { id: 'hv-t1/x', changes: { state: 'paused' } } });
+    expect(await client.next(isInv)).toMatchObject({ offset: position + 3, data: { id: 'hv-t1', changes: { cpu_usage_percent: 77 } } });
+    await client.expectNone(isInv, 100);
+    await client.close();
+  });
+
+  it('a second host topic, then the family, each bring a snapshot of everything now covered', async () => {
+    const client = await connectClient(`${srv.wsUrl}?topics=inventory:hv-t1`);
+    await client.next((m) => m.type === 'initial_state');
+    client.send({ type: 'subscribe', topics: ['inventory:hv-t2'] });
+    await client.next((m) => m.type === 'subscription');
+    const both = await client.next((m) => m.type === 'initial_state');
+    expect(ids((both.data as { inventory: Inv }).inventory)).toEqual({ clusters: ['c-t', 'c-t2'], hosts: ['hv-t1', 'hv-t2'], vms: ['hv-t1/x', 'hv-t1/y', 'hv-t2/z'] });
+    await api(srv.url, 'PUT', '/api/v1/vms/hv-t2/z', { state: 'running' });
+    expect(await client.next(isInv)).toMatchObject({ data: { id: 'hv-t2/z', changes: { state: 'running' } } });
+    // Already covered: no new snapshot.
+    client.send({ type: 'subscribe', topics: ['inventory:hv-t1'] });
+    await client.next((m) => m.type === 'subscription');
+    client.send({ type: 'subscribe', topics: ['inventory'] });
+    await client.next((m) => m.type === 'subscription');
+    const all = await client.next((m) => m.type === 'initial_state');
+    expect(ids((all.data as { inventory: Inv }).inventory).hosts).toEqual(expect.arrayContaining(['hv-t1', 'hv-t2', 'hv-s1', 'hv-s2']));
+    expect(client.received.filter((m) => m.type === 'initial_state')).toHaveLength(3);
+    // On the family and both hosts: each event once.
+    await api(srv.url, 'PUT', '/api/v1/vms/hv-t1/y', { state: 'paused' });
+    await api(srv.url, 'PUT', '/api/v1/vms/hv-s1/s', { state: 'running' });
+    const a = await client.next(isInv);
+    const b = await client.next(isInv);
+    expect([(a.data as { id: string }).id, (b.data as { id: string }).id]).toEqual(['hv-t1/y', 'hv-s1/s']);
+    expect(b.offset).toBe((a.offset as number) + 1);
+    await client.expectNone(isInv, 100);
+    await client.close();
+  });
+
+  it('resuming on a host topic replays just that host', async () => {
+    const client = await connectClient(`${srv.wsUrl}?topics=inventory:hv-t2`);
+    const initial = await client.next((m) => m.type === 'initial_state');
+    const position = (initial.positions as Record<string, { offset: number; epoch: string }>).inventory;
+    await client.close();
+    await api(srv.url, 'PUT', '/api/v1/vms/hv-t1/x', { state: 'running' });
+    await api(srv.url, 'PUT', '/api/v1/vms/hv-t2/z', { state: 'paused' });
+    const back = await connectClient(`${srv.wsUrl}?topics=inventory:hv-t2&resume=${encodeURIComponent(JSON.stringify({ inventory: position }))}`);
+    expect(await back.next((m) => m.type === 'resumed')).toMatchObject({ topic: 'inventory', recovered: true, replayed: 1 });
+    expect(await back.next(isInv)).toMatchObject({ data: { id: 'hv-t2/z', changes: { state: 'paused' } } });
+    await api(srv.url, 'PUT', '/api/v1/vms/hv-t1/x', { state: 'paused' });
+    await back.expectNone(isInv, 100);
+    await back.close();
+  });
+});
+
 describe('stale hosts (HOST_STALE_AFTER_MS)', () => {
   it('a connected host that stops reporting is marked disconnected and raises the error notification', async () => {
     const own = await startInProcess({ HOST_STALE_AFTER_MS: '150' });

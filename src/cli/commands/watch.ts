@@ -23,7 +23,7 @@ const OPTIONS = {
 const HELP = `Usage: aether-v watch [TOPIC…] [options]
 
 Connects to /ws and prints events as they arrive, until Ctrl-C (exit 0). Topics:
-notifications (default), inventory, jobs, jobs:<id>, all.
+notifications (default), inventory, inventory:<host>, jobs, jobs:<id>, all.
 
 First the current state of the topics (initial_state), then every event. On a
 dropped connection it reconnects (1 s, 1.5 s, 2.25 s … up to 30 s) and resumes from
@@ -50,7 +50,7 @@ Examples:
 function checkTopics(topics: readonly string[]): void {
   for (const topic of topics) {
     const check = checkTopic(topic);
-    if (!check.ok) throw usageError(`${check.reason} topic ${JSON.stringify(topic)}: expected notifications, inventory, jobs, jobs:<id> or all`, NAME);
+    if (!check.ok) throw usageError(`${check.reason} topic ${JSON.stringify(topic)}: expected notifications, inventory, inventory:<host>, jobs, jobs:<id> or all`, NAME);
   }
 }
 
