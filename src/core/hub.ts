@@ -198,9 +198,8 @@ export function createHub(options: HubOptions): Hub {
   function startStream(conn: Connection, logTopic: string, resync = false): Stream | undefined {
     const existing = conn.streams.get(logTopic);
     if (existing !== undefined) {
-      if (!resync) return undefined;
-      syncing(existing);
-      return existing;
+      if (resync) syncing(existing);
+      return resync ? existing : undefined;
     }
     const stream = syncingStream(logTopic);
     conn.streams.add(stream);
