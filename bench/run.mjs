@@ -139,8 +139,35 @@ function uwsAvailable() {
   return r.status === 0 ? true : `does not load on Node ${process.version}: ${(r.stderr || '').split('\n').find((l) => l.trim()) ?? 'error'}`;
 }
 
+/**
+ * S5 on ours: its entity topics for many subscribers are host topics, `inventory:<host>` (a host's
+ * page), and an event on one is an agent's report, `PUT /api/v1/hosts/<host>`, with a changed CPU
+ * figure. The hosts are created before the clients connect, so each subscribes with a one-host
+ * snapshot. Inventory events carry no publisher timestamp: no latency for ours in this row.
+ */
+const OURS_S5 = {
+  topicPrefix: 'inventory:h',
+  async setup(pub, topics, concurrency) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < topics) {
+          const i = next++;
+          const status = await pub.request('PUT', `/api/v1/hosts/h${i}`, { status: 'connected', cpu_cores: 16, cpu_usage_percent: 0 });
+          if (status !== 201 && status !== 200) throw new Error(`S5 setup: PUT /api/v1/hosts/h${i} answered ${status}`);
+        }
+      }),
+    );
+  },
+  method: 'PUT',
+  path: (i, topics) => `/api/v1/hosts/h${i % topics}`,
+  // Round r of the round-robin reports 1 + r % 100: every report changes the host, so each is one event.
+  body: (i, topics) => ({ cpu_usage_percent: 1 + (Math.floor(i / topics) % 100) }),
+  note: 'ours: host topics inventory:<host>, each event an agent report (PUT /api/v1/hosts/<host>); its events carry no publisher timestamp, so no p99',
+};
+
 const SERVERS = [
-  { name: 'ours', argv: node(path.join(root, 'dist', 'main.js')), protocol: 'ws', prefix: '/ws?', resume: true, topicPublish: false, topicPublishNote: 'n/a: no REST publish path for entity topics (jobs) in this build' },
+  { name: 'ours', argv: node(path.join(root, 'dist', 'main.js')), protocol: 'ws', prefix: '/ws?', resume: true, topicPublish: false, s5: OURS_S5 },
   { name: 'ws-raw', argv: node(path.join(here, 'servers', 'ws-raw.mjs')), protocol: 'ws', prefix: '/ws?', topicPublish: true },
   { name: 'ws-cork', argv: node(path.join(here, 'servers', 'ws-raw.mjs')), env: { BENCH_CORK: '1' }, protocol: 'ws', prefix: '/ws?', topicPublish: true },
   { name: 'socket.io', argv: node(path.join(here, 'servers', 'socketio.mjs')), protocol: 'sio', prefix: '/socket.io/?EIO=4&transport=websocket&', topicPublish: true },

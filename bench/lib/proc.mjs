@@ -207,14 +207,14 @@ function httpGetStatus(port, path) {
   });
 }
 
-/** The publisher: POSTs over a keep-alive agent. */
+/** The publisher: JSON requests (POST by default) over a keep-alive agent; resolves with the status (0 on error). */
 export function createPublisher({ port, headers = {}, maxSockets = 32 }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
-  const post = (path, bodyObj) =>
+  const request = (method, path, bodyObj) =>
     new Promise((resolve) => {
       const body = JSON.stringify(bodyObj);
       const req = http.request(
-        { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
+        { host: '127.0.0.1', port, path, method, agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode));
@@ -224,5 +224,5 @@ export function createPublisher({ port, headers = {}, maxSockets = 32 }) {
       req.on('error', () => resolve(0));
       req.end(body);
     });
-  return { post, close: () => agent.destroy() };
+  return { request, post: (path, bodyObj) => request('POST', path, bodyObj), close: () => agent.destroy() };
 }

@@ -30,6 +30,7 @@ async function connectAll(ctx, pool, n, extra = {}) {
       concurrency: Math.max(1, Math.ceil(concurrency / k)),
       sampleEvery: extra.sampleEvery ?? ctx.params.sampleEvery,
       topics: extra.topics ?? 0,
+      topicPrefix: extra.topicPrefix,
       resume: extra.resume ?? false,
       untilEvents: extra.untilEvents ?? 0,
       pauseWhenReady: extra.pauseWhenReady ?? false,
@@ -90,15 +91,15 @@ async function publishAtRate(pub, rate, seconds, makeBody, pathFor = () => '/api
 }
 
 /** Closed-loop publishing of `total` events with `concurrency` POSTs in flight. */
-async function publishBurst(pub, total, concurrency, makeBody, pathFor = () => '/api/v1/notifications') {
+async function publishBurst(pub, total, concurrency, makeBody, pathFor = () => '/api/v1/notifications', method = 'POST') {
   let next = 0;
   let ok = 0;
   let failed = 0;
   const lane = async () => {
     while (next < total) {
       const i = next++;
-      const s = await pub.post(pathFor(i), makeBody(i));
-      if (s === 201) ok++;
+      const s = await pub.request(method, pathFor(i), makeBody(i));
+      if (s >= 200 && s < 300) ok++;
       else failed++;
     }
   };
@@ -250,21 +251,37 @@ export async function s4(ctx, { subs, events }) {
   }
 }
 
+/**
+ * How a server publishes to S5's topics. The peers: `POST /api/v1/notifications?topic=jobs:<i>`
+ * (a notification-shaped message to an arbitrary topic). A server may bring its own (`def.s5`):
+ * topic names, setup before the clients connect, and the request that makes one event on topic i.
+ */
+const PEER_S5 = {
+  topicPrefix: 'jobs:',
+  setup: async () => undefined,
+  method: 'POST',
+  path: (i, topics) => `/api/v1/notifications?topic=${encodeURIComponent(`jobs:${i % topics}`)}`,
+  body: (i) => body(i),
+  note: undefined,
+};
+
 /** S5: many topics: T topics × K subscribers; events round-robin over the topics. */
 export async function s5(ctx) {
-  if (!ctx.def.topicPublish) return { skipped: ctx.def.topicPublishNote ?? 'no publish path for entity topics' };
+  const plan = ctx.def.s5 ?? (ctx.def.topicPublish ? PEER_S5 : undefined);
+  if (plan === undefined) return { note: ctx.def.topicPublishNote ?? 'n/a: no publish path for entity topics' };
   const { s5Topics: topics, s5PerTopic: per, s5Events: events } = ctx.params;
   const subs = topics * per;
   const server = await ctx.startServer();
   const pool = ctx.startWorkers(workersFor(subs));
   const pub = ctx.publisher();
   try {
-    const c = await connectAll(ctx, pool, subs, { topics, sampleEvery: ctx.params.sampleEvery });
+    await plan.setup(pub, topics, ctx.params.burstConcurrency);
+    const c = await connectAll(ctx, pool, subs, { topics, topicPrefix: plan.topicPrefix, sampleEvery: ctx.params.sampleEvery });
     await sleep(300);
     await pool.all({ cmd: 'reset' });
     const cpu0 = server.cpuMicros();
     const t0 = nowMs();
-    const p = await publishBurst(pub, events, ctx.params.burstConcurrency, (i) => body(i), (i) => `/api/v1/notifications?topic=${encodeURIComponent(`jobs:${i % topics}`)}`);
+    const p = await publishBurst(pub, events, ctx.params.burstConcurrency, (i) => plan.body(i, topics), (i) => plan.path(i, topics), plan.method);
     const w = await waitDelivered(pool, Math.floor(p.ok / topics), ctx.params.drainMs);
     const cpu1 = server.cpuMicros();
     const s = await gather(pool);
@@ -281,6 +298,8 @@ export async function s5(ctx) {
       p50_ms: round(lat.p50),
       p99_ms: round(lat.p99),
       loss: p.ok * per - s.events,
+      publish_failed: p.failed,
+      ...(plan.note === undefined ? {} : { note: plan.note }),
     };
   } finally {
     pub.close();

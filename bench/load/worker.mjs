@@ -74,7 +74,7 @@ function onText(conn, buf, start, end) {
 }
 
 function pathFor(o, g) {
-  const topic = o.topics > 0 ? `jobs:${g % o.topics}` : 'notifications';
+  const topic = o.topics > 0 ? `${o.topicPrefix ?? 'jobs:'}${g % o.topics}` : 'notifications';
   let path = `${o.prefix}topics=${encodeURIComponent(topic)}`;
   if (o.resume && knownPosition !== null && knownPosition.epoch !== '') {
     path += `&resume=${encodeURIComponent(JSON.stringify({ notifications: knownPosition }))}`;
