@@ -19,7 +19,7 @@ import type {
   Vm,
   VmState,
 } from '../protocol/index.js';
-import type { Store } from '../store/types.js';
+import type { Store, StoreTx } from '../store/types.js';
 import type { CreateNotificationInput } from './notification-input.js';
 import { checkName, parseHostReport, parseVmCreate, parseVmUpdate, type HostReport, type VmReport } from './inventory-input.js';
 import { changedFields, type WriteContext, type Writer } from './tx.js';
@@ -162,11 +162,11 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
     },
   };
 
-  async function readAll(tx: Parameters<Parameters<Store['read']>[0]>[0]): Promise<InventorySnapshot> {
+  async function readAll(tx: StoreTx): Promise<InventorySnapshot> {
     return { clusters: await tx.inventory.clusters(), hosts: await tx.inventory.hosts(), vms: await tx.inventory.vms() };
   }
 
-  async function readHosts(tx: Parameters<Parameters<Store['read']>[0]>[0], hostIds: readonly string[]): Promise<InventorySnapshot> {
+  async function readHosts(tx: StoreTx, hostIds: readonly string[]): Promise<InventorySnapshot> {
     const hosts = (await Promise.all(hostIds.map((id) => tx.inventory.host(id)))).filter((h): h is Host => h !== undefined);
     const vms = (await Promise.all(hosts.map((h) => tx.inventory.vms(h.id)))).flat();
     const clusterIds = [...new Set(hosts.flatMap((h) => (h.cluster_id === null ? [] : [h.cluster_id])))];
