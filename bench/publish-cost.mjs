@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { optionReader } from './lib/cli.mjs';
 import pg from 'pg';
-import { createPublisher, hasTaskset, nowMs, pinSelf, procCpuMicros, startServer } from './lib/proc.mjs';
+import { createPublisher, hasTaskset, inLanes, nowMs, pinSelf, procCpuMicros, startServer } from './lib/proc.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -38,18 +38,8 @@ const token = crypto.randomBytes(24).toString('hex');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-publish-cost-'));
 
 async function burst(pub, n) {
-  let next = 0;
-  let failed = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        const i = next++;
-        const status = await pub.post('/api/v1/notifications', { title: `cost ${i}`, message: 'publish cost', metadata: { i } });
-        if (status !== 201) failed += 1;
-      }
-    }),
-  );
-  return failed;
+  const post = async (i) => (await pub.post('/api/v1/notifications', { title: `cost ${i}`, message: 'publish cost', metadata: { i } })) === 201;
+  return (await inLanes(n, concurrency, post)).failed;
 }
 
 /** A fresh database on the --postgres server: its URL and how to drop it. */

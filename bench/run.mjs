@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPublisher, hasTaskset, pinSelf, startServer, startWorkers } from './lib/proc.mjs';
+import { createPublisher, hasTaskset, inLanes, is2xx, pinSelf, startServer, startWorkers } from './lib/proc.mjs';
 import { aggregate } from './lib/stats.mjs';
 import { goalRatios, goalsMarkdown, latencySvg, markdownTable, sanityFlags } from './lib/report.mjs';
 import * as S from './lib/scenarios.mjs';
@@ -148,16 +148,9 @@ function uwsAvailable() {
 const OURS_S5 = {
   topicPrefix: 'inventory:h',
   async setup(pub, topics, concurrency) {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < topics) {
-          const i = next++;
-          const status = await pub.request('PUT', `/api/v1/hosts/h${i}`, { status: 'connected', cpu_cores: 16, cpu_usage_percent: 0 });
-          if (status !== 201 && status !== 200) throw new Error(`S5 setup: PUT /api/v1/hosts/h${i} answered ${status}`);
-        }
-      }),
-    );
+    const create = async (i) => is2xx(await pub.request('PUT', `/api/v1/hosts/h${i}`, { status: 'connected', cpu_cores: 16, cpu_usage_percent: 0 }));
+    const { failed } = await inLanes(topics, concurrency, create);
+    if (failed > 0) throw new Error(`S5 setup: ${failed} of ${topics} host reports (PUT /api/v1/hosts/h<i>) failed`);
   },
   method: 'PUT',
   path: (i, topics) => `/api/v1/hosts/h${i % topics}`,

@@ -226,3 +226,24 @@ export function createPublisher({ port, headers = {}, maxSockets = 32 }) {
     });
   return { request, post: (path, bodyObj) => request('POST', path, bodyObj), close: () => agent.destroy() };
 }
+
+/**
+ * Runs `task(i)` for i = 0 … total-1 with at most `concurrency` in flight (closed loop), in order of
+ * i; resolves with how many resolved true (a 2xx, say) and how many did not.
+ */
+export async function inLanes(total, concurrency, task) {
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  const lane = async () => {
+    while (next < total) {
+      if (await task(next++)) ok++;
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return { ok, failed };
+}
+
+/** Whether an HTTP status (0 on a network error) is a success. */
+export const is2xx = (status) => status >= 200 && status < 300;

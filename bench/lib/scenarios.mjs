@@ -3,7 +3,7 @@
  * returns one run's flat metrics {name: number|string}. Every wait is bounded.
  */
 import { latencySummary } from './stats.mjs';
-import { nowMs, schedWindow, sleep } from './proc.mjs';
+import { inLanes, is2xx, nowMs, schedWindow, sleep } from './proc.mjs';
 
 const PER_WORKER = 9_000; // well under the 20,000 open files one process may hold
 
@@ -91,20 +91,8 @@ async function publishAtRate(pub, rate, seconds, makeBody, pathFor = () => '/api
 }
 
 /** Closed-loop publishing of `total` events with `concurrency` POSTs in flight. */
-async function publishBurst(pub, total, concurrency, makeBody, pathFor = () => '/api/v1/notifications', method = 'POST') {
-  let next = 0;
-  let ok = 0;
-  let failed = 0;
-  const lane = async () => {
-    while (next < total) {
-      const i = next++;
-      const s = await pub.request(method, pathFor(i), makeBody(i));
-      if (s >= 200 && s < 300) ok++;
-      else failed++;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, lane));
-  return { ok, failed };
+function publishBurst(pub, total, concurrency, makeBody, pathFor = () => '/api/v1/notifications', method = 'POST') {
+  return inLanes(total, concurrency, async (i) => is2xx(await pub.request(method, pathFor(i), makeBody(i))));
 }
 
 const kb = (bytes) => bytes / 1024;

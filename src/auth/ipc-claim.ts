@@ -7,12 +7,12 @@ import { createIpcRequester, type IpcProcess } from '../ipc-request.js';
 export const JTI_CLAIM = 'jti-claim';
 const CLAIM_TIMEOUT_MS = 2000;
 
-export interface JtiClaim {
+interface JtiClaim {
   readonly jti: string;
   readonly expiresAtMs: number;
 }
 
-export function isJtiClaim(body: unknown): body is JtiClaim {
+function isJtiClaim(body: unknown): body is JtiClaim {
   if (typeof body !== 'object' || body === null) return false;
   const { jti, expiresAtMs } = body as Record<string, unknown>;
   return typeof jti === 'string' && typeof expiresAtMs === 'number';
