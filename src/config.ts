@@ -30,6 +30,25 @@ export interface Limits {
   readonly wsAuthTimeoutMs: number;
   /** Users whose unread count is kept in memory for event frames (beyond it, reloaded on use). */
   readonly unreadCountCacheUsers: number;
+  /** Snapshot, replay and queue bounds per connection and per user (see `Costs`). */
+  readonly costs: Costs;
+}
+
+/**
+ * What snapshots and replays may cost. A unit is one event a replay goes through or one row a
+ * snapshot holds; a request that would pass a budget gets `budget_exceeded` (close 4010 at connect).
+ */
+export interface Costs {
+  /** Units per connection per `windowSec`; 0 = unlimited. */
+  readonly perConnection: number;
+  /** Units per user per `windowSec`, over all their sockets (and instances, with Redis); 0 = unlimited. */
+  readonly perUser: number;
+  /** The budgets' window, seconds. */
+  readonly windowSec: number;
+  /** Snapshot or resume requests that may wait per connection behind the one running. */
+  readonly maxQueued: number;
+  /** A replay waits this long at most for a full send buffer to drain before closing with 4009. */
+  readonly replayStallMs: number;
 }
 
 export interface Retention {
@@ -266,6 +285,17 @@ function readOrigins(env: Env): readonly string[] {
   });
 }
 
+/** The cost budgets (one block: WS_COST_*, WS_MAX_QUEUED_SYNCS, WS_REPLAY_STALL_MS); on with authentication, off in dev mode. */
+function readCosts(env: Env, guarded: boolean): Costs {
+  return {
+    perConnection: readInt(env, 'WS_COST_BUDGET_PER_CONNECTION', guarded ? 20_000 : 0, 0),
+    perUser: readInt(env, 'WS_COST_BUDGET_PER_USER', guarded ? 60_000 : 0, 0),
+    windowSec: readInt(env, 'WS_COST_BUDGET_WINDOW_SEC', 60, 1, 3600),
+    maxQueued: readInt(env, 'WS_MAX_QUEUED_SYNCS', 8, 1, 1000),
+    replayStallMs: readInt(env, 'WS_REPLAY_STALL_MS', 10_000, 100, 600_000),
+  };
+}
+
 /** Reads the configuration from the environment. Throws an AppError naming the variable on a bad value. */
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
@@ -305,6 +335,7 @@ export function loadConfig(env: Env = process.env): Config {
       wsTokenRequestsPerMinute: readInt(env, 'WS_TOKEN_REQUESTS_PER_MINUTE', 30, 1),
       wsAuthTimeoutMs: readInt(env, 'WS_AUTH_TIMEOUT_MS', 5000, 100, 60_000),
       unreadCountCacheUsers: readInt(env, 'UNREAD_COUNT_CACHE_USERS', 100_000, 1),
+      costs: readCosts(env, guarded),
     },
     retention: {
       notificationsMaxCount: readInt(env, 'NOTIFICATION_RETENTION_COUNT', 1000, 1),

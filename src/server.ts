@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { Logger as PinoLogger } from 'pino';
 import type { Authenticator } from './auth/authenticator.js';
+import { createCostBudget } from './auth/budgets.js';
 import { createOriginPolicy } from './auth/origin.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
@@ -114,7 +115,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       if (logTopic === JOBS_TOPIC) return jobService.snapshot(config.jobs.snapshotLimit);
       return store.read(async (tx) => ({ data: {}, position: await tx.position(logTopic) }));
     },
-    eventsAfter: (logTopic, after, limit) => store.eventsAfter(logTopic, after, limit),
+    eventsAfter: (logTopic, after, limit, upto) => store.eventsAfter(logTopic, after, limit, upto),
     async extras(event, principal) {
       if (event.topic !== NOTIFICATIONS_TOPIC) return undefined;
       return { unread_count: await unread.get(principal.id) };
@@ -135,6 +136,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     logger,
     now,
     observer: metrics.observer,
+    budget: createCostBudget({ ...config.limits.costs, ...(shared === undefined ? {} : { shared: shared.limits }) }),
     batch: { windowMs: config.realtime.wsBatchWindowMs },
     limits: {
       maxConnections: config.limits.wsMaxConnections,
@@ -142,6 +144,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       maxMessageBytes: config.limits.wsMaxMessageBytes,
       maxBufferedBytes: config.limits.wsMaxBufferedBytes,
       maxReplay: config.retention.eventLogMaxPerTopic,
+      maxQueuedSyncs: config.limits.costs.maxQueued,
+      replayStallMs: config.limits.costs.replayStallMs,
     },
   });
   metrics.bind({ hub, eventLogSize: () => store.eventCount() });
@@ -252,7 +256,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const removedJobs = await jobService.sweep(new Date(now().getTime() - config.jobs.retentionDays * 86_400_000).toISOString());
     if (removedJobs > 0) logger.info({ removed: removedJobs }, 'job retention sweep');
     const cutoff = new Date(now().getTime() - config.retention.eventLogMaxAgeHours * 3_600_000).toISOString();
-    await store.pruneEvents(config.retention.eventLogMaxPerTopic, cutoff);
+    if ((await store.pruneEvents(config.retention.eventLogMaxPerTopic, cutoff)) > 0) hub.pruned();
   };
   const sweeper = setInterval(() => sweep().catch((err: unknown) => logger.error({ err }, 'retention sweep failed')), config.retention.sweepIntervalMs);
   sweeper.unref();

@@ -67,13 +67,14 @@ function slots(max: number, prefix: string): Slots {
   };
 }
 
-/** `points` 0 means unlimited. */
-function rate(points: number, durationSec: number, prefix: string, shared?: LimitOptions['shared']): Rate {
-  if (points === 0) return UNLIMITED_RATE;
+/**
+ * A fixed-window counter of `points` per `durationSec`: in this process's memory, or shared through
+ * Redis (falling back to this process's memory while Redis is unreachable) or the cluster primary.
+ */
+export function sharedLimiter(points: number, durationSec: number, prefix: string, shared?: SharedCounters): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ points, duration: durationSec, keyPrefix: prefix });
-  let limiter: RateLimiterAbstract = memory;
   if (shared?.kind === 'redis') {
-    limiter = new RateLimiterRedis({
+    return new RateLimiterRedis({
       storeClient: shared.redis,
       points,
       duration: durationSec,
@@ -81,9 +82,15 @@ function rate(points: number, durationSec: number, prefix: string, shared?: Limi
       rejectIfRedisNotReady: true,
       insuranceLimiter: memory,
     });
-  } else if (shared?.kind === 'cluster') {
-    limiter = new RateLimiterCluster({ points, duration: durationSec, keyPrefix: prefix, timeoutMs: 2000 });
   }
+  if (shared?.kind === 'cluster') return new RateLimiterCluster({ points, duration: durationSec, keyPrefix: prefix, timeoutMs: 2000 });
+  return memory;
+}
+
+/** `points` 0 means unlimited. */
+function rate(points: number, durationSec: number, prefix: string, shared?: LimitOptions['shared']): Rate {
+  if (points === 0) return UNLIMITED_RATE;
+  const limiter = sharedLimiter(points, durationSec, prefix, shared);
   return {
     async take(key) {
       try {

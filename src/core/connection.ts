@@ -134,6 +134,8 @@ export class Connection {
   readonly streams = new Streams();
   /** Snapshot and resume work, run one after another so their frames never interleave; undefined when idle. */
   sync: Promise<void> | undefined = undefined;
+  /** Tasks in `sync` not yet finished (the running one included). */
+  queued = 0;
   closed = false;
 
   constructor(

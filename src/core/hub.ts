@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { CloseCode, type Positions } from '../protocol/index.js';
 import type { TopicEvent } from '../store/types.js';
 import { createBatcher, fanoutGroup } from './batcher.js';
+import { UNLIMITED_BUDGET, type CostBudget } from './budget.js';
 import { Connection, syncing, syncingStream, type Stream } from './connection.js';
 import { audienceMatches, type Extras } from './frames.js';
 import type { HubObserver } from './observer.js';
@@ -22,8 +23,12 @@ export interface HubLimits {
   readonly maxSubscriptions: number;
   readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
-  /** Most events a resume may replay per topic before it answers `recovered: false` instead. */
+  /** Most log events a resume may be behind per topic before it answers `recovered: false` instead. */
   readonly maxReplay: number;
+  /** Snapshot or resume requests that may wait per connection (beyond: `budget_exceeded`). */
+  readonly maxQueuedSyncs: number;
+  /** A catch-up whose send buffer makes no progress for this long is closed (4009). */
+  readonly replayStallMs: number;
 }
 
 export interface HubOptions {
@@ -31,6 +36,8 @@ export interface HubOptions {
   readonly limits: HubLimits;
   readonly logger: Logger;
   readonly observer?: HubObserver;
+  /** What snapshots and replays may cost per connection and user; unlimited when absent. */
+  readonly budget?: CostBudget;
   readonly now?: () => Date;
   /**
    * Events of one topic arriving within `windowMs` of the first go to each receiver as one
@@ -50,7 +57,11 @@ export interface AttachOptions {
 /** Returned by `attach`: the adapter feeds frames in and reports the close. */
 export interface AttachedConnection {
   readonly id: string;
-  receive(text: string, byteLength: number): void;
+  /**
+   * One text frame. A returned promise settles once a snapshot or resume request has been charged
+   * to the budgets (or refused); the adapter MUST hand in the next frame only after it settles.
+   */
+  receive(text: string, byteLength: number): Promise<void> | undefined;
   closed(code: number, reason: string): void;
 }
 
@@ -69,6 +80,8 @@ export interface Hub {
   subscriptionCounts(): ReadonlyMap<string, number>;
   /** Closes every connection with `code`, `batchSize` at a time, yielding between batches. */
   drain(code: number, reason: string, batchSize?: number): Promise<void>;
+  /** The event log was pruned: reads shared between connections are dropped, so none answers from before it. */
+  pruned(): void;
 }
 
 export function createHub(options: HubOptions): Hub {
@@ -77,8 +90,18 @@ export function createHub(options: HubOptions): Hub {
   const connections = new Map<string, Connection>();
   const bySubscription = new Map<string, Set<Connection>>();
   let fanoutChain: Promise<void> = Promise.resolve();
-  const sync = createSync({ sources, maxReplay: limits.maxReplay, observer, send, sendJson });
-  const requests = createRequests({ limits, now, observer, sync, addSubscription, removeSubscription, startStream, run, sendJson });
+  const sync = createSync({
+    sources,
+    maxReplay: limits.maxReplay,
+    lowWaterBytes: Math.floor(limits.maxBufferedBytes / 2),
+    stallMs: limits.replayStallMs,
+    observer,
+    send,
+    sendJson,
+    close: closeConnection,
+  });
+  const budget = options.budget ?? UNLIMITED_BUDGET;
+  const requests = createRequests({ limits, budget, now, observer, sync, addSubscription, removeSubscription, startStream, run, sendJson, close: closeConnection });
   const batcher =
     options.batch !== undefined && options.batch.windowMs > 0
       ? createBatcher({
@@ -208,6 +231,7 @@ export function createHub(options: HubOptions): Hub {
 
   /** Queues snapshot/resume work for one connection behind any already queued; none is kept once done. */
   function run(conn: Connection, task: () => Promise<void>): void {
+    conn.queued += 1;
     const next: Promise<void> = (conn.sync ?? Promise.resolve())
       .then(() => (conn.closed ? undefined : task()))
       .catch((err: unknown) => {
@@ -215,6 +239,7 @@ export function createHub(options: HubOptions): Hub {
         closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error; reconnect and resume');
       })
       .finally(() => {
+        conn.queued -= 1;
         if (conn.sync === next) conn.sync = undefined;
       });
     conn.sync = next;
@@ -228,8 +253,8 @@ export function createHub(options: HubOptions): Hub {
       return this.conn.id;
     }
 
-    receive(text: string, byteLength: number): void {
-      if (!this.conn.closed) requests.handle(this.conn, text, byteLength);
+    receive(text: string, byteLength: number): Promise<void> | undefined {
+      return this.conn.closed ? undefined : requests.handle(this.conn, text, byteLength);
     }
 
     closed(code: number): void {
@@ -288,6 +313,10 @@ export function createHub(options: HubOptions): Hub {
 
     subscriptionCounts() {
       return new Map([...bySubscription].map(([name, set]) => [name, set.size]));
+    },
+
+    pruned() {
+      sync.pruned();
     },
 
     async drain(code, reason, batchSize = 500) {

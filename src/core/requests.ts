@@ -1,18 +1,27 @@
 /**
  * What a client may ask of the hub over its socket (`ping`, `subscribe`, `unsubscribe`, `resume`),
  * and the subscriptions it asks for at connect: topic names checked, the subscription limit kept,
- * snapshot and resume work queued on the connection. Fan-out and sync live elsewhere (hub.ts,
- * sync.ts); this is the request side.
+ * snapshot and resume work charged to the cost budgets and queued on the connection. Fan-out and
+ * sync live elsewhere (hub.ts, sync.ts); this is the request side.
+ *
+ * A snapshot or resume is charged its estimated cost before anything changes: refused, it is
+ * answered with `budget_exceeded` (and `retry_after_ms`) and the connection stays as it was; at
+ * connect the socket is closed with 4010 after that error, since it has nothing to show.
  */
-import { ErrorCode, checkTopic, parseClientMessage, type ErrorMessage, type Positions } from '../protocol/index.js';
+import { CloseCode, ErrorCode, checkTopic, parseClientMessage, type ErrorMessage, type Position, type Positions } from '../protocol/index.js';
+import type { CostBudget } from './budget.js';
 import type { Connection, Stream } from './connection.js';
 import type { AttachOptions } from './hub.js';
 import type { HubObserver } from './observer.js';
 import type { Sync } from './sync.js';
 import { covers, logTopicsOf, scopeWidened, snapshotScope } from './topics.js';
 
+/** What `budget_exceeded` for a full request queue tells the client to wait, ms. */
+const QUEUE_RETRY_MS = 1000;
+
 export interface RequestDeps {
-  readonly limits: { readonly maxSubscriptions: number; readonly maxMessageBytes: number };
+  readonly limits: { readonly maxSubscriptions: number; readonly maxMessageBytes: number; readonly maxQueuedSyncs: number };
+  readonly budget: CostBudget;
   readonly now: () => Date;
   readonly observer: HubObserver | undefined;
   readonly sync: Sync;
@@ -26,21 +35,53 @@ export interface RequestDeps {
   /** Queues snapshot/resume work for the connection behind any already queued. */
   run(conn: Connection, task: () => Promise<void>): void;
   sendJson(conn: Connection, message: object): void;
+  close(conn: Connection, code: number, reason: string): void;
 }
 
 export interface Requests {
-  /** One text frame from the client. */
-  handle(conn: Connection, text: string, byteLength: number): void;
+  /** One text frame from the client; a returned promise settles once the request is admitted or refused. */
+  handle(conn: Connection, text: string, byteLength: number): Promise<void> | undefined;
   /** The subscriptions asked for at connect (default `notifications`), with snapshots or resumes. */
   connect(conn: Connection, options: AttachOptions): void;
 }
 
 export function createRequests(deps: RequestDeps): Requests {
-  const { limits, now, observer, sync, addSubscription, removeSubscription, startStream, run, sendJson } = deps;
+  const { limits, budget, now, observer, sync, addSubscription, removeSubscription, startStream, run, sendJson } = deps;
 
-  function sendError(conn: Connection, code: ErrorMessage['code'], message: string, ref?: string): void {
-    const error: ErrorMessage = ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref };
+  function sendError(conn: Connection, code: ErrorMessage['code'], message: string, ref?: string, retryAfterMs?: number): void {
+    const error: ErrorMessage = { type: 'error', code, message, ...(ref === undefined ? {} : { ref }), ...(retryAfterMs === undefined ? {} : { retry_after_ms: retryAfterMs }) };
     sendJson(conn, error);
+  }
+
+  /**
+   * Charges the snapshots and replays a request asks for (`logTopic` → position to resume from, or
+   * undefined for a snapshot). True when it may go ahead; otherwise the client got `budget_exceeded`.
+   */
+  async function admit(conn: Connection, work: ReadonlyMap<string, Position | undefined>, ref: string): Promise<boolean> {
+    if (work.size === 0) return true;
+    // The connect's own work is queued already; a client's requests wait behind at most the bound.
+    if (ref !== 'connect' && conn.queued + work.size > limits.maxQueuedSyncs) {
+      sendError(conn, ErrorCode.BUDGET_EXCEEDED, `at most ${limits.maxQueuedSyncs} snapshot or resume requests may wait per connection`, ref, QUEUE_RETRY_MS);
+      return false;
+    }
+    const costs = await Promise.all([...work].map(([topic, from]) => sync.cost(topic, from)));
+    const answer = await budget.take(conn.id, conn.principal.id, costs.reduce((a, b) => a + b, 0));
+    if (conn.closed) return false;
+    if (answer.ok) return true;
+    const seconds = Math.ceil(answer.retryAfterMs / 1000);
+    sendError(conn, ErrorCode.BUDGET_EXCEEDED, `snapshot and replay budget spent; retry in ${seconds} s`, ref, answer.retryAfterMs);
+    return false;
+  }
+
+  /** The log topics a subscribe of `added` would snapshot (new streams, or a scope that grows). */
+  function snapshotsFor(conn: Connection, added: readonly string[]): Map<string, undefined> {
+    const after = new Set(conn.subscriptions);
+    const topics = new Set(added.flatMap((name) => logTopicsOf(name)));
+    const before = new Map([...topics].map((t) => [t, snapshotScope(after, t)]));
+    for (const name of added) after.add(name);
+    const work = new Map<string, undefined>();
+    for (const t of topics) if (!conn.streams.has(t) || scopeWidened(before.get(t), snapshotScope(after, t))) work.set(t, undefined);
+    return work;
   }
 
   function validTopics(conn: Connection, topics: readonly string[], ref: string): readonly string[] | undefined {
@@ -85,60 +126,68 @@ export function createRequests(deps: RequestDeps): Requests {
     sendJson(conn, { type: 'subscription', status: 'unsubscribed', topics: removed });
   }
 
-  function resume(conn: Connection, positions: Positions, ref: string): void {
-    const entries = Object.entries(positions);
-    const logTopics = entries.map(([t]) => t);
-    for (const topic of logTopics) {
+  /** The subscriptions a resume adds, or undefined when it is refused (the client got an error). */
+  function resumable(conn: Connection, positions: Positions, ref: string): readonly string[] | undefined {
+    for (const topic of Object.keys(positions)) {
       const check = checkTopic(topic);
       if (!check.ok || check.family === 'all' || check.entity !== undefined) {
         sendError(conn, check.ok ? ErrorCode.INVALID_TOPIC : check.reason === 'invalid' ? ErrorCode.INVALID_TOPIC : ErrorCode.UNKNOWN_TOPIC,
           `cannot resume ${JSON.stringify(topic.slice(0, 64))}: positions are kept per topic family`, ref);
-        return;
+        return undefined;
       }
     }
     // A family nothing draws from yet is subscribed; one an entity topic already draws from is
     // not (a connection on `jobs:42` alone that resumes `jobs` stays on that job).
-    const added = validTopics(conn, logTopics.filter((t) => !covers(conn.subscriptions, t)), ref);
-    if (added === undefined) return;
-    subscribe(conn, added);
-    for (const [topic, position] of entries) run(conn, () => sync.resume(conn, topic, position));
+    return validTopics(conn, Object.keys(positions).filter((t) => !covers(conn.subscriptions, t)), ref);
   }
 
-  function handle(conn: Connection, text: string, byteLength: number): void {
+  function startResumes(conn: Connection, positions: Positions, added: readonly string[]): void {
+    subscribe(conn, added);
+    for (const [topic, position] of Object.entries(positions)) run(conn, () => sync.resume(conn, topic, position));
+  }
+
+  async function resume(conn: Connection, positions: Positions, ref: string): Promise<void> {
+    const added = resumable(conn, positions, ref);
+    if (added === undefined || !(await admit(conn, new Map(Object.entries(positions)), ref))) return;
+    startResumes(conn, positions, added);
+  }
+
+  async function subscribeRequest(conn: Connection, topics: readonly string[], ref: string): Promise<void> {
+    const added = validTopics(conn, topics, ref);
+    if (added === undefined || !(await admit(conn, snapshotsFor(conn, added), ref))) return;
+    const fresh = subscribe(conn, added);
+    sendJson(conn, { type: 'subscription', status: 'subscribed', topics });
+    if (fresh.length > 0) run(conn, () => sync.snapshots(conn, fresh));
+  }
+
+  function handle(conn: Connection, text: string, byteLength: number): Promise<void> | undefined {
     observer?.messageIn();
     if (byteLength > limits.maxMessageBytes) {
       sendError(conn, ErrorCode.MESSAGE_TOO_LARGE, `message of ${byteLength} bytes exceeds the limit of ${limits.maxMessageBytes}`);
-      return;
+      return undefined;
     }
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
       sendError(conn, parsed.code, parsed.message, parsed.ref);
-      return;
+      return undefined;
     }
     const message = parsed.message;
     switch (message.type) {
       case 'ping':
         sendJson(conn, { type: 'pong', timestamp: now().toISOString() });
-        return;
-      case 'subscribe': {
-        const added = validTopics(conn, message.topics, message.type);
-        if (added === undefined) return;
-        const fresh = subscribe(conn, added);
-        sendJson(conn, { type: 'subscription', status: 'subscribed', topics: message.topics });
-        if (fresh.length > 0) run(conn, () => sync.snapshots(conn, fresh));
-        return;
-      }
+        return undefined;
+      case 'subscribe':
+        return subscribeRequest(conn, message.topics, message.type);
       case 'unsubscribe':
         unsubscribe(conn, message.topics);
-        return;
+        return undefined;
       case 'resume':
-        resume(conn, message.positions, message.type);
-        return;
+        return resume(conn, message.positions, message.type);
       case 'auth':
       case 'refresh':
         // Credentials are the edge's business (http/ws.ts); one that reaches the hub is out of place.
         sendError(conn, ErrorCode.INVALID_MESSAGE, `"${message.type}" is handled by the server edge and is not valid here`, message.type);
-        return;
+        return undefined;
       default: {
         const never: never = message;
         throw new Error(`unhandled message ${JSON.stringify(never)}`);
@@ -154,8 +203,15 @@ export function createRequests(deps: RequestDeps): Requests {
       const added = validTopics(conn, requested, 'connect') ?? [];
       const fresh = subscribe(conn, added).filter((t) => positions[t] === undefined);
       const resuming = Object.keys(positions).length > 0;
+      const resumed = resuming ? resumable(conn, positions, 'connect') : undefined;
+      const work = new Map<string, Position | undefined>([...fresh.map((t): [string, undefined] => [t, undefined]), ...Object.entries(resumed === undefined ? {} : positions)]);
+      // Charged before any snapshot or replay is queued behind it; refused, the socket has nothing to show.
+      run(conn, async () => {
+        if (await admit(conn, work, 'connect')) return;
+        deps.close(conn, CloseCode.BUDGET_EXCEEDED, 'snapshot and replay budget spent; reconnect later');
+      });
       if (fresh.length > 0 || !resuming) run(conn, () => sync.snapshots(conn, fresh));
-      if (resuming) resume(conn, positions, 'connect');
+      if (resumed !== undefined) startResumes(conn, positions, resumed);
     },
   };
 }

@@ -12,6 +12,11 @@ export interface HubSocket {
   close(code: number, reason: string): void;
   /** Bytes queued but not yet written to the network. */
   readonly bufferedAmount: number;
+  /**
+   * Resolves once at most `belowBytes` are queued, the socket is closed, or `timeoutMs` passed
+   * (whichever is first; callers look at `bufferedAmount` again). MUST NOT reject.
+   */
+  whenDrained(belowBytes: number, timeoutMs: number): Promise<void>;
 }
 
 /** Minimal structured logger (pino-compatible). */

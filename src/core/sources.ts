@@ -15,7 +15,8 @@ export interface TopicSources {
   readonly epoch: string;
   /** `scope`: the entity ids to cover (see snapshotScope in topics.ts); undefined for the whole topic. */
   snapshot(logTopic: string, principal: Principal, scope?: readonly string[]): Promise<Snapshot>;
-  eventsAfter(logTopic: string, after: number, limit: number): Promise<EventRange>;
+  /** Events in (after, upto], at most `limit`, oldest first, with the log's bounds (`limit` 0: the bounds only). */
+  eventsAfter(logTopic: string, after: number, limit: number, upto?: number): Promise<EventRange>;
   /** Fields added to an event's frame for one receiver, e.g. their `unread_count`. */
   extras(event: TopicEvent, principal: Principal): Promise<Extras>;
 }

@@ -1,30 +1,39 @@
 /**
  * Bringing one connection's stream up to date before it goes live: a snapshot (`initial_state`)
  * or a replay of what it missed (`resumed`), then the events buffered meanwhile. Log reads and
- * snapshots are shared between connections until their topic moves (topic-reads.ts), and every
- * event is serialised once, whichever fan-out, flush or replay sends it.
+ * snapshots are shared between connections until their topic moves (topic-reads.ts), every event
+ * is serialised once, whichever fan-out, flush or replay sends it, and every catch-up is paced
+ * (pacer.ts): it yields to the event loop and waits for the socket to drain, so one long catch-up
+ * neither blocks other clients nor overflows a client that reads.
  */
-import { type Position } from '../protocol/index.js';
+import { CloseCode, type Position } from '../protocol/index.js';
 import type { TopicEvent } from '../store/types.js';
 import { live, syncing, type Connection, type Stream } from './connection.js';
-import { audienceMatches, createEventFrames, type EventFrames, type Extras } from './frames.js';
+import { createEventFrames, type EventFrames, type Extras } from './frames.js';
 import type { HubObserver } from './observer.js';
+import { createPacer, type Gate } from './pacer.js';
+import { createReplays, type LogReader } from './replay.js';
 import type { TopicSources } from './sources.js';
 import { createTopicReads } from './topic-reads.js';
-import { snapshotScope, subscribedTo } from './topics.js';
+import { snapshotScope } from './topics.js';
 
 /** Distinct reads (resume offsets, users' snapshots) shared per topic between two of its events. */
 const MAX_SHARED_READS = 256;
-/** Events per log read while replaying. */
-const PAGE = 1000;
+/** The longest a shared read answers before it is read again, even on a topic that does not move. */
+const SHARED_READ_MAX_AGE_MS = 2000;
 
 export interface SyncDeps {
   readonly sources: TopicSources;
-  /** Most events a resume may replay per topic before it answers `recovered: false` instead. */
+  /** Most log events a resume may be behind before it answers `recovered: false` instead. */
   readonly maxReplay: number;
+  /** Catch-up sends only while the socket holds at most this many unsent bytes. */
+  readonly lowWaterBytes: number;
+  /** A catch-up whose send buffer makes no progress for this long is closed (4009). */
+  readonly stallMs: number;
   readonly observer: HubObserver | undefined;
   send(conn: Connection, frame: string | Buffer): void;
   sendJson(conn: Connection, message: object): void;
+  close(conn: Connection, code: number, reason: string): void;
 }
 
 export interface Sync {
@@ -32,16 +41,43 @@ export interface Sync {
   snapshots(conn: Connection, logTopics: readonly string[]): Promise<void>;
   /** Replays what a client missed on one topic, or falls back to a snapshot (`recovered: false`). */
   resume(conn: Connection, logTopic: string, from: Position): Promise<void>;
+  /** Budget units a resume from `from` (or, without it, a snapshot) of `logTopic` is expected to cost. */
+  cost(logTopic: string, from?: Position): Promise<number>;
   /** The event's frames, serialised once. */
   framesOf(event: TopicEvent): EventFrames;
   /** An event of `topic` was delivered: shared reads of it are out of date. */
   moved(topic: string): void;
+  /** The log was pruned: no shared read may answer from before it. */
+  pruned(): void;
+}
+
+/** Rows a snapshot's data holds: array lengths, one level deep (`inventory` is `{clusters, hosts, vms}`). */
+function rowsIn(data: Readonly<Record<string, unknown>>): number {
+  let rows = 0;
+  for (const value of Object.values(data)) {
+    if (Array.isArray(value)) rows += value.length;
+    else if (typeof value === 'object' && value !== null) for (const inner of Object.values(value)) if (Array.isArray(inner)) rows += inner.length;
+  }
+  return rows;
 }
 
 export function createSync(deps: SyncDeps): Sync {
   const { sources, observer, send, sendJson } = deps;
-  const reads = createTopicReads(MAX_SHARED_READS);
+  const reads = createTopicReads(MAX_SHARED_READS, SHARED_READ_MAX_AGE_MS);
+  const log: LogReader = { epoch: sources.epoch, eventsAfter: (t, after, limit, upto) => sources.eventsAfter(t, after, limit, upto) };
+  const replays = createReplays(log, reads, deps.maxReplay);
+  const pacer = createPacer({
+    lowWaterBytes: deps.lowWaterBytes,
+    stallMs: deps.stallMs,
+    maxBuffered: deps.maxReplay,
+    closeSlow: (conn, reason) => {
+      observer?.slowConsumer();
+      deps.close(conn, CloseCode.SLOW_CONSUMER, reason);
+    },
+  });
   const eventFrames = new WeakMap<TopicEvent, EventFrames>();
+  /** Rows of the last snapshot of each topic: the estimate charged for the next one. */
+  const snapshotRows = new Map<string, number>();
 
   function framesOf(event: TopicEvent): EventFrames {
     let frames = eventFrames.get(event);
@@ -53,15 +89,22 @@ export function createSync(deps: SyncDeps): Sync {
     return sources.extras(event, conn.principal);
   }
 
-  /** Sends buffered events past the stream's position, then marks it live. */
-  async function flush(conn: Connection, stream: Stream): Promise<void> {
-    while (stream.buffer.length > 0) {
-      const event = stream.buffer.shift() as TopicEvent;
-      if (event.offset <= stream.position) continue;
-      const extras = await extrasFor(event, conn);
-      if (conn.closed) return;
-      stream.position = event.offset;
-      send(conn, framesOf(event).frame(extras));
+  /** Sends one event of a catch-up at the gate's pace; false once the connection is gone. */
+  async function catchUp(conn: Connection, stream: Stream, gate: Gate, event: TopicEvent): Promise<boolean> {
+    if (!(await gate.next())) return false;
+    const extras = await extrasFor(event, conn);
+    if (conn.closed) return false;
+    stream.position = event.offset;
+    send(conn, framesOf(event).frame(extras));
+    return true;
+  }
+
+  /** Sends buffered events past the stream's position (more may arrive meanwhile), then marks it live. */
+  async function flush(conn: Connection, stream: Stream, gate: Gate): Promise<void> {
+    const buffer = stream.buffer;
+    for (let i = 0; i < buffer.length; i += 1) {
+      const event = buffer[i] as TopicEvent;
+      if (event.offset > stream.position && !(await catchUp(conn, stream, gate, event))) return;
     }
     live(stream);
   }
@@ -80,33 +123,17 @@ export function createSync(deps: SyncDeps): Sync {
     snaps.forEach((snap, i) => {
       Object.assign(data, snap.data);
       positions[logTopics[i] as string] = snap.position;
+      snapshotRows.set(logTopics[i] as string, rowsIn(snap.data));
     });
+    const first = logTopics[0] === undefined ? undefined : conn.streams.get(logTopics[0]);
+    if (first !== undefined && !(await pacer.gate(conn, first).next())) return;
     sendJson(conn, { type: 'initial_state', data, positions });
     for (const [i, topic] of logTopics.entries()) {
       const stream = conn.streams.get(topic);
       if (stream === undefined) continue;
       stream.position = (snaps[i] as (typeof snaps)[number]).position.offset;
-      await flush(conn, stream);
-    }
-  }
-
-  /** What `conn` missed on `logTopic` since `from`, or why it cannot be replayed. */
-  async function missed(conn: Connection, logTopic: string, from: Position): Promise<{ replay: TopicEvent[]; head: number; reason?: string }> {
-    const replay: TopicEvent[] = [];
-    if (from.epoch !== sources.epoch) return { replay, head: from.offset, reason: 'epoch_changed' };
-    let head = from.offset;
-    let after = from.offset;
-    for (;;) {
-      const at = after;
-      const range = await reads.share(logTopic, `after ${at}`, () => sources.eventsAfter(logTopic, at, PAGE));
-      if (after === from.offset && (range.floor > from.offset || from.offset > range.head)) return { replay, head, reason: 'out_of_range' };
-      head = Math.max(head, range.head);
-      // Only what the connection's subscriptions match: one on `jobs:42` alone replays that job.
-      for (const e of range.events) if (audienceMatches(e, conn.principal.id) && subscribedTo(conn.subscriptions, e)) replay.push(e);
-      const last = range.events[range.events.length - 1];
-      if (last === undefined || last.offset >= range.head) return { replay, head };
-      after = last.offset;
-      if (after - from.offset >= deps.maxReplay) return { replay, head, reason: 'too_far_behind' };
+      await flush(conn, stream, pacer.gate(conn, stream));
+      if (conn.closed) return;
     }
   }
 
@@ -115,26 +142,36 @@ export function createSync(deps: SyncDeps): Sync {
     if (stream === undefined) return;
     // Events arriving while the log is read wait in the buffer; the client drops any it already has.
     syncing(stream);
-    const { replay, head, reason } = await missed(conn, logTopic, from);
+    const plan = await replays.plan(conn, logTopic, from);
     if (conn.closed) return;
-    if (reason !== undefined) {
+    if (typeof plan === 'string') {
       observer?.resumed(false);
-      sendJson(conn, { type: 'resumed', topic: logTopic, recovered: false, replayed: 0, position: from, reason });
+      sendJson(conn, { type: 'resumed', topic: logTopic, recovered: false, replayed: 0, position: from, reason: plan });
       await snapshots(conn, [logTopic]);
       return;
     }
     observer?.resumed(true);
-    sendJson(conn, { type: 'resumed', topic: logTopic, recovered: true, replayed: replay.length, position: { offset: head, epoch: sources.epoch } });
+    sendJson(conn, { type: 'resumed', topic: logTopic, recovered: true, replayed: plan.count, position: { offset: plan.head, epoch: sources.epoch } });
     stream.position = from.offset;
-    for (const event of replay) {
-      const extras = await extrasFor(event, conn);
-      if (conn.closed) return;
-      stream.position = event.offset;
-      send(conn, framesOf(event).frame(extras));
+    const gate = pacer.gate(conn, stream);
+    const whole = await replays.stream(plan, (event) => catchUp(conn, stream, gate, event));
+    if (conn.closed) return;
+    if (!whole) {
+      // The sweep pruned what this replay had not sent yet: only a reconnect (and a snapshot) can help.
+      deps.close(conn, CloseCode.SLOW_CONSUMER, 'slow consumer: the log was pruned past this replay; reconnect and resume');
+      return;
     }
-    stream.position = Math.max(stream.position, head);
-    await flush(conn, stream);
+    stream.position = Math.max(stream.position, plan.head);
+    await flush(conn, stream, gate);
   }
 
-  return { snapshots, resume, framesOf, moved: (topic) => reads.moved(topic) };
+  async function cost(logTopic: string, from?: Position): Promise<number> {
+    if (from !== undefined && from.epoch === sources.epoch) {
+      const bounds = await replays.bounds(logTopic);
+      if (replays.refusal(from, bounds) === undefined) return 1 + bounds.head - from.offset;
+    }
+    return 1 + (snapshotRows.get(logTopic) ?? 0);
+  }
+
+  return { snapshots, resume, cost, framesOf, moved: (topic) => reads.moved(topic), pruned: () => reads.pruned() };
 }

@@ -5,24 +5,60 @@
  * dropped as soon as one of its events is delivered: a connection that starts syncing after an
  * event went by was not buffering it, so it must read again or miss it. A connection that started
  * earlier buffered that event and drops it if the shared read already had it.
+ *
+ * A read is also shared for at most `maxAgeMs` (whichever comes first), and every read is dropped
+ * when the log is pruned (`pruned()`): an answer never describes a log older than that, so a resume
+ * from before the retained log is `out_of_range` even when someone asked the same just before the
+ * sweep, and an idle topic holds no pages in memory.
  */
 export interface TopicReads {
   /** The pending or settled read for (topic, key), or a new one from `load`. */
   share<T>(topic: string, key: string, load: () => Promise<T>): Promise<T>;
   /** An event of `topic` was delivered: forget its reads. */
   moved(topic: string): void;
+  /** The log was pruned: forget every read. */
+  pruned(): void;
 }
 
-export function createTopicReads(maxPerTopic: number): TopicReads {
-  const byTopic = new Map<string, Map<string, Promise<unknown>>>();
+interface Shelf {
+  readonly reads: Map<string, Promise<unknown>>;
+  readonly bornAt: number;
+}
+
+export function createTopicReads(maxPerTopic: number, maxAgeMs: number, now: () => number = Date.now): TopicReads {
+  const byTopic = new Map<string, Shelf>();
+  const timers = new Map<string, NodeJS.Timeout>();
+
+  /** Drops the topic's shelf once it is `maxAgeMs` old, so an idle topic's pages are let go. */
+  function expire(topic: string, inMs: number): void {
+    if (timers.has(topic)) return;
+    const timer = setTimeout(() => {
+      timers.delete(topic);
+      const shelf = byTopic.get(topic);
+      if (shelf === undefined) return;
+      const age = now() - shelf.bornAt;
+      if (age >= maxAgeMs) byTopic.delete(topic);
+      else expire(topic, maxAgeMs - age);
+    }, inMs);
+    timer.unref();
+    timers.set(topic, timer);
+  }
+
+  function shelfOf(topic: string): Shelf {
+    let shelf = byTopic.get(topic);
+    if (shelf === undefined || now() - shelf.bornAt >= maxAgeMs) {
+      byTopic.set(topic, (shelf = { reads: new Map(), bornAt: now() }));
+      expire(topic, maxAgeMs);
+    }
+    return shelf;
+  }
+
   return {
     share<T>(topic: string, key: string, load: () => Promise<T>): Promise<T> {
-      let reads = byTopic.get(topic);
-      if (reads === undefined) byTopic.set(topic, (reads = new Map()));
-      const known = reads.get(key);
+      const entries = shelfOf(topic).reads;
+      const known = entries.get(key);
       if (known !== undefined) return known as Promise<T>;
       const read = load();
-      const entries = reads;
       entries.set(key, read);
       // A failed read is not shared: the next connection tries again.
       read.catch(() => {
@@ -33,6 +69,9 @@ export function createTopicReads(maxPerTopic: number): TopicReads {
     },
     moved(topic) {
       byTopic.delete(topic);
+    },
+    pruned() {
+      byTopic.clear();
     },
   };
 }

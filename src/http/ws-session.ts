@@ -23,6 +23,7 @@ import type { PreparedFrames } from './prepared-frames.js';
 import type { SharedDeflate } from './shared-deflate.js';
 import { armExpiry, expiryClose, refreshCredential, type Expiring } from './ws-credential.js';
 import { byteLength, maybeCredentialMessage, textOf } from './ws-data.js';
+import { whenDrained } from './ws-drain.js';
 
 /** What every socket of one endpoint shares, held once by the endpoint. */
 export interface Edge {
@@ -106,6 +107,12 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
+  }
+
+  whenDrained(belowBytes: number, timeoutMs: number): Promise<void> {
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN || ws.bufferedAmount <= belowBytes) return Promise.resolve();
+    return whenDrained(ws, belowBytes, timeoutMs);
   }
 
   // Authentication and admission.
@@ -257,7 +264,8 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
         return;
       }
     }
-    attached.receive(text, byteLength(data));
+    // A snapshot or resume is charged to the budgets before the next frame is looked at.
+    await attached.receive(text, byteLength(data));
   }
 
   /** The credential expired (see ws-credential.ts): log and close with 4001 or 4003. */

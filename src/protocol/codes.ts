@@ -25,6 +25,11 @@ export const CloseCode = {
   RATE_LIMITED: 4008,
   /** The client read too slowly and its send buffer overflowed. Reconnect and resume. */
   SLOW_CONSUMER: 4009,
+  /**
+   * The snapshots or replays asked for at connect exceed the connection's or the user's cost budget
+   * (an `error` `budget_exceeded` with `retry_after_ms` comes first). Reconnect after that long.
+   */
+  BUDGET_EXCEEDED: 4010,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -38,6 +43,8 @@ export const ErrorCode = {
   TOO_MANY_SUBSCRIPTIONS: 'too_many_subscriptions',
   MESSAGE_TOO_LARGE: 'message_too_large',
   RATE_LIMITED: 'rate_limited',
+  /** A snapshot or resume would exceed the cost budget; the error carries `retry_after_ms`. Nothing changed. */
+  BUDGET_EXCEEDED: 'budget_exceeded',
   UNAUTHORIZED: 'unauthorized',
   FORBIDDEN: 'forbidden',
   INTERNAL: 'internal',

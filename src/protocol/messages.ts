@@ -107,6 +107,8 @@ export interface ErrorMessage {
   readonly message: string;
   /** The `type` of the client message that caused it, when known. */
   readonly ref?: string;
+  /** With `budget_exceeded`: how long to wait before asking again, ms. */
+  readonly retry_after_ms?: number;
 }
 
 /**
@@ -120,7 +122,7 @@ export interface ResumedMessage {
   readonly recovered: boolean;
   readonly replayed: number;
   readonly position: Position;
-  /** Why recovery failed: `epoch_changed`, `out_of_range` or `unknown_topic`. */
+  /** Why recovery failed: `epoch_changed`, `out_of_range` or `too_far_behind`. */
   readonly reason?: string;
 }
 

@@ -1,0 +1,127 @@
+/**
+ * Reading what a connection missed on one log topic, in pages, with bounded memory: a first pass
+ * counts the events the connection will receive (so `resumed.replayed` is exact before any of them
+ * is sent), a second streams them page by page. A range that fits in one page is read once. Pages
+ * are shared between connections asking the same question (topic-reads.ts).
+ */
+import type { Position } from '../protocol/index.js';
+import type { EventRange, TopicEvent } from '../store/types.js';
+import type { Connection } from './connection.js';
+import { audienceMatches } from './frames.js';
+import type { TopicReads } from './topic-reads.js';
+import { subscribedTo } from './topics.js';
+
+/** Events per log read while replaying: what one replay holds in memory at a time. */
+export const PAGE = 256;
+
+export interface LogReader {
+  readonly epoch: string;
+  /** Events in (after, upto], at most `limit`, with the log's bounds; `limit` 0 reads only the bounds. */
+  eventsAfter(logTopic: string, after: number, limit: number, upto?: number): Promise<EventRange>;
+}
+
+/** Why a resume cannot be replayed (PROTOCOL.md, `resumed.reason`). */
+export type NotReplayable = 'epoch_changed' | 'out_of_range' | 'too_far_behind';
+
+/** A replay to run: `count` events in (from, head] that `matches`. */
+export interface ReplayPlan {
+  readonly topic: string;
+  readonly from: number;
+  readonly head: number;
+  readonly count: number;
+  readonly matches: (event: TopicEvent) => boolean;
+  /** The matching events, when the whole range fit in one page. */
+  readonly held: readonly TopicEvent[] | undefined;
+}
+
+export interface Replays {
+  /** The log's bounds (shared until the topic moves); for cost estimates. */
+  bounds(logTopic: string): Promise<EventRange>;
+  /** Why `from` cannot be replayed given the log's bounds, if it cannot. */
+  refusal(from: Position, range: EventRange): NotReplayable | undefined;
+  /** Counts what `conn` missed since `from` (up to the head as it is now), or says why it cannot. */
+  plan(conn: Connection, logTopic: string, from: Position): Promise<ReplayPlan | NotReplayable>;
+  /**
+   * Calls `each` for every event of the plan, in order, awaiting it; stops when `each` answers false.
+   * Answers false when the log no longer holds the rest of the range (pruned meanwhile).
+   */
+  stream(plan: ReplayPlan, each: (event: TopicEvent) => Promise<boolean>): Promise<boolean>;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export function createReplays(log: LogReader, reads: TopicReads, maxReplay: number): Replays {
+  const bounds = (topic: string): Promise<EventRange> => reads.share(topic, 'bounds', () => log.eventsAfter(topic, 0, 0));
+  const page = (topic: string, after: number, head: number): Promise<EventRange> =>
+    reads.share(topic, `after ${after} upto ${head}`, () => log.eventsAfter(topic, after, PAGE, head));
+
+  function refusal(from: Position, range: EventRange): NotReplayable | undefined {
+    if (from.epoch !== log.epoch) return 'epoch_changed';
+    if (range.floor > from.offset || from.offset > range.head) return 'out_of_range';
+    // Counted in log offsets, whether or not the sweep has pruned the older ones yet.
+    if (range.head - from.offset > maxReplay) return 'too_far_behind';
+    return undefined;
+  }
+
+  /** Pages of (from, head], in order; undefined when the log lost part of the range. */
+  async function* pages(topic: string, from: number, head: number): AsyncGenerator<readonly TopicEvent[] | undefined> {
+    let after = from;
+    while (after < head) {
+      const range = await page(topic, after, head);
+      if (range.floor > after) {
+        yield undefined;
+        return;
+      }
+      const last = range.events[range.events.length - 1];
+      if (last === undefined) return;
+      yield range.events;
+      after = last.offset;
+    }
+  }
+
+  async function plan(conn: Connection, topic: string, from: Position): Promise<ReplayPlan | NotReplayable> {
+    if (from.epoch !== log.epoch) return 'epoch_changed';
+    const range = await bounds(topic);
+    const refused = refusal(from, range);
+    if (refused !== undefined) return refused;
+    // What the connection's subscriptions match now: one on `jobs:42` alone replays that job.
+    const subscriptions = new Set(conn.subscriptions);
+    const userId = conn.principal.id;
+    const matches = (e: TopicEvent): boolean => audienceMatches(e, userId) && subscribedTo(subscriptions, e);
+    let count = 0;
+    let pagesRead = 0;
+    let held: TopicEvent[] | undefined = [];
+    for await (const events of pages(topic, from.offset, range.head)) {
+      if (events === undefined) return 'out_of_range';
+      pagesRead += 1;
+      if (pagesRead > 1) held = undefined;
+      for (const e of events) {
+        if (!matches(e)) continue;
+        count += 1;
+        held?.push(e);
+      }
+      await nextTurn();
+      if (conn.closed) break;
+    }
+    return { topic, from: from.offset, head: range.head, count, matches, held };
+  }
+
+  async function stream(plan: ReplayPlan, each: (event: TopicEvent) => Promise<boolean>): Promise<boolean> {
+    if (plan.held !== undefined) {
+      for (const e of plan.held) if (!(await each(e))) return true;
+      return true;
+    }
+    for await (const events of pages(plan.topic, plan.from, plan.head)) {
+      if (events === undefined) return false;
+      for (const e of events) if (plan.matches(e) && !(await each(e))) return true;
+    }
+    return true;
+  }
+
+  return {
+    bounds,
+    refusal,
+    plan,
+    stream,
+  };
+}
