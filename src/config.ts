@@ -288,8 +288,8 @@ function readOrigins(env: Env): readonly string[] {
 /** The cost budgets (one block: WS_COST_*, WS_MAX_QUEUED_SYNCS, WS_REPLAY_STALL_MS); on with authentication, off in dev mode. */
 function readCosts(env: Env, guarded: boolean): Costs {
   return {
-    perConnection: readInt(env, 'WS_COST_BUDGET_PER_CONNECTION', guarded ? 20_000 : 0, 0),
-    perUser: readInt(env, 'WS_COST_BUDGET_PER_USER', guarded ? 60_000 : 0, 0),
+    perConnection: readInt(env, 'WS_COST_BUDGET_PER_CONNECTION', guarded ? 12_000 : 0, 0),
+    perUser: readInt(env, 'WS_COST_BUDGET_PER_USER', guarded ? 30_000 : 0, 0),
     windowSec: readInt(env, 'WS_COST_BUDGET_WINDOW_SEC', 60, 1, 3600),
     maxQueued: readInt(env, 'WS_MAX_QUEUED_SYNCS', 8, 1, 1000),
     replayStallMs: readInt(env, 'WS_REPLAY_STALL_MS', 10_000, 100, 600_000),

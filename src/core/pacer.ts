@@ -8,8 +8,16 @@
  */
 import type { Connection, Stream } from './connection.js';
 
-/** Frames sent between two yields to the event loop. */
+/** Frames sent between two yields to the event loop, at most. */
 const CHUNK = 32;
+/** Time one catch-up works before it yields, at most (one frame may overrun it). */
+const SLICE_MS = 2;
+/**
+ * All catch-ups of the process together work at most SHARE_MS of every WINDOW_MS; past that they
+ * wait for the next window, so HTTP requests and live fan-out always get the rest of the loop.
+ */
+const WINDOW_MS = 50;
+const SHARE_MS = 30;
 /** How often a wait for a draining buffer looks again at a buffer that moves slowly. */
 const RECHECK_MS = 250;
 
@@ -32,9 +40,12 @@ export interface Gate {
 
 export interface Pacer {
   gate(conn: Connection, stream: Stream): Gate;
+  /** Accounts `sinceMs` (a `performance.now()`) of catch-up work and yields: the next turn, or the next window when this one is spent. */
+  turn(sinceMs: number): Promise<void>;
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createPacer(options: PacerOptions): Pacer {
   const { lowWaterBytes, stallMs, maxBuffered, closeSlow } = options;
@@ -57,22 +68,44 @@ export function createPacer(options: PacerOptions): Pacer {
     return !conn.closed;
   }
 
+  let windowStart = 0;
+  let usedMs = 0;
+
+  async function turn(sinceMs: number): Promise<void> {
+    let now = performance.now();
+    if (now - windowStart >= WINDOW_MS) {
+      windowStart = now;
+      usedMs = 0;
+    }
+    usedMs += now - sinceMs;
+    await nextTurn();
+    for (now = performance.now(); now - windowStart < WINDOW_MS && usedMs >= SHARE_MS; now = performance.now()) {
+      await sleep(windowStart + WINDOW_MS - now);
+    }
+  }
+
   return {
+    turn,
     gate(conn, stream) {
       let sent = 0;
+      let sliceStart = performance.now();
       return {
         async next() {
           if (conn.closed) return false;
           sent += 1;
-          if (sent % CHUNK === 0) {
-            await nextTurn();
+          if (sent % CHUNK === 0 || performance.now() - sliceStart >= SLICE_MS) {
+            await turn(sliceStart);
+            sliceStart = performance.now();
             if (conn.closed) return false;
           }
           if (stream.buffer.length > maxBuffered) {
             closeSlow(conn, 'slow consumer: live events piled up behind the catch-up; reconnect and resume');
             return false;
           }
-          return conn.socket.bufferedAmount <= lowWaterBytes || drained(conn);
+          if (conn.socket.bufferedAmount <= lowWaterBytes) return true;
+          const ok = await drained(conn);
+          sliceStart = performance.now();
+          return ok;
         },
       };
     },

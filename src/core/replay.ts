@@ -48,12 +48,23 @@ export interface Replays {
   stream(plan: ReplayPlan, each: (event: TopicEvent) => Promise<boolean>): Promise<boolean>;
 }
 
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-export function createReplays(log: LogReader, reads: TopicReads, maxReplay: number): Replays {
+/**
+ * `turn(sinceMs)` yields to the event loop after a page, accounting the work since `sinceMs`
+ * (pacer.ts), so counting a long range shares the loop like sending it does.
+ */
+export function createReplays(log: LogReader, reads: TopicReads, maxReplay: number, turn: (sinceMs: number) => Promise<void>): Replays {
   const bounds = (topic: string): Promise<EventRange> => reads.share(topic, 'bounds', () => log.eventsAfter(topic, 0, 0));
-  const page = (topic: string, after: number, head: number): Promise<EventRange> =>
-    reads.share(topic, `after ${after} upto ${head}`, () => log.eventsAfter(topic, after, PAGE, head));
+  /**
+   * The page after `after`: events already in the log do not change, so pages are kept across the
+   * topic's moves and shared by every replay passing there; a page read when the log ended before
+   * `head` is read again.
+   */
+  async function page(topic: string, after: number, head: number): Promise<EventRange> {
+    const kept = await reads.keep(topic, `page ${after}`, () => log.eventsAfter(topic, after, PAGE));
+    const last = kept.events[kept.events.length - 1];
+    if (kept.events.length === PAGE || (last !== undefined && last.offset >= head)) return kept;
+    return reads.share(topic, `page ${after} upto ${head}`, () => log.eventsAfter(topic, after, PAGE, head));
+  }
 
   function refusal(from: Position, range: EventRange): NotReplayable | undefined {
     if (from.epoch !== log.epoch) return 'epoch_changed';
@@ -74,7 +85,7 @@ export function createReplays(log: LogReader, reads: TopicReads, maxReplay: numb
       }
       const last = range.events[range.events.length - 1];
       if (last === undefined) return;
-      yield range.events;
+      yield last.offset > head ? range.events.filter((e) => e.offset <= head) : range.events;
       after = last.offset;
     }
   }
@@ -91,6 +102,7 @@ export function createReplays(log: LogReader, reads: TopicReads, maxReplay: numb
     let count = 0;
     let pagesRead = 0;
     let held: TopicEvent[] | undefined = [];
+    let sliceStart = performance.now();
     for await (const events of pages(topic, from.offset, range.head)) {
       if (events === undefined) return 'out_of_range';
       pagesRead += 1;
@@ -100,7 +112,8 @@ export function createReplays(log: LogReader, reads: TopicReads, maxReplay: numb
         count += 1;
         held?.push(e);
       }
-      await nextTurn();
+      await turn(sliceStart);
+      sliceStart = performance.now();
       if (conn.closed) break;
     }
     return { topic, from: from.offset, head: range.head, count, matches, held };

@@ -19,6 +19,8 @@ import { snapshotScope } from './topics.js';
 
 /** Distinct reads (resume offsets, users' snapshots) shared per topic between two of its events. */
 const MAX_SHARED_READS = 256;
+/** Replay pages (already-logged events, valid across moves) kept per topic for other replays. */
+const MAX_KEPT_PAGES = 32;
 /** The longest a shared read answers before it is read again, even on a topic that does not move. */
 const SHARED_READ_MAX_AGE_MS = 2000;
 
@@ -63,9 +65,8 @@ function rowsIn(data: Readonly<Record<string, unknown>>): number {
 
 export function createSync(deps: SyncDeps): Sync {
   const { sources, observer, send, sendJson } = deps;
-  const reads = createTopicReads(MAX_SHARED_READS, SHARED_READ_MAX_AGE_MS);
+  const reads = createTopicReads(MAX_SHARED_READS, SHARED_READ_MAX_AGE_MS, MAX_KEPT_PAGES);
   const log: LogReader = { epoch: sources.epoch, eventsAfter: (t, after, limit, upto) => sources.eventsAfter(t, after, limit, upto) };
-  const replays = createReplays(log, reads, deps.maxReplay);
   const pacer = createPacer({
     lowWaterBytes: deps.lowWaterBytes,
     stallMs: deps.stallMs,
@@ -75,6 +76,7 @@ export function createSync(deps: SyncDeps): Sync {
       deps.close(conn, CloseCode.SLOW_CONSUMER, reason);
     },
   });
+  const replays = createReplays(log, reads, deps.maxReplay, (sinceMs) => pacer.turn(sinceMs));
   const eventFrames = new WeakMap<TopicEvent, EventFrames>();
   /** Rows of the last snapshot of each topic: the estimate charged for the next one. */
   const snapshotRows = new Map<string, number>();
@@ -95,7 +97,7 @@ export function createSync(deps: SyncDeps): Sync {
     const extras = await extrasFor(event, conn);
     if (conn.closed) return false;
     stream.position = event.offset;
-    send(conn, framesOf(event).frame(extras));
+    send(conn, framesOf(event).bytes(extras));
     return true;
   }
 

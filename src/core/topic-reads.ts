@@ -14,6 +14,11 @@
 export interface TopicReads {
   /** The pending or settled read for (topic, key), or a new one from `load`. */
   share<T>(topic: string, key: string, load: () => Promise<T>): Promise<T>;
+  /**
+   * Like `share`, for a read whose answer does not change when the topic moves (a page of events
+   * that are already in the log): kept across `moved`, dropped with age and `pruned` only.
+   */
+  keep<T>(topic: string, key: string, load: () => Promise<T>): Promise<T>;
   /** An event of `topic` was delivered: forget its reads. */
   moved(topic: string): void;
   /** The log was pruned: forget every read. */
@@ -25,7 +30,8 @@ interface Shelf {
   readonly bornAt: number;
 }
 
-export function createTopicReads(maxPerTopic: number, maxAgeMs: number, now: () => number = Date.now): TopicReads {
+/** Shelves by topic, each let go `maxAgeMs` after it was started. */
+function createShelves(maxAgeMs: number, now: () => number): { byTopic: Map<string, Shelf>; shelfOf(topic: string): Shelf } {
   const byTopic = new Map<string, Shelf>();
   const timers = new Map<string, NodeJS.Timeout>();
 
@@ -44,34 +50,46 @@ export function createTopicReads(maxPerTopic: number, maxAgeMs: number, now: () 
     timers.set(topic, timer);
   }
 
-  function shelfOf(topic: string): Shelf {
-    let shelf = byTopic.get(topic);
-    if (shelf === undefined || now() - shelf.bornAt >= maxAgeMs) {
-      byTopic.set(topic, (shelf = { reads: new Map(), bornAt: now() }));
-      expire(topic, maxAgeMs);
-    }
-    return shelf;
+  return {
+    byTopic,
+    shelfOf(topic) {
+      let shelf = byTopic.get(topic);
+      if (shelf === undefined || now() - shelf.bornAt >= maxAgeMs) {
+        byTopic.set(topic, (shelf = { reads: new Map(), bornAt: now() }));
+        expire(topic, maxAgeMs);
+      }
+      return shelf;
+    },
+  };
+}
+
+/** `maxKeptPerTopic` bounds the pages `keep` holds per topic (each up to a replay page of events). */
+export function createTopicReads(maxPerTopic: number, maxAgeMs: number, maxKeptPerTopic: number, now: () => number = Date.now): TopicReads {
+  const moving = createShelves(maxAgeMs, now);
+  const lasting = createShelves(maxAgeMs, now);
+
+  function onShelf<T>(entries: Map<string, Promise<unknown>>, max: number, key: string, load: () => Promise<T>): Promise<T> {
+    const known = entries.get(key);
+    if (known !== undefined) return known as Promise<T>;
+    const read = load();
+    entries.set(key, read);
+    // A failed read is not shared: the next connection tries again.
+    read.catch(() => {
+      if (entries.get(key) === read) entries.delete(key);
+    });
+    if (entries.size > max) entries.delete(entries.keys().next().value as string);
+    return read;
   }
 
   return {
-    share<T>(topic: string, key: string, load: () => Promise<T>): Promise<T> {
-      const entries = shelfOf(topic).reads;
-      const known = entries.get(key);
-      if (known !== undefined) return known as Promise<T>;
-      const read = load();
-      entries.set(key, read);
-      // A failed read is not shared: the next connection tries again.
-      read.catch(() => {
-        if (entries.get(key) === read) entries.delete(key);
-      });
-      if (entries.size > maxPerTopic) entries.delete(entries.keys().next().value as string);
-      return read;
-    },
+    share: (topic, key, load) => onShelf(moving.shelfOf(topic).reads, maxPerTopic, key, load),
+    keep: (topic, key, load) => onShelf(lasting.shelfOf(topic).reads, maxKeptPerTopic, key, load),
     moved(topic) {
-      byTopic.delete(topic);
+      moving.byTopic.delete(topic);
     },
     pruned() {
-      byTopic.clear();
+      moving.byTopic.clear();
+      lasting.byTopic.clear();
     },
   };
 }
