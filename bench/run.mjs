@@ -276,6 +276,8 @@ async function main() {
                 // per-IP caps (20 and 100 by default with auth) would refuse the bench's own load.
                 WS_MAX_CONNECTIONS_PER_USER: '0',
                 WS_MAX_CONNECTIONS_PER_IP: '0',
+                // Likewise the user's snapshot/replay budget, which all those connections would share.
+                WS_COST_BUDGET_PER_USER: '0',
                 NOTIFICATION_RETENTION_COUNT: '1000000',
               },
             });
@@ -306,7 +308,7 @@ async function main() {
     ...params,
     port: args.port,
     ours_auth: (await authFor('ours')).method,
-    ours_env: 'WS_MAX_CONNECTIONS=25000 WS_MAX_CONNECT_RATE=0 WS_MAX_CONNECTIONS_PER_USER=0 WS_MAX_CONNECTIONS_PER_IP=0 NOTIFICATION_RETENTION_COUNT=1000000 (fresh SQLite per scenario), logs to a file',
+    ours_env: 'WS_MAX_CONNECTIONS=25000 WS_MAX_CONNECT_RATE=0 WS_MAX_CONNECTIONS_PER_USER=0 WS_MAX_CONNECTIONS_PER_IP=0 WS_COST_BUDGET_PER_USER=0 NOTIFICATION_RETENTION_COUNT=1000000 (fresh SQLite per scenario), logs to a file',
     load_generator: 'lean raw-TCP WebSocket client (bench/load/lean-ws.mjs) in separate worker processes; Socket.IO spoken as engine.io v4 framing over it (no socket.io-client)',
     latency_clock: 'performance.timeOrigin + performance.now(), stamped by the publisher before the POST, read by sampling connections on receipt',
   };

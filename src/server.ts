@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { Logger as PinoLogger } from 'pino';
 import type { Authenticator } from './auth/authenticator.js';
-import { createCostBudget } from './auth/budgets.js';
+import { createUserBudget } from './auth/budgets.js';
 import { createOriginPolicy } from './auth/origin.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
@@ -136,7 +136,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     logger,
     now,
     observer: metrics.observer,
-    budget: createCostBudget({ ...config.limits.costs, ...(shared === undefined ? {} : { shared: shared.limits }) }),
+    budget: createUserBudget({ ...config.limits.costs, ...(shared === undefined ? {} : { shared: shared.limits }) }),
     batch: { windowMs: config.realtime.wsBatchWindowMs },
     limits: {
       maxConnections: config.limits.wsMaxConnections,
@@ -145,6 +145,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       maxBufferedBytes: config.limits.wsMaxBufferedBytes,
       maxReplay: config.retention.eventLogMaxPerTopic,
       maxQueuedSyncs: config.limits.costs.maxQueued,
+      costPerConnection: config.limits.costs.perConnection,
+      costWindowMs: config.limits.costs.windowSec * 1000,
       replayStallMs: config.limits.costs.replayStallMs,
     },
   });

@@ -2,20 +2,52 @@
  * Cost budgets for the expensive work a client can ask for: snapshots and replays. A unit is one
  * event a replay goes through or one row a snapshot holds. The hub charges a request's estimated
  * cost before doing the work and refuses it (`budget_exceeded`, with when to retry) when the
- * connection's or the user's budget for the current window is spent. Implementations live outside
- * core (src/auth/budgets.ts: memory, Redis or cluster counters).
+ * connection's or the user's budget for the current window is spent. The connection's budget is
+ * kept here, on the connection; the user's lives outside core (src/auth/budgets.ts: memory, Redis
+ * or cluster counters).
  */
 
 export type BudgetAnswer = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number };
 
+/** The budget shared by all of a user's sockets (on every instance, with Redis). */
 export interface CostBudget {
   /**
-   * Takes `units` from the connection's and from the user's budget. Refused when either would be
-   * overdrawn; a request larger than a whole budget may still run once that budget is untouched.
-   * MUST NOT throw: a failing shared store falls back to local counting.
+   * Takes `units` from the user's budget. Refused when it would be overdrawn; a request larger than
+   * the whole budget may still run once the budget is untouched. MUST NOT throw: a failing shared
+   * store falls back to local counting.
    */
-  take(connectionId: string, userId: string, units: number): Promise<BudgetAnswer>;
+  take(userId: string, units: number): Promise<BudgetAnswer>;
+  /** Gives back units taken for a request that was refused elsewhere. */
+  give(userId: string, units: number): Promise<void>;
 }
 
-/** No budget: every request runs (dev mode, and budgets set to 0). */
-export const UNLIMITED_BUDGET: CostBudget = { take: async () => ({ ok: true }) };
+/** No user budget: every request runs (dev mode, and `WS_COST_BUDGET_PER_USER=0`). */
+export const UNLIMITED_BUDGET: CostBudget = { take: async () => ({ ok: true }), give: async () => undefined };
+
+/** A connection's own budget, kept on the connection (two numbers: no map, no timer per socket). */
+export interface LocalBudget {
+  budgetSpent: number;
+  /** When the current window ends (`performance.now()` ms); 0 before the first charge. */
+  budgetWindowEnd: number;
+}
+
+/**
+ * Takes `units` from a connection's budget of `points` per `windowMs` (0 points: unlimited), like
+ * the shared one: refused past the budget, a request larger than the budget capped at the budget.
+ */
+export function takeLocal(local: LocalBudget, units: number, points: number, windowMs: number, nowMs: number): BudgetAnswer {
+  if (points === 0) return { ok: true };
+  if (nowMs >= local.budgetWindowEnd) {
+    local.budgetWindowEnd = nowMs + windowMs;
+    local.budgetSpent = 0;
+  }
+  const cost = Math.min(Math.max(1, units), points);
+  if (local.budgetSpent + cost > points) return { ok: false, retryAfterMs: Math.max(1, Math.ceil(local.budgetWindowEnd - nowMs)) };
+  local.budgetSpent += cost;
+  return { ok: true };
+}
+
+/** Gives back what `takeLocal` took for a request the user budget then refused. */
+export function giveLocal(local: LocalBudget, units: number, points: number): void {
+  if (points > 0) local.budgetSpent = Math.max(0, local.budgetSpent - Math.min(Math.max(1, units), points));
+}

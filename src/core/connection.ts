@@ -7,6 +7,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import type { TopicEvent } from '../store/types.js';
+import type { LocalBudget } from './budget.js';
 import type { HubSocket } from './socket.js';
 
 /**
@@ -129,13 +130,16 @@ export class Subscriptions implements Iterable<string> {
   }
 }
 
-export class Connection {
+export class Connection implements LocalBudget {
   readonly subscriptions = new Subscriptions();
   readonly streams = new Streams();
   /** Snapshot and resume work, run one after another so their frames never interleave; undefined when idle. */
   sync: Promise<void> | undefined = undefined;
   /** Tasks in `sync` not yet finished (the running one included). */
   queued = 0;
+  /** The connection's cost budget (core/budget.ts). */
+  budgetSpent = 0;
+  budgetWindowEnd = 0;
   closed = false;
 
   constructor(

@@ -27,6 +27,9 @@ export interface HubLimits {
   readonly maxReplay: number;
   /** Snapshot or resume requests that may wait per connection (beyond: `budget_exceeded`). */
   readonly maxQueuedSyncs: number;
+  /** Snapshot/replay cost units per connection per `costWindowMs` (core/budget.ts); 0 = unlimited. */
+  readonly costPerConnection: number;
+  readonly costWindowMs: number;
   /** A catch-up whose send buffer makes no progress for this long is closed (4009). */
   readonly replayStallMs: number;
 }
@@ -36,7 +39,7 @@ export interface HubOptions {
   readonly limits: HubLimits;
   readonly logger: Logger;
   readonly observer?: HubObserver;
-  /** What snapshots and replays may cost per connection and user; unlimited when absent. */
+  /** What snapshots and replays may cost per user (over their sockets); unlimited when absent. */
   readonly budget?: CostBudget;
   readonly now?: () => Date;
   /**

@@ -11,13 +11,13 @@ import type { Connection, Stream } from './connection.js';
 /** Frames sent between two yields to the event loop, at most. */
 const CHUNK = 32;
 /** Time one catch-up works before it yields, at most (one frame may overrun it). */
-const SLICE_MS = 2;
+const SLICE_MS = 1;
 /**
  * All catch-ups of the process together work at most SHARE_MS of every WINDOW_MS; past that they
  * wait for the next window, so HTTP requests and live fan-out always get the rest of the loop.
  */
 const WINDOW_MS = 50;
-const SHARE_MS = 30;
+const SHARE_MS = 20;
 /** How often a wait for a draining buffer looks again at a buffer that moves slowly. */
 const RECHECK_MS = 250;
 

@@ -9,7 +9,7 @@
  * connect the socket is closed with 4010 after that error, since it has nothing to show.
  */
 import { CloseCode, ErrorCode, checkTopic, parseClientMessage, type ErrorMessage, type Position, type Positions } from '../protocol/index.js';
-import type { CostBudget } from './budget.js';
+import { giveLocal, takeLocal, type CostBudget } from './budget.js';
 import type { Connection, Stream } from './connection.js';
 import type { AttachOptions } from './hub.js';
 import type { HubObserver } from './observer.js';
@@ -20,7 +20,14 @@ import { covers, logTopicsOf, scopeWidened, snapshotScope } from './topics.js';
 const QUEUE_RETRY_MS = 1000;
 
 export interface RequestDeps {
-  readonly limits: { readonly maxSubscriptions: number; readonly maxMessageBytes: number; readonly maxQueuedSyncs: number };
+  readonly limits: {
+    readonly maxSubscriptions: number;
+    readonly maxMessageBytes: number;
+    readonly maxQueuedSyncs: number;
+    /** Cost units per connection per `costWindowMs`; 0 = unlimited. */
+    readonly costPerConnection: number;
+    readonly costWindowMs: number;
+  };
   readonly budget: CostBudget;
   readonly now: () => Date;
   readonly observer: HubObserver | undefined;
@@ -65,7 +72,12 @@ export function createRequests(deps: RequestDeps): Requests {
       return false;
     }
     const costs = await Promise.all([...work].map(([topic, from]) => sync.cost(topic, from)));
-    const answer = await budget.take(conn.id, conn.principal.id, costs.reduce((a, b) => a + b, 0));
+    const units = costs.reduce((a, b) => a + b, 0);
+    let answer = takeLocal(conn, units, limits.costPerConnection, limits.costWindowMs, performance.now());
+    if (answer.ok) {
+      answer = await budget.take(conn.principal.id, units);
+      if (!answer.ok) giveLocal(conn, units, limits.costPerConnection);
+    }
     if (conn.closed) return false;
     if (answer.ok) return true;
     const seconds = Math.ceil(answer.retryAfterMs / 1000);
