@@ -9,7 +9,7 @@
  * connect the socket is closed with 4010 after that error, since it has nothing to show.
  */
 import { CloseCode, ErrorCode, checkTopic, parseClientMessage, type ErrorMessage, type Position, type Positions } from '../protocol/index.js';
-import { giveLocal, takeLocal, type CostBudget } from './budget.js';
+import { giveLocal, takeLocal, UNLIMITED_BUDGET, type CostBudget } from './budget.js';
 import type { Connection, Stream } from './connection.js';
 import type { AttachOptions } from './hub.js';
 import type { HubObserver } from './observer.js';
@@ -71,6 +71,7 @@ export function createRequests(deps: RequestDeps): Requests {
       sendError(conn, ErrorCode.BUDGET_EXCEEDED, `at most ${limits.maxQueuedSyncs} snapshot or resume requests may wait per connection`, ref, QUEUE_RETRY_MS);
       return false;
     }
+    if (limits.costPerConnection === 0 && budget === UNLIMITED_BUDGET) return true;
     const costs = await Promise.all([...work].map(([topic, from]) => sync.cost(topic, from)));
     const units = costs.reduce((a, b) => a + b, 0);
     let answer = takeLocal(conn, units, limits.costPerConnection, limits.costWindowMs, performance.now());
