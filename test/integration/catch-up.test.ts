@@ -64,7 +64,7 @@ describe('a long catch-up (issue 22, item 1)', () => {
     }
     expect(client.ws.readyState).toBe(client.ws.OPEN);
     await client.close();
-  }, 60_000);
+  }, 90_000);
 
   it('a client that stops reading during a replay is closed with 4009 once its buffer makes no progress for WS_REPLAY_STALL_MS', async () => {
     srv = await startInProcess({ NOTIFICATION_RETENTION_COUNT: '5000', WS_REPLAY_STALL_MS: '500' });
