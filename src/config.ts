@@ -3,7 +3,7 @@
  * value fails fast with the variable's name. README.md's configuration table lists them all.
  */
 import path from 'node:path';
-import { AppError } from './core/errors.js';
+import { AppError } from './shared/errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

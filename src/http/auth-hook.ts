@@ -7,7 +7,7 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { OriginPolicy } from '../auth/origin.js';
 import type { Principal } from '../auth/principal.js';
 import { ROLE_ADMIN } from '../auth/roles.js';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../shared/errors.js';
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

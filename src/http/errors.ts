@@ -1,6 +1,6 @@
 /** Turns any thrown error into the REST error shape `{"detail", "code", "errors"?}`. */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, isAppError } from '../core/errors.js';
+import { AppError, isAppError } from '../shared/errors.js';
 
 const FASTIFY_CODES: Readonly<Record<string, AppError['code']>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',

@@ -12,7 +12,7 @@ import type { OriginPolicy } from '../auth/origin.js';
 import { decideRoles, type RolePolicy } from '../auth/roles.js';
 import type { SessionManager } from '../auth/sessions.js';
 import type { WsTokens } from '../auth/ws-token.js';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../shared/errors.js';
 import { checkCsrf } from './auth-hook.js';
 
 export interface AuthRoutesOptions {

@@ -13,8 +13,8 @@ import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebS
 import type { AuthResult, Authenticator } from '../auth/authenticator.js';
 import type { AuthLimits } from '../auth/limits.js';
 import type { OriginPolicy } from '../auth/origin.js';
-import type { Hub } from '../core/hub.js';
-import type { Logger } from '../core/socket.js';
+import type { Hub } from '../core/index.js';
+import type { Logger } from '../shared/logger.js';
 import { validateClientMessage, type Positions } from '../protocol/index.js';
 import { createSharedDeflate } from './shared-deflate.js';
 import { createCorker } from './cork.js';
@@ -74,7 +74,7 @@ function clientIp(request: IncomingMessage): string {
 
 function originOf(request: IncomingMessage): string | undefined {
   const value = request.headers.origin;
-  return Array.isArray(value) ? value[0] : value;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** Reads `?topics=a,b` and `?resume=<json positions>` from the upgrade URL. */

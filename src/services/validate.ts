@@ -1,5 +1,5 @@
 /** Small validators for request bodies and query strings, from unknown, collecting field errors. */
-import { validationError, type FieldError } from '../core/errors.js';
+import { validationError, type FieldError } from '../shared/errors.js';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
