@@ -27,7 +27,7 @@ import type { Corker } from './cork.js';
 import type { PreparedFrames } from './prepared-frames.js';
 import type { SharedDeflate } from './shared-deflate.js';
 import { armExpiry, expiryClose, refreshCredential, type Expiring } from './ws-credential.js';
-import { byteLength, maybeCredentialMessage, textOf } from './ws-data.js';
+import { byteLength, limitFrames, maybeCredentialMessage, textOf } from './ws-data.js';
 
 /** What every socket of one endpoint shares, held once by the endpoint. */
 export interface Edge {
@@ -43,6 +43,8 @@ export interface Edge {
   readonly authCheckTimeoutMs: number;
   /** The hub's limit for one client message: longer frames are handed over without being decoded. */
   readonly maxMessageBytes: number;
+  /** The frame limit of an open socket (WS_MAX_PAYLOAD_BYTES); until open it is `preauthMaxBytes`. */
+  readonly maxPayloadBytes: number;
   readonly corker: Corker;
   readonly shared: SharedDeflate | undefined;
   /** Broadcast frames framed once and written straight to the socket (see prepared-frames.ts). */
@@ -99,6 +101,7 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
     attach: UpgradeAttach,
   ) {
     this.attach = attach;
+    limitFrames(ws, edge.preauthMaxBytes);
   }
 
   // HubSocket: what the hub writes to.
@@ -245,6 +248,7 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
       return;
     }
     this.phase = 'open';
+    limitFrames(this.ws, this.edge.maxPayloadBytes);
     this.principal = principal;
     this.attached = attached;
     logger.info({ clientId: attached.id, user: principal.name, ip: this.ip, method: principal.method }, `WebSocket authenticated for user ${principal.name} from ${this.ip}`);

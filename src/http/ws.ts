@@ -141,6 +141,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     preauthMaxBytes: options.preauthMaxBytes,
     authCheckTimeoutMs: options.authCheckTimeoutMs,
     maxMessageBytes: options.maxMessageBytes,
+    maxPayloadBytes: options.maxPayloadBytes,
     corker: createCorker(),
     shared: options.compression === undefined ? undefined : createSharedDeflate({ thresholdBytes: options.compression.thresholdBytes }),
     prepared: createPreparedFrames(),

@@ -26,7 +26,7 @@ describe('pre-auth bounds with a silent identity provider', () => {
     await issuer?.close();
   });
 
-  it('three anonymous sockets sending auth then 1 MiB frames are closed with 1009; RSS stays flat', async () => {
+  it('three anonymous sockets sending auth then 1 MiB frames are refused from the frame header with 1009; RSS stays flat', async () => {
     const codes: number[] = [];
     const report = await underAttack('pre-auth 1 MiB frames', server, async () => {
       const until = performance.now() + 3000;
@@ -38,15 +38,16 @@ describe('pre-auth bounds with a silent identity provider', () => {
           void s.closed.then(() => (open = false));
           while (open && performance.now() < until) {
             s.ws.send(MIB);
-            await sleep(100);
+            await sleep(200);
           }
-          const { code } = await Promise.race([s.closed, sleep(1000).then(() => ({ code: -1 }))]);
+          const { code } = await Promise.race([s.closed, sleep(3000).then(() => ({ code: -1 }))]);
           s.ws.terminate();
           codes.push(code);
           await sleep(100);
         }
       }));
     }, apiTokenHonest);
+    console.log(`[security] pre-auth 1 MiB frames: close codes ${JSON.stringify(codes)}`);
     expect(held(report)).toEqual({ healthOk: true, rssOk: true, honestOk: true });
     expect(codes.length).toBeGreaterThanOrEqual(3);
     expect(codes.every((c) => c === 1009)).toBe(true);
