@@ -15,7 +15,7 @@ import type { AuthLimits } from '../auth/limits.js';
 import type { OriginPolicy } from '../auth/origin.js';
 import type { Hub } from '../core/hub.js';
 import type { Logger } from '../core/socket.js';
-import { validateClientMessage, type Positions } from '../protocol/index.js';
+import { MAX_MESSAGE_DEPTH, nestsDeeperThan, validateClientMessage, type Positions } from '../protocol/index.js';
 import { createSharedDeflate } from './shared-deflate.js';
 import { createCorker } from './cork.js';
 import { createPreparedFrames } from './prepared-frames.js';
@@ -93,7 +93,7 @@ function attachOptionsFrom(url: URL): UpgradeAttach {
   if (resume !== null) {
     let positions: unknown;
     try {
-      positions = JSON.parse(resume);
+      positions = nestsDeeperThan(resume, MAX_MESSAGE_DEPTH) ? undefined : JSON.parse(resume);
     } catch {
       positions = undefined;
     }
