@@ -62,6 +62,9 @@ export interface UpgradeAttach extends AttachOptions {
 type Failure = Exclude<AuthResult, { ok: true }>;
 export type Phase = 'auth' | 'checking' | 'admitting' | 'open' | 'ended';
 
+/** How long a socket refused before it opened may take to read its close frame before it is dropped. */
+const DROP_AFTER_CLOSE_MS = 500;
+
 /** Buffers the hub hands over hold UTF-8 text: send them as text frames. */
 const TEXT = { binary: false } as const;
 
@@ -190,6 +193,20 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
     logger.warn({ ip: this.ip }, `WebSocket refused: ${what} before authentication from ${this.ip}`);
     onRefused?.('preauth_too_large');
     this.close(CloseCode.MESSAGE_TOO_BIG, `too much data before authentication (limit ${preauthMaxBytes} bytes)`);
+    this.dropSoon();
+  }
+
+  /**
+   * After a close frame to a socket that was never open: drop the connection shortly after, so a
+   * peer that ignores the close cannot keep the server reading (and discarding) what it streams
+   * for the whole close timeout. The delay lets the close frame reach the peer first.
+   */
+  dropSoon(): void {
+    setTimeout(WsSession.drop, DROP_AFTER_CLOSE_MS, this.ws).unref();
+  }
+
+  private static drop(ws: WebSocket): void {
+    if (ws.readyState !== ws.CLOSED) ws.terminate();
   }
 
   /** Authentication failed: log, count and close with 1008 and the reason. */

@@ -36,10 +36,10 @@ describe('pre-auth bounds with a silent identity provider', () => {
           s.ws.send(JSON.stringify({ type: 'auth', token }));
           let open = true;
           void s.closed.then(() => (open = false));
-          while (open && performance.now() < until) {
+          do {
             s.ws.send(MIB);
-            await sleep(200);
-          }
+            await sleep(50);
+          } while (open && performance.now() < until);
           const { code } = await Promise.race([s.closed, sleep(3000).then(() => ({ code: -1 }))]);
           s.ws.terminate();
           codes.push(code);
