@@ -161,7 +161,10 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   function onError(this: WebSocket, err: Error): void {
     // `ws` refused a frame (over WS_PREAUTH_MAX_BYTES before the socket opened, from its header) and sent 1009.
     const session = sessions.get(this);
-    if (session !== undefined && session.phase !== 'open') session.dropSoon();
+    if (session !== undefined && session.phase !== 'open' && (err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      options.onRefused?.('preauth_too_large');
+      session.dropSoon();
+    }
     logger.debug({ err, clientId: sessions.get(this)?.attached?.id }, 'WebSocket error');
   }
   function onClose(this: WebSocket, code: number, reason: Buffer): void {
