@@ -63,7 +63,7 @@ type Failure = Exclude<AuthResult, { ok: true }>;
 export type Phase = 'auth' | 'checking' | 'admitting' | 'open' | 'ended';
 
 /** How long a socket refused before it opened may take to read its close frame before it is dropped. */
-const DROP_AFTER_CLOSE_MS = 500;
+const DROP_AFTER_CLOSE_MS = 2000;
 
 /** Buffers the hub hands over hold UTF-8 text: send them as text frames. */
 const TEXT = { binary: false } as const;
