@@ -220,6 +220,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     inventory: inventoryService,
     jobs: jobService,
     bodyLimitBytes: config.limits.restBodyLimitBytes,
+    jsonMaxDepth: config.limits.restJsonMaxDepth,
     ready: async () => ({ store: !closing && (await storeReachable(store)), bus: !closing && bus.ready() }),
     // Without Redis an instance still serves everything; events from other instances come from the
     // store within CATCH_UP_INTERVAL_MS. Failing readiness then would take every instance out at once.
@@ -233,6 +234,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     origins,
     limits: auth.limits,
     authTimeoutMs: config.limits.wsAuthTimeoutMs,
+    preauthMaxBytes: config.limits.wsPreauthMaxBytes,
+    authCheckTimeoutMs: config.limits.wsAuthCheckTimeoutMs,
+    maxMessageBytes: config.limits.wsMaxMessageBytes,
     logger,
     debug: config.debug,
     maxPayloadBytes: config.limits.wsMaxPayloadBytes,

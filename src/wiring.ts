@@ -56,6 +56,7 @@ export function createAuth(config: Config, store: Store, now: () => Date, jwksCo
     roleName: oidc.roleName,
     adminRole: oidc.adminRole,
     clockToleranceSec: oidc.clockToleranceSec,
+    fetchTimeoutMs: config.limits.wsAuthCheckTimeoutMs,
     now: nowMs,
     ...(jwksCooldownMs === undefined ? {} : { jwksCooldownMs }),
   });
