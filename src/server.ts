@@ -17,6 +17,7 @@ import { createRunnerGate } from './core/leader.js';
 import { createSequencer } from './core/sequencer.js';
 import type { TopicSources } from './core/sources.js';
 import { buildApp } from './http/app.js';
+import { capHttpServer } from './http/connection-cap.js';
 import { createLogger } from './http/log.js';
 import { createMetrics } from './http/metrics.js';
 import { createWsEndpoint } from './http/ws.js';
@@ -144,7 +145,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       maxReplay: config.retention.eventLogMaxPerTopic,
     },
   });
-  metrics.bind({ hub, eventLogSize: () => store.eventCount() });
   const sequencer = createSequencer({
     heads: await store.heads(),
     gapTimeoutMs: 200,
@@ -229,7 +229,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     // store within CATCH_UP_INTERVAL_MS. Failing readiness then would take every instance out at once.
     degradable: config.redis === undefined ? [] : ['bus'],
     metrics: metricsSource(metrics.registry),
+    metricsAccess: config.metrics,
   });
+  // Before listen: Node reads the connection checking interval when listening starts.
+  metrics.bind({ hub, eventLogSize: () => store.eventCount(), http: capHttpServer(app.server, config.http) });
   const ws = createWsEndpoint({
     server: app.server,
     hub,
