@@ -119,4 +119,28 @@ describe('slowloris: partial upgrade requests', () => {
     expect(refusedByServer).toBeGreaterThanOrEqual(ATTACKERS - CAP);
     expect(a.refused + a.timedOut).toBe(ATTACKERS);
   }, 40_000);
+
+  it('holds the cap per worker under WORKERS=2, without the primary passing refused connections round', async () => {
+    const perWorker = 150;
+    const cluster = await startServer({
+      env: { WORKERS: '2', HTTP_MAX_CONNECTIONS: String(perWorker), WS_MAX_CONNECTIONS: '100', HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) },
+    });
+    try {
+      const deadline = Date.now() + 15_000;
+      while (!cluster.output.join('').includes('cluster ready: 2 workers listening') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const attackers = 500;
+      const a = await partialUpgrades(cluster.port, attackers);
+      const slowest = Math.round(Math.max(0, ...a.lifetimesMs));
+      const health = await fetch(`${cluster.url}/healthz`);
+      console.log(`[security] slowloris WORKERS=2: ${attackers} partial upgrades, cap ${perWorker} per worker: ${a.refused} refused, ${a.timedOut} answered 408, ` +
+        `slowest close ${slowest} ms, ${a.stillOpen} still open; /healthz afterwards ${health.status}`);
+      expect(a.stillOpen).toBe(0);
+      expect(slowest).toBeLessThan(CLOSE_BOUND_MS);
+      expect(a.timedOut).toBeLessThanOrEqual(2 * perWorker);
+      expect(a.refused).toBeGreaterThanOrEqual(attackers - 2 * perWorker);
+      expect(health.status).toBe(200);
+    } finally {
+      await cluster.close();
+    }
+  }, 40_000);
 });
