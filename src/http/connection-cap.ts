@@ -30,9 +30,14 @@ export interface HttpConnections {
   readonly refused: number;
 }
 
-/** How often Node looks for expired headers/requests: a quarter of the headers timeout, 100 ms to 5 s. */
+/**
+ * How often Node looks for expired headers/requests: a twentieth of the headers timeout, 100 ms to
+ * 1 s. Each check answers every expired connection in one go (about 0.1 ms each), so checking
+ * often keeps those batches, and the pause they cost everyone else, small: 300 partial upgrades
+ * expiring in one check took 35–45 ms of CPU.
+ */
 export function checkingIntervalMs(headersTimeoutMs: number): number {
-  return Math.min(5000, Math.max(100, Math.floor(headersTimeoutMs / 4)));
+  return Math.min(1000, Math.max(100, Math.floor(headersTimeoutMs / 20)));
 }
 
 /** Applies the limits to `server` (before it listens) and returns the live counts. */
