@@ -13,6 +13,7 @@ import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
 import { createHub, createRunnerGate, createSequencer, startBusRecovery, type Hub, type TopicSources } from './core/index.js';
 import { buildApp } from './http/app.js';
+import { capHttpServer } from './http/connection-cap.js';
 import { createLogger } from './http/log.js';
 import { createMetrics } from './http/metrics.js';
 import { createWsEndpoint } from './http/ws.js';
@@ -140,7 +141,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       maxReplay: config.retention.eventLogMaxPerTopic,
     },
   });
-  metrics.bind({ hub, eventLogSize: () => store.eventCount() });
   const sequencer = createSequencer({
     heads: await store.heads(),
     gapTimeoutMs: 200,
@@ -226,7 +226,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     // store within CATCH_UP_INTERVAL_MS. Failing readiness then would take every instance out at once.
     degradable: config.redis === undefined ? [] : ['bus'],
     metrics: metricsSource(metrics.registry),
+    metricsAccess: config.metrics,
   });
+  // Before listen: Node reads the connection checking interval when listening starts.
+  metrics.bind({ hub, eventLogSize: () => store.eventCount(), http: capHttpServer(app.server, config.http) });
   const ws = createWsEndpoint({
     server: app.server,
     hub,

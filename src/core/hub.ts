@@ -16,7 +16,7 @@ import type { Logger } from '../shared/logger.js';
 import type { TopicSources } from './sources.js';
 import { createRequests } from './requests.js';
 import { createSync } from './sync.js';
-import { matchKeys } from './topics.js';
+import { countByFamily, matchKeys, type SubscriptionCount } from './topics.js';
 
 export interface HubLimits {
   readonly maxConnections: number;
@@ -72,8 +72,11 @@ export interface Hub {
   /** Closes every connection whose principal matches. Returns how many. */
   closeWhere(match: (principal: Principal) => boolean, code: number, reason: string): number;
   readonly size: number;
-  /** Subscriber counts per subscription name. */
-  subscriptionCounts(): ReadonlyMap<string, number>;
+  /**
+   * Subscriptions per topic family (`notifications`, `inventory`, `jobs`, `all`), never per entity:
+   * `subscriptions` counts (connection, name) pairs, `topics` the distinct names with a subscriber.
+   */
+  subscriptionCounts(): ReadonlyMap<string, SubscriptionCount>;
   /** Closes every connection with `code`, `batchSize` at a time, yielding between batches. */
   drain(code: number, reason: string, batchSize?: number): Promise<void>;
 }
@@ -123,7 +126,8 @@ export function createHub(options: HubOptions): Hub {
   function forget(conn: Connection, code: number): void {
     if (!connections.delete(conn.id)) return;
     conn.closed = true;
-    for (const s of conn.subscriptions) bySubscription.get(s)?.delete(conn);
+    // Empty entries go too: names are client-chosen, so a kept empty set is a leak per name.
+    for (const s of conn.subscriptions) dropSubscriber(s, conn);
     conn.streams.clear();
     observer?.disconnected(code);
   }
@@ -137,9 +141,15 @@ export function createHub(options: HubOptions): Hub {
 
   function removeSubscription(conn: Connection, name: string): void {
     conn.subscriptions.delete(name);
+    dropSubscriber(name, conn);
+  }
+
+  /** Removes `conn` from `name`'s subscribers, and the entry itself once nobody is left. */
+  function dropSubscriber(name: string, conn: Connection): void {
     const set = bySubscription.get(name);
-    set?.delete(conn);
-    if (set?.size === 0) bySubscription.delete(name);
+    if (set === undefined) return;
+    set.delete(conn);
+    if (set.size === 0) bySubscription.delete(name);
   }
 
   /** Gives one event to one connection, respecting its stream state and position. */
@@ -299,7 +309,7 @@ export function createHub(options: HubOptions): Hub {
     },
 
     subscriptionCounts() {
-      return new Map([...bySubscription].map(([name, set]) => [name, set.size]));
+      return countByFamily(bySubscription);
     },
 
     async drain(code, reason, batchSize = 500) {

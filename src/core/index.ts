@@ -5,6 +5,7 @@
 export { createHub, type AttachOptions, type AttachedConnection, type Hub, type HubLimits, type HubOptions } from './hub.js';
 export type { HubSocket } from './socket.js';
 export type { HubObserver } from './observer.js';
+export type { SubscriptionCount } from './topics.js';
 export type { Snapshot, TopicSources } from './sources.js';
 export { createSequencer, type Sequencer, type SequencerOptions } from './sequencer.js';
 export { startBusRecovery, type BusRecoveryOptions } from './catch-up.js';

@@ -16,6 +16,7 @@ import { AccessLog } from './access-log.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandling } from './errors.js';
 import type { MetricsSource } from './metrics-cluster.js';
+import { metricsRoute, type MetricsAccess } from './metrics-route.js';
 import { registerAuthRoutes, type AuthRoutesOptions } from './routes-auth.js';
 import { registerInventoryRoutes } from './routes-inventory.js';
 import { registerJobRoutes } from './routes-jobs.js';
@@ -40,6 +41,8 @@ export interface AppOptions {
   readonly webRoot?: string;
   /** Served at GET /metrics in the Prometheus text format. */
   readonly metrics: MetricsSource;
+  /** Who may read /metrics (metrics-route.ts). */
+  readonly metricsAccess: MetricsAccess;
 }
 
 const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
@@ -79,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const ok = failed.every((name) => options.degradable?.includes(name) === true);
     return reply.status(ok ? 200 : 503).send({ status: !ok ? 'not_ready' : failed.length > 0 ? 'degraded' : 'ready', checks });
   });
-  app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.metrics()));
+  app.get('/metrics', metricsRoute(options.metrics, options.metricsAccess));
   registerAuthRoutes(app, { authenticator: options.authenticator, origins: options.origins, ...(options.auth === undefined ? {} : { enabled: options.auth }) });
   registerNotificationRoutes(app, options.notifications);
   registerInventoryRoutes(app, options.inventory);
