@@ -3,7 +3,7 @@
  * value fails fast with the variable's name. README.md's configuration table lists them all.
  */
 import path from 'node:path';
-import { AppError } from './core/errors.js';
+import { AppError } from './shared/errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -28,6 +28,12 @@ export interface Limits {
   readonly wsTokenRequestsPerMinute: number;
   /** How long a socket opened without a credential may take to send its `auth` message. */
   readonly wsAuthTimeoutMs: number;
+  /** Most bytes a socket may send before it is open (its `auth` frame, then what it queues); more closes it with 1009. */
+  readonly wsPreauthMaxBytes: number;
+  /** Deadline for checking a socket's credential and admitting it (identity provider fetches included); a miss closes it with 4002. */
+  readonly wsAuthCheckTimeoutMs: number;
+  /** REST JSON bodies nesting arrays/objects deeper than this are refused with 400 before parsing. */
+  readonly restJsonMaxDepth: number;
   /** Users whose unread count is kept in memory for event frames (beyond it, reloaded on use). */
   readonly unreadCountCacheUsers: number;
   /** Snapshot, replay and queue bounds per connection and per user (see `Costs`). */
@@ -142,6 +148,10 @@ export interface Config {
   readonly realtime: Realtime;
   readonly jobs: JobsConfig;
   readonly shutdownTimeoutMs: number;
+  /** HTTP connection cap and request timeouts (HTTP_MAX_CONNECTIONS, HTTP_*_TIMEOUT_MS). */
+  readonly http: HttpEdge;
+  /** Who may read /metrics (METRICS_TOKEN). */
+  readonly metrics: MetricsConfig;
 }
 
 function fail(name: string, message: string): never {
@@ -247,6 +257,8 @@ function readAuth(env: Env, host: string): Config['auth'] {
         'for local development set AUTH_ENABLED=false and ALLOW_DEV_AUTH=true');
     }
     if (Buffer.byteLength(sessionSecret as string, 'utf8') < 32) return fail('SESSION_SECRET_KEY', 'must be at least 32 bytes');
+    const weak = secretWeakness(sessionSecret as string);
+    if (weak !== undefined) return fail('SESSION_SECRET_KEY', `${weak}; generate one with \`openssl rand -base64 48\``);
     if (apiToken !== undefined && Buffer.byteLength(apiToken, 'utf8') < 16) return fail('API_TOKEN', 'must be at least 16 bytes');
     const sessionIdleMs = readInt(env, 'SESSION_IDLE_TIMEOUT_SEC', 8 * 3600, 60) * 1000;
     const sessionAbsoluteMs = readInt(env, 'SESSION_MAX_AGE_SEC', 24 * 3600, 60) * 1000;
@@ -296,6 +308,86 @@ function readCosts(env: Env, guarded: boolean): Costs {
   };
 }
 
+// ---- HTTP edge: connection cap and timeouts, /metrics access, secret strength ----
+
+export interface HttpEdge {
+  /** TCP connections open at once per process, WebSockets included; over it a new one is closed at accept. */
+  readonly maxConnections: number;
+  /** Request headers (an upgrade's too) must arrive within this, or 408 and close. */
+  readonly headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this, or 408 and close. */
+  readonly requestTimeoutMs: number;
+}
+
+export interface MetricsConfig {
+  /** `Authorization: Bearer <token>` opens /metrics; undefined = no token does. */
+  readonly token: string | undefined;
+  /** /metrics answers anyone: development mode without METRICS_TOKEN only. */
+  readonly open: boolean;
+}
+
+/** Room above WS_MAX_CONNECTIONS for REST, health checks and sockets still authenticating. */
+const HTTP_CONNECTION_HEADROOM = 1024;
+
+function readHttpEdge(env: Env): HttpEdge {
+  // Read again (same rules as in limits) so this block stands alone.
+  const wsMax = readInt(env, 'WS_MAX_CONNECTIONS', 10_000, 1);
+  const maxConnections = readInt(env, 'HTTP_MAX_CONNECTIONS', wsMax + HTTP_CONNECTION_HEADROOM, 1);
+  if (maxConnections <= wsMax) {
+    fail('HTTP_MAX_CONNECTIONS', `must exceed WS_MAX_CONNECTIONS (${wsMax}): every WebSocket holds one HTTP connection, and REST and health checks need room (default: WS_MAX_CONNECTIONS + ${HTTP_CONNECTION_HEADROOM})`);
+  }
+  const headersTimeoutMs = readInt(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 300_000);
+  const requestTimeoutMs = readInt(env, 'HTTP_REQUEST_TIMEOUT_MS', 60_000, 500, 3_600_000);
+  if (requestTimeoutMs < headersTimeoutMs) fail('HTTP_REQUEST_TIMEOUT_MS', `must not be below HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs})`);
+  return { maxConnections, headersTimeoutMs, requestTimeoutMs };
+}
+
+function readMetrics(env: Env, auth: AuthConfig): MetricsConfig {
+  const token = readOptional(env, 'METRICS_TOKEN');
+  if (token !== undefined) {
+    if (Buffer.byteLength(token, 'utf8') < 16) fail('METRICS_TOKEN', 'must be at least 16 bytes');
+    const weak = secretWeakness(token);
+    if (weak !== undefined) fail('METRICS_TOKEN', `${weak}; generate one with \`openssl rand -hex 24\``);
+  }
+  return { token, open: token === undefined && auth.mode === 'dev' };
+}
+
+/** The least estimated entropy a secret may have (Shannon entropy of its characters × its length). */
+export const MIN_SECRET_BITS = 96;
+const MIN_SECRET_DISTINCT_CHARS = 8;
+
+/**
+ * Why `secret` is too predictable to sign with, or undefined: fewer than 8 distinct characters,
+ * a repeated shorter sequence (`changeme-changeme-…`), or under MIN_SECRET_BITS estimated bits.
+ * An estimate only: it catches the obvious, it cannot prove a secret random.
+ */
+export function secretWeakness(secret: string): string | undefined {
+  const chars = [...secret];
+  const counts = new Map<string, number>();
+  for (const c of chars) counts.set(c, (counts.get(c) ?? 0) + 1);
+  if (counts.size < MIN_SECRET_DISTINCT_CHARS) return `too predictable: only ${counts.size} distinct characters (at least ${MIN_SECRET_DISTINCT_CHARS})`;
+  const period = shortestPeriod(chars);
+  if (period <= chars.length / 2) return `too predictable: it repeats a ${period}-character sequence`;
+  let perChar = 0;
+  for (const n of counts.values()) perChar -= (n / chars.length) * Math.log2(n / chars.length);
+  const bits = Math.floor(perChar * chars.length);
+  if (bits < MIN_SECRET_BITS) return `too predictable: about ${bits} bits of entropy estimated (at least ${MIN_SECRET_BITS})`;
+  return undefined;
+}
+
+/** The length of the shortest p with s[i] = s[i - p] for every i ≥ p (the prefix function's answer). */
+function shortestPeriod(s: readonly string[]): number {
+  const border = new Array<number>(s.length).fill(0);
+  for (let i = 1, k = 0; i < s.length; i++) {
+    while (k > 0 && s[i] !== s[k]) k = border[k - 1] as number;
+    if (s[i] === s[k]) k += 1;
+    border[i] = k;
+  }
+  return s.length - (border[s.length - 1] ?? 0);
+}
+
+// ---- end of the HTTP edge block ----
+
 /** Reads the configuration from the environment. Throws an AppError naming the variable on a bad value. */
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
@@ -334,6 +426,9 @@ export function loadConfig(env: Env = process.env): Config {
       wsMessagesPerSecond: readInt(env, 'WS_MESSAGES_PER_SECOND', guarded ? 20 : 0, 0),
       wsTokenRequestsPerMinute: readInt(env, 'WS_TOKEN_REQUESTS_PER_MINUTE', 30, 1),
       wsAuthTimeoutMs: readInt(env, 'WS_AUTH_TIMEOUT_MS', 5000, 100, 60_000),
+      wsPreauthMaxBytes: readInt(env, 'WS_PREAUTH_MAX_BYTES', 10_240, 256, 1024 * 1024),
+      wsAuthCheckTimeoutMs: readInt(env, 'WS_AUTH_CHECK_TIMEOUT_MS', 5000, 100, 60_000),
+      restJsonMaxDepth: readInt(env, 'REST_JSON_MAX_DEPTH', 32, 2, 1000),
       unreadCountCacheUsers: readInt(env, 'UNREAD_COUNT_CACHE_USERS', 100_000, 1),
       costs: readCosts(env, guarded),
     },
@@ -357,6 +452,8 @@ export function loadConfig(env: Env = process.env): Config {
       retentionDays: readInt(env, 'JOB_RETENTION_DAYS', 30, 1, 3650),
     },
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    http: readHttpEdge(env),
+    metrics: readMetrics(env, auth),
   };
   if (config.limits.wsMaxMessageBytes > config.limits.wsMaxPayloadBytes) {
     fail('WS_MAX_MESSAGE_BYTES', `must not exceed WS_MAX_PAYLOAD_BYTES (${config.limits.wsMaxPayloadBytes})`);

@@ -12,12 +12,9 @@ import { createUserBudget } from './auth/budgets.js';
 import { createOriginPolicy } from './auth/origin.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
-import { startBusRecovery } from './core/catch-up.js';
-import { createHub, type Hub } from './core/hub.js';
-import { createRunnerGate } from './core/leader.js';
-import { createSequencer } from './core/sequencer.js';
-import type { TopicSources } from './core/sources.js';
+import { createHub, createRunnerGate, createSequencer, startBusRecovery, type Hub, type TopicSources } from './core/index.js';
 import { buildApp } from './http/app.js';
+import { capHttpServer } from './http/connection-cap.js';
 import { createLogger } from './http/log.js';
 import { createMetrics } from './http/metrics.js';
 import { createWsEndpoint } from './http/ws.js';
@@ -150,7 +147,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       replayStallMs: config.limits.costs.replayStallMs,
     },
   });
-  metrics.bind({ hub, eventLogSize: () => store.eventCount() });
   const sequencer = createSequencer({
     heads: await store.heads(),
     gapTimeoutMs: 200,
@@ -230,12 +226,16 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     inventory: inventoryService,
     jobs: jobService,
     bodyLimitBytes: config.limits.restBodyLimitBytes,
+    jsonMaxDepth: config.limits.restJsonMaxDepth,
     ready: async () => ({ store: !closing && (await storeReachable(store)), bus: !closing && bus.ready() }),
     // Without Redis an instance still serves everything; events from other instances come from the
     // store within CATCH_UP_INTERVAL_MS. Failing readiness then would take every instance out at once.
     degradable: config.redis === undefined ? [] : ['bus'],
     metrics: metricsSource(metrics.registry),
+    metricsAccess: config.metrics,
   });
+  // Before listen: Node reads the connection checking interval when listening starts.
+  metrics.bind({ hub, eventLogSize: () => store.eventCount(), http: capHttpServer(app.server, config.http) });
   const ws = createWsEndpoint({
     server: app.server,
     hub,
@@ -243,6 +243,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     origins,
     limits: auth.limits,
     authTimeoutMs: config.limits.wsAuthTimeoutMs,
+    preauthMaxBytes: config.limits.wsPreauthMaxBytes,
+    authCheckTimeoutMs: config.limits.wsAuthCheckTimeoutMs,
+    maxMessageBytes: config.limits.wsMaxMessageBytes,
     logger,
     debug: config.debug,
     maxPayloadBytes: config.limits.wsMaxPayloadBytes,
@@ -260,7 +263,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const cutoff = new Date(now().getTime() - config.retention.eventLogMaxAgeHours * 3_600_000).toISOString();
     if ((await store.pruneEvents(config.retention.eventLogMaxPerTopic, cutoff)) > 0) hub.pruned();
   };
-  const sweeper = setInterval(() => sweep().catch((err: unknown) => logger.error({ err }, 'retention sweep failed')), config.retention.sweepIntervalMs);
+  const sweeper = setInterval(() => void sweep().catch((err: unknown) => logger.error({ err }, 'retention sweep failed')), config.retention.sweepIntervalMs);
   sweeper.unref();
   await sweep();
 
@@ -268,7 +271,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const sessionSweep = async (): Promise<void> => {
     for (const sessionId of (await auth.sessions?.sweep()) ?? []) bus.publishControl({ kind: SESSION_REVOKED, sessionId });
   };
-  const sessionSweeper = setInterval(() => sessionSweep().catch((err: unknown) => logger.error({ err }, 'session sweep failed')), SESSION_SWEEP_INTERVAL_MS);
+  const sessionSweeper = setInterval(() => void sessionSweep().catch((err: unknown) => logger.error({ err }, 'session sweep failed')), SESSION_SWEEP_INTERVAL_MS);
   sessionSweeper.unref();
 
   return {

@@ -144,7 +144,8 @@ export class Connection implements LocalBudget {
 
   constructor(
     readonly id: string,
-    readonly principal: Principal,
+    /** Replaced only by `AttachedConnection.rebind` (same user id). */
+    public principal: Principal,
     readonly socket: HubSocket,
   ) {}
 }

@@ -12,11 +12,12 @@ import { UNLIMITED_BUDGET, type CostBudget } from './budget.js';
 import { Connection, syncing, syncingStream, type Stream } from './connection.js';
 import { audienceMatches, type Extras } from './frames.js';
 import type { HubObserver } from './observer.js';
-import type { Logger, HubSocket } from './socket.js';
+import type { HubSocket } from './socket.js';
+import type { Logger } from '../shared/logger.js';
 import type { TopicSources } from './sources.js';
 import { createRequests } from './requests.js';
 import { createSync } from './sync.js';
-import { matchKeys } from './topics.js';
+import { countByFamily, matchKeys, type SubscriptionCount } from './topics.js';
 
 export interface HubLimits {
   readonly maxConnections: number;
@@ -66,6 +67,12 @@ export interface AttachedConnection {
    */
   receive(text: string, byteLength: number): Promise<void> | undefined;
   closed(code: number, reason: string): void;
+  /**
+   * Replaces the connection's principal after an in-band `refresh` (same user id, so subscriptions
+   * and per-user state stay valid). `closeWhere` matches the new one from then on, which is how a
+   * socket refreshed with a session's ws-token closes with that session.
+   */
+  rebind(principal: Principal): void;
 }
 
 export interface Hub {
@@ -79,8 +86,11 @@ export interface Hub {
   /** Closes every connection whose principal matches. Returns how many. */
   closeWhere(match: (principal: Principal) => boolean, code: number, reason: string): number;
   readonly size: number;
-  /** Subscriber counts per subscription name. */
-  subscriptionCounts(): ReadonlyMap<string, number>;
+  /**
+   * Subscriptions per topic family (`notifications`, `inventory`, `jobs`, `all`), never per entity:
+   * `subscriptions` counts (connection, name) pairs, `topics` the distinct names with a subscriber.
+   */
+  subscriptionCounts(): ReadonlyMap<string, SubscriptionCount>;
   /** Closes every connection with `code`, `batchSize` at a time, yielding between batches. */
   drain(code: number, reason: string, batchSize?: number): Promise<void>;
   /** The event log was pruned: reads shared between connections are dropped, so none answers from before it. */
@@ -142,7 +152,8 @@ export function createHub(options: HubOptions): Hub {
   function forget(conn: Connection, code: number): void {
     if (!connections.delete(conn.id)) return;
     conn.closed = true;
-    for (const s of conn.subscriptions) bySubscription.get(s)?.delete(conn);
+    // Empty entries go too: names are client-chosen, so a kept empty set is a leak per name.
+    for (const s of conn.subscriptions) dropSubscriber(s, conn);
     conn.streams.clear();
     observer?.disconnected(code);
   }
@@ -156,9 +167,15 @@ export function createHub(options: HubOptions): Hub {
 
   function removeSubscription(conn: Connection, name: string): void {
     conn.subscriptions.delete(name);
+    dropSubscriber(name, conn);
+  }
+
+  /** Removes `conn` from `name`'s subscribers, and the entry itself once nobody is left. */
+  function dropSubscriber(name: string, conn: Connection): void {
     const set = bySubscription.get(name);
-    set?.delete(conn);
-    if (set?.size === 0) bySubscription.delete(name);
+    if (set === undefined) return;
+    set.delete(conn);
+    if (set.size === 0) bySubscription.delete(name);
   }
 
   /** Gives one event to one connection, respecting its stream state and position. */
@@ -263,6 +280,11 @@ export function createHub(options: HubOptions): Hub {
     closed(code: number): void {
       forget(this.conn, code);
     }
+
+    rebind(principal: Principal): void {
+      if (principal.id !== this.conn.principal.id) throw new Error('rebind: a connection keeps its user');
+      this.conn.principal = principal;
+    }
   }
 
   return {
@@ -315,7 +337,7 @@ export function createHub(options: HubOptions): Hub {
     },
 
     subscriptionCounts() {
-      return new Map([...bySubscription].map(([name, set]) => [name, set.size]));
+      return countByFamily(bySubscription);
     },
 
     pruned() {

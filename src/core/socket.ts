@@ -18,11 +18,3 @@ export interface HubSocket {
    */
   whenDrained(belowBytes: number, timeoutMs: number): Promise<void>;
 }
-
-/** Minimal structured logger (pino-compatible). */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}

@@ -50,3 +50,25 @@ export function scopeWidened(before: readonly string[] | undefined, after: reado
   if (after === undefined) return true;
   return after.some((id) => !before.includes(id));
 }
+
+/** One topic family's share of the subscription index. */
+export interface SubscriptionCount {
+  readonly topics: number;
+  readonly subscriptions: number;
+}
+
+/**
+ * Folds a subscription index (name → subscribers) into counts per family, so what metrics show is
+ * bounded by the families, never by the (client-chosen) entity ids.
+ */
+export function countByFamily(index: ReadonlyMap<string, { readonly size: number }>): ReadonlyMap<string, SubscriptionCount> {
+  const counts = new Map<string, { topics: number; subscriptions: number }>();
+  for (const [name, subscribers] of index) {
+    const family = topicFamily(name);
+    const count = counts.get(family) ?? { topics: 0, subscriptions: 0 };
+    count.topics += 1;
+    count.subscriptions += subscribers.size;
+    counts.set(family, count);
+  }
+  return counts;
+}

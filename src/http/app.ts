@@ -10,10 +10,13 @@ import type { OriginPolicy } from '../auth/origin.js';
 import type { InventoryService } from '../services/inventory.js';
 import type { JobService } from '../services/jobs.js';
 import type { NotificationService } from '../services/notifications.js';
+import { AppError } from '../shared/errors.js';
+import { nestsDeeperThan } from '../protocol/index.js';
 import { AccessLog } from './access-log.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandling } from './errors.js';
 import type { MetricsSource } from './metrics-cluster.js';
+import { metricsRoute, type MetricsAccess } from './metrics-route.js';
 import { registerAuthRoutes, type AuthRoutesOptions } from './routes-auth.js';
 import { registerInventoryRoutes } from './routes-inventory.js';
 import { registerJobRoutes } from './routes-jobs.js';
@@ -29,6 +32,8 @@ export interface AppOptions {
   readonly inventory: InventoryService;
   readonly jobs: JobService;
   readonly bodyLimitBytes: number;
+  /** JSON bodies nesting arrays/objects deeper than this are refused (400) before they are parsed. */
+  readonly jsonMaxDepth: number;
   /** Readiness of the store and bus, for /readyz. */
   readonly ready: () => Promise<Readonly<Record<string, boolean>>>;
   /** Checks whose failure leaves the process serving correctly, only slower: /readyz says `degraded` with 200. */
@@ -36,6 +41,8 @@ export interface AppOptions {
   readonly webRoot?: string;
   /** Served at GET /metrics in the Prometheus text format. */
   readonly metrics: MetricsSource;
+  /** Who may read /metrics (metrics-route.ts). */
+  readonly metricsAccess: MetricsAccess;
 }
 
 const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
@@ -56,6 +63,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
+    if (nestsDeeperThan(text, options.jsonMaxDepth)) {
+      return done(new AppError('validation_failed', `the JSON body nests arrays or objects more than ${options.jsonMaxDepth} levels deep`), undefined);
+    }
     try {
       done(null, JSON.parse(text));
     } catch {
@@ -72,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const ok = failed.every((name) => options.degradable?.includes(name) === true);
     return reply.status(ok ? 200 : 503).send({ status: !ok ? 'not_ready' : failed.length > 0 ? 'degraded' : 'ready', checks });
   });
-  app.get('/metrics', async (_request, reply) => reply.type(options.metrics.contentType).send(await options.metrics.metrics()));
+  app.get('/metrics', metricsRoute(options.metrics, options.metricsAccess));
   registerAuthRoutes(app, { authenticator: options.authenticator, origins: options.origins, ...(options.auth === undefined ? {} : { enabled: options.auth }) });
   registerNotificationRoutes(app, options.notifications);
   registerInventoryRoutes(app, options.inventory);

@@ -3,14 +3,14 @@
  * gauges collected at scrape time and Node's default process metrics (event-loop lag included).
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Hub } from '../core/hub.js';
-import type { HubObserver } from '../core/observer.js';
+import type { Hub, HubObserver, SubscriptionCount } from '../core/index.js';
+import type { HttpConnections } from './connection-cap.js';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly observer: HubObserver;
   /** Wires the scrape-time gauges once the hub and store exist. */
-  bind(sources: { hub: Hub; eventLogSize: () => Promise<number> }): void;
+  bind(sources: { hub: Hub; eventLogSize: () => Promise<number>; http?: HttpConnections }): void;
   readonly connectRefused: Counter<'reason'>;
 }
 
@@ -43,7 +43,7 @@ export function createMetrics(): Metrics {
   const resumes = c('ws_resumes_total', 'Resume requests per topic, by outcome', ['recovered']);
   const slow = c('ws_slow_consumer_closes_total', 'Connections closed because their send buffer overflowed');
 
-  const state: { hub?: Hub; eventLogSize?: () => Promise<number> } = {};
+  const state: { hub?: Hub; eventLogSize?: () => Promise<number>; http?: HttpConnections } = {};
   new Gauge({
     name: 'aether_ws_connections',
     help: 'Open WebSocket connections',
@@ -52,14 +52,37 @@ export function createMetrics(): Metrics {
       this.set(state.hub?.size ?? 0);
     },
   });
+  // Per family, never per entity: topic names are client-chosen, a label per name is unbounded.
+  const families = (name: string, help: string, pick: (c: SubscriptionCount) => number) =>
+    new Gauge({
+      name: `aether_${name}`,
+      help,
+      labelNames: ['family'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [family, count] of state.hub?.subscriptionCounts() ?? []) this.set({ family }, pick(count));
+      },
+    });
+  families('ws_subscriptions', 'Subscriptions per topic family (a socket on jobs:1 and jobs:2 counts 2)', (c) => c.subscriptions);
+  families('ws_subscribed_topics', 'Distinct topic names with at least one subscriber, per family', (c) => c.topics);
   new Gauge({
-    name: 'aether_ws_subscriptions',
-    help: 'Subscribed connections per topic',
-    labelNames: ['topic'],
+    name: 'aether_http_connections',
+    help: 'Open TCP connections to the HTTP server (WebSockets, keep-alive and in-flight requests)',
     registers: [registry],
     collect() {
-      this.reset();
-      for (const [topic, count] of state.hub?.subscriptionCounts() ?? []) this.set({ topic }, count);
+      this.set(state.http?.open ?? 0);
+    },
+  });
+  let httpRefusedReported = 0;
+  new Counter({
+    name: 'aether_http_connections_refused_total',
+    help: 'Connections closed at accept because HTTP_MAX_CONNECTIONS were already open',
+    registers: [registry],
+    collect() {
+      const refusedNow = state.http?.refused ?? 0;
+      this.inc(refusedNow - httpRefusedReported);
+      httpRefusedReported = refusedNow;
     },
   });
   new Gauge({
@@ -77,6 +100,7 @@ export function createMetrics(): Metrics {
     bind(sources) {
       state.hub = sources.hub;
       state.eventLogSize = sources.eventLogSize;
+      state.http = sources.http;
     },
     observer: {
       connected: () => opened.inc(),

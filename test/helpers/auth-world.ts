@@ -9,6 +9,8 @@ import { freePort, startServer, type TestServer } from './inproc-server.js';
 
 export const SESSION_SECRET = 'test-session-secret-0123456789-abcdefghijkl';
 export const API_TOKEN = 'test-api-token-0123456789abcdef';
+/** Opens /metrics with auth on (`Authorization: Bearer`). */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789-uvwxyz';
 export const CLIENT_ID = 'aether-console';
 export const CLIENT_SECRET = 'test-client-secret-0123456789';
 export const USER_ROLE = 'aether-user';

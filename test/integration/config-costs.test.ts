@@ -1,9 +1,10 @@
 /** The cost budget variables: on with authentication, off in dev mode, each failing fast by name. */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { API_TOKEN, SESSION_SECRET } from '../helpers/auth-world.js';
 
 const dev = { AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true' };
-const auth = { SESSION_SECRET_KEY: 's'.repeat(32), API_TOKEN: 'a'.repeat(32) };
+const auth = { SESSION_SECRET_KEY: SESSION_SECRET, API_TOKEN };
 
 describe('cost budget configuration', () => {
   it('defaults: budgets on with auth, off (0) in dev mode; the queue and stall bounds always', () => {

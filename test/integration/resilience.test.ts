@@ -85,7 +85,9 @@ describe('metrics', () => {
     const text = await (await fetch(`${srv.url}/metrics`)).text();
     for (const line of [
       'aether_ws_connections 1',
-      'aether_ws_subscriptions{topic="notifications"} 1',
+      'aether_ws_subscriptions{family="notifications"} 1',
+      'aether_ws_subscribed_topics{family="notifications"} 1',
+      'aether_http_connections ',
       'aether_ws_resumes_total{recovered="true"} 1',
       'aether_event_log_events 1',
       'aether_ws_messages_in_total 1',

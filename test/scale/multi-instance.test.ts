@@ -9,7 +9,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWsClient, type WsClient } from '../../src/client/index.js';
-import { API_TOKEN, CLIENT_ID, CLIENT_SECRET, USERS, authEnv } from '../helpers/auth-world.js';
+import { API_TOKEN, CLIENT_ID, CLIENT_SECRET, METRICS_TOKEN, USERS, authEnv } from '../helpers/auth-world.js';
 import { connect } from '../helpers/auth-socket.js';
 import { signIn } from '../helpers/login.js';
 import { createTestKey, startProvider, type TestProvider } from '../helpers/oidc-provider.js';
@@ -96,8 +96,15 @@ async function expectComplete(clients: readonly Tracked[], from: number): Promis
   }
 }
 
+/** One instance's /metrics, read with METRICS_TOKEN. */
+async function scrape(server: ChildServer): Promise<string> {
+  const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
 async function connections(server: ChildServer): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`, { headers: bearer })).text();
+  const text = await scrape(server);
   return Number(/^aether_ws_connections(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 'NaN');
 }
 
@@ -118,6 +125,7 @@ beforeAll(async () => {
     WS_PING_INTERVAL_MS: '2000',
     WS_PONG_TIMEOUT_MS: '2000',
     JOB_TICK_MS: '50',
+    METRICS_TOKEN,
   };
   [a, b, c] = await Promise.all([startServer({ env }), startServer({ env }), startServer({ env })]);
   balancer = await startHaproxy([a.port, b.port, c.port], { port: balancerPort });
@@ -222,7 +230,7 @@ describe('three instances behind HAProxy', () => {
 
   it('runs jobs on one elected instance only, and another takes over when it is killed', async () => {
     const servers = [a, b, c];
-    const leaders = async () => Promise.all(servers.map(async (s) => /^aether_job_runner_leader 1$/m.test(await (await fetch(`${s.url}/metrics`)).text())));
+    const leaders = async () => Promise.all(servers.map(async (s) => /^aether_job_runner_leader 1$/m.test(await scrape(s))));
     expect((await leaders()).filter(Boolean)).toHaveLength(1);
     const leader = servers[(await leaders()).indexOf(true)] as ChildServer;
     const [x, y] = servers.filter((s) => s !== leader) as [ChildServer, ChildServer];
@@ -242,12 +250,12 @@ describe('three instances behind HAProxy', () => {
     await completed(y, await job(x));
 
     await leader.stop('SIGKILL');
-    await expect.poll(async () => (await Promise.all([x, y].map(async (s) => /^aether_job_runner_leader 1$/m.test(await (await fetch(`${s.url}/metrics`)).text())))).filter(Boolean).length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(async () => (await Promise.all([x, y].map(async (s) => /^aether_job_runner_leader 1$/m.test(await scrape(s))))).filter(Boolean).length, { timeout: 15_000 }).toBe(1);
     await completed(x, await job(y));
 
     await leader.start();
     expect((await leaders()).filter(Boolean)).toHaveLength(1);
-    expect(/^aether_job_runner_leader 1$/m.test(await (await fetch(`${leader.url}/metrics`)).text())).toBe(false);
+    expect(/^aether_job_runner_leader 1$/m.test(await scrape(leader))).toBe(false);
   });
 
   it('counts ws-token requests of a session across instances (Redis)', async () => {
