@@ -180,7 +180,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
   const auth = createAuth(config, store, now, overrides.jwksCooldownMs, shared);
   const authenticator = overrides.authenticator ?? auth.authenticator;
-  const origins = createOriginPolicy(config.allowedOrigins, config.publicUrl);
+  const origins = createOriginPolicy({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl, guardHost: config.auth.mode === 'dev' });
   const closeSession = (sessionId: string, reason: string): number =>
     hub.closeWhere((p) => p.sessionId === sessionId, CloseCode.SESSION_REVOKED, reason);
   const unsubscribeControl = bus.subscribeControl((message) => {
@@ -229,6 +229,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     // store within CATCH_UP_INTERVAL_MS. Failing readiness then would take every instance out at once.
     degradable: config.redis === undefined ? [] : ['bus'],
     metrics: metricsSource(metrics.registry),
+    serveSourceMaps: config.auth.mode === 'dev',
   });
   const ws = createWsEndpoint({
     server: app.server,

@@ -1,4 +1,4 @@
-/** The Fastify application: REST routes, health, static page, error mapping. */
+/** The Fastify application: REST routes, health, static page, security headers, error mapping. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { registerAuthRoutes, type AuthRoutesOptions } from './routes-auth.js';
 import { registerInventoryRoutes } from './routes-inventory.js';
 import { registerJobRoutes } from './routes-jobs.js';
 import { registerNotificationRoutes } from './routes-notifications.js';
+import { installSecurityHeaders } from './security-headers.js';
 
 export interface AppOptions {
   readonly logger: PinoLogger;
@@ -36,6 +37,8 @@ export interface AppOptions {
   readonly webRoot?: string;
   /** Served at GET /metrics in the Prometheus text format. */
   readonly metrics: MetricsSource;
+  /** Serve the page's `*.map` source maps (development mode only); otherwise they answer 404. */
+  readonly serveSourceMaps?: boolean;
 }
 
 const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
@@ -53,6 +56,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new AccessLog(),
   });
   installErrorHandling(app);
+  await installSecurityHeaders(app);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
@@ -80,7 +84,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const webRoot = options.webRoot ?? defaultWebRoot();
   if (fs.existsSync(path.join(webRoot, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
+    const serveMaps = options.serveSourceMaps === true;
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false, allowedPath: (file) => serveMaps || !file.endsWith('.map') });
   } else {
     app.get('/', async (_request, reply) => reply.status(503).type('text/plain').send('The web page is not built: run `npm run build`.\n'));
   }
