@@ -89,8 +89,13 @@ function boundOrigins(request: IncomingMessage): string[] {
   return hosts.map((h) => normalOrigin(`http://${h}:${port}`)).filter((o): o is string => o !== undefined);
 }
 
-function refusal(header: Refusal['header'], value: string, message: string): Refusal {
-  return { kind: 'refused', header, value: value.slice(0, 100), message };
+/** Header values are the caller's: printable ASCII only, and short, in logs and close reasons (≤ 123 bytes). */
+function shown(value: string, max: number): string {
+  return value.slice(0, max).replace(/[^\x20-\x7e]/g, '?');
+}
+
+function refusal(header: Refusal['header'], value: string, message: (shown: string) => string): Refusal {
+  return { kind: 'refused', header, value: shown(value, 100), message: message(shown(value, 60)) };
 }
 
 /** Builds the policy; see the module comment for the rules. */
@@ -111,7 +116,7 @@ export function createOriginPolicy(options: OriginPolicyOptions): OriginPolicy {
       if (header === undefined) return { kind: 'none' };
       const origin = normalOrigin(header);
       if (origin !== undefined && isAllowed(origin, request)) return { kind: 'allowed', origin };
-      return refusal('origin', header, `origin ${header.slice(0, 60)} is not allowed`);
+      return refusal('origin', header, (value) => `origin ${value} is not allowed`);
     },
     host(request) {
       const header = headerOf(request, 'host');
@@ -123,7 +128,7 @@ export function createOriginPolicy(options: OriginPolicyOptions): OriginPolicy {
         hostname = undefined;
       }
       if (hostname !== undefined && (isLoopback(hostname) || hostname === localHost(request) || hostname === publicHost)) return { kind: 'ok' };
-      return refusal('host', header, `host ${header.slice(0, 60)} is not a name of this server (development mode answers loopback names and PUBLIC_URL only)`);
+      return refusal('host', header, (value) => `host ${value} is not this server (development mode: a loopback name or PUBLIC_URL)`);
     },
     check(request) {
       const host = policy.host(request);
