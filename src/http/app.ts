@@ -18,7 +18,7 @@ import { registerAuthRoutes, type AuthRoutesOptions } from './routes-auth.js';
 import { registerInventoryRoutes } from './routes-inventory.js';
 import { registerJobRoutes } from './routes-jobs.js';
 import { registerNotificationRoutes } from './routes-notifications.js';
-import { installSecurityHeaders } from './security-headers.js';
+import { installBaseHeaders, installPageHeaders } from './security-headers.js';
 
 export interface AppOptions {
   readonly logger: PinoLogger;
@@ -56,7 +56,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new AccessLog(),
   });
   installErrorHandling(app);
-  await installSecurityHeaders(app);
+  installBaseHeaders(app);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
@@ -82,12 +82,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerInventoryRoutes(app, options.inventory);
   registerJobRoutes(app, options.jobs);
 
+  // The page's files, in their own context: helmet's full headers and the page's CSP apply there only.
   const webRoot = options.webRoot ?? defaultWebRoot();
-  if (fs.existsSync(path.join(webRoot, 'index.html'))) {
-    const serveMaps = options.serveSourceMaps === true;
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false, allowedPath: (file) => serveMaps || !file.endsWith('.map') });
-  } else {
-    app.get('/', async (_request, reply) => reply.status(503).type('text/plain').send('The web page is not built: run `npm run build`.\n'));
-  }
+  const serveMaps = options.serveSourceMaps === true;
+  await app.register(async (page) => {
+    await installPageHeaders(page);
+    if (fs.existsSync(path.join(webRoot, 'index.html'))) {
+      await page.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false, allowedPath: (file) => serveMaps || !file.endsWith('.map') });
+    } else {
+      page.get('/', async (_request, reply) => reply.status(503).type('text/plain').send('The web page is not built: run `npm run build`.\n'));
+    }
+  });
   return app;
 }

@@ -42,10 +42,19 @@ describe('security headers with authentication on', () => {
     console.log(`[security] headers: / answers content-security-policy: ${page.headers.get('content-security-policy')}`);
   });
 
-  it('sends nosniff and the CSP on API answers and errors too', async () => {
-    for (const res of [await fetch(`${server.url}/api/v1/notifications`, { headers: { authorization: `Bearer ${API_TOKEN}` } }), await fetch(`${server.url}/api/v1/notifications`)]) {
-      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(directives(res.headers.get('content-security-policy')).get('frame-ancestors')).toBe("'none'");
+  it('sends nosniff and frame-ancestors none on API answers and errors', async () => {
+    const answers = [
+      await fetch(`${server.url}/api/v1/notifications`, { headers: { authorization: `Bearer ${API_TOKEN}` } }),
+      await fetch(`${server.url}/api/v1/notifications`),
+      await fetch(`${server.url}/no-such-page`),
+      await fetch(`${server.url}/healthz`),
+    ];
+    for (const res of answers) {
+      expect(res.headers.get('x-content-type-options'), res.url).toBe('nosniff');
+      expect(res.headers.get('x-frame-options'), res.url).toBe('DENY');
+      expect(res.headers.get('referrer-policy'), res.url).toBe('no-referrer');
+      const csp = directives(res.headers.get('content-security-policy'));
+      expect(csp.get('frame-ancestors'), res.url).toBe("'none'");
     }
   });
 
