@@ -25,7 +25,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // Tests that start no server (unit tests, fakes) or test the embedded default by definition.
           exclude: [
-            'test/client/!(seed-example).test.ts', 'test/core/**', 'test/security/**', 'test/store/sqlite-checkpoint.test.ts', 'test/integration/send-path.test.ts', 'test/scale/**',
+            'test/client/!(seed-example).test.ts', 'test/core/**', 'test/protocol/**', 'test/security/**', 'test/store/sqlite-checkpoint.test.ts', 'test/integration/send-path.test.ts', 'test/scale/**',
             'test/integration/config.test.ts', 'test/integration/demo.test.ts', 'test/auth/config.test.ts', 'test/auth/ws-token.test.ts',
             'test/e2e/*screenshot.test.ts', 'test/cli/format.test.ts', 'test/cli/follow.test.ts', 'test/cli/jobs-inventory.test.ts',
           ],

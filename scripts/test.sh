@@ -18,6 +18,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 npm run --silent build
+# Types over src, the page and the tests; then the lint rules (layer boundaries, no cycles, typed rules).
+npm run --silent typecheck
+npm run --silent lint
 if [ $# -gt 0 ]; then exec npx vitest run "$@"; fi
 npx vitest run --project sqlite --project postgres
 # Alone, so its latency figures measure the attack and not the rest of the suite.

@@ -11,7 +11,7 @@ import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { createJtiRegistry, JTI_CLAIM } from './auth/ipc-claim.js';
 import { isIpcEnvelope } from './bus/ipc.js';
 import type { Config } from './config.js';
-import type { Logger } from './core/socket.js';
+import type { Logger } from './shared/logger.js';
 import { clusterMetricsCollector, METRICS_REQUEST } from './http/metrics-cluster.js';
 import { answerIpcRequest, isIpcRequest, type IpcHandlers } from './ipc-request.js';
 

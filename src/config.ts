@@ -3,7 +3,7 @@
  * value fails fast with the variable's name. README.md's configuration table lists them all.
  */
 import path from 'node:path';
-import { AppError } from './core/errors.js';
+import { AppError } from './shared/errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -28,6 +28,12 @@ export interface Limits {
   readonly wsTokenRequestsPerMinute: number;
   /** How long a socket opened without a credential may take to send its `auth` message. */
   readonly wsAuthTimeoutMs: number;
+  /** Most bytes a socket may send before it is open (its `auth` frame, then what it queues); more closes it with 1009. */
+  readonly wsPreauthMaxBytes: number;
+  /** Deadline for checking a socket's credential and admitting it (identity provider fetches included); a miss closes it with 4002. */
+  readonly wsAuthCheckTimeoutMs: number;
+  /** REST JSON bodies nesting arrays/objects deeper than this are refused with 400 before parsing. */
+  readonly restJsonMaxDepth: number;
   /** Users whose unread count is kept in memory for event frames (beyond it, reloaded on use). */
   readonly unreadCountCacheUsers: number;
 }
@@ -307,6 +313,9 @@ export function loadConfig(env: Env = process.env): Config {
       wsMessagesPerSecond: readInt(env, 'WS_MESSAGES_PER_SECOND', guarded ? 20 : 0, 0),
       wsTokenRequestsPerMinute: readInt(env, 'WS_TOKEN_REQUESTS_PER_MINUTE', 30, 1),
       wsAuthTimeoutMs: readInt(env, 'WS_AUTH_TIMEOUT_MS', 5000, 100, 60_000),
+      wsPreauthMaxBytes: readInt(env, 'WS_PREAUTH_MAX_BYTES', 10_240, 256, 1024 * 1024),
+      wsAuthCheckTimeoutMs: readInt(env, 'WS_AUTH_CHECK_TIMEOUT_MS', 5000, 100, 60_000),
+      restJsonMaxDepth: readInt(env, 'REST_JSON_MAX_DEPTH', 32, 2, 1000),
       unreadCountCacheUsers: readInt(env, 'UNREAD_COUNT_CACHE_USERS', 100_000, 1),
     },
     retention: {

@@ -3,7 +3,7 @@
 import cluster from 'node:cluster';
 import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
-import { isAppError } from './core/errors.js';
+import { isAppError } from './shared/errors.js';
 import { createLogger } from './http/log.js';
 import { createServer } from './server.js';
 import { openStore } from './wiring.js';

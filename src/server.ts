@@ -11,11 +11,7 @@ import type { Authenticator } from './auth/authenticator.js';
 import { createOriginPolicy } from './auth/origin.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
-import { startBusRecovery } from './core/catch-up.js';
-import { createHub, type Hub } from './core/hub.js';
-import { createRunnerGate } from './core/leader.js';
-import { createSequencer } from './core/sequencer.js';
-import type { TopicSources } from './core/sources.js';
+import { createHub, createRunnerGate, createSequencer, startBusRecovery, type Hub, type TopicSources } from './core/index.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/log.js';
 import { createMetrics } from './http/metrics.js';
@@ -224,6 +220,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     inventory: inventoryService,
     jobs: jobService,
     bodyLimitBytes: config.limits.restBodyLimitBytes,
+    jsonMaxDepth: config.limits.restJsonMaxDepth,
     ready: async () => ({ store: !closing && (await storeReachable(store)), bus: !closing && bus.ready() }),
     // Without Redis an instance still serves everything; events from other instances come from the
     // store within CATCH_UP_INTERVAL_MS. Failing readiness then would take every instance out at once.
@@ -238,6 +235,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     origins,
     limits: auth.limits,
     authTimeoutMs: config.limits.wsAuthTimeoutMs,
+    preauthMaxBytes: config.limits.wsPreauthMaxBytes,
+    authCheckTimeoutMs: config.limits.wsAuthCheckTimeoutMs,
+    maxMessageBytes: config.limits.wsMaxMessageBytes,
     logger,
     debug: config.debug,
     maxPayloadBytes: config.limits.wsMaxPayloadBytes,
@@ -255,7 +255,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const cutoff = new Date(now().getTime() - config.retention.eventLogMaxAgeHours * 3_600_000).toISOString();
     await store.pruneEvents(config.retention.eventLogMaxPerTopic, cutoff);
   };
-  const sweeper = setInterval(() => sweep().catch((err: unknown) => logger.error({ err }, 'retention sweep failed')), config.retention.sweepIntervalMs);
+  const sweeper = setInterval(() => void sweep().catch((err: unknown) => logger.error({ err }, 'retention sweep failed')), config.retention.sweepIntervalMs);
   sweeper.unref();
   await sweep();
 
@@ -263,7 +263,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const sessionSweep = async (): Promise<void> => {
     for (const sessionId of (await auth.sessions?.sweep()) ?? []) bus.publishControl({ kind: SESSION_REVOKED, sessionId });
   };
-  const sessionSweeper = setInterval(() => sessionSweep().catch((err: unknown) => logger.error({ err }, 'session sweep failed')), SESSION_SWEEP_INTERVAL_MS);
+  const sessionSweeper = setInterval(() => void sessionSweep().catch((err: unknown) => logger.error({ err }, 'session sweep failed')), SESSION_SWEEP_INTERVAL_MS);
   sessionSweeper.unref();
 
   return {

@@ -22,7 +22,7 @@ import { createIpcBus, type IpcChannel } from './bus/ipc.js';
 import { createMemoryBus } from './bus/memory.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
-import { fixedElection, type Election } from './core/leader.js';
+import { fixedElection, type Election } from './shared/election.js';
 import { clusterMetricsSource, type MetricsSource } from './http/metrics-cluster.js';
 import type { AuthRoutesOptions } from './http/routes-auth.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -56,6 +56,7 @@ export function createAuth(config: Config, store: Store, now: () => Date, jwksCo
     roleName: oidc.roleName,
     adminRole: oidc.adminRole,
     clockToleranceSec: oidc.clockToleranceSec,
+    fetchTimeoutMs: config.limits.wsAuthCheckTimeoutMs,
     now: nowMs,
     ...(jwksCooldownMs === undefined ? {} : { jwksCooldownMs }),
   });

@@ -5,9 +5,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from './principal.js';
 
+/**
+ * The outcome of a check. `unavailable`: the credential could not be checked now (the identity
+ * provider is unreachable or too slow); the same credential may succeed later, so REST answers 503
+ * and /ws closes with 4002 rather than a final 401/1008.
+ */
 export type AuthResult =
   | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'expired' | 'forbidden'; readonly message: string };
+  | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'expired' | 'forbidden' | 'unavailable'; readonly message: string };
 
 /**
  * What an in-band credential check may know of the upgrade that opened the socket. A socket keeps

@@ -17,8 +17,12 @@ export interface OidcVerifierOptions extends RolePolicy {
   readonly clockToleranceSec: number;
   /** Minimum time between JWKS refetches for unknown kids (jose's default is 30 s). */
   readonly jwksCooldownMs?: number;
+  /** Deadline for each discovery and JWKS fetch (default 5000 ms): a hung provider fails the check instead of holding it. */
+  readonly fetchTimeoutMs?: number;
   readonly now?: () => number;
 }
+
+const UNAVAILABLE: AuthResult = { ok: false, reason: 'unavailable', message: 'OIDC tokens cannot be verified now: the provider is unreachable; retry later' };
 
 export interface OidcVerifier {
   verify(token: string): Promise<AuthResult>;
@@ -30,9 +34,9 @@ export interface DiscoveryDocument {
   readonly [key: string]: unknown;
 }
 
-/** Fetches `/.well-known/openid-configuration` and checks that it names the configured issuer. */
-export async function discover(issuerUrl: string): Promise<DiscoveryDocument> {
-  const response = await fetch(`${issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) });
+/** Fetches `/.well-known/openid-configuration` (within `timeoutMs`) and checks that it names the configured issuer. */
+export async function discover(issuerUrl: string, timeoutMs = 10_000): Promise<DiscoveryDocument> {
+  const response = await fetch(`${issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok) throw new Error(`OIDC discovery failed: HTTP ${response.status}`);
   const doc = (await response.json()) as Partial<DiscoveryDocument>;
   if (typeof doc.issuer !== 'string' || typeof doc.jwks_uri !== 'string') throw new Error('OIDC discovery document lacks issuer or jwks_uri');
@@ -43,8 +47,9 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
   let keys: Promise<{ issuer: string; getKey: JWTVerifyGetKey }> | undefined;
 
   function loadKeys(): Promise<{ issuer: string; getKey: JWTVerifyGetKey }> {
-    keys ??= discover(options.issuerUrl).then(
-      (doc) => ({ issuer: doc.issuer, getKey: createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: options.jwksCooldownMs ?? 30_000 }) }),
+    const timeoutMs = options.fetchTimeoutMs ?? 5000;
+    keys ??= discover(options.issuerUrl, timeoutMs).then(
+      (doc) => ({ issuer: doc.issuer, getKey: createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: options.jwksCooldownMs ?? 30_000, timeoutDuration: timeoutMs }) }),
       (err: unknown) => {
         keys = undefined; // retry discovery on the next token
         throw err;
@@ -59,7 +64,7 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
       try {
         loaded = await loadKeys();
       } catch {
-        return { ok: false, reason: 'invalid', message: 'OIDC tokens cannot be verified now: the provider is unreachable' };
+        return UNAVAILABLE;
       }
       const { issuer, getKey } = loaded;
       let payload;
@@ -74,6 +79,8 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
         }));
       } catch (err) {
         if (err instanceof joseErrors.JWTExpired) return { ok: false, reason: 'expired', message: 'OIDC token expired' };
+        // The JWKS fetch timed out or failed (not a JOSE verdict on the token): ask again later.
+        if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError)) return UNAVAILABLE;
         return { ok: false, reason: 'invalid', message: 'invalid OIDC token' };
       }
       const decision = decideRoles(idpRolesOf(payload), options);

@@ -3,7 +3,7 @@
  * application roles: `user` (has OIDC_ROLE_NAME, or everyone when it is `*`) and `admin` (has
  * OIDC_ADMIN_ROLE). Principals carry application roles only; the API token and dev mode are `admin`.
  */
-import { AppError } from '../core/errors.js';
+import { AppError } from '../shared/errors.js';
 import type { Principal } from './principal.js';
 
 export const ROLE_USER = 'user';

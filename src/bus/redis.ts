@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Logger } from '../core/socket.js';
+import type { Logger } from '../shared/logger.js';
 import type { TopicEvent } from '../store/types.js';
 import type { Bus, ControlMessage } from './types.js';
 

@@ -119,10 +119,10 @@ export function formatEvent(paint: Paint, m: Msg): string {
 export function formatSnapshot(paint: Paint, data: Rec): string[] {
   const lines: string[] = [];
   if (Array.isArray(data.notifications)) {
-    for (const n of [...data.notifications].reverse().map(rec)) lines.push(`${head(paint, clockOf(n.created_at), 'notification')}${notificationLine(paint, n)}`);
+    for (const n of [...(data.notifications as unknown[])].reverse().map(rec)) lines.push(`${head(paint, clockOf(n.created_at), 'notification')}${notificationLine(paint, n)}`);
   }
   if (Array.isArray(data.jobs)) {
-    for (const job of [...data.jobs].reverse().map(rec)) lines.push(`${head(paint, clockOf(job.updated_at), 'job')}${jobSummary(paint, job)}`);
+    for (const job of [...(data.jobs as unknown[])].reverse().map(rec)) lines.push(`${head(paint, clockOf(job.updated_at), 'job')}${jobSummary(paint, job)}`);
   }
   const inventory = rec(data.inventory);
   if (Object.keys(inventory).length > 0) {

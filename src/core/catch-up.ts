@@ -5,7 +5,7 @@
  */
 import type { Store, TopicEvent } from '../store/types.js';
 import type { Sequencer } from './sequencer.js';
-import type { Logger } from './socket.js';
+import type { Logger } from '../shared/logger.js';
 
 const PAGE = 500;
 

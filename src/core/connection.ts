@@ -138,7 +138,8 @@ export class Connection {
 
   constructor(
     readonly id: string,
-    readonly principal: Principal,
+    /** Replaced only by `AttachedConnection.rebind` (same user id). */
+    public principal: Principal,
     readonly socket: HubSocket,
   ) {}
 }

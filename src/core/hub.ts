@@ -11,7 +11,8 @@ import { createBatcher, fanoutGroup } from './batcher.js';
 import { Connection, syncing, syncingStream, type Stream } from './connection.js';
 import { audienceMatches, type Extras } from './frames.js';
 import type { HubObserver } from './observer.js';
-import type { Logger, HubSocket } from './socket.js';
+import type { HubSocket } from './socket.js';
+import type { Logger } from '../shared/logger.js';
 import type { TopicSources } from './sources.js';
 import { createRequests } from './requests.js';
 import { createSync } from './sync.js';
@@ -52,6 +53,12 @@ export interface AttachedConnection {
   readonly id: string;
   receive(text: string, byteLength: number): void;
   closed(code: number, reason: string): void;
+  /**
+   * Replaces the connection's principal after an in-band `refresh` (same user id, so subscriptions
+   * and per-user state stay valid). `closeWhere` matches the new one from then on, which is how a
+   * socket refreshed with a session's ws-token closes with that session.
+   */
+  rebind(principal: Principal): void;
 }
 
 export interface Hub {
@@ -234,6 +241,11 @@ export function createHub(options: HubOptions): Hub {
 
     closed(code: number): void {
       forget(this.conn, code);
+    }
+
+    rebind(principal: Principal): void {
+      if (principal.id !== this.conn.principal.id) throw new Error('rebind: a connection keeps its user');
+      this.conn.principal = principal;
     }
   }
 

@@ -6,15 +6,8 @@
  * leader goes away another instance takes over within `retryMs` and starts a fresh runner.
  */
 import type { TopicEvent } from '../store/types.js';
-import type { Logger } from './socket.js';
-
-export interface Election {
-  /** Resolves true when this process is (now) the leader. */
-  acquire(): Promise<boolean>;
-  /** Resolves false when leadership was lost since it was acquired (the lock's session ended). */
-  check(): Promise<boolean>;
-  release(): Promise<void>;
-}
+import type { Election } from '../shared/election.js';
+import type { Logger } from '../shared/logger.js';
 
 /** The part of the job runner the gate drives. */
 export interface LedRunner {
@@ -90,9 +83,4 @@ export async function createRunnerGate(options: RunnerGateOptions): Promise<Runn
       await election.release().catch(() => undefined);
     },
   };
-}
-
-/** Leadership that never changes: a lone process, or the worker the cluster primary chose. */
-export function fixedElection(leader: boolean): Election {
-  return { acquire: async () => leader, check: async () => leader, release: async () => undefined };
 }

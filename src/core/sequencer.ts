@@ -4,7 +4,7 @@
  * bus message delays delivery but never loses it.
  */
 import type { TopicEvent } from '../store/types.js';
-import type { Logger } from './socket.js';
+import type { Logger } from '../shared/logger.js';
 
 export interface SequencerOptions {
   /** Newest offset per topic already committed when the sequencer starts. */

@@ -13,11 +13,3 @@ export interface HubSocket {
   /** Bytes queued but not yet written to the network. */
   readonly bufferedAmount: number;
 }
-
-/** Minimal structured logger (pino-compatible). */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}

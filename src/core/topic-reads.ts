@@ -18,7 +18,7 @@ export function createTopicReads(maxPerTopic: number): TopicReads {
   return {
     share<T>(topic: string, key: string, load: () => Promise<T>): Promise<T> {
       let reads = byTopic.get(topic);
-      if (reads === undefined) byTopic.set(topic, (reads = new Map()));
+      if (reads === undefined) byTopic.set(topic, (reads = new Map<string, Promise<unknown>>()));
       const known = reads.get(key);
       if (known !== undefined) return known as Promise<T>;
       const read = load();

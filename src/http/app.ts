@@ -10,6 +10,8 @@ import type { OriginPolicy } from '../auth/origin.js';
 import type { InventoryService } from '../services/inventory.js';
 import type { JobService } from '../services/jobs.js';
 import type { NotificationService } from '../services/notifications.js';
+import { AppError } from '../shared/errors.js';
+import { nestsDeeperThan } from '../protocol/index.js';
 import { AccessLog } from './access-log.js';
 import { installAuth } from './auth-hook.js';
 import { installErrorHandling } from './errors.js';
@@ -30,6 +32,8 @@ export interface AppOptions {
   readonly inventory: InventoryService;
   readonly jobs: JobService;
   readonly bodyLimitBytes: number;
+  /** JSON bodies nesting arrays/objects deeper than this are refused (400) before they are parsed. */
+  readonly jsonMaxDepth: number;
   /** Readiness of the store and bus, for /readyz. */
   readonly ready: () => Promise<Readonly<Record<string, boolean>>>;
   /** Checks whose failure leaves the process serving correctly, only slower: /readyz says `degraded` with 200. */
@@ -60,6 +64,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
+    if (nestsDeeperThan(text, options.jsonMaxDepth)) {
+      return done(new AppError('validation_failed', `the JSON body nests arrays or objects more than ${options.jsonMaxDepth} levels deep`), undefined);
+    }
     try {
       done(null, JSON.parse(text));
     } catch {

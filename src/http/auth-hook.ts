@@ -5,11 +5,11 @@
  * name this server in Host (DNS rebinding). Every refusal is a logged 403.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Authenticator } from '../auth/authenticator.js';
+import type { AuthResult, Authenticator } from '../auth/authenticator.js';
 import type { OriginPolicy } from '../auth/origin.js';
 import type { Principal } from '../auth/principal.js';
 import { ROLE_ADMIN } from '../auth/roles.js';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../shared/errors.js';
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -25,13 +25,18 @@ export function installAuth(app: FastifyInstance, authenticator: Authenticator, 
     const result = await authenticator.http(request.raw);
     if (!result.ok) {
       if (result.reason !== 'missing') request.log.warn({ ip: request.ip, reason: result.reason }, `authentication failed: ${result.reason} credential from ${request.ip}`);
-      throw new AppError(result.reason === 'forbidden' ? 'forbidden' : 'unauthorized', result.message, [], {
-        headers: result.reason === 'forbidden' ? {} : { 'www-authenticate': 'Bearer' },
-      });
+      throw authFailure(result);
     }
     if (!SAFE_METHODS.has(request.method)) checkCsrf(request, origins, result.principal.method === 'session');
     principals.set(request, result.principal);
   });
+}
+
+/** The REST error for a failed check: 403 when forbidden, 503 when the provider is unavailable, else 401. */
+export function authFailure(result: Exclude<AuthResult, { ok: true }>): AppError {
+  if (result.reason === 'forbidden') return new AppError('forbidden', result.message);
+  if (result.reason === 'unavailable') return new AppError('unavailable', result.message, [], { headers: { 'retry-after': '5' } });
+  return new AppError('unauthorized', result.message, [], { headers: { 'www-authenticate': 'Bearer' } });
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Opaque keyset cursors for paging: base64url of `[created_at, id]`. */
-import { AppError } from '../core/errors.js';
+import { AppError } from '../shared/errors.js';
 import type { Cursor } from '../store/types.js';
 
 export function encodeCursor(cursor: Cursor): string {

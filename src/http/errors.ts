@@ -1,6 +1,6 @@
 /** Turns any thrown error into the REST error shape `{"detail", "code", "errors"?}`. */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, isAppError } from '../core/errors.js';
+import { AppError, isAppError } from '../shared/errors.js';
 
 const FASTIFY_CODES: Readonly<Record<string, AppError['code']>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
@@ -10,6 +10,13 @@ const FASTIFY_CODES: Readonly<Record<string, AppError['code']>> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
   FST_ERR_VALIDATION: 'validation_failed',
 };
+
+/** Longest `detail` (and field message) a response carries: whatever a message quotes, the answer stays short. */
+const MAX_DETAIL_CHARS = 500;
+
+function short(text: string): string {
+  return text.length <= MAX_DETAIL_CHARS ? text : `${text.slice(0, MAX_DETAIL_CHARS)}…`;
+}
 
 function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
@@ -26,8 +33,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (appError.code === 'internal') request.log.error({ err: error }, 'request failed');
     else request.log.debug({ code: appError.code }, appError.message);
     for (const [name, value] of Object.entries(appError.headers)) void reply.header(name, value);
-    const body: Record<string, unknown> = { detail: appError.message, code: appError.code };
-    if (appError.fields.length > 0) body.errors = appError.fields;
+    const body: Record<string, unknown> = { detail: short(appError.message), code: appError.code };
+    if (appError.fields.length > 0) body.errors = appError.fields.slice(0, 50).map((f) => ({ field: short(f.field), message: short(f.message) }));
     return reply.status(appError.status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>

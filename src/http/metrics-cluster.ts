@@ -5,7 +5,7 @@
  * sum over `worker` for the process totals.
  */
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../shared/errors.js';
 import { createIpcRequester, type IpcProcess } from '../ipc-request.js';
 
 export const METRICS_REQUEST = 'metrics';

@@ -3,8 +3,7 @@
  * gauges collected at scrape time and Node's default process metrics (event-loop lag included).
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Hub } from '../core/hub.js';
-import type { HubObserver } from '../core/observer.js';
+import type { Hub, HubObserver } from '../core/index.js';
 
 export interface Metrics {
   readonly registry: Registry;

@@ -12,8 +12,8 @@ import type { OriginPolicy } from '../auth/origin.js';
 import { decideRoles, type RolePolicy } from '../auth/roles.js';
 import type { SessionManager } from '../auth/sessions.js';
 import type { WsTokens } from '../auth/ws-token.js';
-import { AppError } from '../core/errors.js';
-import { checkCsrf } from './auth-hook.js';
+import { AppError } from '../shared/errors.js';
+import { authFailure, checkCsrf } from './auth-hook.js';
 
 export interface AuthRoutesOptions {
   readonly authenticator: Authenticator;
@@ -47,7 +47,7 @@ export function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOpti
   app.get('/auth/me', async (request, reply) => {
     void reply.header('cache-control', 'no-store');
     const result = await authenticator.http(request.raw);
-    if (!result.ok) throw new AppError(result.reason === 'forbidden' ? 'forbidden' : 'unauthorized', result.message, [], result.reason === 'forbidden' ? {} : UNAUTHORIZED);
+    if (!result.ok) throw authFailure(result);
     const p = result.principal;
     return { user: p.id, name: p.name, roles: p.roles, method: p.method, expires_at: p.expiresAt === undefined ? null : new Date(p.expiresAt).toISOString() };
   });

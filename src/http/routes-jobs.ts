@@ -1,7 +1,7 @@
 /** REST routes for jobs under /api/v1/jobs. Creating and cancelling need WRITER_ROLE. */
 import type { FastifyInstance } from 'fastify';
 import { requireWriter } from '../auth/roles.js';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../shared/errors.js';
 import { JOB_STATUSES, type JobStatus } from '../protocol/index.js';
 import type { JobService } from '../services/jobs.js';
 import { createChecker, parseIntParam } from '../services/validate.js';

@@ -1,6 +1,6 @@
 /** REST routes for notifications under /api/v1/notifications. */
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../shared/errors.js';
 import type { NotificationService } from '../services/notifications.js';
 import { parseBoolParam, parseIntParam, parseTimestamp, isRecord } from '../services/validate.js';
 import { ROLE_ADMIN } from '../auth/roles.js';

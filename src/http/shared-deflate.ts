@@ -63,7 +63,7 @@ export function createSharedDeflate(options: SharedDeflateOptions): SharedDeflat
 
   function compressed(frame: string | Buffer, windowBits: number): Buffer {
     let cache = caches.get(windowBits);
-    if (cache === undefined) caches.set(windowBits, (cache = new Map()));
+    if (cache === undefined) caches.set(windowBits, (cache = new Map<string | Buffer, Buffer>()));
     const hit = cache.get(frame);
     if (hit !== undefined) {
       stats.reused += 1;

@@ -4,7 +4,7 @@
  * same user in time. Plain functions over the socket's own state (`Expiring`): a socket whose
  * credential never expires holds no timer and nothing else.
  */
-import type { Authenticator, SocketFacts } from '../auth/authenticator.js';
+import type { AuthResult, Authenticator, SocketFacts } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
 import { CloseCode, ErrorCode } from '../protocol/index.js';
 
@@ -42,17 +42,44 @@ export function expiryClose(principal: Principal): [code: number, reason: string
     : [CloseCode.TOKEN_EXPIRED, 'token expired; reconnect with a new token or send refresh before expiry'];
 }
 
+/** What a `refresh` comes to: the frame to send back, and the socket's new principal when it succeeded. */
+export interface RefreshOutcome {
+  readonly answer: object;
+  readonly principal?: Principal;
+}
+
 /**
- * Handles a `refresh` message: checks the token, which must name the socket's user, and re-arms
- * the clock for its expiry. Resolves with the frame to send back.
+ * Resolves with `promise`'s value, or with `late()`'s once `deadlineMs` has passed (the promise is
+ * then left to settle on its own). The timer holds nothing but the callback.
  */
-export async function refreshCredential(socket: Expiring & SocketFacts, principal: Principal, authenticator: Authenticator, token: string): Promise<object> {
-  const result = await authenticator.credential(token, socket);
-  if (!result.ok) return { type: 'error', code: ErrorCode.UNAUTHORIZED, message: `refresh refused: ${result.message}`, ref: 'refresh' };
+export function withDeadline<T>(promise: Promise<T>, deadlineMs: number, late: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), deadlineMs);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Handles a `refresh` message: checks the token (within `deadlineMs`), which must name the
+ * socket's user, and re-arms the clock for its expiry. A token tied to a browser session (a
+ * ws-token) binds the socket to that session: its principal takes the session id, so logout or the
+ * session's end closes it with 4003 on every instance. A token without a session keeps an earlier
+ * binding. Roles and name stay those of the socket's first credential.
+ */
+export async function refreshCredential(socket: Expiring & SocketFacts, principal: Principal, authenticator: Authenticator, token: string, deadlineMs: number): Promise<RefreshOutcome> {
+  const late = (): AuthResult => ({ ok: false, reason: 'unavailable', message: 'the credential could not be checked in time; retry later' });
+  const result = await withDeadline(authenticator.credential(token, socket), deadlineMs, late);
+  if (!result.ok) return { answer: { type: 'error', code: ErrorCode.UNAUTHORIZED, message: `refresh refused: ${result.message}`, ref: 'refresh' } };
   if (result.principal.id !== principal.id) {
-    return { type: 'error', code: ErrorCode.FORBIDDEN, message: 'refresh refused: the token belongs to another user', ref: 'refresh' };
+    return { answer: { type: 'error', code: ErrorCode.FORBIDDEN, message: 'refresh refused: the token belongs to another user', ref: 'refresh' } };
   }
-  socket.expiresAt = result.principal.expiresAt;
+  const sessionId = result.principal.sessionId ?? principal.sessionId;
+  const { expiresAt } = result.principal;
+  const { id, name, roles, method } = principal;
+  const next: Principal = { id, name, roles, method, ...(sessionId === undefined ? {} : { sessionId }), ...(expiresAt === undefined ? {} : { expiresAt }) };
+  socket.expiresAt = expiresAt;
   armExpiry(socket);
-  return { type: 'refreshed', expires_at: socket.expiresAt === undefined ? null : new Date(socket.expiresAt).toISOString() };
+  return { answer: { type: 'refreshed', expires_at: expiresAt === undefined ? null : new Date(expiresAt).toISOString() }, principal: next };
 }

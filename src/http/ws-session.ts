@@ -10,19 +10,24 @@
  * within the timeout) → `checking` (that token is being checked) → `admitting` (the per-user slot
  * is being taken) → `open` (attached to the hub) → `ended` (closed, refused, failed or terminated).
  * Frames that arrive while checking or admitting are queued and handled in order once open.
+ *
+ * Until it is open a socket costs little whatever it sends: the `auth` frame and the queue together
+ * hold at most `preauthMaxBytes` (more closes it with 1009, before anything is parsed), and checking
+ * plus admitting must finish within `authCheckTimeoutMs` (else 4002), however slow the identity
+ * provider. Once open, a frame over the hub's message limit goes to the hub undecoded.
  */
 import type { RawData, WebSocket } from 'ws';
 import type { AuthResult, Authenticator, SocketFacts } from '../auth/authenticator.js';
 import type { AuthLimits } from '../auth/limits.js';
 import type { Principal } from '../auth/principal.js';
-import type { AttachOptions, AttachedConnection, Hub } from '../core/hub.js';
-import type { HubSocket, Logger } from '../core/socket.js';
+import type { AttachOptions, AttachedConnection, Hub, HubSocket } from '../core/index.js';
+import type { Logger } from '../shared/logger.js';
 import { CloseCode, ErrorCode, parseClientMessage } from '../protocol/index.js';
 import type { Corker } from './cork.js';
 import type { PreparedFrames } from './prepared-frames.js';
 import type { SharedDeflate } from './shared-deflate.js';
 import { armExpiry, expiryClose, refreshCredential, type Expiring } from './ws-credential.js';
-import { byteLength, maybeCredentialMessage, textOf } from './ws-data.js';
+import { byteLength, limitFrames, maybeCredentialMessage, textOf } from './ws-data.js';
 
 /** What every socket of one endpoint shares, held once by the endpoint. */
 export interface Edge {
@@ -32,6 +37,14 @@ export interface Edge {
   readonly logger: Logger;
   readonly debug: boolean;
   readonly authTimeoutMs: number;
+  /** Most bytes a socket may send before it is open: its `auth` frame, and separately what it queues. */
+  readonly preauthMaxBytes: number;
+  /** Deadline for checking a credential and admitting the socket (4002 when missed); also bounds `refresh`. */
+  readonly authCheckTimeoutMs: number;
+  /** The hub's limit for one client message: longer frames are handed over without being decoded. */
+  readonly maxMessageBytes: number;
+  /** The frame limit of an open socket (WS_MAX_PAYLOAD_BYTES); until open it is `preauthMaxBytes`. */
+  readonly maxPayloadBytes: number;
   readonly corker: Corker;
   readonly shared: SharedDeflate | undefined;
   /** Broadcast frames framed once and written straight to the socket (see prepared-frames.ts). */
@@ -49,6 +62,9 @@ export interface UpgradeAttach extends AttachOptions {
 type Failure = Exclude<AuthResult, { ok: true }>;
 export type Phase = 'auth' | 'checking' | 'admitting' | 'open' | 'ended';
 
+/** How long a socket refused before it opened may take to read its close frame before it is dropped. */
+const DROP_AFTER_CLOSE_MS = 2000;
+
 /** Buffers the hub hands over hold UTF-8 text: send them as text frames. */
 const TEXT = { binary: false } as const;
 
@@ -57,6 +73,7 @@ const FAILURE_WORDS: Readonly<Record<Failure['reason'], string>> = {
   invalid: 'invalid token',
   expired: 'expired token',
   forbidden: 'forbidden',
+  unavailable: 'identity provider unavailable',
 };
 
 export class WsSession implements HubSocket, Expiring, SocketFacts {
@@ -68,12 +85,13 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
   pingSentAt = 0;
   awaitingPong = false;
   expiresAt: number | undefined = undefined;
-  /** The auth timeout while in `auth`, then the credential's expiry (when it has one). */
+  /** The auth timeout while in `auth`, the check deadline while checking or admitting, then the credential's expiry (when it has one). */
   timer: NodeJS.Timeout | undefined = undefined;
   /** The upgrade's attach options, until the hub takes over. */
   private attach: UpgradeAttach | undefined;
-  /** Frames that arrived while checking or admitting. */
-  private queued: RawData[] | undefined = undefined;
+  /** Frames that arrived while checking or admitting, and their total size (at most `preauthMaxBytes`). */
+  private queued: { readonly data: RawData; readonly isBinary: boolean }[] | undefined = undefined;
+  private queuedBytes = 0;
   /** Frames are handled in arrival order; the rate check is asynchronous, so they chain. Undefined when idle. */
   private chain: Promise<void> | undefined = undefined;
   private limited = false;
@@ -86,6 +104,7 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
     attach: UpgradeAttach,
   ) {
     this.attach = attach;
+    limitFrames(ws, edge.preauthMaxBytes);
   }
 
   // HubSocket: what the hub writes to.
@@ -123,22 +142,71 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
     session.refuse({ ok: false, reason: 'missing', message: 'no credential: send {"type":"auth","token":…} first, or connect with ?token=' });
   }
 
+  /** The first frame of a socket without a credential: sized before it is decoded, then checked against the deadline. */
   private authFrame(data: RawData, isBinary: boolean): void {
     this.stopTimer();
+    const bytes = byteLength(data);
+    if (bytes > this.edge.preauthMaxBytes) return this.tooMuchBeforeAuth(`an auth frame of ${bytes} bytes`);
     const parsed = isBinary ? undefined : parseClientMessage(textOf(data));
     if (parsed === undefined || !parsed.ok || parsed.message.type !== 'auth') {
       this.refuse({ ok: false, reason: 'missing', message: 'authenticate first: the first message must be {"type":"auth","token":…}' });
       return;
     }
     this.phase = 'checking';
+    this.armDeadline();
     this.edge.authenticator
       .credential(parsed.message.token, this)
       .then(async (result) => {
+        if (this.phase !== 'checking') return; // the deadline passed, or the socket closed
         if (!result.ok) this.refuse(result);
         else if (this.ws.readyState === this.ws.OPEN) await this.admit(result.principal);
         else this.end();
       })
       .catch((err: unknown) => this.fail(err, 'WebSocket in-band authentication failed'));
+  }
+
+  /** Starts the check deadline unless it runs already (the in-band path arms it before checking). */
+  private armDeadline(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(WsSession.checkTimedOut, this.edge.authCheckTimeoutMs, this);
+    this.timer.unref();
+  }
+
+  private static checkTimedOut(session: WsSession): void {
+    session.timer = undefined;
+    if (session.phase === 'checking' || session.phase === 'admitting') session.deadlineMissed();
+  }
+
+  /** The credential was not checked, or the socket not admitted, within the deadline: close with 4002. */
+  deadlineMissed(): void {
+    const { logger, onRefused, authCheckTimeoutMs } = this.edge;
+    this.end();
+    logger.warn({ ip: this.ip }, `WebSocket authentication timed out after ${authCheckTimeoutMs} ms from ${this.ip}`);
+    onRefused?.('auth_timeout');
+    this.close(CloseCode.AUTH_TIMEOUT, 'authentication timed out: the credential could not be checked in time; retry later');
+  }
+
+  /** More than `preauthMaxBytes` arrived before the socket was open: close with 1009 without reading it. */
+  private tooMuchBeforeAuth(what: string): void {
+    const { logger, onRefused, preauthMaxBytes } = this.edge;
+    this.end();
+    logger.warn({ ip: this.ip }, `WebSocket refused: ${what} before authentication from ${this.ip}`);
+    onRefused?.('preauth_too_large');
+    this.close(CloseCode.MESSAGE_TOO_BIG, `too much data before authentication (limit ${preauthMaxBytes} bytes)`);
+    this.dropSoon();
+  }
+
+  /**
+   * After a close frame to a socket that was never open: drop the connection shortly after, so a
+   * peer that ignores the close cannot keep the server reading (and discarding) what it streams
+   * for the whole close timeout. The delay lets the close frame reach the peer first.
+   */
+  dropSoon(): void {
+    setTimeout(WsSession.drop, DROP_AFTER_CLOSE_MS, this.ws).unref();
+  }
+
+  private static drop(ws: WebSocket): void {
+    if (ws.readyState !== ws.CLOSED) ws.terminate();
   }
 
   /** Authentication failed: log, count and close with 1008 and the reason. */
@@ -148,14 +216,22 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
     const detail = result.reason === 'forbidden' ? `${FAILURE_WORDS.forbidden} (${result.message})` : FAILURE_WORDS[result.reason];
     logger.warn({ ip: this.ip, reason: result.reason }, `WebSocket authentication failed: ${detail} from ${this.ip}`);
     onRefused?.(`auth_${result.reason}`);
-    this.close(CloseCode.POLICY_VIOLATION, `${result.reason}: ${result.message}`.slice(0, 120));
+    // Unavailable is not a verdict on the credential: 4002 tells the client to retry later.
+    const code = result.reason === 'unavailable' ? CloseCode.AUTH_TIMEOUT : CloseCode.POLICY_VIOLATION;
+    this.close(code, `${result.reason}: ${result.message}`.slice(0, 120));
   }
 
-  /** Takes a per-user slot, then attaches to the hub. Frames meanwhile are queued. */
+  /** Takes a per-user slot (within the check deadline), then attaches to the hub. Frames meanwhile are queued. */
   async admit(principal: Principal): Promise<void> {
     const { limits, logger, onRefused } = this.edge;
     this.phase = 'admitting';
-    if (!(await limits.perUser.acquire(principal.id))) {
+    this.armDeadline();
+    const acquired = await limits.perUser.acquire(principal.id);
+    if (this.phase !== 'admitting') {
+      if (acquired) await limits.perUser.release(principal.id); // the deadline passed meanwhile
+      return;
+    }
+    if (!acquired) {
       this.end();
       logger.warn({ ip: this.ip, user: principal.name }, `WebSocket connection refused: too many connections for user ${principal.name} from ${this.ip}`);
       onRefused?.('user_limit');
@@ -179,6 +255,7 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
 
   private open(principal: Principal): void {
     const { hub, limits, logger } = this.edge;
+    this.stopTimer();
     const attach = this.attach ?? {};
     this.attach = undefined;
     const attached = hub.attach(this, principal, attach);
@@ -188,6 +265,7 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
       return;
     }
     this.phase = 'open';
+    limitFrames(this.ws, this.edge.maxPayloadBytes);
     this.principal = principal;
     this.attached = attached;
     logger.info({ clientId: attached.id, user: principal.name, ip: this.ip, method: principal.method }, `WebSocket authenticated for user ${principal.name} from ${this.ip}`);
@@ -198,7 +276,8 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
     this.awaitingPong = false;
     const queued = this.queued;
     this.queued = undefined;
-    if (queued !== undefined) for (const data of queued) this.enqueue(data, false);
+    this.queuedBytes = 0;
+    if (queued !== undefined) for (const frame of queued) this.enqueue(frame.data, frame.isBinary);
   }
 
   // Frames and the socket's end.
@@ -210,13 +289,19 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
         return this.authFrame(data, isBinary);
       case 'checking':
       case 'admitting':
-        (this.queued ??= []).push(data);
-        return;
+        return this.hold(data, isBinary);
       case 'open':
         return this.enqueue(data, isBinary);
       case 'ended':
         return;
     }
+  }
+
+  /** Queues a frame until the socket is open, within the pre-auth budget. */
+  private hold(data: RawData, isBinary: boolean): void {
+    this.queuedBytes += byteLength(data);
+    if (this.queuedBytes > this.edge.preauthMaxBytes) return this.tooMuchBeforeAuth(`${this.queuedBytes} queued bytes`);
+    (this.queued ??= []).push({ data, isBinary });
   }
 
   private enqueue(data: RawData, isBinary: boolean): void {
@@ -242,14 +327,18 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
       this.close(CloseCode.RATE_LIMITED, 'rate limited: too many messages per second');
       return;
     }
-    if (this.edge.debug) logger.debug({ clientId: attached.id, bytes: byteLength(data) }, 'WebSocket message');
+    const bytes = byteLength(data);
+    if (this.edge.debug) logger.debug({ clientId: attached.id, bytes }, 'WebSocket message');
+    // Over the limit: the hub answers message_too_large from the size alone; nothing is decoded.
+    if (bytes > this.edge.maxMessageBytes) return attached.receive('', bytes);
     const text = isBinary ? '\u0000binary' : textOf(data);
     if (!isBinary && maybeCredentialMessage(text)) {
       const parsed = parseClientMessage(text);
       if (parsed.ok && parsed.message.type === 'refresh') {
-        const answer = await refreshCredential(this, principal, authenticator, parsed.message.token);
+        const outcome = await refreshCredential(this, principal, authenticator, parsed.message.token, this.edge.authCheckTimeoutMs);
         if (this.phase !== 'open') this.stopTimer();
-        this.send(JSON.stringify(answer));
+        else if (outcome.principal !== undefined) this.rebind(outcome.principal);
+        this.send(JSON.stringify(outcome.answer));
         return;
       }
       if (parsed.ok && parsed.message.type === 'auth') {
@@ -257,7 +346,13 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
         return;
       }
     }
-    attached.receive(text, byteLength(data));
+    attached.receive(text, bytes);
+  }
+
+  /** A refresh succeeded: the socket (and the hub's connection) carry the new principal, e.g. a session binding. */
+  private rebind(principal: Principal): void {
+    this.principal = principal;
+    this.attached?.rebind(principal);
   }
 
   /** The credential expired (see ws-credential.ts): log and close with 4001 or 4003. */
@@ -289,6 +384,7 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
   private end(): void {
     this.phase = 'ended';
     this.queued = undefined;
+    this.queuedBytes = 0;
     this.attach = undefined;
     this.stopTimer();
   }

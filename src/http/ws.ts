@@ -13,12 +13,13 @@ import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebS
 import type { AuthResult, Authenticator } from '../auth/authenticator.js';
 import type { AuthLimits } from '../auth/limits.js';
 import type { OriginPolicy } from '../auth/origin.js';
-import type { Hub } from '../core/hub.js';
-import type { Logger } from '../core/socket.js';
-import { validateClientMessage, type Positions } from '../protocol/index.js';
+import type { Hub } from '../core/index.js';
+import type { Logger } from '../shared/logger.js';
+import { MAX_MESSAGE_DEPTH, nestsDeeperThan, validateClientMessage, type Positions } from '../protocol/index.js';
 import { createSharedDeflate } from './shared-deflate.js';
 import { createCorker } from './cork.js';
 import { createPreparedFrames } from './prepared-frames.js';
+import { withDeadline } from './ws-credential.js';
 import { WsSession, type Edge, type UpgradeAttach } from './ws-session.js';
 
 /** The application subprotocol; the server selects it whenever the client offers it. */
@@ -36,6 +37,12 @@ export interface WsEndpointOptions {
   readonly pingIntervalMs: number;
   readonly pongTimeoutMs: number;
   readonly authTimeoutMs: number;
+  /** Most bytes a socket may send before it is open (see ws-session.ts); more closes it with 1009. */
+  readonly preauthMaxBytes: number;
+  /** Deadline for the credential check and admission, at the upgrade or in-band; a miss closes with 4002. */
+  readonly authCheckTimeoutMs: number;
+  /** The hub's limit for one client message (WS_MAX_MESSAGE_BYTES). */
+  readonly maxMessageBytes: number;
   /** Upgrades accepted per second by this process; beyond it the server answers 503 (0 = unlimited). */
   readonly connectRatePerSecond: number;
   readonly onRefused?: (reason: string) => void;
@@ -74,7 +81,7 @@ function clientIp(request: IncomingMessage): string {
 
 function originOf(request: IncomingMessage): string | undefined {
   const value = request.headers.origin;
-  return Array.isArray(value) ? value[0] : value;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** Reads `?topics=a,b` and `?resume=<json positions>` from the upgrade URL. */
@@ -86,7 +93,7 @@ function attachOptionsFrom(url: URL): UpgradeAttach {
   if (resume !== null) {
     let positions: unknown;
     try {
-      positions = JSON.parse(resume);
+      positions = nestsDeeperThan(resume, MAX_MESSAGE_DEPTH) ? undefined : JSON.parse(resume);
     } catch {
       positions = undefined;
     }
@@ -131,6 +138,10 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     logger,
     debug: options.debug,
     authTimeoutMs: options.authTimeoutMs,
+    preauthMaxBytes: options.preauthMaxBytes,
+    authCheckTimeoutMs: options.authCheckTimeoutMs,
+    maxMessageBytes: options.maxMessageBytes,
+    maxPayloadBytes: options.maxPayloadBytes,
     corker: createCorker(),
     shared: options.compression === undefined ? undefined : createSharedDeflate({ thresholdBytes: options.compression.thresholdBytes }),
     prepared: createPreparedFrames(),
@@ -148,6 +159,12 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     if (session !== undefined) session.awaitingPong = false;
   }
   function onError(this: WebSocket, err: Error): void {
+    // `ws` refused a frame (over WS_PREAUTH_MAX_BYTES before the socket opened, from its header) and sent 1009.
+    const session = sessions.get(this);
+    if (session !== undefined && session.phase !== 'open' && (err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      options.onRefused?.('preauth_too_large');
+      session.dropSoon();
+    }
     logger.debug({ err, clientId: sessions.get(this)?.attached?.id }, 'WebSocket error');
   }
   function onClose(this: WebSocket, code: number, reason: Buffer): void {
@@ -184,7 +201,10 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     socket.once('close', release);
     // Host (development mode: DNS rebinding), then Origin; refused sockets still get 1008 and the reason.
     const origin = options.origins.check(request);
-    const result: AuthResult = origin.kind === 'refused' ? { ok: false, reason: 'forbidden', message: origin.message } : await authenticator.upgrade(request, url);
+    // A slow identity provider may not hold the upgrade past the deadline: the socket opens and closes with 4002.
+    const result: AuthResult | 'late' = origin.kind === 'refused'
+      ? { ok: false, reason: 'forbidden', message: origin.message }
+      : await withDeadline<AuthResult | 'late'>(authenticator.upgrade(request, url), options.authCheckTimeoutMs, () => 'late');
     if (origin.kind === 'refused') logger.warn({ ip, [origin.header]: origin.value }, `WebSocket connection refused: ${origin.header} ${origin.value} not allowed from ${ip}`);
     if (socket.destroyed) return release();
     const originHeader = originOf(request);
@@ -200,7 +220,8 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
       ws.on('pong', onPong);
       ws.on('error', onError);
       ws.on('close', onClose);
-      if (result.ok) void session.admit(result.principal).catch((err: unknown) => session.fail(err, 'WebSocket admission failed'));
+      if (result === 'late') session.deadlineMissed();
+      else if (result.ok) void session.admit(result.principal).catch((err: unknown) => session.fail(err, 'WebSocket admission failed'));
       else if (result.reason === 'missing') session.awaitAuth();
       else session.refuse(result);
     });

@@ -19,6 +19,11 @@ export const CloseCode = {
   TRY_AGAIN_LATER: 1013,
   /** The token the socket was opened with expired and was not refreshed in-band. */
   TOKEN_EXPIRED: 4001,
+  /**
+   * Authentication did not finish within WS_AUTH_CHECK_TIMEOUT_MS (a slow or unreachable identity
+   * provider). Retry with backoff; the same credential may succeed later.
+   */
+  AUTH_TIMEOUT: 4002,
   /** The session behind the socket was logged out or revoked; do not reconnect without signing in. */
   SESSION_REVOKED: 4003,
   /** Too many client messages per second. Reconnect after a pause. */

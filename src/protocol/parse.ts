@@ -15,6 +15,41 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/**
+ * How deeply a client message may nest arrays and objects. The deepest valid message (`resume`) nests
+ * three levels; anything deeper is refused before `JSON.parse` runs.
+ */
+export const MAX_MESSAGE_DEPTH = 16;
+
+/** The longest piece of client input an error message quotes back; longer input is cut. */
+export const MAX_QUOTED_CHARS = 64;
+
+/**
+ * True when `text` nests arrays/objects more than `maxDepth` deep. A linear scan that skips string
+ * contents and stops at the first level too deep, so deeply nested input costs no parse and no
+ * recursion. It does not validate JSON: `JSON.parse` still does that on what passes.
+ */
+export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** `text` cut to MAX_QUOTED_CHARS characters (with `…` when cut), for quoting client input back. */
+export function clipQuoted(text: string, max = MAX_QUOTED_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -32,11 +67,12 @@ function parseTopics(type: string, value: unknown): readonly string[] | string {
   return value as string[];
 }
 
-function parsePosition(topic: string, value: unknown): Position | string {
+function parsePosition(rawTopic: string, value: unknown): Position | string {
+  const topic = clipQuoted(rawTopic);
   if (!isRecord(value)) return `"resume" message expects 'positions.${topic}' to be an object, but got ${describe(value)}`;
   const { offset, epoch } = value;
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-    return `"resume" message expects 'positions.${topic}.offset' to be a non-negative integer, but got ${JSON.stringify(offset) ?? 'undefined'}`;
+    return `"resume" message expects 'positions.${topic}.offset' to be a non-negative integer, but got ${typeof offset === 'number' ? String(offset) : describe(offset)}`;
   }
   if (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > 64) {
     return `"resume" message expects 'positions.${topic}.epoch' to be a non-empty string, but got ${describe(epoch)}`;
@@ -86,8 +122,9 @@ export function validateClientMessage(value: unknown): ParseResult {
   }
 }
 
-/** Parses a text frame from a client. Never throws. */
+/** Parses a text frame from a client (refusing deep nesting before parsing). Never throws. */
 export function parseClientMessage(text: string): ParseResult {
+  if (nestsDeeperThan(text, MAX_MESSAGE_DEPTH)) return fail(ErrorCode.INVALID_MESSAGE, `a message must not nest arrays or objects more than ${MAX_MESSAGE_DEPTH} levels deep`);
   let value: unknown;
   try {
     value = JSON.parse(text);

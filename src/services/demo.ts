@@ -1,5 +1,5 @@
 /** DUMMY_DATA: a few notifications and an inventory so a fresh demo has something to show. */
-import type { Logger } from '../core/socket.js';
+import type { Logger } from '../shared/logger.js';
 import type { NotificationService } from './notifications.js';
 import { DEV_PRINCIPAL } from '../auth/principal.js';
 import type { CreateNotificationInput } from './notification-input.js';

@@ -1,6 +1,6 @@
 /** Validation of inventory writes from unknown. Names are URL-safe so they can sit in paths and topics. */
 import { HOST_STATUSES, VM_STATES, type HostStatus, type VmState } from '../protocol/index.js';
-import { validationError } from '../core/errors.js';
+import { validationError } from '../shared/errors.js';
 import { createChecker, isRecord, type Checker } from './validate.js';
 
 export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;

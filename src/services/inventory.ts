@@ -6,7 +6,7 @@
  * A report that changes nothing but `last_seen` is a heartbeat: it is stored without an event or a
  * version bump, so agents reporting every few seconds do not flood the log.
  */
-import { AppError } from '../core/errors.js';
+import { AppError } from '../shared/errors.js';
 import type {
   Cluster,
   Host,

@@ -8,7 +8,7 @@
  * At start, jobs left `running` by a previous process are failed ("interrupted") and `pending`
  * ones are queued again. One runner per database: scale-out must elect a single runner.
  */
-import type { Logger } from '../core/socket.js';
+import type { Logger } from '../shared/logger.js';
 import type { StoredJob } from '../store/types.js';
 import type { InventoryMutations, Notify } from './inventory.js';
 import { JobFailure, jobTypeOf, type JobStep, type JobTypeRegistry } from './job-types.js';

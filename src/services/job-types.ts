@@ -3,7 +3,7 @@
  * executes one step per tick (`JOB_TICK_MS`), each in one transaction with the job's progress, its
  * output lines and any inventory change the step makes.
  */
-import { AppError } from '../core/errors.js';
+import { AppError } from '../shared/errors.js';
 import type { InventoryMutations } from './inventory.js';
 import type { WriteContext } from './tx.js';
 import type { Checker } from './validate.js';

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../shared/errors.js';
 import { JOB_FINAL_STATUSES, JOB_STATUSES, type Job, type JobChangeData, type JobDeletedData, type JobOutputData, type JobOutputLine, type JobStatus, type Position } from '../protocol/index.js';
 import type { Cursor, Store, StoredJob } from '../store/types.js';
 import { jobTypeOf, type JobTypeRegistry } from './job-types.js';

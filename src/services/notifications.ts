@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 import type { Bus } from '../bus/types.js';
-import { AppError } from '../core/errors.js';
-import type { Logger } from '../core/socket.js';
+import { AppError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
 import type { Notification, Position } from '../protocol/index.js';
 import type { Cursor, NotificationPage, Store, StoreTx, StoredNotification } from '../store/types.js';
-import { parseCreateNotification, type CreateNotificationInput, type ValidNotificationInput } from './notification-input.js';
+import { parseCreateNotification, type ValidNotificationInput } from './notification-input.js';
 import { createWriter, type WriteContext } from './tx.js';
 
 export const NOTIFICATIONS_TOPIC = 'notifications';
@@ -40,13 +40,13 @@ export interface CreateOptions {
 }
 
 export interface NotificationService {
-  /** The seed's `create_notification`. Validates `input` from unknown. */
-  createNotification(input: CreateNotificationInput | unknown, options?: CreateOptions): Promise<{ notification: Notification; replayed: boolean }>;
+  /** The seed's `create_notification`. Validates `input` (a CreateNotificationInput) from unknown. */
+  createNotification(input: unknown, options?: CreateOptions): Promise<{ notification: Notification; replayed: boolean }>;
   /**
    * Creates a notification inside another service's transaction (a job that failed, a host that
    * went away): it commits, or rolls back, with the change that raised it.
    */
-  raise(ctx: WriteContext, input: CreateNotificationInput | unknown): Promise<Notification>;
+  raise(ctx: WriteContext, input: unknown): Promise<Notification>;
   list(principal: Principal, query: ListQuery): Promise<NotificationPage>;
   get(id: string, principal: Principal): Promise<Notification>;
   setRead(id: string, principal: Principal, read: boolean): Promise<{ notification: Notification; unreadCount: number }>;

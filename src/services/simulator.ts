@@ -5,7 +5,7 @@
  * the same services as REST, so everything it does is an ordinary event.
  */
 import type { Principal } from '../auth/principal.js';
-import type { Logger } from '../core/socket.js';
+import type { Logger } from '../shared/logger.js';
 import type { Host, Vm } from '../protocol/index.js';
 import type { InventoryService } from './inventory.js';
 import type { JobService } from './jobs.js';

@@ -1,5 +1,16 @@
 /** Small validators for request bodies and query strings, from unknown, collecting field errors. */
-import { validationError, type FieldError } from '../core/errors.js';
+import { validationError, type FieldError } from '../shared/errors.js';
+
+/**
+ * How a validation message quotes a received value: short strings and numbers verbatim (cut to
+ * 64 characters), anything else by its kind. Never the whole input, and never a recursive walk of it.
+ */
+export function quoteValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length <= 64 ? value : `${value.slice(0, 64)}…`);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  if (value === undefined) return 'nothing';
+  return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
+}
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -37,7 +48,7 @@ export function createChecker(): {
     oneOf(field, value, allowed, fallback) {
       if (value === undefined && fallback !== undefined) return fallback;
       if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as (typeof allowed)[number];
-      errors.push({ field, message: `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value) ?? 'nothing'}` });
+      errors.push({ field, message: `must be one of ${allowed.join(', ')}, got ${quoteValue(value)}` });
       return undefined;
     },
     object(field, value, maxBytes) {
@@ -55,7 +66,7 @@ export function createChecker(): {
         return undefined;
       }
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-        errors.push({ field, message: `must be an integer from ${min} to ${max}, got ${JSON.stringify(value) ?? typeof value}` });
+        errors.push({ field, message: `must be an integer from ${min} to ${max}, got ${quoteValue(value)}` });
         return undefined;
       }
       return value;
@@ -82,7 +93,7 @@ export function parseBoolParam(field: string, value: unknown, fallback: boolean)
   if (value === undefined || value === '') return fallback;
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
-  throw validationError([{ field, message: `must be true or false, got ${JSON.stringify(value)}` }]);
+  throw validationError([{ field, message: `must be true or false, got ${quoteValue(value)}` }]);
 }
 
 /** Parses an integer query parameter within bounds. */
@@ -90,7 +101,7 @@ export function parseIntParam(field: string, value: unknown, fallback: number, m
   if (value === undefined || value === '') return fallback;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw validationError([{ field, message: `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}` }]);
+    throw validationError([{ field, message: `must be an integer from ${min} to ${max}, got ${quoteValue(value)}` }]);
   }
   return n;
 }
@@ -98,6 +109,6 @@ export function parseIntParam(field: string, value: unknown, fallback: number, m
 /** Parses an ISO-8601 timestamp and normalises it to UTC `…Z`. */
 export function parseTimestamp(field: string, value: unknown): string {
   const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) throw validationError([{ field, message: `must be an ISO-8601 timestamp, got ${JSON.stringify(value)}` }]);
+  if (Number.isNaN(ms)) throw validationError([{ field, message: `must be an ISO-8601 timestamp, got ${quoteValue(value)}` }]);
   return new Date(ms).toISOString();
 }

@@ -4,7 +4,7 @@
  * another instance's next `acquire` wins. Loaded only with a postgres DATABASE_URL.
  */
 import pg from 'pg';
-import type { Election } from '../core/leader.js';
+import type { Election } from '../shared/election.js';
 
 /** `name` identifies the role (one lock per role per database). */
 export function createPostgresElection(url: string, name: string): Election {

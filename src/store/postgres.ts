@@ -29,6 +29,8 @@ const INT8_OID = 20;
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
+    // pg's own parser table is typed `any`; what it returns is handed straight back to pg.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-return
     return pg.types.getTypeParser(oid, format as 'text');
   },
 } as unknown as pg.CustomTypesConfig;

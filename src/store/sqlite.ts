@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
-import type { Logger } from '../core/socket.js';
+import type { Logger } from '../shared/logger.js';
 import { migrateToLatest } from './migrate.js';
 import { startCheckpointer } from './sqlite-checkpoint.js';
 import { createKyselyStore } from './kysely-store.js';

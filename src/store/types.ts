@@ -30,7 +30,7 @@ export interface NewEvent {
 }
 
 /** A notification as stored: no read flag, which is per user. */
-export interface StoredNotification extends Omit<Notification, 'read'> {}
+export type StoredNotification = Omit<Notification, 'read'>;
 
 export interface Cursor {
   readonly createdAt: string;

@@ -12,7 +12,7 @@ export function createPoller(intervalMs: number, task: () => Promise<void>): Pol
   const run = (): void => {
     if (busy) return;
     busy = true;
-    task().finally(() => {
+    void task().finally(() => {
       busy = false;
     });
   };

@@ -1,7 +1,8 @@
 /** The job runner gate (leader election) and the catch-up from the store, with fakes. */
 import { describe, expect, it } from 'vitest';
 import { catchUp, createCatchUpRunner } from '../../src/core/catch-up.js';
-import { createRunnerGate, fixedElection, type Election, type LedRunner } from '../../src/core/leader.js';
+import { createRunnerGate, type LedRunner } from '../../src/core/leader.js';
+import { fixedElection, type Election } from '../../src/shared/election.js';
 import type { TopicEvent } from '../../src/store/types.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };

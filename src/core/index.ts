@@ -1,0 +1,11 @@
+/**
+ * The core's public entry: what the edge (http/) and the composition root may use. Everything
+ * else under core/ is internal; files outside core/ import from here only (the lint rules say so).
+ */
+export { createHub, type AttachOptions, type AttachedConnection, type Hub, type HubLimits, type HubOptions } from './hub.js';
+export type { HubSocket } from './socket.js';
+export type { HubObserver } from './observer.js';
+export type { Snapshot, TopicSources } from './sources.js';
+export { createSequencer, type Sequencer, type SequencerOptions } from './sequencer.js';
+export { startBusRecovery, type BusRecoveryOptions } from './catch-up.js';
+export { createRunnerGate, type LedRunner, type RunnerGate, type RunnerGateOptions } from './leader.js';
