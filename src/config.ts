@@ -139,9 +139,12 @@ export interface Config {
   readonly debug: boolean;
   readonly dummyData: boolean;
   readonly auth: AuthConfig;
-  /** Origins allowed for browser sockets and cookie-authenticated mutations; empty = the server's own. */
+  /** Origins allowed for browser sockets and browser (Origin-carrying) mutations, in every mode; empty = the server's own. */
   readonly allowedOrigins: readonly string[];
-  /** The externally visible base URL (OIDC callback, own origin); derived from the request when unset. */
+  /**
+   * The externally visible base URL: the OIDC callback, the own origin (scheme, host and port) and a
+   * Host development mode accepts. Unset: the own origin is `http://<bound address>:<port>`, never the request's Host.
+   */
   readonly publicUrl: string | undefined;
   readonly limits: Limits;
   readonly retention: Retention;

@@ -182,7 +182,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
   const auth = createAuth(config, store, now, overrides.jwksCooldownMs, shared);
   const authenticator = overrides.authenticator ?? auth.authenticator;
-  const origins = createOriginPolicy(config.allowedOrigins, config.publicUrl);
+  const origins = createOriginPolicy({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl, guardHost: config.auth.mode === 'dev' });
   const closeSession = (sessionId: string, reason: string): number =>
     hub.closeWhere((p) => p.sessionId === sessionId, CloseCode.SESSION_REVOKED, reason);
   const unsubscribeControl = bus.subscribeControl((message) => {
@@ -233,6 +233,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     degradable: config.redis === undefined ? [] : ['bus'],
     metrics: metricsSource(metrics.registry),
     metricsAccess: config.metrics,
+    serveSourceMaps: config.auth.mode === 'dev',
   });
   // Before listen: Node reads the connection checking interval when listening starts.
   metrics.bind({ hub, eventLogSize: () => store.eventCount(), http: capHttpServer(app.server, config.http) });

@@ -1,4 +1,4 @@
-/** The Fastify application: REST routes, health, static page, error mapping. */
+/** The Fastify application: REST routes, health, static page, security headers, error mapping. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { registerAuthRoutes, type AuthRoutesOptions } from './routes-auth.js';
 import { registerInventoryRoutes } from './routes-inventory.js';
 import { registerJobRoutes } from './routes-jobs.js';
 import { registerNotificationRoutes } from './routes-notifications.js';
+import { installBaseHeaders, installPageHeaders } from './security-headers.js';
 
 export interface AppOptions {
   readonly logger: PinoLogger;
@@ -43,6 +44,8 @@ export interface AppOptions {
   readonly metrics: MetricsSource;
   /** Who may read /metrics (metrics-route.ts). */
   readonly metricsAccess: MetricsAccess;
+  /** Serve the page's `*.map` source maps (development mode only); otherwise they answer 404. */
+  readonly serveSourceMaps?: boolean;
 }
 
 const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
@@ -60,6 +63,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new AccessLog(),
   });
   installErrorHandling(app);
+  installBaseHeaders(app);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
@@ -88,11 +92,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerInventoryRoutes(app, options.inventory);
   registerJobRoutes(app, options.jobs);
 
+  // The page's files, in their own context: helmet's full headers and the page's CSP apply there only.
   const webRoot = options.webRoot ?? defaultWebRoot();
-  if (fs.existsSync(path.join(webRoot, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
-  } else {
-    app.get('/', async (_request, reply) => reply.status(503).type('text/plain').send('The web page is not built: run `npm run build`.\n'));
-  }
+  const serveMaps = options.serveSourceMaps === true;
+  await app.register(async (page) => {
+    await installPageHeaders(page);
+    if (fs.existsSync(path.join(webRoot, 'index.html'))) {
+      await page.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false, allowedPath: (file) => serveMaps || !file.endsWith('.map') });
+    } else {
+      page.get('/', async (_request, reply) => reply.status(503).type('text/plain').send('The web page is not built: run `npm run build`.\n'));
+    }
+  });
   return app;
 }

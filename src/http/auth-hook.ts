@@ -1,6 +1,8 @@
 /**
  * Resolves the principal of every API request; routes read it with `principalOf(request)`.
- * Cookie-authenticated mutations must come from an allowed Origin (CSRF); a refused origin is logged.
+ * In every mode a mutation that carries an Origin must come from an allowed origin (CSRF), and a
+ * cookie-authenticated one must carry it; in development mode every request, public ones too, must
+ * name this server in Host (DNS rebinding). Every refusal is a logged 403.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthResult, Authenticator } from '../auth/authenticator.js';
@@ -14,13 +16,18 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function installAuth(app: FastifyInstance, authenticator: Authenticator, isPublic: (url: string) => boolean, origins: OriginPolicy): void {
   app.addHook('onRequest', async (request) => {
+    const host = origins.host(request.raw);
+    if (host.kind === 'refused') {
+      request.log.warn({ ip: request.ip, host: host.value }, `request refused: host ${host.value} is not a name of this server, from ${request.ip}`);
+      throw new AppError('forbidden', host.message);
+    }
     if (isPublic(request.url)) return;
     const result = await authenticator.http(request.raw);
     if (!result.ok) {
       if (result.reason !== 'missing') request.log.warn({ ip: request.ip, reason: result.reason }, `authentication failed: ${result.reason} credential from ${request.ip}`);
       throw authFailure(result);
     }
-    if (result.principal.method === 'session' && !SAFE_METHODS.has(request.method)) checkCsrf(request, origins);
+    if (!SAFE_METHODS.has(request.method)) checkCsrf(request, origins, result.principal.method === 'session');
     principals.set(request, result.principal);
   });
 }
@@ -32,13 +39,18 @@ export function authFailure(result: Exclude<AuthResult, { ok: true }>): AppError
   return new AppError('unauthorized', result.message, [], { headers: { 'www-authenticate': 'Bearer' } });
 }
 
-/** A cookie-authenticated mutation needs an allowed Origin header; browsers always send one on such requests. */
-export function checkCsrf(request: FastifyRequest, origins: OriginPolicy): void {
-  const origin = origins.check(request.raw);
-  if (origin.kind === 'allowed') return;
-  const shown = origin.kind === 'refused' ? origin.origin : 'none';
-  request.log.warn({ ip: request.ip, origin: shown }, `request refused: origin ${shown} not allowed for a cookie-authenticated ${request.method} from ${request.ip}`);
-  throw new AppError('forbidden', origin.kind === 'refused' ? `origin ${origin.origin.slice(0, 60)} is not allowed` : 'an Origin header is required for cookie-authenticated changes');
+/**
+ * A mutation's Origin, when present, must be allowed. A cookie-authenticated one (`requireOrigin`)
+ * must carry it: browsers always send one on such requests. Without an Origin header (CLI, scripts)
+ * any other mutation passes.
+ */
+export function checkCsrf(request: FastifyRequest, origins: OriginPolicy, requireOrigin = true): void {
+  const origin = origins.origin(request.raw);
+  if (origin.kind === 'allowed' || (origin.kind === 'none' && !requireOrigin)) return;
+  const shown = origin.kind === 'refused' ? origin.value : 'none';
+  const what = requireOrigin ? 'cookie-authenticated ' : '';
+  request.log.warn({ ip: request.ip, origin: shown }, `request refused: origin ${shown} not allowed for a ${what}${request.method} from ${request.ip}`);
+  throw new AppError('forbidden', origin.kind === 'refused' ? origin.message : 'an Origin header is required for cookie-authenticated changes');
 }
 
 export function principalOf(request: FastifyRequest): Principal {

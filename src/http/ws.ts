@@ -199,12 +199,13 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     }
     const release = releaseOnce(limits.perIp, ip);
     socket.once('close', release);
+    // Host (development mode: DNS rebinding), then Origin; refused sockets still get 1008 and the reason.
     const origin = options.origins.check(request);
     // A slow identity provider may not hold the upgrade past the deadline: the socket opens and closes with 4002.
     const result: AuthResult | 'late' = origin.kind === 'refused'
-      ? { ok: false, reason: 'forbidden', message: `origin ${origin.origin.slice(0, 60)} is not allowed` }
+      ? { ok: false, reason: 'forbidden', message: origin.message }
       : await withDeadline<AuthResult | 'late'>(authenticator.upgrade(request, url), options.authCheckTimeoutMs, () => 'late');
-    if (origin.kind === 'refused') logger.warn({ ip, origin: origin.origin }, `WebSocket connection refused: origin ${origin.origin} not allowed from ${ip}`);
+    if (origin.kind === 'refused') logger.warn({ ip, [origin.header]: origin.value }, `WebSocket connection refused: ${origin.header} ${origin.value} not allowed from ${ip}`);
     if (socket.destroyed) return release();
     const originHeader = originOf(request);
     const attach = attachOptionsFrom(url);

@@ -1,6 +1,7 @@
 /**
  * Headless Chromium for end-to-end tests: Debian's /usr/bin/chromium driven by playwright-core,
- * a fresh profile per browser, and every console error and page error of every tab recorded.
+ * a fresh profile per browser, and every console error, page error and Content-Security-Policy
+ * violation of every tab recorded.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -42,6 +43,10 @@ export async function launchBrowser(): Promise<Browser> {
     headless: true,
     args: ARGS,
     viewport: { width: 1100, height: 720 },
+  });
+  // Every Content-Security-Policy violation becomes a console error, so `problems()` reports it.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}`));
   });
   const problems: Problem[] = [];
   const watch = (page: Page): void => {

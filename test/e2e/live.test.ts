@@ -106,6 +106,28 @@ describe('the page, live', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('bell');
   });
 
+  it('runs under the strict Content-Security-Policy: served with it, enforced, and nothing of the page blocked', async () => {
+    const response = await fetch(`${env.server.url}/`);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const page = await openConnected();
+    // The live socket is a same-origin ws: connection, which connect-src 'self' allows.
+    expect(await page.evaluate(() => window.wsClient.isConnected())).toBe(true);
+    // Enforced: an injected inline script is blocked. In an unwatched tab, so the probe's own
+    // violation stays out of the record the other tests check.
+    const probe = await page.context().newPage();
+    await probe.goto(`${env.server.url}/`);
+    const blocked = await probe.evaluate(() => new Promise<string>((resolve) => {
+      document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective), { once: true });
+      const script = document.createElement('script');
+      script.textContent = 'window.__inline = 1';
+      document.body.append(script);
+    }));
+    expect(blocked).toBe('script-src-elem');
+    expect(await probe.evaluate(() => (window as unknown as { __inline?: number }).__inline)).toBeUndefined();
+    await probe.close();
+    expect(env.browser.problems().filter((p) => /CSP violation|Content Security Policy/.test(p.text))).toEqual([]);
+  });
+
   it('logged no console errors (beyond dev mode 404s of /auth/*)', () => {
     expect(env.browser.problems(devAuth404)).toEqual([]);
   });
