@@ -5,7 +5,7 @@
  * instances. (Each connection's own budget is kept on the connection, in core.)
  */
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { UNLIMITED_BUDGET, type CostBudget } from '../core/index.js';
+import { UNLIMITED_BUDGET, type CostBudget } from '../shared/cost-budget.js';
 import { sharedLimiter, type SharedCounters } from './limits.js';
 
 export interface BudgetOptions {
