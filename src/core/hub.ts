@@ -1,23 +1,27 @@
 /**
- * The hub: connections, subscriptions and ordered fan-out; snapshots and resume are in sync.ts,
- * client requests in requests.ts. It receives events in offset order per topic (from the
+ * The hub: connections and their lifecycle, wiring the parts of the core together: the
+ * subscription index (subscription-index.ts), delivery and fan-out (delivery.ts), snapshots and
+ * resume (sync.ts), client requests (requests.ts). It receives events in offset order per topic (from the
  * sequencer) and never reaches back into services.
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
-import { CloseCode, type Positions } from '../protocol/index.js';
+import { CloseCode } from '../protocol/index.js';
 import type { TopicEvent } from '../store/types.js';
-import { createBatcher, fanoutGroup } from './batcher.js';
+import { createBatcher } from './batcher.js';
 import { UNLIMITED_BUDGET, type CostBudget } from './budget.js';
 import { Connection, syncing, syncingStream, type Stream } from './connection.js';
-import { audienceMatches, type Extras } from './frames.js';
+import { createDelivery } from './delivery.js';
 import type { HubObserver } from './observer.js';
 import type { HubSocket } from './socket.js';
 import type { Logger } from '../shared/logger.js';
 import type { TopicSources } from './sources.js';
-import { createRequests } from './requests.js';
+import { createRequests, type AttachOptions } from './requests.js';
 import { createSync } from './sync.js';
-import { countByFamily, matchKeys, type SubscriptionCount } from './topics.js';
+import { createSubscriptionIndex } from './subscription-index.js';
+import type { SubscriptionCount } from './topics.js';
+
+export type { AttachOptions };
 
 export interface HubLimits {
   readonly maxConnections: number;
@@ -49,13 +53,6 @@ export interface HubOptions {
    * the plain event). Off when absent or 0.
    */
   readonly batch?: { readonly windowMs: number; readonly maxEvents?: number };
-}
-
-export interface AttachOptions {
-  /** Subscriptions at connect (default `notifications`). Invalid names are answered with errors. */
-  readonly topics?: readonly string[];
-  /** Positions to resume from at connect, instead of snapshots for those topics. */
-  readonly positions?: Positions;
 }
 
 /** Returned by `attach`: the adapter feeds frames in and reports the close. */
@@ -101,8 +98,17 @@ export function createHub(options: HubOptions): Hub {
   const { sources, limits, logger, observer } = options;
   const now = options.now ?? (() => new Date());
   const connections = new Map<string, Connection>();
-  const bySubscription = new Map<string, Set<Connection>>();
+  const index = createSubscriptionIndex<Connection>((conn) => conn.principal.id);
   let fanoutChain: Promise<void> = Promise.resolve();
+  const delivery = createDelivery({
+    index,
+    sources,
+    maxBufferedBytes: limits.maxBufferedBytes,
+    observer,
+    framesOf: (event) => sync.framesOf(event),
+    close: closeConnection,
+  });
+  const { send, sendJson } = delivery;
   const sync = createSync({
     sources,
     maxReplay: limits.maxReplay,
@@ -120,27 +126,12 @@ export function createHub(options: HubOptions): Hub {
       ? createBatcher({
           windowMs: options.batch.windowMs,
           maxEvents: options.batch.maxEvents ?? 256,
-          flush: (events) => enqueue(events[0] as TopicEvent, () => (events.length === 1 ? fanout(events[0] as TopicEvent) : fanoutGroup({ receivers, extrasFor, send, framesOf: sync.framesOf }, events))),
+          flush: (events) => enqueue(events[0] as TopicEvent, () => delivery.fanoutGroup(events)),
         })
       : undefined;
 
   function enqueue(event: TopicEvent, task: () => Promise<void>): void {
     fanoutChain = fanoutChain.then(task).catch((err: unknown) => logger.error({ err, topic: event.topic, offset: event.offset }, 'fan-out failed'));
-  }
-
-  function send(conn: Connection, frame: string | Buffer): void {
-    if (conn.closed) return;
-    if (conn.socket.bufferedAmount > limits.maxBufferedBytes) {
-      observer?.slowConsumer();
-      closeConnection(conn, CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer full; reconnect and resume');
-      return;
-    }
-    conn.socket.send(frame);
-    observer?.messageOut(frame.length);
-  }
-
-  function sendJson(conn: Connection, message: object): void {
-    send(conn, JSON.stringify(message));
   }
 
   function closeConnection(conn: Connection, code: number, reason: string): void {
@@ -153,89 +144,19 @@ export function createHub(options: HubOptions): Hub {
     if (!connections.delete(conn.id)) return;
     conn.closed = true;
     // Empty entries go too: names are client-chosen, so a kept empty set is a leak per name.
-    for (const s of conn.subscriptions) dropSubscriber(s, conn);
+    index.removeAll(conn, conn.subscriptions);
     conn.streams.clear();
     observer?.disconnected(code);
   }
 
   function addSubscription(conn: Connection, name: string): void {
     conn.subscriptions.add(name);
-    let set = bySubscription.get(name);
-    if (set === undefined) bySubscription.set(name, (set = new Set()));
-    set.add(conn);
+    index.add(conn, name);
   }
 
   function removeSubscription(conn: Connection, name: string): void {
     conn.subscriptions.delete(name);
-    dropSubscriber(name, conn);
-  }
-
-  /** Removes `conn` from `name`'s subscribers, and the entry itself once nobody is left. */
-  function dropSubscriber(name: string, conn: Connection): void {
-    const set = bySubscription.get(name);
-    if (set === undefined) return;
-    set.delete(conn);
-    if (set.size === 0) bySubscription.delete(name);
-  }
-
-  /** Gives one event to one connection, respecting its stream state and position. */
-  function offer(conn: Connection, event: TopicEvent, frame: Buffer): void {
-    const stream = conn.streams.get(event.topic);
-    if (stream === undefined || conn.closed) return;
-    if (stream.mode === 'syncing') {
-      stream.buffer.push(event);
-      return;
-    }
-    if (event.offset <= stream.position) return;
-    stream.position = event.offset;
-    send(conn, frame);
-  }
-
-  async function extrasFor(event: TopicEvent, conn: Connection, cache?: Map<string, Promise<Extras>>): Promise<Extras> {
-    if (cache === undefined) return sources.extras(event, conn.principal);
-    let extras = cache.get(conn.principal.id);
-    if (extras === undefined) cache.set(conn.principal.id, (extras = sources.extras(event, conn.principal)));
-    return extras;
-  }
-
-  /** Every connection that may receive the event, once; the subscriber set itself when only one matches. */
-  function receivers(event: TopicEvent): Iterable<Connection> {
-    const sets: Set<Connection>[] = [];
-    for (const key of matchKeys(event)) {
-      const set = bySubscription.get(key);
-      if (set !== undefined && set.size > 0) sets.push(set);
-    }
-    const only = sets.length === 1 ? sets[0] : undefined;
-    if (only !== undefined && event.audience === null) return only;
-    const result = new Set<Connection>();
-    for (const set of sets) for (const conn of set) if (audienceMatches(event, conn.principal.id)) result.add(conn);
-    return result;
-  }
-
-  /**
-   * Sends one event to every live receiver (buffering it for syncing ones). Per-receiver work is a
-   * map lookup and a send: extras are computed once per distinct user, and each distinct frame is
-   * serialised and encoded once.
-   */
-  async function fanout(event: TopicEvent): Promise<void> {
-    const live: Connection[] = [];
-    const users = new Map<string, Principal>();
-    for (const conn of receivers(event)) {
-      const stream = conn.streams.get(event.topic);
-      if (stream === undefined) continue;
-      if (stream.mode === 'syncing') stream.buffer.push(event);
-      else {
-        live.push(conn);
-        if (!users.has(conn.principal.id)) users.set(conn.principal.id, conn.principal);
-      }
-    }
-    if (live.length === 0) return;
-    const frames = sync.framesOf(event);
-    const frameByUser = new Map<string, Buffer>();
-    await Promise.all([...users.values()].map(async (p) => frameByUser.set(p.id, frames.bytes(await sources.extras(event, p)))));
-    // One user (or one frame for all): no lookup per receiver.
-    const only = frameByUser.size === 1 ? (frameByUser.values().next().value as Buffer) : undefined;
-    for (const conn of live) offer(conn, event, only ?? (frameByUser.get(conn.principal.id) as Buffer));
+    index.remove(conn, name);
   }
 
   function startStream(conn: Connection, logTopic: string, resync = false): Stream | undefined {
@@ -305,12 +226,12 @@ export function createHub(options: HubOptions): Hub {
     deliver(event) {
       sync.moved(event.topic);
       if (batcher !== undefined) batcher.add(event);
-      else enqueue(event, () => fanout(event));
+      else enqueue(event, () => delivery.fanout(event));
     },
 
     broadcast(message, { topic }) {
       const frame = Buffer.from(JSON.stringify({ ...message, topic }));
-      const targets = new Set([...(bySubscription.get(topic) ?? []), ...(bySubscription.get('all') ?? [])]);
+      const targets = index.subscribersWithAll(topic);
       for (const conn of targets) send(conn, frame);
       return targets.size;
     },
@@ -337,7 +258,7 @@ export function createHub(options: HubOptions): Hub {
     },
 
     subscriptionCounts() {
-      return countByFamily(bySubscription);
+      return index.countsByFamily();
     },
 
     pruned() {

@@ -11,13 +11,19 @@
 import { CloseCode, ErrorCode, checkTopic, parseClientMessage, type ErrorMessage, type Position, type Positions } from '../protocol/index.js';
 import { giveLocal, takeLocal, UNLIMITED_BUDGET, type CostBudget } from './budget.js';
 import type { Connection, Stream } from './connection.js';
-import type { AttachOptions } from './hub.js';
 import type { HubObserver } from './observer.js';
 import type { Sync } from './sync.js';
 import { covers, logTopicsOf, scopeWidened, snapshotScope } from './topics.js';
 
 /** What `budget_exceeded` for a full request queue tells the client to wait, ms. */
 const QUEUE_RETRY_MS = 1000;
+
+export interface AttachOptions {
+  /** Subscriptions at connect (default `notifications`). Invalid names are answered with errors. */
+  readonly topics?: readonly string[];
+  /** Positions to resume from at connect, instead of snapshots for those topics. */
+  readonly positions?: Positions;
+}
 
 export interface RequestDeps {
   readonly limits: {

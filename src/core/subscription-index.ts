@@ -9,10 +9,9 @@
  * Which names a connection holds is the connection's own business (Connection.subscriptions);
  * the index holds the reverse direction only.
  */
-import { topicFamily } from '../protocol/index.js';
 import type { TopicEvent } from '../store/types.js';
 import { audienceMatches } from './frames.js';
-import { matchKeys } from './topics.js';
+import { countByFamily, matchKeys, type SubscriptionCount } from './topics.js';
 
 export interface SubscriptionIndex<C> {
   add(conn: C, name: string): void;
@@ -27,8 +26,8 @@ export interface SubscriptionIndex<C> {
   receivers(event: TopicEvent): Iterable<C>;
   /** The connections of one subscription name and of `all`, each once (ephemeral broadcasts). */
   subscribersWithAll(name: string): ReadonlySet<C>;
-  /** Subscriber counts per topic family (`jobs:42` counts under `jobs`): bounded by the families. */
-  countsByFamily(): ReadonlyMap<string, number>;
+  /** Counts per topic family (`jobs:42` counts under `jobs`): bounded by the families, never by entity ids. */
+  countsByFamily(): ReadonlyMap<string, SubscriptionCount>;
   /** Names with at least one subscriber. */
   readonly size: number;
 }
@@ -70,12 +69,7 @@ export function createSubscriptionIndex<C>(userOf: (conn: C) => string, allName 
       return new Set([...(byName.get(name) ?? []), ...(name === allName ? [] : (byName.get(allName) ?? []))]);
     },
     countsByFamily() {
-      const counts = new Map<string, number>();
-      for (const [name, set] of byName) {
-        const family = topicFamily(name);
-        counts.set(family, (counts.get(family) ?? 0) + set.size);
-      }
-      return counts;
+      return countByFamily(byName);
     },
     get size() {
       return byName.size;

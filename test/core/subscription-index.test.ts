@@ -69,7 +69,7 @@ describe('subscription index', () => {
     index.add(conn('b'), 'jobs:2');
     index.add(conn('c'), 'jobs');
     index.add(conn('d'), 'inventory:hv-01');
-    expect(Object.fromEntries(index.countsByFamily())).toEqual({ jobs: 3, inventory: 1 });
+    expect(Object.fromEntries(index.countsByFamily())).toEqual({ jobs: { topics: 3, subscriptions: 3 }, inventory: { topics: 1, subscriptions: 1 } });
   });
 
   it('gives a broadcast to a name and to `all`, once each', () => {
