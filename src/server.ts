@@ -12,15 +12,18 @@ import { createUserBudget } from './auth/budgets.js';
 import { createOriginPolicy } from './auth/origin.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config.js';
-import { createHub, createRunnerGate, createSequencer, startBusRecovery, type Hub, type TopicSources } from './core/index.js';
+import { createHub, createRunnerGate, createSequencer, startBusRecovery, type Hub } from './core/index.js';
 import { buildApp } from './http/app.js';
 import { capHttpServer } from './http/connection-cap.js';
 import { createLogger } from './http/log.js';
 import { createMetrics } from './http/metrics.js';
 import { createWsEndpoint } from './http/ws.js';
+import { startMaintenance } from './composition/maintenance.js';
+import { startSessionRevocation } from './composition/session-revocation.js';
+import { createTopicSources } from './composition/topic-sources.js';
 import { CloseCode } from './protocol/index.js';
 import { seedDemoData, seedDemoInventory } from './services/demo.js';
-import { createInventoryService, INVENTORY_TOPIC, type InventoryService, type Notify } from './services/inventory.js';
+import { createInventoryService, type InventoryService, type Notify } from './services/inventory.js';
 import { createJobRunner } from './services/job-runner.js';
 import { builtinJobTypes } from './services/job-types.js';
 import { createJobService, JOBS_TOPIC, type JobService } from './services/jobs.js';
@@ -55,10 +58,6 @@ export interface ServerOverrides {
   readonly jwksCooldownMs?: number;
 }
 
-/** Control message on the bus: every instance closes the sockets of a revoked or ended session. */
-export const SESSION_REVOKED = 'session_revoked';
-
-const SESSION_SWEEP_INTERVAL_MS = 15_000;
 /** With a Redis bus, how often each instance compares the store's heads with what it delivered. */
 const CATCH_UP_INTERVAL_MS = 2_000;
 const LEADER_RETRY_MS = 2_000;
@@ -100,24 +99,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const jobService = createJobService({ store, write, registry, now, onCreated: (id) => runner.enqueue(id) });
 
   const unread = createUnreadCounts({ maxUsers: config.limits.unreadCountCacheUsers, load: (user) => notificationService.unreadCountAt(user) });
-  const sources: TopicSources = {
-    epoch: store.epoch,
-    async snapshot(logTopic, principal, scope) {
-      if (logTopic === NOTIFICATIONS_TOPIC) {
-        const snap = await notificationService.snapshot(principal, config.limits.initialStateLimit);
-        unread.remember(principal.id, snap.data.unread_count, snap.position.offset);
-        return snap;
-      }
-      if (logTopic === INVENTORY_TOPIC) return inventoryService.snapshot(scope);
-      if (logTopic === JOBS_TOPIC) return jobService.snapshot(config.jobs.snapshotLimit);
-      return store.read(async (tx) => ({ data: {}, position: await tx.position(logTopic) }));
-    },
-    eventsAfter: (logTopic, after, limit, upto) => store.eventsAfter(logTopic, after, limit, upto),
-    async extras(event, principal) {
-      if (event.topic !== NOTIFICATIONS_TOPIC) return undefined;
-      return { unread_count: await unread.get(principal.id) };
-    },
-  };
+  const sources = createTopicSources({
+    store,
+    notifications: notificationService,
+    inventory: inventoryService,
+    jobs: jobService,
+    unread,
+    initialStateLimit: config.limits.initialStateLimit,
+    jobsSnapshotLimit: config.jobs.snapshotLimit,
+  });
 
   const metrics = createMetrics();
   new Gauge({
@@ -164,17 +154,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     await seedDemoData(notificationService, logger);
     await seedDemoInventory(inventoryService, logger);
   }
-  const staleAfterMs = config.jobs.hostStaleAfterMs;
-  const staleCheck =
-    staleAfterMs > 0
-      ? setInterval(() => {
-          inventoryService
-            .markStale(new Date(now().getTime() - staleAfterMs).toISOString())
-            .then((ids) => ids.length > 0 && logger.warn({ hosts: ids }, 'hosts stopped reporting; marked disconnected'))
-            .catch((err: unknown) => logger.error({ err }, 'stale host check failed'));
-        }, Math.max(50, Math.min(10_000, Math.floor(staleAfterMs / 2))))
-      : undefined;
-  staleCheck?.unref();
   let simulator: Simulator | undefined;
   if (config.dummyData && config.jobs.simulatorIntervalMs > 0) {
     simulator = createSimulator({ inventory: inventoryService, jobs: jobService, logger, intervalMs: config.jobs.simulatorIntervalMs });
@@ -183,29 +162,14 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const auth = createAuth(config, store, now, overrides.jwksCooldownMs, shared);
   const authenticator = overrides.authenticator ?? auth.authenticator;
   const origins = createOriginPolicy({ allowedOrigins: config.allowedOrigins, publicUrl: config.publicUrl, guardHost: config.auth.mode === 'dev' });
-  const closeSession = (sessionId: string, reason: string): number =>
-    hub.closeWhere((p) => p.sessionId === sessionId, CloseCode.SESSION_REVOKED, reason);
-  const unsubscribeControl = bus.subscribeControl((message) => {
-    if (message.kind === SESSION_REVOKED && typeof message.sessionId === 'string') closeSession(message.sessionId, 'session ended; sign in again');
-  });
-  // Control messages published while the bus was away are gone: re-check the sessions of open sockets.
-  const revalidateSessions = async (): Promise<void> => {
-    const ids = new Set<string>();
-    hub.closeWhere((p) => {
-      if (p.sessionId !== undefined) ids.add(p.sessionId);
-      return false; // only collects; closes nothing
-    }, CloseCode.SESSION_REVOKED, '');
-    for (const id of ids) {
-      if ((await store.read((tx) => tx.sessions.get(id))) === undefined) closeSession(id, 'session ended; sign in again');
-    }
-  };
+  const sessions = startSessionRevocation({ hub, bus, store });
   // Whatever the bus dropped (a Redis outage, a failed publish) is read back from the store.
   const recovery = startBusRecovery({
     bus,
     store,
     sequencer,
     intervalMs: config.redis === undefined ? undefined : CATCH_UP_INTERVAL_MS,
-    onResync: revalidateSessions,
+    onResync: () => sessions.revalidate(),
     logger,
   });
   let closing = false;
@@ -216,10 +180,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     ...(auth.routes === undefined ? {} : {
       auth: {
         ...auth.routes,
-        onLogout(sessionId: string) {
-          closeSession(sessionId, 'signed out');
-          bus.publishControl({ kind: SESSION_REVOKED, sessionId });
-        },
+        onLogout: (sessionId: string) => sessions.revoke(sessionId, 'signed out'),
       },
     }),
     notifications: notificationService,
@@ -257,23 +218,18 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     compression: config.realtime.wsCompression ? { thresholdBytes: config.realtime.wsCompressionThresholdBytes } : undefined,
   });
 
-  const sweep = async (): Promise<void> => {
-    await notificationService.sweep();
-    const removedJobs = await jobService.sweep(new Date(now().getTime() - config.jobs.retentionDays * 86_400_000).toISOString());
-    if (removedJobs > 0) logger.info({ removed: removedJobs }, 'job retention sweep');
-    const cutoff = new Date(now().getTime() - config.retention.eventLogMaxAgeHours * 3_600_000).toISOString();
-    if ((await store.pruneEvents(config.retention.eventLogMaxPerTopic, cutoff)) > 0) hub.pruned();
-  };
-  const sweeper = setInterval(() => void sweep().catch((err: unknown) => logger.error({ err }, 'retention sweep failed')), config.retention.sweepIntervalMs);
-  sweeper.unref();
-  await sweep();
-
-  // Ended sessions (idle or absolute) are deleted and their sockets closed on every instance.
-  const sessionSweep = async (): Promise<void> => {
-    for (const sessionId of (await auth.sessions?.sweep()) ?? []) bus.publishControl({ kind: SESSION_REVOKED, sessionId });
-  };
-  const sessionSweeper = setInterval(() => void sessionSweep().catch((err: unknown) => logger.error({ err }, 'session sweep failed')), SESSION_SWEEP_INTERVAL_MS);
-  sessionSweeper.unref();
+  const maintenance = await startMaintenance({
+    config,
+    store,
+    hub,
+    notifications: notificationService,
+    jobs: jobService,
+    inventory: inventoryService,
+    sweepSessions: auth.sessions?.sweep.bind(auth.sessions),
+    revoke: (sessionId, reason) => sessions.revoke(sessionId, reason),
+    logger,
+    now,
+  });
 
   return {
     app,
@@ -293,9 +249,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     async close() {
       if (closing) return;
       closing = true;
-      clearInterval(sweeper);
-      clearInterval(sessionSweeper);
-      clearInterval(staleCheck);
+      maintenance.close();
       await simulator?.close();
       await runner.close();
       await ws.close();
@@ -304,7 +258,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await app.close();
       clearTimeout(timeout);
       unsubscribe();
-      unsubscribeControl();
+      sessions.close();
       await recovery.close();
       sequencer.close();
       await bus.close();

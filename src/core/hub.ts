@@ -83,6 +83,8 @@ export interface Hub {
   /** Closes every connection whose principal matches. Returns how many. */
   closeWhere(match: (principal: Principal) => boolean, code: number, reason: string): number;
   readonly size: number;
+  /** The session ids of the open connections that have one (a browser session's sockets). */
+  openSessions(): ReadonlySet<string>;
   /**
    * Subscriptions per topic family (`notifications`, `inventory`, `jobs`, `all`), never per entity:
    * `subscriptions` counts (connection, name) pairs, `topics` the distinct names with a subscriber.
@@ -255,6 +257,12 @@ export function createHub(options: HubOptions): Hub {
 
     get size() {
       return connections.size;
+    },
+
+    openSessions() {
+      const ids = new Set<string>();
+      for (const conn of connections.values()) if (conn.principal.sessionId !== undefined) ids.add(conn.principal.sessionId);
+      return ids;
     },
 
     subscriptionCounts() {
