@@ -128,7 +128,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     limits: {
       maxConnections: config.limits.wsMaxConnections,
       maxSubscriptions: config.limits.wsMaxSubscriptions,
-      maxMessageBytes: config.limits.wsMaxMessageBytes,
       maxBufferedBytes: config.limits.wsMaxBufferedBytes,
       maxReplay: config.retention.eventLogMaxPerTopic,
       maxQueuedSyncs: config.limits.costs.maxQueued,

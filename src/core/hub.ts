@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
-import { CloseCode } from '../protocol/index.js';
+import { CloseCode, type ParseResult } from '../protocol/index.js';
 import type { TopicEvent } from '../store/types.js';
 import { createBatcher } from './batcher.js';
 import { UNLIMITED_BUDGET, type CostBudget } from './budget.js';
@@ -26,7 +26,6 @@ export type { AttachOptions };
 export interface HubLimits {
   readonly maxConnections: number;
   readonly maxSubscriptions: number;
-  readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
   /** Most log events a resume may be behind per topic before it answers `recovered: false` instead. */
   readonly maxReplay: number;
@@ -59,10 +58,12 @@ export interface HubOptions {
 export interface AttachedConnection {
   readonly id: string;
   /**
-   * One text frame. A returned promise settles once a snapshot or resume request has been charged
-   * to the budgets (or refused); the adapter MUST hand in the next frame only after it settles.
+   * One client frame, parsed once by the adapter (protocol/parse.ts; a frame refused for its size
+   * or for being binary comes as that failure, unread). A failure is answered with an `error`. A
+   * returned promise settles once a snapshot or resume request has been charged to the budgets (or
+   * refused); the adapter MUST hand in the next frame only after it settles.
    */
-  receive(text: string, byteLength: number): Promise<void> | undefined;
+  receive(parsed: ParseResult): Promise<void> | undefined;
   closed(code: number, reason: string): void;
   /**
    * Replaces the connection's principal after an in-band `refresh` (same user id, so subscriptions
@@ -196,8 +197,8 @@ export function createHub(options: HubOptions): Hub {
       return this.conn.id;
     }
 
-    receive(text: string, byteLength: number): Promise<void> | undefined {
-      return this.conn.closed ? undefined : requests.handle(this.conn, text, byteLength);
+    receive(parsed: ParseResult): Promise<void> | undefined {
+      return this.conn.closed ? undefined : requests.handle(this.conn, parsed);
     }
 
     closed(code: number): void {

@@ -8,7 +8,7 @@
  * answered with `budget_exceeded` (and `retry_after_ms`) and the connection stays as it was; at
  * connect the socket is closed with 4010 after that error, since it has nothing to show.
  */
-import { CloseCode, ErrorCode, checkTopic, parseClientMessage, type ErrorMessage, type Position, type Positions } from '../protocol/index.js';
+import { CloseCode, ErrorCode, checkTopic, type ErrorMessage, type Position, type ParseResult, type Positions } from '../protocol/index.js';
 import { giveLocal, takeLocal, UNLIMITED_BUDGET, type CostBudget } from './budget.js';
 import type { Connection, Stream } from './connection.js';
 import type { HubObserver } from './observer.js';
@@ -28,7 +28,6 @@ export interface AttachOptions {
 export interface RequestDeps {
   readonly limits: {
     readonly maxSubscriptions: number;
-    readonly maxMessageBytes: number;
     readonly maxQueuedSyncs: number;
     /** Cost units per connection per `costWindowMs`; 0 = unlimited. */
     readonly costPerConnection: number;
@@ -52,8 +51,8 @@ export interface RequestDeps {
 }
 
 export interface Requests {
-  /** One text frame from the client; a returned promise settles once the request is admitted or refused. */
-  handle(conn: Connection, text: string, byteLength: number): Promise<void> | undefined;
+  /** One client frame, parsed once by the edge; a returned promise settles once the request is admitted or refused. */
+  handle(conn: Connection, parsed: ParseResult): Promise<void> | undefined;
   /** The subscriptions asked for at connect (default `notifications`), with snapshots or resumes. */
   connect(conn: Connection, options: AttachOptions): void;
 }
@@ -179,13 +178,8 @@ export function createRequests(deps: RequestDeps): Requests {
     if (fresh.length > 0) run(conn, () => sync.snapshots(conn, fresh));
   }
 
-  function handle(conn: Connection, text: string, byteLength: number): Promise<void> | undefined {
+  function handle(conn: Connection, parsed: ParseResult): Promise<void> | undefined {
     observer?.messageIn();
-    if (byteLength > limits.maxMessageBytes) {
-      sendError(conn, ErrorCode.MESSAGE_TOO_LARGE, `message of ${byteLength} bytes exceeds the limit of ${limits.maxMessageBytes}`);
-      return undefined;
-    }
-    const parsed = parseClientMessage(text);
     if (!parsed.ok) {
       sendError(conn, parsed.code, parsed.message, parsed.ref);
       return undefined;

@@ -22,7 +22,3 @@ export function textOf(data: RawData): string {
   return Buffer.from(data as ArrayBuffer).toString('utf8');
 }
 
-/** Cheap pre-filter: only frames that may be `auth`/`refresh` are parsed at the edge. */
-export function maybeCredentialMessage(text: string): boolean {
-  return text.length < 16_384 && (text.includes('"refresh"') || text.includes('"auth"'));
-}

@@ -22,12 +22,12 @@ import type { AuthLimits } from '../auth/limits.js';
 import type { Principal } from '../auth/principal.js';
 import type { AttachOptions, AttachedConnection, Hub, HubSocket } from '../core/index.js';
 import type { Logger } from '../shared/logger.js';
-import { CloseCode, ErrorCode, parseClientMessage } from '../protocol/index.js';
+import { BINARY_FRAME, CloseCode, ErrorCode, oversizedFrame, parseClientMessage } from '../protocol/index.js';
 import type { Corker } from './cork.js';
 import type { PreparedFrames } from './prepared-frames.js';
 import type { SharedDeflate } from './shared-deflate.js';
 import { armExpiry, expiryClose, refreshCredential, type Expiring } from './ws-credential.js';
-import { byteLength, limitFrames, maybeCredentialMessage, textOf } from './ws-data.js';
+import { byteLength, limitFrames, textOf } from './ws-data.js';
 import { whenDrained } from './ws-drain.js';
 
 /** What every socket of one endpoint shares, held once by the endpoint. */
@@ -82,9 +82,9 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
   /** The socket's user, once it is open. */
   principal: Principal | undefined = undefined;
   attached: AttachedConnection | undefined = undefined;
-  /** The heartbeat's state (driven by the endpoint's timer): when the last ping went out, and whether its pong is awaited. */
-  pingSentAt = 0;
-  awaitingPong = false;
+  /** The heartbeat's state (see `beat`): when the last ping went out, and whether its pong is awaited. */
+  private pingSentAt = 0;
+  private awaitingPong = false;
   expiresAt: number | undefined = undefined;
   /** The auth timeout while in `auth`, the check deadline while checking or admitting, then the credential's expiry (when it has one). */
   timer: NodeJS.Timeout | undefined = undefined;
@@ -287,6 +287,31 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
     if (queued !== undefined) for (const frame of queued) this.enqueue(frame.data, frame.isBinary);
   }
 
+  // The heartbeat (driven by the endpoint's one timer).
+
+  /**
+   * One heartbeat tick at `nowMs`: an open socket whose pong is overdue by `pongTimeoutMs` is
+   * terminated; one whose last ping is `pingIntervalMs` old is pinged. A fixed schedule: incoming
+   * data does not postpone it.
+   */
+  beat(nowMs: number, pingIntervalMs: number, pongTimeoutMs: number): void {
+    if (this.phase !== 'open') return;
+    if (this.awaitingPong) {
+      if (nowMs - this.pingSentAt <= pongTimeoutMs) return;
+      this.edge.logger.debug({}, 'WebSocket peer missed a pong; terminating');
+      this.terminate();
+    } else if (nowMs - this.pingSentAt >= pingIntervalMs) {
+      this.pingSentAt = nowMs;
+      this.awaitingPong = true;
+      this.ws.ping();
+    }
+  }
+
+  /** The peer answered a ping (the endpoint's shared `pong` listener). */
+  ponged(): void {
+    this.awaitingPong = false;
+  }
+
   // Frames and the socket's end.
 
   /** A frame from the peer (the endpoint's shared `message` listener). */
@@ -336,25 +361,23 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
     }
     const bytes = byteLength(data);
     if (this.edge.debug) logger.debug({ clientId: attached.id, bytes }, 'WebSocket message');
-    // Over the limit: the hub answers message_too_large from the size alone; nothing is decoded.
-    if (bytes > this.edge.maxMessageBytes) return attached.receive('', bytes);
-    const text = isBinary ? '\u0000binary' : textOf(data);
-    if (!isBinary && maybeCredentialMessage(text)) {
-      const parsed = parseClientMessage(text);
-      if (parsed.ok && parsed.message.type === 'refresh') {
+    // Parsed once, here, after the size check: over the limit nothing is decoded (message_too_large).
+    const parsed = bytes > this.edge.maxMessageBytes ? oversizedFrame(bytes, this.edge.maxMessageBytes) : isBinary ? BINARY_FRAME : parseClientMessage(textOf(data));
+    if (parsed.ok) {
+      if (parsed.message.type === 'refresh') {
         const outcome = await refreshCredential(this, principal, authenticator, parsed.message.token, this.edge.authCheckTimeoutMs);
         if (this.phase !== 'open') this.stopTimer();
         else if (outcome.principal !== undefined) this.rebind(outcome.principal);
         this.send(JSON.stringify(outcome.answer));
         return;
       }
-      if (parsed.ok && parsed.message.type === 'auth') {
+      if (parsed.message.type === 'auth') {
         this.send(JSON.stringify({ type: 'error', code: ErrorCode.INVALID_MESSAGE, message: 'already authenticated; use refresh to renew the credential', ref: 'auth' }));
         return;
       }
     }
     // A snapshot or resume is charged to the budgets before the next frame is looked at.
-    await attached.receive(text, bytes);
+    await attached.receive(parsed);
   }
 
   /** A refresh succeeded: the socket (and the hub's connection) carry the new principal, e.g. a session binding. */

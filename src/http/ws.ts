@@ -155,8 +155,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     sessions.get(this)?.frame(data, isBinary);
   }
   function onPong(this: WebSocket): void {
-    const session = sessions.get(this);
-    if (session !== undefined) session.awaitingPong = false;
+    sessions.get(this)?.ponged();
   }
   function onError(this: WebSocket, err: Error): void {
     // `ws` refused a frame (over WS_PREAUTH_MAX_BYTES before the socket opened, from its header) and sent 1009.
@@ -238,19 +237,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   const tickMs = Math.max(50, Math.floor(Math.min(options.pingIntervalMs, options.pongTimeoutMs) / 2));
   const timer = setInterval(() => {
     const now = Date.now();
-    for (const session of sessions.values()) {
-      if (session.phase !== 'open') continue;
-      if (session.awaitingPong) {
-        if (now - session.pingSentAt > options.pongTimeoutMs) {
-          logger.debug({}, 'WebSocket peer missed a pong; terminating');
-          session.terminate();
-        }
-      } else if (now - session.pingSentAt >= options.pingIntervalMs) {
-        session.pingSentAt = now;
-        session.awaitingPong = true;
-        session.ws.ping();
-      }
-    }
+    for (const session of sessions.values()) session.beat(now, options.pingIntervalMs, options.pongTimeoutMs);
   }, tickMs);
   timer.unref();
 

@@ -122,6 +122,14 @@ export function validateClientMessage(value: unknown): ParseResult {
   }
 }
 
+/** A frame refused for its size alone, before any of it is decoded. */
+export function oversizedFrame(byteLength: number, limit: number): ParseResult {
+  return fail(ErrorCode.MESSAGE_TOO_LARGE, `message of ${byteLength} bytes exceeds the limit of ${limit}`);
+}
+
+/** A binary frame: the protocol is JSON text. */
+export const BINARY_FRAME: ParseResult = fail(ErrorCode.INVALID_JSON, 'the frame is not valid JSON: binary frames are not part of the protocol; send JSON text');
+
 /** Parses a text frame from a client (refusing deep nesting before parsing). Never throws. */
 export function parseClientMessage(text: string): ParseResult {
   if (nestsDeeperThan(text, MAX_MESSAGE_DEPTH)) return fail(ErrorCode.INVALID_MESSAGE, `a message must not nest arrays or objects more than ${MAX_MESSAGE_DEPTH} levels deep`);
