@@ -8,7 +8,26 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Every top-level part of src/ but `keep`: what a layer that may import only `keep` must not reach. */
-const PARTS = ['auth', 'bus', 'cli', 'client', 'composition', 'core', 'http', 'protocol', 'services', 'shared', 'store', 'web', 'config.ts', 'server.ts', 'wiring.ts', 'main.ts', 'cluster.ts', 'ipc-request.ts'];
+const PARTS = [
+  'auth',
+  'bus',
+  'cli',
+  'client',
+  'composition',
+  'core',
+  'http',
+  'protocol',
+  'services',
+  'shared',
+  'store',
+  'web',
+  'config.ts',
+  'server.ts',
+  'wiring.ts',
+  'main.ts',
+  'cluster.ts',
+  'ipc-request.ts',
+];
 const allBut = (...keep) => PARTS.filter((p) => !keep.includes(p)).map((p) => `./src/${p}`);
 
 const CORE = 'core/ knows no adapter: only protocol/, shared/ and the types of store/ and auth/.';
@@ -23,7 +42,17 @@ const zones = [
   { target: './src/core', from: ['./src/store/!(types.ts)', './src/auth/!(principal.ts)'], message: CORE },
   {
     target: ['./src/services', './src/store', './src/bus', './src/auth'],
-    from: ['./src/core', './src/http', './src/cli', './src/web', './src/composition', './src/server.ts', './src/wiring.ts', './src/main.ts', './src/cluster.ts'],
+    from: [
+      './src/core',
+      './src/http',
+      './src/cli',
+      './src/web',
+      './src/composition',
+      './src/server.ts',
+      './src/wiring.ts',
+      './src/main.ts',
+      './src/cluster.ts',
+    ],
     message: 'services/, store/, bus/ and auth/ sit below the hub and the edge: they never import them.',
   },
   {
@@ -76,7 +105,7 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            { name: 'ws', message: 'only http/ (and the CLI\'s Node socket) knows the WebSocket library.', allowTypeImports: false },
+            { name: 'ws', message: "only http/ (and the CLI's Node socket) knows the WebSocket library.", allowTypeImports: false },
             { name: 'fastify', message: 'only http/ knows the web framework.', allowTypeImports: true },
           ],
           patterns: [{ group: ['@fastify/*'], message: 'only http/ knows the web framework.' }],

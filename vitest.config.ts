@@ -15,7 +15,14 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       // PostgreSQL-only suites (several instances on one database) live in the postgres project.
-      { test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts', 'src/**/*.test.ts'], exclude: ['test/store/concurrent-writers.test.ts', 'test/security/**'] } },
+      {
+        test: {
+          ...shared,
+          name: 'sqlite',
+          include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+          exclude: ['test/store/concurrent-writers.test.ts', 'test/security/**'],
+        },
+      },
       // The adversarial suite measures /healthz latency, so scripts/test.sh runs it on its own, one file at a time.
       { test: { ...shared, name: 'security', include: ['test/security/**/*.test.ts'], fileParallelism: false } },
       {
@@ -25,9 +32,21 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // Tests that start no server (unit tests, fakes) or test the embedded default by definition.
           exclude: [
-            'test/client/!(seed-example).test.ts', 'test/core/**', 'test/protocol/**', 'test/security/**', 'test/store/sqlite-checkpoint.test.ts', 'test/integration/send-path.test.ts', 'test/scale/**',
-            'test/integration/config.test.ts', 'test/integration/demo.test.ts', 'test/auth/config.test.ts', 'test/auth/ws-token.test.ts',
-            'test/e2e/*screenshot.test.ts', 'test/cli/format.test.ts', 'test/cli/follow.test.ts', 'test/cli/jobs-inventory.test.ts',
+            'test/client/!(seed-example).test.ts',
+            'test/core/**',
+            'test/protocol/**',
+            'test/security/**',
+            'test/store/sqlite-checkpoint.test.ts',
+            'test/integration/send-path.test.ts',
+            'test/scale/**',
+            'test/integration/config.test.ts',
+            'test/integration/demo.test.ts',
+            'test/auth/config.test.ts',
+            'test/auth/ws-token.test.ts',
+            'test/e2e/*screenshot.test.ts',
+            'test/cli/format.test.ts',
+            'test/cli/follow.test.ts',
+            'test/cli/jobs-inventory.test.ts',
           ],
           env: { TEST_DATABASE: 'postgres' },
         },

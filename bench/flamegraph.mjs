@@ -47,7 +47,12 @@ for (const file of files) {
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
       const cf = nodes.get(cur).callFrame;
       if (cf.functionName === '(root)') break;
-      const where = cf.url ? `${cf.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, 'node_modules/').replace(/.*\/(dist|bench|src)\//, '$1/')}:${cf.lineNumber + 1}` : '(native)';
+      const where = cf.url
+        ? `${cf.url
+            .replace(/^file:\/\//, '')
+            .replace(/.*\/node_modules\//, 'node_modules/')
+            .replace(/.*\/(dist|bench|src)\//, '$1/')}:${cf.lineNumber + 1}`
+        : '(native)';
       stack.push([cf.functionName || '(anonymous)', where]);
     }
     let frame = root;
@@ -72,9 +77,9 @@ const rects = [];
 const minUs = root.total / WIDTH / 2; // narrower than half a pixel: not drawn
 
 function colour(where) {
-  if (where.startsWith('dist/') || where.startsWith('src/')) return [230, 120 + (where.length * 7) % 60, 40]; // ours: orange
-  if (where.startsWith('node_modules/')) return [70, 130 + (where.length * 5) % 60, 200]; // libraries: blue
-  if (where.startsWith('node:')) return [80, 170 + (where.length * 3) % 50, 90]; // Node's own: green
+  if (where.startsWith('dist/') || where.startsWith('src/')) return [230, 120 + ((where.length * 7) % 60), 40]; // ours: orange
+  if (where.startsWith('node_modules/')) return [70, 130 + ((where.length * 5) % 60), 200]; // libraries: blue
+  if (where.startsWith('node:')) return [80, 170 + ((where.length * 3) % 50), 90]; // Node's own: green
   return [150, 150, 150]; // native, V8
 }
 
@@ -106,9 +111,12 @@ for (const { frame, x, depth } of rects) {
   const [r, g, b] = depth === 0 ? [200, 200, 200] : colour(frame.where);
   const share = ((100 * frame.total) / root.total).toFixed(1);
   const label = depth === 0 ? 'all' : `${frame.name} ${frame.where}`;
-  parts.push(`<g><title>${esc(label)}: ${ms(frame.total)} ms (${share}%), self ${ms(frame.self)} ms</title><rect x="${px.toFixed(2)}" y="${py}" width="${Math.max(0.5, w - 0.5).toFixed(2)}" height="${ROW - 1}" fill="rgb(${r},${g},${b})"/>`);
+  parts.push(
+    `<g><title>${esc(label)}: ${ms(frame.total)} ms (${share}%), self ${ms(frame.self)} ms</title><rect x="${px.toFixed(2)}" y="${py}" width="${Math.max(0.5, w - 0.5).toFixed(2)}" height="${ROW - 1}" fill="rgb(${r},${g},${b})"/>`,
+  );
   const chars = Math.floor((w - 6) / 6.6);
-  if (chars >= 3) parts.push(`<text x="${(px + 3).toFixed(2)}" y="${py + ROW - 5}">${esc(label.length > chars ? `${label.slice(0, chars - 1)}…` : label)}</text>`);
+  if (chars >= 3)
+    parts.push(`<text x="${(px + 3).toFixed(2)}" y="${py + ROW - 5}">${esc(label.length > chars ? `${label.slice(0, chars - 1)}…` : label)}</text>`);
   parts.push('</g>');
 }
 parts.push('</svg>');

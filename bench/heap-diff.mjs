@@ -61,7 +61,20 @@ const srv = await startServer({
 });
 const pool = startWorkers(1, path.join(here, 'load', 'worker.mjs'), false);
 const connect = (startIndex) =>
-  pool.all({ cmd: 'connect', host: '127.0.0.1', port, protocol: def.protocol, prefix: def.prefix, headers: {}, count: n, startIndex, concurrency: 200, sampleEvery: 0, topics: 0, timeoutMs: 60_000 });
+  pool.all({
+    cmd: 'connect',
+    host: '127.0.0.1',
+    port,
+    protocol: def.protocol,
+    prefix: def.prefix,
+    headers: {},
+    count: n,
+    startIndex,
+    concurrency: 200,
+    sampleEvery: 0,
+    topics: 0,
+    timeoutMs: 60_000,
+  });
 try {
   await connect(0);
   await sleep(1000);
@@ -82,7 +95,9 @@ try {
     rows.push([k, d / n, (vb.count - va.count) / n]);
   }
   rows.sort((x, y) => y[1] - x[1]);
-  process.stdout.write(`${server}: heap self size per added connection ${(total / n).toFixed(0)} bytes (${n} → ${2 * n} connections)\n\n| kind | bytes/conn | objects/conn |\n| --- | ---: | ---: |\n`);
+  process.stdout.write(
+    `${server}: heap self size per added connection ${(total / n).toFixed(0)} bytes (${n} → ${2 * n} connections)\n\n| kind | bytes/conn | objects/conn |\n| --- | ---: | ---: |\n`,
+  );
   for (const [k, bytes, count] of rows.slice(0, top)) process.stdout.write(`| ${k.replace(/\|/g, '\\|')} | ${bytes.toFixed(0)} | ${count.toFixed(2)} |\n`);
 } finally {
   await pool.stop();

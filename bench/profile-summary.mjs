@@ -23,7 +23,12 @@ for (const file of files) {
   for (const [id, us] of dt) {
     const n = nodes.get(id);
     const cf = n.callFrame;
-    const where = cf.url ? cf.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, 'node_modules/').replace(/.*\/(dist|bench)\//, '$1/') : '(native)';
+    const where = cf.url
+      ? cf.url
+          .replace(/^file:\/\//, '')
+          .replace(/.*\/node_modules\//, 'node_modules/')
+          .replace(/.*\/(dist|bench)\//, '$1/')
+      : '(native)';
     const fn = `${cf.functionName || '(anonymous)'} ${where}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
     byFn.set(fn, (byFn.get(fn) ?? 0) + us);
     const f = cf.url ? where : cf.functionName.startsWith('(') ? cf.functionName : '(native)';

@@ -90,7 +90,9 @@ for (const group of groups) {
       const seconds = (nowMs() - t0) / 1000;
       const cpu = procCpuMicros(server.pid) - cpu0;
       rows.push({ group, round: r + 1, us_per_post: cpu / posts, posts_per_s: posts / seconds, failed });
-      process.stdout.write(`WRITE_GROUP_MAX=${group} round ${r + 1}/${rounds}: ${(cpu / posts).toFixed(0)} µs/POST, ${Math.round(posts / seconds)} POST/s, ${failed} failed\n`);
+      process.stdout.write(
+        `WRITE_GROUP_MAX=${group} round ${r + 1}/${rounds}: ${(cpu / posts).toFixed(0)} µs/POST, ${Math.round(posts / seconds)} POST/s, ${failed} failed\n`,
+      );
     }
   } finally {
     pub.close();
@@ -100,10 +102,14 @@ for (const group of groups) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-process.stdout.write(`\n${posts} POSTs × ${rounds} rounds, ${concurrency} in flight, no subscribers, ${postgres === undefined ? 'SQLite' : 'PostgreSQL'}; ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`);
+process.stdout.write(
+  `\n${posts} POSTs × ${rounds} rounds, ${concurrency} in flight, no subscribers, ${postgres === undefined ? 'SQLite' : 'PostgreSQL'}; ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`,
+);
 process.stdout.write('| WRITE_GROUP_MAX | server CPU µs per POST (median) | POSTs/s (median) | failed |\n| ---: | ---: | ---: | ---: |\n');
 for (const group of groups) {
   const mine = rows.filter((r) => r.group === group);
-  process.stdout.write(`| ${group} | ${median(mine.map((r) => r.us_per_post)).toFixed(0)} | ${Math.round(median(mine.map((r) => r.posts_per_s))).toLocaleString('en-US')} | ${mine.reduce((a, r) => a + r.failed, 0)} |\n`);
+  process.stdout.write(
+    `| ${group} | ${median(mine.map((r) => r.us_per_post)).toFixed(0)} | ${Math.round(median(mine.map((r) => r.posts_per_s))).toLocaleString('en-US')} | ${mine.reduce((a, r) => a + r.failed, 0)} |\n`,
+  );
 }
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -163,7 +163,13 @@ const SERVERS = [
   { name: 'ours', argv: node(path.join(root, 'dist', 'main.js')), protocol: 'ws', prefix: '/ws?', resume: true, topicPublish: false, s5: OURS_S5 },
   { name: 'ws-raw', argv: node(path.join(here, 'servers', 'ws-raw.mjs')), protocol: 'ws', prefix: '/ws?', topicPublish: true },
   { name: 'ws-cork', argv: node(path.join(here, 'servers', 'ws-raw.mjs')), env: { BENCH_CORK: '1' }, protocol: 'ws', prefix: '/ws?', topicPublish: true },
-  { name: 'socket.io', argv: node(path.join(here, 'servers', 'socketio.mjs')), protocol: 'sio', prefix: '/socket.io/?EIO=4&transport=websocket&', topicPublish: true },
+  {
+    name: 'socket.io',
+    argv: node(path.join(here, 'servers', 'socketio.mjs')),
+    protocol: 'sio',
+    prefix: '/socket.io/?EIO=4&transport=websocket&',
+    topicPublish: true,
+  },
   { name: 'uws', argv: node(path.join(here, 'servers', 'uws.mjs')), protocol: 'ws', prefix: '/ws?', topicPublish: true, optional: true },
 ];
 
@@ -181,7 +187,9 @@ const SCENARIOS = [
 
 function sh(cmd, argv) {
   try {
-    return execFileSync(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return null;
   }
@@ -292,7 +300,9 @@ async function main() {
           runs.push({ error: String(err?.message ?? err) });
         }
         const last = runs[runs.length - 1];
-        process.stdout.write(`${def.name.padEnd(10)} ${scenName.padEnd(18)} run ${r + 1}/${params.runs} ${((Date.now() - t0) / 1000).toFixed(1)}s ${JSON.stringify(last)}\n`);
+        process.stdout.write(
+          `${def.name.padEnd(10)} ${scenName.padEnd(18)} run ${r + 1}/${params.runs} ${((Date.now() - t0) / 1000).toFixed(1)}s ${JSON.stringify(last)}\n`,
+        );
       }
       results[def.name][scenName] = aggregate(runs);
     }
@@ -308,8 +318,10 @@ async function main() {
     ...params,
     port: args.port,
     ours_auth: (await authFor('ours')).method,
-    ours_env: 'WS_MAX_CONNECTIONS=25000 WS_MAX_CONNECT_RATE=0 WS_MAX_CONNECTIONS_PER_USER=0 WS_MAX_CONNECTIONS_PER_IP=0 WS_COST_BUDGET_PER_USER=0 NOTIFICATION_RETENTION_COUNT=1000000 (fresh SQLite per scenario), logs to a file',
-    load_generator: 'lean raw-TCP WebSocket client (bench/load/lean-ws.mjs) in separate worker processes; Socket.IO spoken as engine.io v4 framing over it (no socket.io-client)',
+    ours_env:
+      'WS_MAX_CONNECTIONS=25000 WS_MAX_CONNECT_RATE=0 WS_MAX_CONNECTIONS_PER_USER=0 WS_MAX_CONNECTIONS_PER_IP=0 WS_COST_BUDGET_PER_USER=0 NOTIFICATION_RETENTION_COUNT=1000000 (fresh SQLite per scenario), logs to a file',
+    load_generator:
+      'lean raw-TCP WebSocket client (bench/load/lean-ws.mjs) in separate worker processes; Socket.IO spoken as engine.io v4 framing over it (no socket.io-client)',
     latency_clock: 'performance.timeOrigin + performance.now(), stamped by the publisher before the POST, read by sampling connections on receipt',
   };
   // A subset run (--servers / --scenarios / --profile / --s4-events) never overwrites the full table.
@@ -341,7 +353,11 @@ async function main() {
   fs.writeFileSync(path.join(outDir, `${stem}.md`), md);
   fs.writeFileSync(
     path.join(outDir, `${stem}.json`),
-    JSON.stringify({ title, date: started.toISOString(), commit, dirty, machine: mach, settings, servers: names, skipped, results, goals, sanity: flags }, null, 2) + '\n',
+    JSON.stringify(
+      { title, date: started.toISOString(), commit, dirty, machine: mach, settings, servers: names, skipped, results, goals, sanity: flags },
+      null,
+      2,
+    ) + '\n',
   );
   fs.writeFileSync(path.join(outDir, `${stem}.svg`), latencySvg(results, shown, params, title));
   process.stdout.write('\n' + md + '\n');

@@ -20,14 +20,16 @@ const users = {
 
 const { privateKey } = await generateKeyPair('RS256', { extractable: true });
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: 'aether-console',
-    client_secret: clientSecret,
-    redirect_uris: [`http://127.0.0.1:${appPort}/auth/callback`],
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_post',
-  }],
+  clients: [
+    {
+      client_id: 'aether-console',
+      client_secret: clientSecret,
+      redirect_uris: [`http://127.0.0.1:${appPort}/auth/callback`],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post',
+    },
+  ],
   jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'demo-1', alg: 'RS256', use: 'sig' }] },
   findAccount: async (_ctx, sub) => (users[sub] ? { accountId: sub, claims: async () => ({ sub, ...users[sub] }) } : undefined),
   claims: { openid: ['sub'], profile: ['preferred_username', 'roles', 'groups'] },
@@ -55,8 +57,10 @@ const env = {
   OIDC_ADMIN_ROLE: 'aether-admin',
   API_TOKEN: apiToken,
 };
-process.stdout.write(`demo OpenID Provider at ${issuer}; sign in at http://127.0.0.1:${appPort} as alice or bob (any password)\n` +
-  `API token for this run (automation): ${apiToken}\n`);
+process.stdout.write(
+  `demo OpenID Provider at ${issuer}; sign in at http://127.0.0.1:${appPort} as alice or bob (any password)\n` +
+    `API token for this run (automation): ${apiToken}\n`,
+);
 const child = spawn(process.execPath, ['dist/main.js'], { env, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {

@@ -183,7 +183,8 @@ function readDatabase(env: Env): Config['database'] {
   const checkpointIntervalMs = readInt(env, 'SQLITE_CHECKPOINT_INTERVAL_MS', 1000, 0, 3_600_000);
   const writeGroupMax = readInt(env, 'WRITE_GROUP_MAX', 64, 1, 10_000);
   if (url) {
-    if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')), checkpointIntervalMs, writeGroupMax };
+    if (url.startsWith('sqlite:'))
+      return { kind: 'sqlite', file: path.resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')), checkpointIntervalMs, writeGroupMax };
     if (/^postgres(ql)?:\/\//.test(url)) {
       try {
         new URL(url);
@@ -256,8 +257,11 @@ function readAuth(env: Env, host: string): Config['auth'] {
     if (sessionSecret === undefined) missing.push('SESSION_SECRET_KEY (at least 32 bytes)');
     if (oidc === undefined && apiToken === undefined) missing.push('OIDC_ISSUER_URL + OIDC_CLIENT_ID + OIDC_ROLE_NAME, or API_TOKEN');
     if (missing.length > 0) {
-      return fail('AUTH_ENABLED', `authentication is on (the default) but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing; ` +
-        'for local development set AUTH_ENABLED=false and ALLOW_DEV_AUTH=true');
+      return fail(
+        'AUTH_ENABLED',
+        `authentication is on (the default) but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing; ` +
+          'for local development set AUTH_ENABLED=false and ALLOW_DEV_AUTH=true',
+      );
     }
     if (Buffer.byteLength(sessionSecret as string, 'utf8') < 32) return fail('SESSION_SECRET_KEY', 'must be at least 32 bytes');
     const weak = secretWeakness(sessionSecret as string);
@@ -288,16 +292,20 @@ function readAuth(env: Env, host: string): Config['auth'] {
 function readOrigins(env: Env): readonly string[] {
   const raw = readOptional(env, 'ALLOWED_ORIGINS');
   if (raw === undefined) return [];
-  return raw.split(',').map((o) => o.trim()).filter((o) => o.length > 0).map((o) => {
-    if (o === '*') return fail('ALLOWED_ORIGINS', '* is not allowed: list the origins (scheme://host[:port]) that may use the session cookie');
-    try {
-      const url = new URL(o);
-      if (url.origin !== o.replace(/\/+$/, '')) throw new Error('not an origin');
-      return url.origin;
-    } catch {
-      return fail('ALLOWED_ORIGINS', `expected comma-separated origins like https://console.example.com, got ${JSON.stringify(o)}`);
-    }
-  });
+  return raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0)
+    .map((o) => {
+      if (o === '*') return fail('ALLOWED_ORIGINS', '* is not allowed: list the origins (scheme://host[:port]) that may use the session cookie');
+      try {
+        const url = new URL(o);
+        if (url.origin !== o.replace(/\/+$/, '')) throw new Error('not an origin');
+        return url.origin;
+      } catch {
+        return fail('ALLOWED_ORIGINS', `expected comma-separated origins like https://console.example.com, got ${JSON.stringify(o)}`);
+      }
+    });
 }
 
 /** The cost budgets (one block: WS_COST_*, WS_MAX_QUEUED_SYNCS, WS_REPLAY_STALL_MS); on with authentication, off in dev mode. */
@@ -337,7 +345,10 @@ function readHttpEdge(env: Env): HttpEdge {
   const wsMax = readInt(env, 'WS_MAX_CONNECTIONS', 10_000, 1);
   const maxConnections = readInt(env, 'HTTP_MAX_CONNECTIONS', wsMax + HTTP_CONNECTION_HEADROOM, 1);
   if (maxConnections <= wsMax) {
-    fail('HTTP_MAX_CONNECTIONS', `must exceed WS_MAX_CONNECTIONS (${wsMax}): every WebSocket holds one HTTP connection, and REST and health checks need room (default: WS_MAX_CONNECTIONS + ${HTTP_CONNECTION_HEADROOM})`);
+    fail(
+      'HTTP_MAX_CONNECTIONS',
+      `must exceed WS_MAX_CONNECTIONS (${wsMax}): every WebSocket holds one HTTP connection, and REST and health checks need room (default: WS_MAX_CONNECTIONS + ${HTTP_CONNECTION_HEADROOM})`,
+    );
   }
   const headersTimeoutMs = readInt(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 300_000);
   const requestTimeoutMs = readInt(env, 'HTTP_REQUEST_TIMEOUT_MS', 60_000, 500, 3_600_000);

@@ -176,12 +176,14 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     logger,
     authenticator,
     origins,
-    ...(auth.routes === undefined ? {} : {
-      auth: {
-        ...auth.routes,
-        onLogout: (sessionId: string) => sessions.revoke(sessionId, 'signed out'),
-      },
-    }),
+    ...(auth.routes === undefined
+      ? {}
+      : {
+          auth: {
+            ...auth.routes,
+            onLogout: (sessionId: string) => sessions.revoke(sessionId, 'signed out'),
+          },
+        }),
     notifications: notificationService,
     inventory: inventoryService,
     jobs: jobService,

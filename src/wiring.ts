@@ -48,22 +48,39 @@ export function createAuth(config: Config, store: Store, now: () => Date, jwksCo
   if (auth.mode === 'dev') return { authenticator: createDevAuthenticator(), limits, sessions: undefined, routes: undefined };
   const nowMs = (): number => now().getTime();
   const sessions = createSessionManager({ store, secret: auth.sessionSecret, idleMs: auth.sessionIdleMs, absoluteMs: auth.sessionAbsoluteMs, now: nowMs });
-  const wsTokens = createWsTokens({ secret: auth.sessionSecret, ttlSec: auth.wsTokenTtlSec, now: nowMs, ...(shared === undefined ? {} : { claim: shared.claimJti }) });
-  const oidc = auth.oidc;
-  const verifier = oidc === undefined ? undefined : createOidcVerifier({
-    issuerUrl: oidc.issuerUrl,
-    clientId: oidc.clientId,
-    roleName: oidc.roleName,
-    adminRole: oidc.adminRole,
-    clockToleranceSec: oidc.clockToleranceSec,
-    fetchTimeoutMs: config.limits.wsAuthCheckTimeoutMs,
+  const wsTokens = createWsTokens({
+    secret: auth.sessionSecret,
+    ttlSec: auth.wsTokenTtlSec,
     now: nowMs,
-    ...(jwksCooldownMs === undefined ? {} : { jwksCooldownMs }),
+    ...(shared === undefined ? {} : { claim: shared.claimJti }),
   });
-  const login = oidc === undefined ? undefined : {
-    oidc: createOidcLogin({ issuerUrl: oidc.issuerUrl, clientId: oidc.clientId, clientSecret: oidc.clientSecret, secret: auth.sessionSecret, now: nowMs }),
-    roles: { roleName: oidc.roleName, adminRole: oidc.adminRole },
-  };
+  const oidc = auth.oidc;
+  const verifier =
+    oidc === undefined
+      ? undefined
+      : createOidcVerifier({
+          issuerUrl: oidc.issuerUrl,
+          clientId: oidc.clientId,
+          roleName: oidc.roleName,
+          adminRole: oidc.adminRole,
+          clockToleranceSec: oidc.clockToleranceSec,
+          fetchTimeoutMs: config.limits.wsAuthCheckTimeoutMs,
+          now: nowMs,
+          ...(jwksCooldownMs === undefined ? {} : { jwksCooldownMs }),
+        });
+  const login =
+    oidc === undefined
+      ? undefined
+      : {
+          oidc: createOidcLogin({
+            issuerUrl: oidc.issuerUrl,
+            clientId: oidc.clientId,
+            clientSecret: oidc.clientSecret,
+            secret: auth.sessionSecret,
+            now: nowMs,
+          }),
+          roles: { roleName: oidc.roleName, adminRole: oidc.adminRole },
+        };
   return {
     authenticator: createEnabledAuthenticator({ sessions, wsTokens, oidc: verifier, apiToken: auth.apiToken }),
     limits,
@@ -71,7 +88,6 @@ export function createAuth(config: Config, store: Store, now: () => Date, jwksCo
     routes: { sessions, wsTokens, limits, login, publicUrl: config.publicUrl },
   };
 }
-
 
 /** State shared across instances through Redis. */
 export interface SharedState {
@@ -129,7 +145,10 @@ export async function openBus(config: Config, logger: PinoLogger): Promise<{ bus
     };
   }
   if (cluster.isWorker && cluster.worker !== undefined) {
-    return { bus: createIpcBus(process as unknown as IpcChannel, cluster.worker.id), shared: { limits: { kind: 'cluster' }, claimJti: createIpcClaim(process) } };
+    return {
+      bus: createIpcBus(process as unknown as IpcChannel, cluster.worker.id),
+      shared: { limits: { kind: 'cluster' }, claimJti: createIpcClaim(process) },
+    };
   }
   return { bus: createMemoryBus(), shared: undefined };
 }

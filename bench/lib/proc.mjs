@@ -214,7 +214,14 @@ export function createPublisher({ port, headers = {}, maxSockets = 32 }) {
     new Promise((resolve) => {
       const body = JSON.stringify(bodyObj);
       const req = http.request(
-        { host: '127.0.0.1', port, path, method, agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
+        {
+          host: '127.0.0.1',
+          port,
+          path,
+          method,
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode));

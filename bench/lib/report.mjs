@@ -32,7 +32,14 @@ export function tableRows(params) {
   rows.push([`S2 failed connects`, 'S2', 'failed']);
   for (const s of params.s3) {
     const key = `S3 ${s.subs}x${s.rate}/s`;
-    rows.push([`${key} p50 ms`, key, 'p50_ms'], [`${key} p99 ms`, key, 'p99_ms'], [`${key} max ms`, key, 'max_ms'], [`${key} loss`, key, 'loss'], [`${key} server busy / waiting for CPU`, key, 'server_sched'], [`${key} client busy / waiting for CPU`, key, 'client_sched']);
+    rows.push(
+      [`${key} p50 ms`, key, 'p50_ms'],
+      [`${key} p99 ms`, key, 'p99_ms'],
+      [`${key} max ms`, key, 'max_ms'],
+      [`${key} loss`, key, 'loss'],
+      [`${key} server busy / waiting for CPU`, key, 'server_sched'],
+      [`${key} client busy / waiting for CPU`, key, 'client_sched'],
+    );
   }
   for (const s of params.s4) {
     const key = `S4 burst ${s.subs}`;
@@ -45,16 +52,30 @@ export function tableRows(params) {
       [`${key} client busy / waiting for CPU`, key, 'client_sched'],
     );
   }
-  rows.push([`S5 ${params.s5Topics} topics x${params.s5PerTopic} deliveries/s`, 'S5', 'deliveries_per_s'], [`S5 server CPU µs/delivery`, 'S5', 'cpu_us_per_delivery'], [`S5 p99 ms`, 'S5', 'p99_ms'], ['S5 note', 'S5', 'note']);
   rows.push(
-    [`S6 healthy p99, all reading ms (${params.s6Subs} subs, ${params.s6Rate}/s, ~${Math.round(params.s6PadBytes / 1000)} KB events)`, 'S6', 'healthy_p99_before_ms'],
+    [`S5 ${params.s5Topics} topics x${params.s5PerTopic} deliveries/s`, 'S5', 'deliveries_per_s'],
+    [`S5 server CPU µs/delivery`, 'S5', 'cpu_us_per_delivery'],
+    [`S5 p99 ms`, 'S5', 'p99_ms'],
+    ['S5 note', 'S5', 'note'],
+  );
+  rows.push(
+    [
+      `S6 healthy p99, all reading ms (${params.s6Subs} subs, ${params.s6Rate}/s, ~${Math.round(params.s6PadBytes / 1000)} KB events)`,
+      'S6',
+      'healthy_p99_before_ms',
+    ],
     [`S6 healthy p99 with 1% more never reading ms`, 'S6', 'healthy_p99_during_ms'],
     [`S6 healthy loss`, 'S6', 'healthy_loss'],
     [`S6 server RSS growth MB (peak)`, 'S6', 'rss_growth_mb'],
     [`S6 slow closed by server`, 'S6', 'slow_closed_by_server'],
     [`S6 close codes seen`, 'S6', 'slow_close_codes'],
   );
-  rows.push([`S7 all live ms (${params.s7Subs})`, 'S7', 'all_live_ms'], [`S7 all caught up ms`, 'S7', 'all_caught_up_ms'], [`S7 caught up`, 'S7', 'caught_up'], [`S7 failed`, 'S7', 'failed']);
+  rows.push(
+    [`S7 all live ms (${params.s7Subs})`, 'S7', 'all_live_ms'],
+    [`S7 all caught up ms`, 'S7', 'all_caught_up_ms'],
+    [`S7 caught up`, 'S7', 'caught_up'],
+    [`S7 failed`, 'S7', 'failed'],
+  );
   return rows;
 }
 
@@ -90,9 +111,24 @@ export function goalRatios(results, params) {
   for (const s of params.s4) {
     const key = `S4 burst ${s.subs}`;
     const ours = med(results, 'ours', key, 'deliveries_per_s');
-    out.push({ goal: `${key}: ours ≥ 1.0× ws-raw deliveries/s`, ratio: ratio(ours, med(results, 'ws-raw', key, 'deliveries_per_s')), target: 1.0, higherIsBetter: true });
-    out.push({ goal: `${key}: ours ≥ 0.8× ws-cork deliveries/s`, ratio: ratio(ours, med(results, 'ws-cork', key, 'deliveries_per_s')), target: 0.8, higherIsBetter: true });
-    out.push({ goal: `${key}: ours ≥ 3× Socket.IO deliveries/s`, ratio: ratio(ours, med(results, 'socket.io', key, 'deliveries_per_s')), target: 3.0, higherIsBetter: true });
+    out.push({
+      goal: `${key}: ours ≥ 1.0× ws-raw deliveries/s`,
+      ratio: ratio(ours, med(results, 'ws-raw', key, 'deliveries_per_s')),
+      target: 1.0,
+      higherIsBetter: true,
+    });
+    out.push({
+      goal: `${key}: ours ≥ 0.8× ws-cork deliveries/s`,
+      ratio: ratio(ours, med(results, 'ws-cork', key, 'deliveries_per_s')),
+      target: 0.8,
+      higherIsBetter: true,
+    });
+    out.push({
+      goal: `${key}: ours ≥ 3× Socket.IO deliveries/s`,
+      ratio: ratio(ours, med(results, 'socket.io', key, 'deliveries_per_s')),
+      target: 3.0,
+      higherIsBetter: true,
+    });
     // The same goals by server CPU per delivery (capacity = 1 / µs per delivery): holds when the
     // client side or other processes limit deliveries/s.
     const cpu = med(results, 'ours', key, 'cpu_us_per_delivery');
@@ -103,11 +139,23 @@ export function goalRatios(results, params) {
   }
   const maxN = params.s1Counts[params.s1Counts.length - 1];
   const rss = med(results, 'ours', 'S1', `rss_kb_per_conn_${maxN}`);
-  out.push({ goal: `S1 @${maxN}: ours ≤ 8 KB RSS per idle connection (over the empty server)`, value: rss, ratio: rss === null ? null : rss / 8, target: 1.0, higherIsBetter: false });
+  out.push({
+    goal: `S1 @${maxN}: ours ≤ 8 KB RSS per idle connection (over the empty server)`,
+    value: rss,
+    ratio: rss === null ? null : rss / 8,
+    target: 1.0,
+    higherIsBetter: false,
+  });
   if (params.s1Counts.length > 1) {
     const a = params.s1Counts[params.s1Counts.length - 2];
     const marginal = med(results, 'ours', 'S1', `rss_kb_per_conn_marginal_${a}_${maxN}`);
-    out.push({ goal: `S1 ${a}→${maxN}: ours ≤ 8 KB RSS per added idle connection`, value: marginal, ratio: marginal === null ? null : marginal / 8, target: 1.0, higherIsBetter: false });
+    out.push({
+      goal: `S1 ${a}→${maxN}: ours ≤ 8 KB RSS per added idle connection`,
+      value: marginal,
+      ratio: marginal === null ? null : marginal / 8,
+      target: 1.0,
+      higherIsBetter: false,
+    });
   }
   const big = params.s3[params.s3.length - 1];
   const key = `S3 ${big.subs}x${big.rate}/s`;
@@ -124,7 +172,10 @@ export function goalRatios(results, params) {
 export function goalsMarkdown(goals) {
   const lines = ['| goal | measured | met |', '| --- | ---: | :---: |'];
   for (const g of goals) {
-    const measured = g.ratio !== null && g.ratio !== undefined ? `${g.ratio.toFixed(2)}×${g.value !== undefined && g.value !== null ? ` (${fmt(g.value)})` : ''}` : fmt(g.value);
+    const measured =
+      g.ratio !== null && g.ratio !== undefined
+        ? `${g.ratio.toFixed(2)}×${g.value !== undefined && g.value !== null ? ` (${fmt(g.value)})` : ''}`
+        : fmt(g.value);
     lines.push(`| ${g.goal} | ${measured} | ${g.met === null ? '?' : g.met ? 'yes' : '**no**'} |`);
   }
   return lines.join('\n');
@@ -139,11 +190,14 @@ export function sanityFlags(results, servers, params) {
     if (vals.length >= 3) {
       const lo = Math.min(...vals);
       const hi = Math.max(...vals);
-      if (hi / lo < 1.15) flags.push(`${key}: every server within 15% (${fmt(lo)}–${fmt(hi)} deliveries/s): the load generator, not the servers, was probably measured.`);
+      if (hi / lo < 1.15)
+        flags.push(`${key}: every server within 15% (${fmt(lo)}–${fmt(hi)} deliveries/s): the load generator, not the servers, was probably measured.`);
     }
     const idle = servers.filter((sv) => (med(results, sv, key, 'server_busy') ?? 1) < 0.6);
     if (idle.length > 0) {
-      flags.push(`${key}: the server's main thread was on CPU less than 60% of the burst for ${idle.join(', ')}: their deliveries/s are bounded by the client, the publisher or other processes; compare CPU µs/delivery instead.`);
+      flags.push(
+        `${key}: the server's main thread was on CPU less than 60% of the burst for ${idle.join(', ')}: their deliveries/s are bounded by the client, the publisher or other processes; compare CPU µs/delivery instead.`,
+      );
     }
   }
   const contended = [];
@@ -154,7 +208,9 @@ export function sanityFlags(results, servers, params) {
     }
   }
   if (contended.length > 0) {
-    flags.push(`Other processes took the pinned cores: the server or the load generator spent ≥10% of wall time runnable but waiting for a CPU in ${contended.join(', ')}. Those figures are noisy; rerun on a quiet machine.`);
+    flags.push(
+      `Other processes took the pinned cores: the server or the load generator spent ≥10% of wall time runnable but waiting for a CPU in ${contended.join(', ')}. Those figures are noisy; rerun on a quiet machine.`,
+    );
   }
   return flags;
 }
@@ -178,16 +234,19 @@ export function latencySvg(results, servers, params, title) {
   const width = panels.length * panelW + 150;
   const height = panelH + 30;
   const parts = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="100%" height="100%" fill="#fff"/>`);
   parts.push(`<text x="10" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`);
   panels.forEach((key, pi) => {
     const x0 = pi * panelW;
     const values = [];
-    for (const sv of servers) for (const [, k] of pcts) {
-      const v = med(results, sv, key, k);
-      if (v !== null && v > 0) values.push(v);
-    }
+    for (const sv of servers)
+      for (const [, k] of pcts) {
+        const v = med(results, sv, key, k);
+        if (v !== null && v > 0) values.push(v);
+      }
     const lo = values.length ? Math.max(0.01, Math.min(...values)) : 0.1;
     const hi = values.length ? Math.max(...values) : 10;
     const logLo = Math.floor(Math.log10(lo));

@@ -269,7 +269,14 @@ export async function s5(ctx) {
     await pool.all({ cmd: 'reset' });
     const cpu0 = server.cpuMicros();
     const t0 = nowMs();
-    const p = await publishBurst(pub, events, ctx.params.burstConcurrency, (i) => plan.body(i, topics), (i) => plan.path(i, topics), plan.method);
+    const p = await publishBurst(
+      pub,
+      events,
+      ctx.params.burstConcurrency,
+      (i) => plan.body(i, topics),
+      (i) => plan.path(i, topics),
+      plan.method,
+    );
     const w = await waitDelivered(pool, Math.floor(p.ok / topics), ctx.params.drainMs);
     const cpu1 = server.cpuMicros();
     const s = await gather(pool);
@@ -352,7 +359,10 @@ export async function s6(ctx) {
       rss_growth_mb: round((rssMax - rss0) / 1048576, 1),
       rss_after_gc_growth_mb: round((rssEnd - rss0) / 1048576, 1),
       slow_closed_by_server: slow.ready - sClosed.slowOpen,
-      slow_close_codes: Object.entries(sClosed.closeCodes).map(([code, n]) => `${code}×${n}`).join(' ') || 'none',
+      slow_close_codes:
+        Object.entries(sClosed.closeCodes)
+          .map(([code, n]) => `${code}×${n}`)
+          .join(' ') || 'none',
     };
   } finally {
     pub.close();

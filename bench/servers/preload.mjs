@@ -16,7 +16,15 @@ if (typeof process.send === 'function') {
       globalThis.gc();
     }
     const mem = process.memoryUsage();
-    process.send({ id: m.id, rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, cpu: process.cpuUsage() });
+    process.send({
+      id: m.id,
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+      heapTotal: mem.heapTotal,
+      external: mem.external,
+      arrayBuffers: mem.arrayBuffers,
+      cpu: process.cpuUsage(),
+    });
   });
   process.channel?.unref();
 }

@@ -23,7 +23,11 @@ export interface EnabledAuthenticatorOptions {
 /** Subprotocol prefix that carries a token: `new WebSocket(url, ['aether-v', 'token.' + jwt])`. */
 export const TOKEN_PROTOCOL_PREFIX = 'token.';
 
-const MISSING: AuthResult = { ok: false, reason: 'missing', message: 'authentication required: send a token (?token=, subprotocol or auth message), session cookie or bearer token' };
+const MISSING: AuthResult = {
+  ok: false,
+  reason: 'missing',
+  message: 'authentication required: send a token (?token=, subprotocol or auth message), session cookie or bearer token',
+};
 const INVALID: AuthResult = { ok: false, reason: 'invalid', message: 'invalid token' };
 
 function header(request: IncomingMessage, name: string): string | undefined {

@@ -49,7 +49,10 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
   function loadKeys(): Promise<{ issuer: string; getKey: JWTVerifyGetKey }> {
     const timeoutMs = options.fetchTimeoutMs ?? 5000;
     keys ??= discover(options.issuerUrl, timeoutMs).then(
-      (doc) => ({ issuer: doc.issuer, getKey: createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: options.jwksCooldownMs ?? 30_000, timeoutDuration: timeoutMs }) }),
+      (doc) => ({
+        issuer: doc.issuer,
+        getKey: createRemoteJWKSet(new URL(doc.jwks_uri), { cooldownDuration: options.jwksCooldownMs ?? 30_000, timeoutDuration: timeoutMs }),
+      }),
       (err: unknown) => {
         keys = undefined; // retry discovery on the next token
         throw err;

@@ -16,9 +16,7 @@ export interface SessionManagerOptions {
   readonly now?: () => number;
 }
 
-export type SessionLookup =
-  | { readonly ok: true; readonly session: SessionRecord }
-  | { readonly ok: false; readonly reason: 'invalid' | 'expired' };
+export type SessionLookup = { readonly ok: true; readonly session: SessionRecord } | { readonly ok: false; readonly reason: 'invalid' | 'expired' };
 
 export interface SessionManager {
   /** Creates a session; returns the cookie value to set and the stored record. */
@@ -54,8 +52,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const secretPart = randomBytes(32).toString('base64url');
       const at = now();
       const session: SessionRecord = {
-        id: sessionIdOf(secretPart), userId: user.id, name: user.name, roles: [...user.roles],
-        createdAt: at, lastSeenAt: at, expiresAt: at + absoluteMs,
+        id: sessionIdOf(secretPart),
+        userId: user.id,
+        name: user.name,
+        roles: [...user.roles],
+        createdAt: at,
+        lastSeenAt: at,
+        expiresAt: at + absoluteMs,
       };
       await store.write((tx) => tx.sessions.insert(session));
       return { cookie: sign(secret, PURPOSE, secretPart), session };

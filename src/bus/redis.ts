@@ -65,7 +65,10 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
   let closed = false;
   let lostSince: number | undefined;
 
-  for (const [name, conn] of [['publisher', pub], ['subscriber', sub]] as const) {
+  for (const [name, conn] of [
+    ['publisher', pub],
+    ['subscriber', sub],
+  ] as const) {
     conn.on('error', (err: Error) => logger.debug({ err: err.message, connection: name }, 'redis connection error'));
   }
   sub.on('close', () => {

@@ -54,14 +54,18 @@ export function describeStatus(status: ConnectionStatus, data: StatusData, state
       const why = data.code === 1006 && transport !== undefined ? transport : closeText(data);
       const budget = settings.maxAttempts >= Number.MAX_SAFE_INTEGER ? '' : ` of ${settings.maxAttempts}`;
       const delay = ((data.delayMs ?? 0) / 1000).toFixed(1);
-      return { note: `${data.attempt === 1 ? 'connection lost' : 'still unreachable'} (${why}); reconnecting in ${delay} s (attempt ${data.attempt ?? 0}${budget})` };
+      return {
+        note: `${data.attempt === 1 ? 'connection lost' : 'still unreachable'} (${why}); reconnecting in ${delay} s (attempt ${data.attempt ?? 0}${budget})`,
+      };
     }
     case 'auth_failed': {
       const hint = token === undefined ? '; set AETHER_TOKEN or pass --token' : '';
       return { error: new CliError(ExitCode.AUTH, `authentication failed on ${wsUrl}: ${closeText(data)}${hint}`) };
     }
     case 'failed':
-      return { error: new CliError(ExitCode.CONNECT, `gave up after ${plural(data.maxAttempts ?? 0, 'reconnection attempt')}: ${transport ?? closeText(data)}`) };
+      return {
+        error: new CliError(ExitCode.CONNECT, `gave up after ${plural(data.maxAttempts ?? 0, 'reconnection attempt')}: ${transport ?? closeText(data)}`),
+      };
     default:
       return {};
   }

@@ -10,9 +10,19 @@ type Rec = Record<string, unknown>;
 
 const LEVEL_STYLES: Readonly<Record<string, Style>> = { info: 'cyan', success: 'green', warning: 'yellow', error: 'red' };
 const STATUS_STYLES: Readonly<Record<string, Style>> = {
-  pending: 'dim', running: 'cyan', completed: 'green', failed: 'red', cancelled: 'yellow',
-  connected: 'green', disconnected: 'red', maintenance: 'yellow',
-  starting: 'cyan', stopping: 'cyan', off: 'dim', paused: 'yellow', saved: 'dim',
+  pending: 'dim',
+  running: 'cyan',
+  completed: 'green',
+  failed: 'red',
+  cancelled: 'yellow',
+  connected: 'green',
+  disconnected: 'red',
+  maintenance: 'yellow',
+  starting: 'cyan',
+  stopping: 'cyan',
+  off: 'dim',
+  paused: 'yellow',
+  saved: 'dim',
 };
 
 function rec(value: unknown): Rec {
@@ -84,7 +94,9 @@ function formatJob(paint: Paint, m: Msg): string {
 }
 
 function changesText(changes: Rec): string {
-  return Object.entries(changes).map(([k, v]) => `${k}=${str(v)}`).join(' ');
+  return Object.entries(changes)
+    .map(([k, v]) => `${k}=${str(v)}`)
+    .join(' ');
 }
 
 function formatInventory(paint: Paint, m: Msg): string {
@@ -93,7 +105,8 @@ function formatInventory(paint: Paint, m: Msg): string {
   const entity = rec(data.entity);
   const state = str(entity.state ?? entity.status);
   // Server text is cleaned before it is painted, so only our own escape codes reach the terminal.
-  const detail = action === 'updated' ? truncate(clean(changesText(rec(data.changes))), 160) : action === 'created' ? paint(STATUS_STYLES[state], clean(state)) : '';
+  const detail =
+    action === 'updated' ? truncate(clean(changesText(rec(data.changes))), 160) : action === 'created' ? paint(STATUS_STYLES[state], clean(state)) : '';
   const tail = detail === '' ? '' : `  ${detail}`;
   return `${head(paint, clock(), `inventory.${action}`)}${str(data.kind).padEnd(8)} ${str(data.id)}${tail}`;
 }
@@ -119,7 +132,8 @@ export function formatEvent(paint: Paint, m: Msg): string {
 export function formatSnapshot(paint: Paint, data: Rec): string[] {
   const lines: string[] = [];
   if (Array.isArray(data.notifications)) {
-    for (const n of [...(data.notifications as unknown[])].reverse().map(rec)) lines.push(`${head(paint, clockOf(n.created_at), 'notification')}${notificationLine(paint, n)}`);
+    for (const n of [...(data.notifications as unknown[])].reverse().map(rec))
+      lines.push(`${head(paint, clockOf(n.created_at), 'notification')}${notificationLine(paint, n)}`);
   }
   if (Array.isArray(data.jobs)) {
     for (const job of [...(data.jobs as unknown[])].reverse().map(rec)) lines.push(`${head(paint, clockOf(job.updated_at), 'job')}${jobSummary(paint, job)}`);
@@ -127,7 +141,9 @@ export function formatSnapshot(paint: Paint, data: Rec): string[] {
   const inventory = rec(data.inventory);
   if (Object.keys(inventory).length > 0) {
     const count = (key: string): number => (Array.isArray(inventory[key]) ? (inventory[key] as unknown[]).length : 0);
-    lines.push(`${head(paint, clock(), 'inventory')}${count('clusters')} clusters, ${count('hosts')} hosts, ${count('vms')} VMs (aether-v inventory lists them)`);
+    lines.push(
+      `${head(paint, clock(), 'inventory')}${count('clusters')} clusters, ${count('hosts')} hosts, ${count('vms')} VMs (aether-v inventory lists them)`,
+    );
   }
   return lines;
 }

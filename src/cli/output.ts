@@ -58,7 +58,12 @@ export function table<R>(rows: readonly R[], columns: readonly Column<R>[], pain
     const width = i === columns.length - 1 && columns[i]?.align !== 'right' ? 0 : (widths[i] ?? 0);
     return columns[i]?.align === 'right' ? text.padStart(width) : text.padEnd(width);
   };
-  const lines = [columns.map((c, i) => paint('bold', pad(c.header, i))).join('  ').trimEnd()];
+  const lines = [
+    columns
+      .map((c, i) => paint('bold', pad(c.header, i)))
+      .join('  ')
+      .trimEnd(),
+  ];
   rows.forEach((row, r) => {
     const line = columns.map((c, i) => paint(c.style?.(row), pad(cells[r]?.[i] ?? '', i))).join('  ');
     lines.push(line.trimEnd());

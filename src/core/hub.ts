@@ -123,7 +123,19 @@ export function createHub(options: HubOptions): Hub {
     close: closeConnection,
   });
   const budget = options.budget ?? UNLIMITED_BUDGET;
-  const requests = createRequests({ limits, budget, now, observer, sync, addSubscription, removeSubscription, startStream, run, sendJson, close: closeConnection });
+  const requests = createRequests({
+    limits,
+    budget,
+    now,
+    observer,
+    sync,
+    addSubscription,
+    removeSubscription,
+    startStream,
+    run,
+    sendJson,
+    close: closeConnection,
+  });
   const batcher =
     options.batch !== undefined && options.batch.windowMs > 0
       ? createBatcher({

@@ -61,7 +61,13 @@ export function createRequests(deps: RequestDeps): Requests {
   const { limits, budget, now, observer, sync, addSubscription, removeSubscription, startStream, run, sendJson } = deps;
 
   function sendError(conn: Connection, code: ErrorMessage['code'], message: string, ref?: string, retryAfterMs?: number): void {
-    const error: ErrorMessage = { type: 'error', code, message, ...(ref === undefined ? {} : { ref }), ...(retryAfterMs === undefined ? {} : { retry_after_ms: retryAfterMs }) };
+    const error: ErrorMessage = {
+      type: 'error',
+      code,
+      message,
+      ...(ref === undefined ? {} : { ref }),
+      ...(retryAfterMs === undefined ? {} : { retry_after_ms: retryAfterMs }),
+    };
     sendJson(conn, error);
   }
 
@@ -149,14 +155,22 @@ export function createRequests(deps: RequestDeps): Requests {
     for (const topic of Object.keys(positions)) {
       const check = checkTopic(topic);
       if (!check.ok || check.family === 'all' || check.entity !== undefined) {
-        sendError(conn, check.ok ? ErrorCode.INVALID_TOPIC : check.reason === 'invalid' ? ErrorCode.INVALID_TOPIC : ErrorCode.UNKNOWN_TOPIC,
-          `cannot resume ${JSON.stringify(topic.slice(0, 64))}: positions are kept per topic family`, ref);
+        sendError(
+          conn,
+          check.ok ? ErrorCode.INVALID_TOPIC : check.reason === 'invalid' ? ErrorCode.INVALID_TOPIC : ErrorCode.UNKNOWN_TOPIC,
+          `cannot resume ${JSON.stringify(topic.slice(0, 64))}: positions are kept per topic family`,
+          ref,
+        );
         return undefined;
       }
     }
     // A family nothing draws from yet is subscribed; one an entity topic already draws from is
     // not (a connection on `jobs:42` alone that resumes `jobs` stays on that job).
-    return validTopics(conn, Object.keys(positions).filter((t) => !covers(conn.subscriptions, t)), ref);
+    return validTopics(
+      conn,
+      Object.keys(positions).filter((t) => !covers(conn.subscriptions, t)),
+      ref,
+    );
   }
 
   function startResumes(conn: Connection, positions: Positions, added: readonly string[]): void {
@@ -217,7 +231,10 @@ export function createRequests(deps: RequestDeps): Requests {
       const fresh = subscribe(conn, added).filter((t) => positions[t] === undefined);
       const resuming = Object.keys(positions).length > 0;
       const resumed = resuming ? resumable(conn, positions, 'connect') : undefined;
-      const work = new Map<string, Position | undefined>([...fresh.map((t): [string, undefined] => [t, undefined]), ...Object.entries(resumed === undefined ? {} : positions)]);
+      const work = new Map<string, Position | undefined>([
+        ...fresh.map((t): [string, undefined] => [t, undefined]),
+        ...Object.entries(resumed === undefined ? {} : positions),
+      ]);
       // Charged before any snapshot or replay is queued behind it; refused, the socket has nothing to show.
       run(conn, async () => {
         if (await admit(conn, work, 'connect')) return;

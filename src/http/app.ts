@@ -98,7 +98,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (page) => {
     await installPageHeaders(page);
     if (fs.existsSync(path.join(webRoot, 'index.html'))) {
-      await page.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false, allowedPath: (file) => serveMaps || !file.endsWith('.map') });
+      await page.register(fastifyStatic, {
+        root: webRoot,
+        prefix: '/',
+        index: ['index.html'],
+        wildcard: false,
+        allowedPath: (file) => serveMaps || !file.endsWith('.map'),
+      });
     } else {
       page.get('/', async (_request, reply) => reply.status(503).type('text/plain').send('The web page is not built: run `npm run build`.\n'));
     }

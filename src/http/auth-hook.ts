@@ -24,7 +24,8 @@ export function installAuth(app: FastifyInstance, authenticator: Authenticator, 
     if (isPublic(request.url)) return;
     const result = await authenticator.http(request.raw);
     if (!result.ok) {
-      if (result.reason !== 'missing') request.log.warn({ ip: request.ip, reason: result.reason }, `authentication failed: ${result.reason} credential from ${request.ip}`);
+      if (result.reason !== 'missing')
+        request.log.warn({ ip: request.ip, reason: result.reason }, `authentication failed: ${result.reason} credential from ${request.ip}`);
       throw authFailure(result);
     }
     if (!SAFE_METHODS.has(request.method)) checkCsrf(request, origins, result.principal.method === 'session');

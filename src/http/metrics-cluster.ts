@@ -32,7 +32,9 @@ export function clusterMetricsSource(local: Registry, workerId: number, proc: Ip
       try {
         text = await ask(null);
       } catch (err) {
-        throw new AppError('unavailable', `metrics of the other workers are unavailable: ${err instanceof Error ? err.message : String(err)}`, [], { cause: err });
+        throw new AppError('unavailable', `metrics of the other workers are unavailable: ${err instanceof Error ? err.message : String(err)}`, [], {
+          cause: err,
+        });
       }
       if (typeof text !== 'string') throw new AppError('unavailable', 'the cluster primary answered the metrics request with something else');
       return text;

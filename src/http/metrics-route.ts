@@ -43,6 +43,9 @@ export function metricsRoute(source: MetricsSource, access: MetricsAccess): (req
         headers: { 'www-authenticate': 'Bearer realm="metrics"' },
       });
     }
-    return reply.type(source.contentType).header('cache-control', 'no-store').send(await collect());
+    return reply
+      .type(source.contentType)
+      .header('cache-control', 'no-store')
+      .send(await collect());
   };
 }

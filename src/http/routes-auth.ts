@@ -97,7 +97,10 @@ export function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOpti
     }
     const { cookie: sessionCookie, session } = await sessions.create({ id: outcome.user.sub, name: outcome.user.name, roles: decision.roles });
     request.log.info({ ip: request.ip, user: session.name, sessionId: session.id }, `User ${session.name} signed in from ${request.ip}`);
-    void reply.header('set-cookie', [clearLogin, serializeCookie(SESSION_COOKIE, sessionCookie, { secure: secureFor(request), maxAgeSec: sessions.absoluteMs / 1000 })]);
+    void reply.header('set-cookie', [
+      clearLogin,
+      serializeCookie(SESSION_COOKIE, sessionCookie, { secure: secureFor(request), maxAgeSec: sessions.absoluteMs / 1000 }),
+    ]);
     return reply.header('cache-control', 'no-store').redirect(outcome.returnTo, 302);
   });
 

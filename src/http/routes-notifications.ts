@@ -46,13 +46,17 @@ export function registerNotificationRoutes(app: FastifyInstance, service: Notifi
 
   app.put<{ Body: unknown }>(`${base}/mark-all-read`, async (request) => {
     const body = request.body;
-    if (body !== undefined && body !== null && !isRecord(body)) throw new AppError('validation_failed', 'body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]);
+    if (body !== undefined && body !== null && !isRecord(body))
+      throw new AppError('validation_failed', 'body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]);
     const before = isRecord(body) && body.before !== undefined && body.before !== null ? parseTimestamp('before', body.before) : null;
     const result = await service.markAllRead(principalOf(request), before);
     return { count: result.count, unread_count: result.unreadCount };
   });
 
-  for (const [suffix, read] of [['read', true], ['unread', false]] as const) {
+  for (const [suffix, read] of [
+    ['read', true],
+    ['unread', false],
+  ] as const) {
     app.put<{ Params: IdParams }>(`${base}/:id/${suffix}`, async (request) => {
       const result = await service.setRead(request.params.id, principalOf(request), read);
       return { ...result.notification, unread_count: result.unreadCount };

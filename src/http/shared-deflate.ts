@@ -93,8 +93,13 @@ export function createSharedDeflate(options: SharedDeflateOptions): SharedDeflat
       const sender = internals._sender;
       const windowBits = deflate.params.server_max_window_bits ?? zlib.constants.Z_DEFAULT_WINDOWBITS;
       if (
-        frameFn === undefined || sender === undefined || typeof sender.sendFrame !== 'function' || sender._state !== SENDER_IDLE ||
-        deflate.params.server_no_context_takeover !== true || typeof windowBits !== 'number' || bytes > maxSyncBytes
+        frameFn === undefined ||
+        sender === undefined ||
+        typeof sender.sendFrame !== 'function' ||
+        sender._state !== SENDER_IDLE ||
+        deflate.params.server_no_context_takeover !== true ||
+        typeof windowBits !== 'number' ||
+        bytes > maxSyncBytes
       ) {
         stats.fallback += 1;
         return void ws.send(frame, { compress: true, binary: false });

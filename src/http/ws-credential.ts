@@ -68,7 +68,13 @@ export function withDeadline<T>(promise: Promise<T>, deadlineMs: number, late: (
  * session's end closes it with 4003 on every instance. A token without a session keeps an earlier
  * binding. Roles and name stay those of the socket's first credential.
  */
-export async function refreshCredential(socket: Expiring & SocketFacts, principal: Principal, authenticator: Authenticator, token: string, deadlineMs: number): Promise<RefreshOutcome> {
+export async function refreshCredential(
+  socket: Expiring & SocketFacts,
+  principal: Principal,
+  authenticator: Authenticator,
+  token: string,
+  deadlineMs: number,
+): Promise<RefreshOutcome> {
   const late = (): AuthResult => ({ ok: false, reason: 'unavailable', message: 'the credential could not be checked in time; retry later' });
   const result = await withDeadline(authenticator.credential(token, socket), deadlineMs, late);
   if (!result.ok) return { answer: { type: 'error', code: ErrorCode.UNAUTHORIZED, message: `refresh refused: ${result.message}`, ref: 'refresh' } };

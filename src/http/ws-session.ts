@@ -275,7 +275,10 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
     limitFrames(this.ws, this.edge.maxPayloadBytes);
     this.principal = principal;
     this.attached = attached;
-    logger.info({ clientId: attached.id, user: principal.name, ip: this.ip, method: principal.method }, `WebSocket authenticated for user ${principal.name} from ${this.ip}`);
+    logger.info(
+      { clientId: attached.id, user: principal.name, ip: this.ip, method: principal.method },
+      `WebSocket authenticated for user ${principal.name} from ${this.ip}`,
+    );
     if (attach.problem !== undefined) this.send(JSON.stringify({ type: 'error', code: 'invalid_message', message: attach.problem, ref: 'connect' }));
     this.expiresAt = principal.expiresAt;
     armExpiry(this);
@@ -354,7 +357,10 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
     const allowed = await limits.messages.take(attached.id);
     if (!allowed.ok) {
       this.limited = true;
-      logger.warn({ clientId: attached.id, user: principal.name, ip: this.ip }, `WebSocket client ${attached.id} (${principal.name}) exceeded the message rate`);
+      logger.warn(
+        { clientId: attached.id, user: principal.name, ip: this.ip },
+        `WebSocket client ${attached.id} (${principal.name}) exceeded the message rate`,
+      );
       this.send(JSON.stringify({ type: 'error', code: ErrorCode.RATE_LIMITED, message: 'too many messages per second; closing' }));
       this.close(CloseCode.RATE_LIMITED, 'rate limited: too many messages per second');
       return;
@@ -362,7 +368,8 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
     const bytes = byteLength(data);
     if (this.edge.debug) logger.debug({ clientId: attached.id, bytes }, 'WebSocket message');
     // Parsed once, here, after the size check: over the limit nothing is decoded (message_too_large).
-    const parsed = bytes > this.edge.maxMessageBytes ? oversizedFrame(bytes, this.edge.maxMessageBytes) : isBinary ? BINARY_FRAME : parseClientMessage(textOf(data));
+    const parsed =
+      bytes > this.edge.maxMessageBytes ? oversizedFrame(bytes, this.edge.maxMessageBytes) : isBinary ? BINARY_FRAME : parseClientMessage(textOf(data));
     if (parsed.ok) {
       if (parsed.message.type === 'refresh') {
         const outcome = await refreshCredential(this, principal, authenticator, parsed.message.token, this.edge.authCheckTimeoutMs);
@@ -372,7 +379,14 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
         return;
       }
       if (parsed.message.type === 'auth') {
-        this.send(JSON.stringify({ type: 'error', code: ErrorCode.INVALID_MESSAGE, message: 'already authenticated; use refresh to renew the credential', ref: 'auth' }));
+        this.send(
+          JSON.stringify({
+            type: 'error',
+            code: ErrorCode.INVALID_MESSAGE,
+            message: 'already authenticated; use refresh to renew the credential',
+            ref: 'auth',
+          }),
+        );
         return;
       }
     }
@@ -389,7 +403,10 @@ export class WsSession implements HubSocket, Expiring, SocketFacts {
   /** The credential expired (see ws-credential.ts): log and close with 4001 or 4003. */
   expired(): void {
     const principal = this.principal as Principal;
-    this.edge.logger.info({ clientId: this.attached?.id, user: principal.name, ip: this.ip }, `WebSocket credential expired for user ${principal.name} from ${this.ip}`);
+    this.edge.logger.info(
+      { clientId: this.attached?.id, user: principal.name, ip: this.ip },
+      `WebSocket credential expired for user ${principal.name} from ${this.ip}`,
+    );
     const [code, reason] = expiryClose(principal);
     this.close(code, reason);
   }

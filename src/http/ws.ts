@@ -88,7 +88,11 @@ function originOf(request: IncomingMessage): string | undefined {
 function attachOptionsFrom(url: URL): UpgradeAttach {
   const result: { topics?: string[]; positions?: Positions; problem?: string } = {};
   const topics = url.searchParams.get('topics');
-  if (topics !== null) result.topics = topics.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  if (topics !== null)
+    result.topics = topics
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0);
   const resume = url.searchParams.get('resume');
   if (resume !== null) {
     let positions: unknown;
@@ -201,10 +205,12 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     // Host (development mode: DNS rebinding), then Origin; refused sockets still get 1008 and the reason.
     const origin = options.origins.check(request);
     // A slow identity provider may not hold the upgrade past the deadline: the socket opens and closes with 4002.
-    const result: AuthResult | 'late' = origin.kind === 'refused'
-      ? { ok: false, reason: 'forbidden', message: origin.message }
-      : await withDeadline<AuthResult | 'late'>(authenticator.upgrade(request, url), options.authCheckTimeoutMs, () => 'late');
-    if (origin.kind === 'refused') logger.warn({ ip, [origin.header]: origin.value }, `WebSocket connection refused: ${origin.header} ${origin.value} not allowed from ${ip}`);
+    const result: AuthResult | 'late' =
+      origin.kind === 'refused'
+        ? { ok: false, reason: 'forbidden', message: origin.message }
+        : await withDeadline<AuthResult | 'late'>(authenticator.upgrade(request, url), options.authCheckTimeoutMs, () => 'late');
+    if (origin.kind === 'refused')
+      logger.warn({ ip, [origin.header]: origin.value }, `WebSocket connection refused: ${origin.header} ${origin.value} not allowed from ${ip}`);
     if (socket.destroyed) return release();
     const originHeader = originOf(request);
     const attach = attachOptionsFrom(url);
@@ -244,7 +250,8 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   return {
     async close() {
       clearInterval(timer);
-      if (edge.shared !== undefined) logger.info({ ...edge.shared.stats }, 'WebSocket compression: frames deflated, sends served from the shared cache, sends left to ws');
+      if (edge.shared !== undefined)
+        logger.info({ ...edge.shared.stats }, 'WebSocket compression: frames deflated, sends served from the shared cache, sends left to ws');
       options.server.off('upgrade', listener);
     },
   };

@@ -57,7 +57,4 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Close codes after which a client should not reconnect blindly. */
-export const NON_RETRYABLE_CLOSE_CODES: ReadonlySet<number> = new Set([
-  CloseCode.POLICY_VIOLATION,
-  CloseCode.SESSION_REVOKED,
-]);
+export const NON_RETRYABLE_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.POLICY_VIOLATION, CloseCode.SESSION_REVOKED]);

@@ -80,8 +80,7 @@ export interface TopicEventMessage<T extends string = string, A extends string =
 }
 
 /** `created`/`updated` carry the whole notification; `deleted` `{id}`; `all_read` `{before, count}`. */
-export interface NotificationEventMessage
-  extends TopicEventMessage<'notification', NotificationAction, Notification | { readonly id: string } | AllReadData> {
+export interface NotificationEventMessage extends TopicEventMessage<'notification', NotificationAction, Notification | { readonly id: string } | AllReadData> {
   /** The receiving user's unread count after this event. */
   readonly unread_count: number;
 }

@@ -6,8 +6,7 @@ import { ErrorCode } from './codes.js';
 import { CLIENT_MESSAGE_TYPES, type ClientMessage, type Position } from './messages.js';
 
 export type ParseResult =
-  | { readonly ok: true; readonly message: ClientMessage }
-  | { readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly ref?: string };
+  { readonly ok: true; readonly message: ClientMessage } | { readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly ref?: string };
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -35,7 +34,8 @@ export function nestsDeeperThan(text: string, maxDepth: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -118,7 +118,11 @@ export function validateClientMessage(value: unknown): ParseResult {
       return { ok: true, message: { type, positions } };
     }
     default:
-      return fail(ErrorCode.UNKNOWN_TYPE, `unknown message type ${JSON.stringify(type.slice(0, 64))}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}`, type.slice(0, 64));
+      return fail(
+        ErrorCode.UNKNOWN_TYPE,
+        `unknown message type ${JSON.stringify(type.slice(0, 64))}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}`,
+        type.slice(0, 64),
+      );
   }
 }
 
@@ -128,11 +132,15 @@ export function oversizedFrame(byteLength: number, limit: number): ParseResult {
 }
 
 /** A binary frame: the protocol is JSON text. */
-export const BINARY_FRAME: ParseResult = fail(ErrorCode.INVALID_JSON, 'the frame is not valid JSON: binary frames are not part of the protocol; send JSON text');
+export const BINARY_FRAME: ParseResult = fail(
+  ErrorCode.INVALID_JSON,
+  'the frame is not valid JSON: binary frames are not part of the protocol; send JSON text',
+);
 
 /** Parses a text frame from a client (refusing deep nesting before parsing). Never throws. */
 export function parseClientMessage(text: string): ParseResult {
-  if (nestsDeeperThan(text, MAX_MESSAGE_DEPTH)) return fail(ErrorCode.INVALID_MESSAGE, `a message must not nest arrays or objects more than ${MAX_MESSAGE_DEPTH} levels deep`);
+  if (nestsDeeperThan(text, MAX_MESSAGE_DEPTH))
+    return fail(ErrorCode.INVALID_MESSAGE, `a message must not nest arrays or objects more than ${MAX_MESSAGE_DEPTH} levels deep`);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -15,8 +15,7 @@ const ENTITY_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const ENTITY_FAMILIES: ReadonlySet<string> = new Set(['jobs', 'inventory']);
 
 export type TopicCheck =
-  | { readonly ok: true; readonly family: TopicFamily | 'all'; readonly entity?: string }
-  | { readonly ok: false; readonly reason: 'invalid' | 'unknown' };
+  { readonly ok: true; readonly family: TopicFamily | 'all'; readonly entity?: string } | { readonly ok: false; readonly reason: 'invalid' | 'unknown' };
 
 /** Classifies a topic name: valid and known, syntactically invalid, or well-formed but unknown. */
 export function checkTopic(name: string): TopicCheck {

@@ -7,10 +7,22 @@ import type { InventoryService } from './inventory.js';
 
 const SEED: readonly CreateNotificationInput[] = [
   { title: 'Welcome to Aether-V', message: 'Live updates are on: this list changes the moment something happens.', level: 'success', category: 'system' },
-  { title: 'Host hv-03 disconnected', message: 'Host hv-03 stopped answering heartbeats.', level: 'error', category: 'host', related_entity: { type: 'host', id: 'hv-03' } },
+  {
+    title: 'Host hv-03 disconnected',
+    message: 'Host hv-03 stopped answering heartbeats.',
+    level: 'error',
+    category: 'host',
+    related_entity: { type: 'host', id: 'hv-03' },
+  },
   { title: 'VM web-01 started', message: 'VM web-01 on hv-01 is running.', level: 'info', category: 'vm', related_entity: { type: 'vm', id: 'hv-01/web-01' } },
   { title: 'Backup job finished', message: 'Nightly backup of cluster A completed in 12 minutes.', level: 'success', category: 'job' },
-  { title: 'Memory pressure on hv-02', message: 'hv-02 is at 91% memory; consider migrating a VM.', level: 'warning', category: 'host', related_entity: { type: 'host', id: 'hv-02' } },
+  {
+    title: 'Memory pressure on hv-02',
+    message: 'hv-02 is at 91% memory; consider migrating a VM.',
+    level: 'warning',
+    category: 'host',
+    related_entity: { type: 'host', id: 'hv-02' },
+  },
 ];
 
 /** Seeds the demo notifications once (when the inbox is empty). */
@@ -31,10 +43,44 @@ interface DemoHost {
 }
 
 const DEMO_HOSTS: readonly DemoHost[] = [
-  { id: 'hv-01', cluster: 'cluster-a', status: 'connected', cores: 32, memoryMb: 262_144, vms: [['web-01', 'running', 4, 8192], ['web-02', 'running', 4, 8192], ['db-01', 'running', 8, 32_768], ['cache-01', 'off', 2, 4096]] },
-  { id: 'hv-02', cluster: 'cluster-a', status: 'connected', cores: 32, memoryMb: 262_144, vms: [['app-01', 'running', 4, 16_384], ['app-02', 'paused', 4, 16_384], ['ci-runner', 'off', 8, 16_384]] },
+  {
+    id: 'hv-01',
+    cluster: 'cluster-a',
+    status: 'connected',
+    cores: 32,
+    memoryMb: 262_144,
+    vms: [
+      ['web-01', 'running', 4, 8192],
+      ['web-02', 'running', 4, 8192],
+      ['db-01', 'running', 8, 32_768],
+      ['cache-01', 'off', 2, 4096],
+    ],
+  },
+  {
+    id: 'hv-02',
+    cluster: 'cluster-a',
+    status: 'connected',
+    cores: 32,
+    memoryMb: 262_144,
+    vms: [
+      ['app-01', 'running', 4, 16_384],
+      ['app-02', 'paused', 4, 16_384],
+      ['ci-runner', 'off', 8, 16_384],
+    ],
+  },
   { id: 'hv-03', cluster: 'cluster-a', status: 'disconnected', cores: 16, memoryMb: 131_072, vms: [['legacy-erp', 'saved', 4, 8192]] },
-  { id: 'hv-04', cluster: 'cluster-b', status: 'connected', cores: 64, memoryMb: 524_288, vms: [['analytics', 'running', 16, 65_536], ['backup-proxy', 'running', 2, 4096], ['dev-box', 'off', 4, 8192]] },
+  {
+    id: 'hv-04',
+    cluster: 'cluster-b',
+    status: 'connected',
+    cores: 64,
+    memoryMb: 524_288,
+    vms: [
+      ['analytics', 'running', 16, 65_536],
+      ['backup-proxy', 'running', 2, 4096],
+      ['dev-box', 'off', 4, 8192],
+    ],
+  },
   { id: 'hv-05', cluster: 'cluster-b', status: 'disconnected', cores: 16, memoryMb: 131_072, vms: [['test-vm', 'off', 2, 2048]] },
 ];
 

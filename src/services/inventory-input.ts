@@ -67,14 +67,16 @@ export function parseHostReport(value: unknown): HostReport {
   const memUse = check.int('memory_usage_percent', b.memory_usage_percent, { min: 0, max: 100, optional: true });
   let vms: VmReport[] | undefined;
   if (b.vms !== undefined) {
-    if (!Array.isArray(b.vms) || b.vms.length > MAX_VMS_PER_REPORT) check.errors.push({ field: 'vms', message: `must be an array of at most ${MAX_VMS_PER_REPORT} VMs` });
+    if (!Array.isArray(b.vms) || b.vms.length > MAX_VMS_PER_REPORT)
+      check.errors.push({ field: 'vms', message: `must be an array of at most ${MAX_VMS_PER_REPORT} VMs` });
     else {
       vms = [];
       const seen = new Set<string>();
       b.vms.forEach((vm: unknown, i) => {
         const prefix = `vms[${i}].`;
         if (!isRecord(vm)) return void check.errors.push({ field: `vms[${i}]`, message: 'must be a JSON object' });
-        for (const key of Object.keys(vm)) if (!['name', 'state', 'cpu_count', 'memory_mb'].includes(key)) check.errors.push({ field: prefix + key, message: 'is not a known field' });
+        for (const key of Object.keys(vm))
+          if (!['name', 'state', 'cpu_count', 'memory_mb'].includes(key)) check.errors.push({ field: prefix + key, message: 'is not a known field' });
         const n = name(check, `${prefix}name`, vm.name);
         if (n !== undefined && seen.has(n)) check.errors.push({ field: `${prefix}name`, message: 'is listed twice' });
         if (n !== undefined) seen.add(n);

@@ -77,7 +77,13 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
   const { store, write, notify } = options;
   const now = options.now ?? (() => new Date());
 
-  async function emit(ctx: WriteContext, kind: InventoryKind, action: InventoryAction, before: InventoryEntity | undefined, entity: InventoryEntity): Promise<void> {
+  async function emit(
+    ctx: WriteContext,
+    kind: InventoryKind,
+    action: InventoryAction,
+    before: InventoryEntity | undefined,
+    entity: InventoryEntity,
+  ): Promise<void> {
     const changes = action === 'deleted' ? {} : changedFields(before, entity);
     const data: InventoryEventData = { kind, id: entity.id, version: entity.version, changes, entity };
     // A host's events and its VMs' also match the entity topic `inventory:<host>`.
@@ -97,9 +103,21 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
     if (before.status === after.status) return;
     const related = { type: 'host', id: after.id, name: after.id };
     if (after.status === 'disconnected') {
-      await notify(ctx, { title: `Host ${after.id} disconnected`, message: `Host ${after.id} stopped answering and is unreachable.`, level: 'error', category: 'host', related_entity: related });
+      await notify(ctx, {
+        title: `Host ${after.id} disconnected`,
+        message: `Host ${after.id} stopped answering and is unreachable.`,
+        level: 'error',
+        category: 'host',
+        related_entity: related,
+      });
     } else if (before.status === 'disconnected') {
-      await notify(ctx, { title: `Host ${after.id} reconnected`, message: `Host ${after.id} is reachable again (${after.status}).`, level: 'info', category: 'host', related_entity: related });
+      await notify(ctx, {
+        title: `Host ${after.id} reconnected`,
+        message: `Host ${after.id} is reachable again (${after.status}).`,
+        level: 'info',
+        category: 'host',
+        related_entity: related,
+      });
     }
   }
 
@@ -109,8 +127,17 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
       if (patch.cluster_id !== undefined && patch.cluster_id !== null) await ensureCluster(ctx, patch.cluster_id);
       const at = now().toISOString();
       const base: Host = before ?? {
-        id, cluster_id: null, status: 'connected', last_seen: null, cpu_cores: 0, memory_mb: 0,
-        cpu_usage_percent: 0, memory_usage_percent: 0, version: 0, created_at: at, updated_at: at,
+        id,
+        cluster_id: null,
+        status: 'connected',
+        last_seen: null,
+        cpu_cores: 0,
+        memory_mb: 0,
+        cpu_usage_percent: 0,
+        memory_usage_percent: 0,
+        version: 0,
+        created_at: at,
+        updated_at: at,
       };
       const merged: Host = { ...base, ...patch, id };
       const changes = changedFields(before, merged);
@@ -132,7 +159,17 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
       if (before === undefined && mode === 'update') throw notFound(`VM ${hostId}/${name}`);
       if (before !== undefined && mode === 'create') throw new AppError('conflict', `VM ${hostId}/${name} already exists`);
       const at = now().toISOString();
-      const base: Vm = before ?? { id: `${hostId}/${name}`, host_id: hostId, name, state: 'off', cpu_count: 1, memory_mb: 1024, version: 0, created_at: at, updated_at: at };
+      const base: Vm = before ?? {
+        id: `${hostId}/${name}`,
+        host_id: hostId,
+        name,
+        state: 'off',
+        cpu_count: 1,
+        memory_mb: 1024,
+        version: 0,
+        created_at: at,
+        updated_at: at,
+      };
       const merged: Vm = { ...base, ...patch };
       if (before !== undefined && Object.keys(changedFields(before, merged)).length === 0) return before;
       const vm: Vm = { ...merged, version: base.version + 1, updated_at: at };
@@ -237,4 +274,3 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
       })),
   };
 }
-

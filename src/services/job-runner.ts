@@ -99,7 +99,13 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   async function finish(ctx: Parameters<Parameters<Writer>[0]>[0], stored: StoredJob, lines: string[], at: string): Promise<StoredJob> {
     const title = jobTypeOf(registry, stored.type).title(stored.raw_parameters);
     const done = await changeJob(ctx, stored, { status: 'completed', progress: 100, finished_at: at }, [...lines, 'Completed'], at);
-    await options.notify(ctx, { title: `Job completed: ${title}`, message: `${title} completed.`, level: 'success', category: 'job', related_entity: { type: 'job', id: stored.id, name: title } });
+    await options.notify(ctx, {
+      title: `Job completed: ${title}`,
+      message: `${title} completed.`,
+      level: 'success',
+      category: 'job',
+      related_entity: { type: 'job', id: stored.id, name: title },
+    });
     logger.info({ jobId: stored.id, type: stored.type }, 'job completed');
     return done;
   }
@@ -114,7 +120,13 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const at = now().toISOString();
       const title = jobTypeOf(registry, stored.type).title(stored.raw_parameters);
       await changeJob(ctx, stored, { status: 'failed', finished_at: at, error: reason }, [`Failed: ${reason}`], at);
-      await options.notify(ctx, { title: `Job failed: ${title}`, message: `${title} failed: ${reason}`, level: 'error', category: 'job', related_entity: { type: 'job', id: stored.id, name: title } });
+      await options.notify(ctx, {
+        title: `Job failed: ${title}`,
+        message: `${title} failed: ${reason}`,
+        level: 'error',
+        category: 'job',
+        related_entity: { type: 'job', id: stored.id, name: title },
+      });
       logger.info({ jobId: stored.id, type: stored.type }, 'job failed');
     }).catch((e: unknown) => logger.error({ err: e, jobId: job.id }, 'could not mark job failed'));
   }
@@ -124,7 +136,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const { interrupted, pending } = await write(async (ctx) => {
         const running = await ctx.tx.jobs.withStatus(['running']);
         const at = now().toISOString();
-        for (const job of running) await changeJob(ctx, job, { status: 'failed', finished_at: at, error: 'interrupted by a server restart' }, ['Interrupted by a server restart'], at);
+        for (const job of running)
+          await changeJob(ctx, job, { status: 'failed', finished_at: at, error: 'interrupted by a server restart' }, ['Interrupted by a server restart'], at);
         return { interrupted: running.length, pending: await ctx.tx.jobs.withStatus(['pending']) };
       });
       if (interrupted > 0) logger.warn({ count: interrupted }, 'jobs interrupted by a restart marked failed');

@@ -189,6 +189,9 @@ export function builtinJobTypes(): JobTypeRegistry {
 
 export function jobTypeOf(registry: JobTypeRegistry, name: string): JobType {
   const type = registry.get(name);
-  if (type === undefined) throw new AppError('validation_failed', `unknown job type ${JSON.stringify(name)}`, [{ field: 'type', message: `must be one of ${[...registry.keys()].join(', ')}` }]);
+  if (type === undefined)
+    throw new AppError('validation_failed', `unknown job type ${JSON.stringify(name)}`, [
+      { field: 'type', message: `must be one of ${[...registry.keys()].join(', ')}` },
+    ]);
   return type;
 }

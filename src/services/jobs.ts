@@ -14,7 +14,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../shared/errors.js';
-import { JOB_FINAL_STATUSES, JOB_STATUSES, type Job, type JobChangeData, type JobDeletedData, type JobOutputData, type JobOutputLine, type JobStatus, type Position } from '../protocol/index.js';
+import {
+  JOB_FINAL_STATUSES,
+  JOB_STATUSES,
+  type Job,
+  type JobChangeData,
+  type JobDeletedData,
+  type JobOutputData,
+  type JobOutputLine,
+  type JobStatus,
+  type Position,
+} from '../protocol/index.js';
 import type { Cursor, Store, StoredJob } from '../store/types.js';
 import { jobTypeOf, type JobTypeRegistry } from './job-types.js';
 import { redactParameters } from './secrets.js';
@@ -41,7 +51,13 @@ export function isFinal(status: JobStatus): boolean {
  * there are lines) and then `updated` (when a field other than the output count changed), so a
  * client has every line of a job by the time it sees the job finished.
  */
-export async function changeJob(ctx: WriteContext, before: StoredJob, patch: Partial<Omit<StoredJob, 'id' | 'version'>>, lines: readonly string[], at: string): Promise<StoredJob> {
+export async function changeJob(
+  ctx: WriteContext,
+  before: StoredJob,
+  patch: Partial<Omit<StoredJob, 'id' | 'version'>>,
+  lines: readonly string[],
+  at: string,
+): Promise<StoredJob> {
   const numbered: JobOutputLine[] = lines.map((text, i) => ({ seq: before.output_count + i + 1, text, at }));
   const after: StoredJob = { ...before, ...patch, output_count: before.output_count + numbered.length, version: before.version + 1, updated_at: at };
   await ctx.tx.jobs.update(after);
@@ -131,8 +147,19 @@ export function createJobService(options: JobServiceOptions): JobService {
         }
         const at = now().toISOString();
         const stored: StoredJob = {
-          id: randomUUID(), type, status: 'pending', progress: 0, raw_parameters: parameters, created_by: principal.id,
-          created_at: at, started_at: null, finished_at: null, updated_at: at, error: null, output_count: 0, version: 1,
+          id: randomUUID(),
+          type,
+          status: 'pending',
+          progress: 0,
+          raw_parameters: parameters,
+          created_by: principal.id,
+          created_at: at,
+          started_at: null,
+          finished_at: null,
+          updated_at: at,
+          error: null,
+          output_count: 0,
+          version: 1,
         };
         await ctx.tx.jobs.insert(stored);
         const visible = publicJob(stored);
@@ -167,7 +194,13 @@ export function createJobService(options: JobServiceOptions): JobService {
         const job = await mustGet(ctx.tx, id);
         if (isFinal(job.status)) throw new AppError('conflict', `job ${id} is already ${job.status}`);
         const at = now().toISOString();
-        const after = await changeJob(ctx, job, { status: 'cancelled', finished_at: at, error: `cancelled by ${principal.name}` }, [`Cancelled by ${principal.name}`], at);
+        const after = await changeJob(
+          ctx,
+          job,
+          { status: 'cancelled', finished_at: at, error: `cancelled by ${principal.name}` },
+          [`Cancelled by ${principal.name}`],
+          at,
+        );
         return publicJob(after);
       });
     },

@@ -1,11 +1,5 @@
 /** Validation of notification input from unknown. */
-import {
-  NOTIFICATION_CATEGORIES,
-  NOTIFICATION_LEVELS,
-  type NotificationCategory,
-  type NotificationLevel,
-  type RelatedEntity,
-} from '../protocol/index.js';
+import { NOTIFICATION_CATEGORIES, NOTIFICATION_LEVELS, type NotificationCategory, type NotificationLevel, type RelatedEntity } from '../protocol/index.js';
 import { createChecker, isRecord } from './validate.js';
 
 export interface CreateNotificationInput {

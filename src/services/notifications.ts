@@ -74,9 +74,30 @@ export function createNotificationService(options: NotificationServiceOptions): 
   async function insert(ctx: WriteContext, valid: ValidNotificationInput): Promise<Notification> {
     const { tx, emit } = ctx;
     const { title, message, level, category, recipient, related_entity, metadata } = valid;
-    const created: StoredNotification = { id: randomUUID(), title, message, level, category, created_at: now().toISOString(), recipient, related_entity, metadata };
+    const created: StoredNotification = {
+      id: randomUUID(),
+      title,
+      message,
+      level,
+      category,
+      created_at: now().toISOString(),
+      recipient,
+      related_entity,
+      metadata,
+    };
     await tx.notifications.insert(created);
-    const notification: Notification = { id: created.id, title, message, level, category, created_at: created.created_at, read: false, recipient, related_entity, metadata };
+    const notification: Notification = {
+      id: created.id,
+      title,
+      message,
+      level,
+      category,
+      created_at: created.created_at,
+      read: false,
+      recipient,
+      related_entity,
+      metadata,
+    };
     await emit({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'created', data: notification, audience: created.recipient });
     if (retentionProbeDue()) for (const old of await tx.notifications.overflow(retention.maxCount)) await appendDeleted(ctx, old, 'retention');
     return notification;

@@ -13,15 +13,52 @@ export const REDACTED = '[REDACTED]';
 
 /** Words that make a name secret when one of its words is exactly this (any case, plural too). */
 export const SECRET_WORDS: ReadonlySet<string> = new Set([
-  'password', 'passwd', 'passphrase', 'pass', 'pw', 'pwd', 'pin', 'otp', 'secret', 'token', 'bearer', 'jwt',
-  'key', 'apikey', 'privkey', 'sig', 'signature', 'hmac', 'credential', 'cred', 'auth', 'authorization',
-  'cookie', 'session', 'private',
+  'password',
+  'passwd',
+  'passphrase',
+  'pass',
+  'pw',
+  'pwd',
+  'pin',
+  'otp',
+  'secret',
+  'token',
+  'bearer',
+  'jwt',
+  'key',
+  'apikey',
+  'privkey',
+  'sig',
+  'signature',
+  'hmac',
+  'credential',
+  'cred',
+  'auth',
+  'authorization',
+  'cookie',
+  'session',
+  'private',
 ]);
 
 /** Stems that make a name secret wherever they appear inside one of its words. */
 export const SECRET_STEMS: readonly string[] = [
-  'password', 'passwd', 'passphrase', 'secret', 'token', 'bearer', 'credential', 'cookie', 'signature',
-  'apikey', 'privatekey', 'accesskey', 'sshkey', 'authkey', 'signingkey', 'encryptionkey', 'masterkey',
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'bearer',
+  'credential',
+  'cookie',
+  'signature',
+  'apikey',
+  'privatekey',
+  'accesskey',
+  'sshkey',
+  'authkey',
+  'signingkey',
+  'encryptionkey',
+  'masterkey',
 ];
 
 /** The lower-case words of a property name (see the header). */

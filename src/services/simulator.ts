@@ -55,7 +55,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       return `job host.maintenance ${host.id}`;
     }
     const type = roll < 0.45 ? 'backup' : vm.state === 'running' ? 'vm.stop' : 'vm.start';
-    const parameters = type === 'backup' ? { host: vm.host_id, vm: vm.name, target: 'nfs://backup01/vms', target_password: 'demo-secret' } : { host: vm.host_id, vm: vm.name };
+    const parameters =
+      type === 'backup' ? { host: vm.host_id, vm: vm.name, target: 'nfs://backup01/vms', target_password: 'demo-secret' } : { host: vm.host_id, vm: vm.name };
     await jobs.create({ type, parameters }, SIMULATOR_PRINCIPAL);
     return `job ${type} ${vm.id}`;
   }

@@ -44,7 +44,6 @@ export function createUnreadCounts(options: UnreadCountsOptions): UnreadCounts {
   /** The last observed offset; -1 before the first event. */
   let last = -1;
 
-
   function apply(entry: Entry, event: TopicEvent, user: string): void {
     if (event.offset <= entry.asOf) return;
     entry.asOf = event.offset;

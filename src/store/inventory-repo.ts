@@ -52,8 +52,17 @@ export function createInventoryRepo(db: Db): InventoryRepo {
       return row === undefined ? undefined : { ...row, version: Number(row.version) };
     },
     async saveCluster(cluster, isNew) {
-      if (isNew) await db.insertInto('clusters').values({ ...cluster }).execute();
-      else await db.updateTable('clusters').set({ ...cluster }).where('id', '=', cluster.id).execute();
+      if (isNew)
+        await db
+          .insertInto('clusters')
+          .values({ ...cluster })
+          .execute();
+      else
+        await db
+          .updateTable('clusters')
+          .set({ ...cluster })
+          .where('id', '=', cluster.id)
+          .execute();
     },
 
     async hosts() {
@@ -64,8 +73,17 @@ export function createInventoryRepo(db: Db): InventoryRepo {
       return row === undefined ? undefined : toHost(row);
     },
     async saveHost(host, isNew) {
-      if (isNew) await db.insertInto('hosts').values({ ...host }).execute();
-      else await db.updateTable('hosts').set({ ...host }).where('id', '=', host.id).execute();
+      if (isNew)
+        await db
+          .insertInto('hosts')
+          .values({ ...host })
+          .execute();
+      else
+        await db
+          .updateTable('hosts')
+          .set({ ...host })
+          .where('id', '=', host.id)
+          .execute();
     },
 
     async vms(hostId) {

@@ -50,18 +50,35 @@ export function createJobRepo(db: Db): JobRepo {
           eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]),
         );
       }
-      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
       const page = rows.slice(0, q.limit).map(toStored);
       const last = page[page.length - 1];
       return { jobs: page, next: rows.length > q.limit && last !== undefined ? { createdAt: last.created_at, id: last.id } : null };
     },
     async withStatus(statuses) {
       if (statuses.length === 0) return [];
-      const rows = await db.selectFrom('jobs').selectAll().where('status', 'in', [...statuses]).orderBy('created_at').orderBy('id').execute();
+      const rows = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('status', 'in', [...statuses])
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
       return rows.map(toStored);
     },
     async finishedBefore(cutoff, limit) {
-      const rows = await db.selectFrom('jobs').selectAll().where('finished_at', 'is not', null).where('finished_at', '<', cutoff).orderBy('finished_at').limit(limit).execute();
+      const rows = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('finished_at', 'is not', null)
+        .where('finished_at', '<', cutoff)
+        .orderBy('finished_at')
+        .limit(limit)
+        .execute();
       return rows.map(toStored);
     },
     async delete(id) {

@@ -64,17 +64,30 @@ function createIdempotencyRepo(db: Db): IdempotencyRepo {
 function createSessionRepo(db: Db): SessionRepo {
   return {
     async insert(s) {
-      await db.insertInto('sessions').values({
-        id: s.id, user_id: s.userId, name: s.name, roles: JSON.stringify(s.roles),
-        created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt,
-      }).execute();
+      await db
+        .insertInto('sessions')
+        .values({
+          id: s.id,
+          user_id: s.userId,
+          name: s.name,
+          roles: JSON.stringify(s.roles),
+          created_at: s.createdAt,
+          last_seen_at: s.lastSeenAt,
+          expires_at: s.expiresAt,
+        })
+        .execute();
     },
     async get(id) {
       const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
       if (row === undefined) return undefined;
       return {
-        id: row.id, userId: row.user_id, name: row.name, roles: JSON.parse(row.roles) as string[],
-        createdAt: Number(row.created_at), lastSeenAt: Number(row.last_seen_at), expiresAt: Number(row.expires_at),
+        id: row.id,
+        userId: row.user_id,
+        name: row.name,
+        roles: JSON.parse(row.roles) as string[],
+        createdAt: Number(row.created_at),
+        lastSeenAt: Number(row.last_seen_at),
+        expiresAt: Number(row.expires_at),
       };
     },
     async touch(id, lastSeenAt) {
@@ -85,8 +98,11 @@ function createSessionRepo(db: Db): SessionRepo {
       return Number(result.numDeletedRows) > 0;
     },
     async deleteExpired(nowMs, idleBefore) {
-      const rows = await db.selectFrom('sessions').select('id')
-        .where((eb) => eb.or([eb('expires_at', '<=', nowMs), eb('last_seen_at', '<', idleBefore)])).execute();
+      const rows = await db
+        .selectFrom('sessions')
+        .select('id')
+        .where((eb) => eb.or([eb('expires_at', '<=', nowMs), eb('last_seen_at', '<', idleBefore)]))
+        .execute();
       const ids = rows.map((r) => r.id);
       if (ids.length > 0) await db.deleteFrom('sessions').where('id', 'in', ids).execute();
       return ids;
@@ -97,7 +113,11 @@ function createSessionRepo(db: Db): SessionRepo {
 async function pruneTopic(db: Db, topic: string, keepAfter: number): Promise<number> {
   if (keepAfter <= 0) return 0;
   const result = await db.deleteFrom('events').where('topic', '=', topic).where('seq', '<=', keepAfter).executeTakeFirst();
-  await db.updateTable('topic_heads').set({ floor: sql`case when floor < ${keepAfter} then ${keepAfter} else floor end` }).where('topic', '=', topic).execute();
+  await db
+    .updateTable('topic_heads')
+    .set({ floor: sql`case when floor < ${keepAfter} then ${keepAfter} else floor end` })
+    .where('topic', '=', topic)
+    .execute();
   return Number(result.numDeletedRows);
 }
 
@@ -212,7 +232,10 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     },
 
     async eventCount() {
-      const row = await db.selectFrom('events').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('events')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
 

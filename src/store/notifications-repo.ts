@@ -58,9 +58,21 @@ function visibleTo(db: Db, user: string) {
 async function visibleCounts(db: Db, user: string): Promise<{ total: number; read: number }> {
   const row = await db
     .selectNoFrom((eb) => [
-      eb.selectFrom('notifications').where('recipient', 'is', null).select((e) => e.fn.countAll<number | string>().as('n')).as('everyone'),
-      eb.selectFrom('notifications').where('recipient', '=', user).select((e) => e.fn.countAll<number | string>().as('n')).as('personal'),
-      eb.selectFrom('notification_reads').where('user_id', '=', user).select((e) => e.fn.countAll<number | string>().as('n')).as('read'),
+      eb
+        .selectFrom('notifications')
+        .where('recipient', 'is', null)
+        .select((e) => e.fn.countAll<number | string>().as('n'))
+        .as('everyone'),
+      eb
+        .selectFrom('notifications')
+        .where('recipient', '=', user)
+        .select((e) => e.fn.countAll<number | string>().as('n'))
+        .as('personal'),
+      eb
+        .selectFrom('notification_reads')
+        .where('user_id', '=', user)
+        .select((e) => e.fn.countAll<number | string>().as('n'))
+        .as('read'),
     ])
     .executeTakeFirstOrThrow();
   return { total: Number(row.everyone) + Number(row.personal), read: Number(row.read) };
@@ -99,7 +111,11 @@ export function createNotificationRepo(db: Db): NotificationRepo {
           eb.or([eb('n.created_at', '<', cursor.createdAt), eb.and([eb('n.created_at', '=', cursor.createdAt), eb('n.id', '<', cursor.id)])]),
         );
       }
-      const rows = await query.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').limit(q.limit + 1).execute();
+      const rows = await query
+        .orderBy('n.created_at', 'desc')
+        .orderBy('n.id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
       const counts = await visibleCounts(db, q.user);
       const page = rows.slice(0, q.limit).map(toNotification);
       const last = page[page.length - 1];

@@ -42,7 +42,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     const epoch = await migrateToLatest(db);
-    return createKyselyStore({ db, dialect: 'postgres', epoch, now: options.now ?? (() => new Date()), eventLogMaxPerTopic: options.eventLogMaxPerTopic, ...(options.writeGroupMax === undefined ? {} : { writeGroupMax: options.writeGroupMax }) });
+    return createKyselyStore({
+      db,
+      dialect: 'postgres',
+      epoch,
+      now: options.now ?? (() => new Date()),
+      eventLogMaxPerTopic: options.eventLogMaxPerTopic,
+      ...(options.writeGroupMax === undefined ? {} : { writeGroupMax: options.writeGroupMax }),
+    });
   } catch (err) {
     await db.destroy();
     throw err;

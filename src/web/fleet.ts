@@ -25,7 +25,8 @@ export interface Fleet {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const hasVersion = (v: unknown): v is { id: string; version: number; [field: string]: unknown } => isRecord(v) && typeof v.id === 'string' && typeof v.version === 'number';
+const hasVersion = (v: unknown): v is { id: string; version: number; [field: string]: unknown } =>
+  isRecord(v) && typeof v.id === 'string' && typeof v.version === 'number';
 
 export function startFleet(client: WsClient, report: (text: string) => void): Fleet {
   const api = createFleetApi();
@@ -45,7 +46,7 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
 
   /** The open job's output after the last line held, page by page (live lines merge by seq). */
   async function loadOutput(id: string): Promise<void> {
-    for (let after = jobs.lastSeq(); ; ) {
+    for (let after = jobs.lastSeq(); ;) {
       const lines = await api.output(id, after);
       if (jobs.state().openId !== id) return;
       jobs.addLines(id, lines);
@@ -80,7 +81,8 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
   client.on('job', (m) => {
     const data = m.data;
     if (!isRecord(data) || typeof data.id !== 'string') return;
-    if ((m.action === 'created' || m.action === 'updated') && hasVersion(data.job)) jobs.put({ ...(data.job as unknown as Job), version: Number(data.version ?? data.job.version) });
+    if ((m.action === 'created' || m.action === 'updated') && hasVersion(data.job))
+      jobs.put({ ...(data.job as unknown as Job), version: Number(data.version ?? data.job.version) });
     else if (m.action === 'output' && Array.isArray(data.lines)) jobs.addLines(data.id, data.lines as JobOutputLine[]);
     else if (m.action === 'deleted' && typeof data.version === 'number') jobs.remove(data.id, data.version);
   });

@@ -50,7 +50,12 @@ function hostCard(host: Host, vms: readonly Vm[], nowMs: number): HTMLLIElement 
     badge(HOST_LOOKS, host.status, `Host ${host.id}`),
     lastSeen(host, nowMs),
   );
-  const resources = h('div', { class: 'host-resources' }, usage('CPU', `${host.cpu_cores} cores`, host.cpu_usage_percent), usage('Memory', formatMemory(host.memory_mb), host.memory_usage_percent));
+  const resources = h(
+    'div',
+    { class: 'host-resources' },
+    usage('CPU', `${host.cpu_cores} cores`, host.cpu_usage_percent),
+    usage('Memory', formatMemory(host.memory_mb), host.memory_usage_percent),
+  );
   const table =
     vms.length === 0
       ? h('p', { class: 'no-vms' }, 'No VMs')
@@ -58,7 +63,18 @@ function hostCard(host: Host, vms: readonly Vm[], nowMs: number): HTMLLIElement 
           'table',
           { class: 'vms' },
           h('caption', { class: 'sr-only' }, `VMs on ${host.id}`),
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'VM'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col', class: 'num' }, 'vCPUs'), h('th', { scope: 'col', class: 'num' }, 'Memory'))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, 'VM'),
+              h('th', { scope: 'col' }, 'State'),
+              h('th', { scope: 'col', class: 'num' }, 'vCPUs'),
+              h('th', { scope: 'col', class: 'num' }, 'Memory'),
+            ),
+          ),
           h('tbody', {}, ...vms.map(vmRow)),
         );
   return h('li', { class: `host host-${host.status}`, 'data-host': host.id }, head, resources, table);
@@ -98,7 +114,12 @@ export function createInventoryView(now: () => number = Date.now): InventoryView
         const title = group.cluster === null ? 'Not in a cluster' : group.cluster.name;
         const count = h('span', { class: 'cluster-count' }, ` ${items.length} host${items.length === 1 ? '' : 's'}`);
         const label = group.cluster === null ? '' : h('span', { class: 'cluster-label' }, 'Cluster ');
-        return h('section', { class: 'cluster', 'data-cluster': group.cluster?.id ?? '' }, h('h2', {}, label, title, count), items.length > 0 ? h('ul', { class: 'hosts' }, ...items) : h('p', { class: 'no-vms' }, 'No hosts'));
+        return h(
+          'section',
+          { class: 'cluster', 'data-cluster': group.cluster?.id ?? '' },
+          h('h2', {}, label, title, count),
+          items.length > 0 ? h('ul', { class: 'hosts' }, ...items) : h('p', { class: 'no-vms' }, 'No hosts'),
+        );
       });
       for (const id of [...cards.keys()]) if (!seen.has(id)) cards.delete(id);
       body.replaceChildren(...sections);

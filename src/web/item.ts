@@ -20,8 +20,10 @@ export function relatedLink(n: Notification): HTMLAnchorElement | null {
   const entity = n.related_entity;
   if (entity === null) return null;
   const name = entity.name ?? entity.id;
-  if (entity.type === 'job') return h('a', { class: 'related', href: `#/jobs/${encodeURIComponent(entity.id)}`, 'aria-label': `View job: ${name}` }, 'View job');
-  if (entity.type === 'host' || entity.type === 'vm') return h('a', { class: 'related', href: '#/inventory', 'aria-label': `View ${entity.type} ${name} in the inventory` }, 'Inventory');
+  if (entity.type === 'job')
+    return h('a', { class: 'related', href: `#/jobs/${encodeURIComponent(entity.id)}`, 'aria-label': `View job: ${name}` }, 'View job');
+  if (entity.type === 'host' || entity.type === 'vm')
+    return h('a', { class: 'related', href: '#/inventory', 'aria-label': `View ${entity.type} ${name} in the inventory` }, 'Inventory');
   return null;
 }
 
@@ -31,7 +33,12 @@ export function renderRow(n: Notification, isNew: boolean, nowMs: number): HTMLL
   const main = h(
     'button',
     { class: 'item-main', type: 'button', 'data-id': n.id },
-    h('span', { class: `level level-${n.level}` }, h('span', { class: 'icon', 'aria-hidden': 'true' }, level.icon), h('span', { class: 'level-text' }, level.text)),
+    h(
+      'span',
+      { class: `level level-${n.level}` },
+      h('span', { class: 'icon', 'aria-hidden': 'true' }, level.icon),
+      h('span', { class: 'level-text' }, level.text),
+    ),
     h('span', { class: 'title' }, n.title),
     h('span', { class: 'message' }, n.message),
     h('span', { class: 'meta' }, time, n.read ? '' : h('span', { class: 'unread-text' }, 'Unread'), isNew ? h('span', { class: 'new-text' }, 'New') : ''),

@@ -21,7 +21,12 @@ function field(name: string, value: string | Node): HTMLElement[] {
 const when = (iso: string | null): string => (iso === null ? '—' : absoluteTime(iso));
 
 function lineItem(line: JobOutputLine): HTMLLIElement {
-  return h('li', { 'data-seq': String(line.seq) }, h('time', { datetime: line.at, title: absoluteTime(line.at) }, new Date(line.at).toLocaleTimeString()), h('span', { class: 'line-text' }, line.text));
+  return h(
+    'li',
+    { 'data-seq': String(line.seq) },
+    h('time', { datetime: line.at, title: absoluteTime(line.at) }, new Date(line.at).toLocaleTimeString()),
+    h('span', { class: 'line-text' }, line.text),
+  );
 }
 
 export function createJobDetail(): JobDetailView {
@@ -70,7 +75,10 @@ export function createJobDetail(): JobDetailView {
         title.textContent = jobTitle(job);
         const { bar, text } = progressBar(job, `Progress of ${jobTitle(job)}`);
         bar.dataset.status = job.status;
-        const params = Object.entries(job.parameters).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ') || 'none';
+        const params =
+          Object.entries(job.parameters)
+            .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+            .join(', ') || 'none';
         summary.replaceChildren(
           h('div', { class: 'detail-status' }, badge(JOB_LOOKS, job.status, 'Status'), bar, text),
           h(

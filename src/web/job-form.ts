@@ -48,10 +48,13 @@ export function createJobForm(api: FleetApi, started: (job: Job) => void): JobFo
     if (button !== null) button.disabled = true;
     api
       .createJob(type.value, parameters)
-      .then((job) => {
-        say(`Started ${job.type}.`);
-        started(job);
-      }, (error: unknown) => say(`Could not start the job: ${error instanceof Error ? error.message : String(error)}`))
+      .then(
+        (job) => {
+          say(`Started ${job.type}.`);
+          started(job);
+        },
+        (error: unknown) => say(`Could not start the job: ${error instanceof Error ? error.message : String(error)}`),
+      )
       .finally(() => {
         if (button !== null) button.disabled = false;
       });

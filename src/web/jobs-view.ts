@@ -101,7 +101,11 @@ export function createJobsView(now: () => number = Date.now): JobsView {
         if (at !== tr) list.insertBefore(tr, at ?? null);
       });
       const running = state.jobs.filter((j) => j.status === 'running' || j.status === 'pending').length;
-      status.textContent = !state.loaded ? 'Loading jobs…' : state.jobs.length === 0 ? 'No jobs yet.' : `${state.jobs.length} jobs, ${running} pending or running`;
+      status.textContent = !state.loaded
+        ? 'Loading jobs…'
+        : state.jobs.length === 0
+          ? 'No jobs yet.'
+          : `${state.jobs.length} jobs, ${running} pending or running`;
     },
     tick() {
       refreshTimes(list, now());

@@ -59,10 +59,13 @@ function start(): void {
     if (loading || cursor === null) return;
     loading = true;
     render();
-    api.list({ limit: PAGE_SIZE, cursor }).then(inbox.appendPage, fail('Loading more')).finally(() => {
-      loading = false;
-      render();
-    });
+    api
+      .list({ limit: PAGE_SIZE, cursor })
+      .then(inbox.appendPage, fail('Loading more'))
+      .finally(() => {
+        loading = false;
+        render();
+      });
   }
 
   const panel = createPanel({

@@ -12,14 +12,17 @@ const bearer = { authorization: `Bearer ${API_TOKEN}` };
 beforeAll(async () => {
   capture.secret(API_TOKEN);
   capture.secret(SESSION_SECRET);
-  app = await startServer({
-    SESSION_SECRET_KEY: SESSION_SECRET,
-    API_TOKEN,
-    WS_MAX_CONNECTIONS_PER_USER: '2',
-    WS_MAX_CONNECTIONS_PER_IP: '3',
-    WS_MESSAGES_PER_SECOND: '5',
-    WS_AUTH_TIMEOUT_MS: '500',
-  }, capture);
+  app = await startServer(
+    {
+      SESSION_SECRET_KEY: SESSION_SECRET,
+      API_TOKEN,
+      WS_MAX_CONNECTIONS_PER_USER: '2',
+      WS_MAX_CONNECTIONS_PER_IP: '3',
+      WS_MESSAGES_PER_SECOND: '5',
+      WS_AUTH_TIMEOUT_MS: '500',
+    },
+    capture,
+  );
 });
 afterAll(async () => {
   await app?.close();
@@ -30,7 +33,8 @@ describe('API token', () => {
     const me = await fetch(`${app.url}/auth/me`, { headers: bearer });
     expect(await me.json()).toMatchObject({ user: 'api-token', roles: ['user', 'admin'], method: 'api-token' });
     const created = await fetch(`${app.url}/api/v1/notifications`, {
-      method: 'POST', headers: { ...bearer, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
       body: JSON.stringify({ title: 'Host up', message: 'h1 is back', level: 'success', category: 'host' }),
     });
     expect(created.status).toBe(201);

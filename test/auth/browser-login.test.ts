@@ -56,10 +56,14 @@ describe('Chromium login round trip', () => {
     // Another origin (same site, other port: the browser still sends the cookie) cannot use it.
     const evil = await context.newPage();
     await evil.goto(`${world.provider.issuer}/.well-known/openid-configuration`);
-    const refused = await evil.evaluate((wsUrl) => new Promise<{ code: number; reason: string }>((resolve) => {
-      const ws = new WebSocket(wsUrl);
-      ws.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason }));
-    }), world.app.wsUrl);
+    const refused = await evil.evaluate(
+      (wsUrl) =>
+        new Promise<{ code: number; reason: string }>((resolve) => {
+          const ws = new WebSocket(wsUrl);
+          ws.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason }));
+        }),
+      world.app.wsUrl,
+    );
     expect(refused.code).toBe(1008);
     expect(refused.reason).toContain('origin');
 

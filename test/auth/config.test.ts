@@ -41,8 +41,12 @@ describe('authentication configuration', () => {
 
   it('accepts OIDC with OIDC_ROLE_NAME=* and reads origins and limits', () => {
     const config = loadConfig({
-      SESSION_SECRET_KEY: SECRET, OIDC_ISSUER_URL: 'https://idp.example/', OIDC_CLIENT_ID: 'console', OIDC_ROLE_NAME: '*',
-      ALLOWED_ORIGINS: 'https://console.example.com, https://ops.example.com', WS_MAX_CONNECTIONS_PER_USER: '3',
+      SESSION_SECRET_KEY: SECRET,
+      OIDC_ISSUER_URL: 'https://idp.example/',
+      OIDC_CLIENT_ID: 'console',
+      OIDC_ROLE_NAME: '*',
+      ALLOWED_ORIGINS: 'https://console.example.com, https://ops.example.com',
+      WS_MAX_CONNECTIONS_PER_USER: '3',
     });
     expect(config.auth.mode).toBe('enabled');
     if (config.auth.mode !== 'enabled') throw new Error('unreachable');

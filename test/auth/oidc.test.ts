@@ -66,7 +66,9 @@ describe('OIDC bearer tokens', () => {
   it('refuses alg: none', async () => {
     const now = Math.floor(Date.now() / 1000);
     const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
-    const payload = base64url.encode(JSON.stringify({ iss: world.provider.issuer, aud: CLIENT_ID, sub: 'alice', roles: ['aether-user'], iat: now, exp: now + 300 }));
+    const payload = base64url.encode(
+      JSON.stringify({ iss: world.provider.issuer, aud: CLIENT_ID, sub: 'alice', roles: ['aether-user'], iat: now, exp: now + 300 }),
+    );
     const token = `${header}.${payload}.`;
     expect((await me(token)).status).toBe(401);
     expect((await me(`${header}.${payload}.c2ln`)).status).toBe(401);
@@ -79,7 +81,11 @@ describe('OIDC bearer tokens', () => {
     for (const secret of [JSON.stringify(key.publicJwk), key.publicJwk.n as string]) {
       const token = await new SignJWT({ roles: ['aether-user'] })
         .setProtectedHeader({ alg: 'HS256', kid: key.kid })
-        .setIssuer(world.provider.issuer).setAudience(CLIENT_ID).setSubject('alice').setIssuedAt(now).setExpirationTime(now + 300)
+        .setIssuer(world.provider.issuer)
+        .setAudience(CLIENT_ID)
+        .setSubject('alice')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300)
         .sign(new TextEncoder().encode(secret));
       world.capture.secret(token);
       expect((await me(token)).status).toBe(401);
@@ -99,7 +105,12 @@ describe('OIDC bearer tokens', () => {
 
   it('maps OIDC_ADMIN_ROLE from groups to admin; only admins create notifications', async () => {
     const body = JSON.stringify({ title: 't', message: 'm', level: 'info', category: 'system' });
-    const post = (token: string) => fetch(`${world.app.url}/api/v1/notifications`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const post = (token: string) =>
+      fetch(`${world.app.url}/api/v1/notifications`, {
+        method: 'POST',
+        body,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
     const user = await post(await world.mint());
     expect(user.status).toBe(403);
     expect((await user.json()).detail).toContain('admin');

@@ -13,8 +13,10 @@ const kind = (options: Partial<OriginPolicyOptions>, r: IncomingMessage): string
 describe('origin policy', () => {
   it('without PUBLIC_URL: the bound address and port over http, loopback names included, never the Host', () => {
     expect(kind({}, req({}))).toBe('none');
-    for (const origin of ['http://127.0.0.1:8000', 'http://localhost:8000', 'http://[::1]:8000', 'HTTP://LOCALHOST:8000']) expect(kind({}, req({ origin })), origin).toBe('allowed');
-    for (const origin of ['https://127.0.0.1:8000', 'http://127.0.0.1:8001', 'http://127.0.0.1', 'null', 'not a url']) expect(kind({}, req({ origin })), origin).toBe('refused');
+    for (const origin of ['http://127.0.0.1:8000', 'http://localhost:8000', 'http://[::1]:8000', 'HTTP://LOCALHOST:8000'])
+      expect(kind({}, req({ origin })), origin).toBe('allowed');
+    for (const origin of ['https://127.0.0.1:8000', 'http://127.0.0.1:8001', 'http://127.0.0.1', 'null', 'not a url'])
+      expect(kind({}, req({ origin })), origin).toBe('refused');
     expect(kind({}, req({ host: 'evil.example:8000', origin: 'http://evil.example:8000' }))).toBe('refused');
     // IPv4-mapped and IPv6 bound addresses, and a non-loopback address (no loopback names then).
     expect(kind({}, req({ origin: 'http://127.0.0.1:8000' }, '::ffff:127.0.0.1'))).toBe('allowed');
@@ -29,7 +31,8 @@ describe('origin policy', () => {
     const publicUrl = 'https://console.example.com';
     expect(kind({ publicUrl }, req({ origin: 'https://console.example.com' }))).toBe('allowed');
     expect(kind({ publicUrl }, req({ origin: 'https://console.example.com:443' }))).toBe('allowed');
-    for (const origin of ['http://console.example.com', 'https://console.example.com:8443', 'http://127.0.0.1:8000']) expect(kind({ publicUrl }, req({ origin, host: new URL(origin).host })), origin).toBe('refused');
+    for (const origin of ['http://console.example.com', 'https://console.example.com:8443', 'http://127.0.0.1:8000'])
+      expect(kind({ publicUrl }, req({ origin, host: new URL(origin).host })), origin).toBe('refused');
   });
 
   it('ALLOWED_ORIGINS replaces the own origin', () => {
@@ -40,8 +43,10 @@ describe('origin policy', () => {
 
   it('guardHost: Host must be loopback, the bound address or PUBLIC_URL’s host; checked before the origin', () => {
     const policy = createOriginPolicy({ ...base, publicUrl: 'http://devbox.internal:8000', guardHost: true });
-    for (const host of ['127.0.0.1:8000', 'localhost:8000', '[::1]:8000', '127.0.0.2', 'devbox.internal:8000', 'LOCALHOST']) expect(policy.host(req({ host })).kind, host).toBe('ok');
-    for (const host of ['rebind.evil.example:8000', '10.0.0.5:8000', 'localhost.evil.example', '']) expect(policy.host(req({ host })).kind, host).toBe('refused');
+    for (const host of ['127.0.0.1:8000', 'localhost:8000', '[::1]:8000', '127.0.0.2', 'devbox.internal:8000', 'LOCALHOST'])
+      expect(policy.host(req({ host })).kind, host).toBe('ok');
+    for (const host of ['rebind.evil.example:8000', '10.0.0.5:8000', 'localhost.evil.example', ''])
+      expect(policy.host(req({ host })).kind, host).toBe('refused');
     expect(policy.host(req({ host: '10.0.0.5:8000' }, '10.0.0.5')).kind).toBe('ok');
     const rebound = policy.check(req({ host: 'rebind.evil.example:8000', origin: 'http://devbox.internal:8000' }));
     expect(rebound).toMatchObject({ kind: 'refused', header: 'host' });

@@ -13,7 +13,8 @@ afterAll(async () => {
   await world?.close();
 });
 
-const within = <T>(p: Promise<T>, ms = 3000): Promise<T | 'still open'> => Promise.race([p, new Promise<'still open'>((r) => setTimeout(() => r('still open'), ms))]);
+const within = <T>(p: Promise<T>, ms = 3000): Promise<T | 'still open'> =>
+  Promise.race([p, new Promise<'still open'>((r) => setTimeout(() => r('still open'), ms))]);
 
 async function sessionToken(): Promise<{ sessionId: string; token: string }> {
   const { jar } = await signIn(world.app.url, 'alice');

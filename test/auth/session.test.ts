@@ -57,7 +57,8 @@ describe('browser sessions', () => {
 
   it('accepts cookie mutations only from an allowed origin (CSRF)', async () => {
     const cookie = await session('alice');
-    const put = (headers: Record<string, string>) => fetch(`${world.app.url}/api/v1/notifications/mark-all-read`, { method: 'PUT', headers: { cookie, ...headers } });
+    const put = (headers: Record<string, string>) =>
+      fetch(`${world.app.url}/api/v1/notifications/mark-all-read`, { method: 'PUT', headers: { cookie, ...headers } });
     expect((await put({ origin: 'https://evil.example' })).status).toBe(403);
     expect((await put({})).status).toBe(403);
     expect((await put({ origin: world.app.url })).status).toBe(200);

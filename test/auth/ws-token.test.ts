@@ -18,7 +18,10 @@ describe('ws-token module (frozen clock)', () => {
     const { token, expiresIn } = await tokens.issue(ALICE);
     expect(expiresIn).toBe(300);
     const result = await tokens.verify(token);
-    expect(result).toEqual({ ok: true, principal: { id: 'alice', name: 'alice', roles: ['user'], method: 'ws-token', sessionId: 'sess-1', expiresAt: nowMs + 300_000 } });
+    expect(result).toEqual({
+      ok: true,
+      principal: { id: 'alice', name: 'alice', roles: ['user'], method: 'ws-token', sessionId: 'sess-1', expiresAt: nowMs + 300_000 },
+    });
   });
 
   it('refuses reuse', async () => {
@@ -39,9 +42,16 @@ describe('ws-token module (frozen clock)', () => {
 
   it('refuses a wrong audience and a wrong signature', async () => {
     const iat = Math.floor(nowMs / 1000);
-    const sign = (aud: string, secret: string) => new SignJWT({ roles: ['user'] }).setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(WS_TOKEN_ISSUER).setAudience(aud).setSubject('alice').setIssuedAt(iat).setExpirationTime(iat + 60).setJti(`j-${aud}-${secret.length}`)
-      .sign(new TextEncoder().encode(secret));
+    const sign = (aud: string, secret: string) =>
+      new SignJWT({ roles: ['user'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer(WS_TOKEN_ISSUER)
+        .setAudience(aud)
+        .setSubject('alice')
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 60)
+        .setJti(`j-${aud}-${secret.length}`)
+        .sign(new TextEncoder().encode(secret));
     expect(await tokens.verify(await sign('api', SECRET))).toMatchObject({ ok: false, reason: 'invalid' });
     expect(await tokens.verify(await sign(WS_TOKEN_AUDIENCE, `${SECRET}-other`))).toMatchObject({ ok: false, reason: 'invalid' });
     const { token } = await tokens.issue(ALICE);

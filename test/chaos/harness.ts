@@ -31,7 +31,13 @@ async function driveOnce(server: ChildServer, known: string[], seq: number, coun
   for (let attempt = 0; attempt < 200; attempt++) {
     try {
       if (roll < 0.65 || known.length === 0) {
-        const r = await api(server.url, 'POST', '/api/v1/notifications', { title: `chaos ${seq}`, message: 'x', level: 'info' }, { 'idempotency-key': `chaos-${seq}` });
+        const r = await api(
+          server.url,
+          'POST',
+          '/api/v1/notifications',
+          { title: `chaos ${seq}`, message: 'x', level: 'info' },
+          { 'idempotency-key': `chaos-${seq}` },
+        );
         if (r.status !== 201) throw new Error(`create ${r.status}`);
         if (!known.includes(r.body.id)) known.push(r.body.id);
         counts.creates = (counts.creates ?? 0) + 1;
@@ -78,7 +84,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const server = await startServer({
     env: { INITIAL_STATE_LIMIT: '1000', NOTIFICATION_RETENTION_COUNT: '400', WS_MAX_BUFFERED_BYTES: '65536', WS_MAX_CONNECT_RATE: '0' },
   });
-  const mirrors: Mirror[] = Array.from({ length: options.clients }, (_, i) => createMirror(i, () => server.wsUrl, (e) => errors.push(e)));
+  const mirrors: Mirror[] = Array.from({ length: options.clients }, (_, i) =>
+    createMirror(
+      i,
+      () => server.wsUrl,
+      (e) => errors.push(e),
+    ),
+  );
   try {
     return await exercise(server, mirrors, options, errors, counts);
   } finally {

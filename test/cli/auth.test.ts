@@ -55,12 +55,7 @@ describe('right token', () => {
 describe('wrong token: one clear line and exit 3', () => {
   const env = (): Record<string, string> => ({ AETHER_URL: server.url, AETHER_TOKEN: WRONG });
 
-  it.each([
-    [['notify', '-t', 't', '-m', 'm']],
-    [['whoami']],
-    [['jobs']],
-    [['inventory']],
-  ])('aether-v %j (REST 401)', async (args) => {
+  it.each([[['notify', '-t', 't', '-m', 'm']], [['whoami']], [['jobs']], [['inventory']]])('aether-v %j (REST 401)', async (args) => {
     const r = await runCli(args, { env: env() });
     expect(r.code).toBe(3);
     expect(oneLine(r.stderr)).toBe('aether-v: authentication failed: the server refused the token (invalid token)');

@@ -28,11 +28,13 @@ describe('describeStatus', () => {
 
   it('a drop after connecting is a note with the close, the delay and the budget', () => {
     const s = state(true);
-    expect(describeStatus('reconnecting', { attempt: 1, delayMs: 900, code: 1001, reason: 'server shutting down' }, s, settings()).note)
-      .toBe('connection lost (1001 server shutting down); reconnecting in 0.9 s (attempt 1 of 10)');
+    expect(describeStatus('reconnecting', { attempt: 1, delayMs: 900, code: 1001, reason: 'server shutting down' }, s, settings()).note).toBe(
+      'connection lost (1001 server shutting down); reconnecting in 0.9 s (attempt 1 of 10)',
+    );
     s.lastTransportError = 'connect ECONNREFUSED h:1';
-    expect(describeStatus('reconnecting', { attempt: 2, delayMs: 1500, code: 1006, reason: '' }, s, settings(undefined, Number.MAX_SAFE_INTEGER)).note)
-      .toBe('still unreachable (connect ECONNREFUSED h:1); reconnecting in 1.5 s (attempt 2)');
+    expect(describeStatus('reconnecting', { attempt: 2, delayMs: 1500, code: 1006, reason: '' }, s, settings(undefined, Number.MAX_SAFE_INTEGER)).note).toBe(
+      'still unreachable (connect ECONNREFUSED h:1); reconnecting in 1.5 s (attempt 2)',
+    );
     expect(s.lastTransportError).toBeUndefined();
   });
 

@@ -16,7 +16,11 @@ afterAll(async () => {
 });
 
 async function rest(method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(server.url + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(server.url + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   expect(response.ok, `${method} ${path}: ${response.status}`).toBe(true);
   return response.status === 204 ? undefined : response.json();
 }

@@ -32,7 +32,12 @@ describe('notify', () => {
     const input = JSON.stringify({ title: 'from stdin', message: 'body', metadata: { size_gb: 12 }, related_entity: { type: 'host', id: 'hv-01' } });
     const r = await runCli(['notify', '-', '--level', 'warning', '--json'], { env, input });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ title: 'from stdin', level: 'warning', metadata: { size_gb: 12 }, related_entity: { type: 'host', id: 'hv-01' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      title: 'from stdin',
+      level: 'warning',
+      metadata: { size_gb: 12 },
+      related_entity: { type: 'host', id: 'hv-01' },
+    });
   });
 
   it('--idempotency-key: a retry prints the same id and says so on stderr', async () => {
@@ -64,7 +69,12 @@ describe('watch', () => {
 
       const live = (await runCli(['notify', '-t', 'Live', '-m', 'arrives now', '-l', 'error'], { env })).stdout.trim();
       const line = await watch.waitForLine((l) => l.includes(live));
-      expect(JSON.parse(line)).toMatchObject({ type: 'notification', action: 'created', topic: 'notifications', data: { id: live, title: 'Live', level: 'error' } });
+      expect(JSON.parse(line)).toMatchObject({
+        type: 'notification',
+        action: 'created',
+        topic: 'notifications',
+        data: { id: live, title: 'Live', level: 'error' },
+      });
       expect(typeof JSON.parse(line).offset).toBe('number');
     } finally {
       expect(await watch.stop('SIGINT')).toBe(0);
@@ -95,7 +105,10 @@ describe('watch', () => {
       await fetch(`${server.url}/api/v1/notifications/${mine}/read`, { method: 'PUT' });
       await watch.waitForLine((l) => l.includes('"updated"'));
       const events = jsonLines(watch.lines);
-      expect(events.map((e) => [e.action, e.data.id])).toEqual([['created', mine], ['updated', mine]]);
+      expect(events.map((e) => [e.action, e.data.id])).toEqual([
+        ['created', mine],
+        ['updated', mine],
+      ]);
       expect(events[1]?.data.read).toBe(true);
     } finally {
       await watch.stop();

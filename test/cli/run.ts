@@ -78,11 +78,19 @@ export function spawnCli(args: readonly string[], options: { env?: Record<string
     stderr: () => stderr,
     async waitForLine(match, timeoutMs = 15_000) {
       let found: string | undefined;
-      await poll(() => (found = lines.find(match)) !== undefined, timeoutMs, () => `a matching line${describe()}`);
+      await poll(
+        () => (found = lines.find(match)) !== undefined,
+        timeoutMs,
+        () => `a matching line${describe()}`,
+      );
       return found as string;
     },
     async waitForStderr(pattern, timeoutMs = 15_000) {
-      await poll(() => pattern.test(stderr), timeoutMs, () => `${String(pattern)} on stderr${describe()}`);
+      await poll(
+        () => pattern.test(stderr),
+        timeoutMs,
+        () => `${String(pattern)} on stderr${describe()}`,
+      );
     },
     exited,
     async stop(signal = 'SIGINT') {

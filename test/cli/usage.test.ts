@@ -22,7 +22,11 @@ describe('help', () => {
   });
 
   it.each(COMMANDS)('aether-v %s --help, -h and aether-v help COMMAND print its usage and exit 0', async (name) => {
-    for (const args of [[name, '--help'], [name, '-h'], ['help', name]]) {
+    for (const args of [
+      [name, '--help'],
+      [name, '-h'],
+      ['help', name],
+    ]) {
       const r = await runCli(args);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: aether-v ${name}`));

@@ -49,7 +49,15 @@ describe('events', () => {
     const conn = await connected({ notifications: { offset: 5, epoch: 'e1' } });
     const seen: string[] = [];
     rec?.client.on('notification', (m) => void seen.push((m.data as { id: string }).id));
-    for (const [offset, id] of [[4, 'old'], [5, 'dup'], [6, 'a'], [6, 'a-again'], [9, 'b'], [8, 'late']] as const) conn.send(event(offset, id));
+    for (const [offset, id] of [
+      [4, 'old'],
+      [5, 'dup'],
+      [6, 'a'],
+      [6, 'a-again'],
+      [9, 'b'],
+      [8, 'late'],
+    ] as const)
+      conn.send(event(offset, id));
     conn.send(event(1, 'other-topic', 'jobs'));
     conn.send({ type: 'pong', timestamp: 'now' });
     await until(() => seen.length >= 3);

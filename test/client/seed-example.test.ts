@@ -47,5 +47,11 @@ it('runs the seed example against the real server', async () => {
   });
   expect(res.status).toBe(201);
   await until(() => updates.length === 1, 10_000, 'the notification event');
-  expect(updates[0]).toMatchObject({ type: 'notification', action: 'created', topic: 'notifications', unread_count: 1, data: { title: 'From the seed example' } });
+  expect(updates[0]).toMatchObject({
+    type: 'notification',
+    action: 'created',
+    topic: 'notifications',
+    unread_count: 1,
+    data: { title: 'From the seed example' },
+  });
 });

@@ -19,8 +19,17 @@ function fakeRunner(log: string[]): () => LedRunner {
   };
 }
 
-const event = (topic: string, offset: number, action = 'created', data: unknown = { id: `j${offset}` }): TopicEvent =>
-  ({ topic, offset, epoch: 'e', type: 'job', action, data, audience: null, keys: [], at: '' });
+const event = (topic: string, offset: number, action = 'created', data: unknown = { id: `j${offset}` }): TopicEvent => ({
+  topic,
+  offset,
+  epoch: 'e',
+  type: 'job',
+  action,
+  data,
+  audience: null,
+  keys: [],
+  at: '',
+});
 
 describe('runner gate', () => {
   it('a lone process leads at once, runs jobs it creates and jobs created elsewhere', async () => {
@@ -60,9 +69,15 @@ describe('runner gate', () => {
 
 describe('catch-up', () => {
   it('feeds every event past the sequencer position, page by page, per topic', async () => {
-    const log = new Map([['a', 1200], ['b', 3]]);
+    const log = new Map([
+      ['a', 1200],
+      ['b', 3],
+    ]);
     const accepted: string[] = [];
-    const positions = new Map([['a', 100], ['b', 3]]);
+    const positions = new Map([
+      ['a', 100],
+      ['b', 3],
+    ]);
     const read = await catchUp(
       {
         heads: async () => log,
@@ -89,10 +104,13 @@ describe('catch-up', () => {
   it('runs one catch-up at a time and once more when asked during a run', async () => {
     let runs = 0;
     let release: () => void = () => undefined;
-    const runner = createCatchUpRunner(async () => {
-      runs += 1;
-      await new Promise<void>((r) => (release = r));
-    }, () => undefined);
+    const runner = createCatchUpRunner(
+      async () => {
+        runs += 1;
+        await new Promise<void>((r) => (release = r));
+      },
+      () => undefined,
+    );
     runner.request();
     runner.request();
     runner.request();

@@ -4,7 +4,17 @@ import { createSequencer, type Sequencer } from '../../src/core/sequencer.js';
 import type { TopicEvent } from '../../src/store/types.js';
 
 const quiet = { debug() {}, info() {}, warn: vi.fn(), error() {} };
-const ev = (topic: string, offset: number): TopicEvent => ({ topic, offset, epoch: 'e', type: topic, action: 'created', data: { offset }, audience: null, keys: [], at: '' });
+const ev = (topic: string, offset: number): TopicEvent => ({
+  topic,
+  offset,
+  epoch: 'e',
+  type: topic,
+  action: 'created',
+  data: { offset },
+  audience: null,
+  keys: [],
+  at: '',
+});
 
 function setup(log: TopicEvent[] = [], heads = new Map<string, number>()): { seq: Sequencer; delivered: string[] } {
   const delivered: string[] = [];

@@ -10,7 +10,16 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { startServer, type ChildServer } from '../helpers/server.js';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface Problem {
   readonly kind: 'console' | 'pageerror';
@@ -76,7 +85,10 @@ export async function launchBrowser(): Promise<Browser> {
  * closes both afterwards; `options.env` is added to the server's environment. Read them through
  * the returned object's getters.
  */
-export function useServerAndBrowser(scope: 'each' | 'all' = 'each', options: { env?: Record<string, string> } = {}): { readonly server: ChildServer; readonly browser: Browser } {
+export function useServerAndBrowser(
+  scope: 'each' | 'all' = 'each',
+  options: { env?: Record<string, string> } = {},
+): { readonly server: ChildServer; readonly browser: Browser } {
   let server: ChildServer | undefined;
   let browser: Browser | undefined;
   const [before, after] = scope === 'each' ? [beforeEach, afterEach] : [beforeAll, afterAll];

@@ -15,10 +15,17 @@ declare global {
 }
 
 it('replays what changed while the page was away into both views', async () => {
-  await reportHost(env.server.url, 'hv-r1', { cluster_id: 'dc1', vms: [{ name: 'web', state: 'running' }, { name: 'db', state: 'running' }] });
+  await reportHost(env.server.url, 'hv-r1', {
+    cluster_id: 'dc1',
+    vms: [
+      { name: 'web', state: 'running' },
+      { name: 'db', state: 'running' },
+    ],
+  });
   const done = await createJob(env.server.url, 'sleep', { duration_ms: 0 });
   // Finished before the restart (a job still running then would be failed as interrupted).
-  for (let i = 0; i < 200 && ((await (await fetch(`${env.server.url}/api/v1/jobs/${done.id}`)).json()) as { status: string }).status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 200 && ((await (await fetch(`${env.server.url}/api/v1/jobs/${done.id}`)).json()) as { status: string }).status !== 'completed'; i++)
+    await new Promise((r) => setTimeout(r, 50));
   const page = await env.browser.open(`${env.server.url}/?ws_base_delay_ms=4000&ws_max_delay_ms=5000#/inventory`);
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });
   await page.locator('tr[data-vm="hv-r1/db"] .state[data-state="running"]').waitFor({ timeout: 10_000 });
@@ -47,11 +54,15 @@ it('replays what changed while the page was away into both views', async () => {
   await page.locator(`tr[data-job-id="${job.id}"][data-status="completed"]`).waitFor({ timeout: 10_000 });
   await page.locator(`tr[data-job-id="${done.id}"][data-status="completed"]`).waitFor({ timeout: 10_000 });
   const jobs = (await (await fetch(`${env.server.url}/api/v1/jobs`)).json()) as { jobs: Array<{ id: string; status: string; progress: number }> };
-  const rows = await page.locator('#jobs-list tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-job-id'), tr.getAttribute('data-status'), Number(tr.querySelector('progress')?.value)]));
+  const rows = await page
+    .locator('#jobs-list tr')
+    .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-job-id'), tr.getAttribute('data-status'), Number(tr.querySelector('progress')?.value)]));
   expect(rows).toEqual(jobs.jobs.map((j) => [j.id, j.status, j.progress]));
 
   const inventory = (await (await fetch(`${env.server.url}/api/v1/inventory`)).json()) as { vms: Array<{ id: string; state: string }> };
-  const shown = await page.locator('tr[data-vm] .state').evaluateAll((els) => els.map((el) => [el.closest('tr')?.getAttribute('data-vm'), el.getAttribute('data-state')]));
+  const shown = await page
+    .locator('tr[data-vm] .state')
+    .evaluateAll((els) => els.map((el) => [el.closest('tr')?.getAttribute('data-vm'), el.getAttribute('data-state')]));
   expect(shown).toEqual(inventory.vms.map((v) => [v.id, v.state]).sort());
   expect(env.browser.problems(serverDown)).toEqual([]);
 });

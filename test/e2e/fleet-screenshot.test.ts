@@ -17,13 +17,18 @@ async function shoot(page: import('playwright-core').Page, name: string): Promis
 }
 
 it('shows the demo fleet in the Inventory view and a few jobs in the Jobs view', async () => {
-  const inventory = (await (await fetch(`${env.server.url}/api/v1/inventory`)).json()) as { hosts: Array<{ id: string; status: string }>; vms: Array<{ id: string; host_id: string; name: string }> };
+  const inventory = (await (await fetch(`${env.server.url}/api/v1/inventory`)).json()) as {
+    hosts: Array<{ id: string; status: string }>;
+    vms: Array<{ id: string; host_id: string; name: string }>;
+  };
   const page = await env.browser.open(`${env.server.url}/#/inventory`);
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });
   await page.locator('li[data-host]').first().waitFor({ timeout: 10_000 });
   expect(await page.locator('li[data-host]').count()).toBe(inventory.hosts.length);
   expect(await page.locator('tr[data-vm]').count()).toBe(inventory.vms.length);
-  expect(await page.locator('li[data-host] .host-head .state[data-state="disconnected"]').count()).toBe(inventory.hosts.filter((h) => h.status === 'disconnected').length);
+  expect(await page.locator('li[data-host] .host-head .state[data-state="disconnected"]').count()).toBe(
+    inventory.hosts.filter((h) => h.status === 'disconnected').length,
+  );
   await shoot(page, 'screenshot-inventory');
 
   const target = inventory.vms.find((v) => inventory.hosts.some((h) => h.id === v.host_id && h.status === 'connected'));

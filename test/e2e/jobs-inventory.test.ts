@@ -33,7 +33,14 @@ const hostBadge = (page: Page, host: string) => page.locator(`li[data-host="${ho
 
 describe('the Inventory view, live', () => {
   it('shows hosts and VMs from the snapshot, then VM states, new VMs and a lost host as they change', async () => {
-    await reportHost(env.server.url, 'hv-e2e-01', { cluster_id: 'east', cpu_cores: 32, memory_mb: 131072, cpu_usage_percent: 41, memory_usage_percent: 63, vms: [{ name: 'web-01', state: 'off', cpu_count: 4, memory_mb: 8192 }] });
+    await reportHost(env.server.url, 'hv-e2e-01', {
+      cluster_id: 'east',
+      cpu_cores: 32,
+      memory_mb: 131072,
+      cpu_usage_percent: 41,
+      memory_usage_percent: 63,
+      vms: [{ name: 'web-01', state: 'off', cpu_count: 4, memory_mb: 8192 }],
+    });
     const page = await openAt('#/inventory');
     await page.locator('#view-inventory').waitFor({ state: 'visible' });
     expect(await page.locator('#nav-inventory').getAttribute('aria-current')).toBe('page');
@@ -69,7 +76,10 @@ describe('the Inventory view, live', () => {
 describe('the Jobs view, live', () => {
   it('shows a REST-created job progressing to completed, with its bar filling up', async () => {
     const page = await openAt('#/jobs');
-    await page.locator('#jobs-status').filter({ hasText: /^No jobs yet\.$|jobs,/ }).waitFor(WAIT);
+    await page
+      .locator('#jobs-status')
+      .filter({ hasText: /^No jobs yet\.$|jobs,/ })
+      .waitFor(WAIT);
     // Record every value the job's bar shows, as the page changes it.
     await page.evaluate(() => {
       window.__progress = [];
@@ -78,7 +88,8 @@ describe('the Jobs view, live', () => {
         for (const bar of list.querySelectorAll<HTMLProgressElement>('tr[data-job-id] progress')) {
           const row = bar.closest('tr') as HTMLTableRowElement;
           const seen = window.__progress?.filter((p) => p.id === row.dataset.jobId).at(-1);
-          if (seen?.value !== bar.value || seen.status !== row.dataset.status) window.__progress?.push({ id: row.dataset.jobId ?? '', value: bar.value, status: row.dataset.status ?? '' });
+          if (seen?.value !== bar.value || seen.status !== row.dataset.status)
+            window.__progress?.push({ id: row.dataset.jobId ?? '', value: bar.value, status: row.dataset.status ?? '' });
         }
       };
       new MutationObserver(record).observe(list, { subtree: true, childList: true, attributes: true });
@@ -94,7 +105,10 @@ describe('the Jobs view, live', () => {
 
     const seen = (await page.evaluate(() => window.__progress ?? [])).filter((p) => p.id === job.id);
     const values = seen.map((p) => p.value);
-    expect(values.some((v) => v > 0 && v < 100), `intermediate progress in ${JSON.stringify(seen)}`).toBe(true);
+    expect(
+      values.some((v) => v > 0 && v < 100),
+      `intermediate progress in ${JSON.stringify(seen)}`,
+    ).toBe(true);
     expect(values.every((v, i) => i === 0 || v >= (values[i - 1] ?? 0))).toBe(true);
     expect(values.at(-1)).toBe(100);
     expect(seen.map((p) => p.status)).toContain('running');
@@ -125,7 +139,9 @@ describe('the Jobs view, live', () => {
     expect(await page.locator('#job-detail-title').textContent()).toBe('Back up VM hv-e2e-03/app-01');
 
     await page.locator('#job-detail .detail-status .state[data-state="completed"]').waitFor(WAIT);
-    const lines = await page.locator('#job-output li').evaluateAll((lis) => lis.map((li) => [Number(li.getAttribute('data-seq')), li.querySelector('.line-text')?.textContent]));
+    const lines = await page
+      .locator('#job-output li')
+      .evaluateAll((lis) => lis.map((li) => [Number(li.getAttribute('data-seq')), li.querySelector('.line-text')?.textContent]));
     expect(lines).toEqual([
       [1, 'Started Back up VM hv-e2e-03/app-01'],
       [2, 'Taking a checkpoint of hv-e2e-03/app-01'],

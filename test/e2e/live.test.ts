@@ -20,7 +20,9 @@ async function openConnected(): Promise<Page> {
 }
 
 async function waitForUnread(page: Page, n: number): Promise<void> {
-  await page.waitForFunction((count) => document.getElementById('bell')?.getAttribute('aria-label') === `Notifications, ${count} unread`, n, { timeout: 10_000 });
+  await page.waitForFunction((count) => document.getElementById('bell')?.getAttribute('aria-label') === `Notifications, ${count} unread`, n, {
+    timeout: 10_000,
+  });
 }
 
 describe('the page, live', () => {
@@ -84,7 +86,11 @@ describe('the page, live', () => {
 
   it('is keyboard usable, and Escape closes the panel', async () => {
     const page = await openConnected();
-    for (const [title, level] of [['Host hv-03 disconnected', 'error'], ['VM web-01 started', 'info'], ['Nightly backup finished', 'success']] as const) {
+    for (const [title, level] of [
+      ['Host hv-03 disconnected', 'error'],
+      ['VM web-01 started', 'info'],
+      ['Nightly backup finished', 'success'],
+    ] as const) {
       await createNotification(env.server.url, title, level);
     }
     await item(page, 'Nightly backup finished').waitFor({ state: 'attached', timeout: 10_000 });
@@ -116,12 +122,15 @@ describe('the page, live', () => {
     // violation stays out of the record the other tests check.
     const probe = await page.context().newPage();
     await probe.goto(`${env.server.url}/`);
-    const blocked = await probe.evaluate(() => new Promise<string>((resolve) => {
-      document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective), { once: true });
-      const script = document.createElement('script');
-      script.textContent = 'window.__inline = 1';
-      document.body.append(script);
-    }));
+    const blocked = await probe.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective), { once: true });
+          const script = document.createElement('script');
+          script.textContent = 'window.__inline = 1';
+          document.body.append(script);
+        }),
+    );
     expect(blocked).toBe('script-src-elem');
     expect(await probe.evaluate(() => (window as unknown as { __inline?: number }).__inline)).toBeUndefined();
     await probe.close();

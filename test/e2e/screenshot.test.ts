@@ -15,7 +15,8 @@ it('shows the open panel with every level, read and unread', async () => {
     ['Nightly backup finished', 'success'],
     ['VM web-01 started', 'info'],
     ['Memory pressure on hv-02', 'warning'],
-  ] as const) made.push(await createNotification(env.server.url, title, level));
+  ] as const)
+    made.push(await createNotification(env.server.url, title, level));
   await fetch(`${env.server.url}/api/v1/notifications/${made[1]?.id ?? ''}/read`, { method: 'PUT' });
   const page = await env.browser.open(`${env.server.url}/`);
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });

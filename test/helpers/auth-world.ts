@@ -59,11 +59,15 @@ export async function startAuthWorld(options: WorldOptions = {}): Promise<AuthWo
   let keys = [await createTestKey('key-1')];
   const providerOptions = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`http://127.0.0.1:${appPort}/auth/callback`], users: USERS };
   let provider = await startProvider({ ...providerOptions, keys });
-  const app = await startServer({
-    PORT: String(appPort),
-    ...authEnv(provider.issuer),
-    ...options.env,
-  }, capture, options.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: options.jwksCooldownMs });
+  const app = await startServer(
+    {
+      PORT: String(appPort),
+      ...authEnv(provider.issuer),
+      ...options.env,
+    },
+    capture,
+    options.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: options.jwksCooldownMs },
+  );
   const world: AuthWorld = {
     capture,
     provider,

@@ -21,7 +21,13 @@ export { freePort };
 
 export async function startServer(env: Record<string, string>, capture: LogCapture, overrides: Omit<ServerOverrides, 'logger'> = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-auth-'));
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, ...(env.DATABASE_URL === undefined ? await testDatabaseEnv(dataDir) : {}), ...env });
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    ...(env.DATABASE_URL === undefined ? await testDatabaseEnv(dataDir) : {}),
+    ...env,
+  });
   const server = await createServer(config, { ...overrides, logger: capture.logger });
   const port = await server.listen();
   return {

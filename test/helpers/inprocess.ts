@@ -41,7 +41,11 @@ export async function startInProcess(
     },
   });
   const config = loadConfig({ ...DEV_ENV, DATA_DIR: dataDir, DEBUG: 'true', ...env });
-  const overrides = { logger: createLogger({ debug: true, destination }), ...(options.authenticator ? { authenticator: options.authenticator } : {}), ...(options.now ? { now: options.now } : {}) };
+  const overrides = {
+    logger: createLogger({ debug: true, destination }),
+    ...(options.authenticator ? { authenticator: options.authenticator } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  };
   const server = await createServer(config, overrides);
   const port = await server.listen();
   const running: Running = {

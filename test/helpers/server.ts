@@ -54,7 +54,16 @@ export async function startServer(options: { env?: Record<string, string>; dataD
   const databaseEnv = options.env?.DATABASE_URL === undefined ? await testDatabaseEnv(dataDir) : {};
 
   async function start(): Promise<void> {
-    const env = { ...process.env, AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, ...databaseEnv, ...options.env };
+    const env = {
+      ...process.env,
+      AUTH_ENABLED: 'false',
+      ALLOW_DEV_AUTH: 'true',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      ...databaseEnv,
+      ...options.env,
+    };
     const proc = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
     proc.stderr?.on('data', (d: Buffer) => output.push(d.toString()));

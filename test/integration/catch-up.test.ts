@@ -23,14 +23,22 @@ afterEach(async () => {
 async function publishMany(server: Running, count: number, size = 0): Promise<void> {
   const pad = Math.max(0, size - 4000);
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < count) {
-      const i = next++;
-      const body = { title: `n${i}`, message: 'm'.repeat(Math.min(size, 3900) || 1), level: 'info', category: 'system', ...(pad > 0 ? { metadata: { pad: 'p'.repeat(Math.min(pad, 15_000)) } } : {}) };
-      // Through the service (what POST /api/v1/notifications calls), to keep the test short.
-      await server.server.notificationService.createNotification(body);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < count) {
+        const i = next++;
+        const body = {
+          title: `n${i}`,
+          message: 'm'.repeat(Math.min(size, 3900) || 1),
+          level: 'info',
+          category: 'system',
+          ...(pad > 0 ? { metadata: { pad: 'p'.repeat(Math.min(pad, 15_000)) } } : {}),
+        };
+        // Through the service (what POST /api/v1/notifications calls), to keep the test short.
+        await server.server.notificationService.createNotification(body);
+      }
+    }),
+  );
 }
 
 async function epochOf(server: Running): Promise<Pos> {

@@ -13,7 +13,14 @@ describe('cost budget configuration', () => {
   });
 
   it('reads each variable', () => {
-    const env = { ...dev, WS_COST_BUDGET_PER_CONNECTION: '500', WS_COST_BUDGET_PER_USER: '900', WS_COST_BUDGET_WINDOW_SEC: '10', WS_MAX_QUEUED_SYNCS: '2', WS_REPLAY_STALL_MS: '1500' };
+    const env = {
+      ...dev,
+      WS_COST_BUDGET_PER_CONNECTION: '500',
+      WS_COST_BUDGET_PER_USER: '900',
+      WS_COST_BUDGET_WINDOW_SEC: '10',
+      WS_MAX_QUEUED_SYNCS: '2',
+      WS_REPLAY_STALL_MS: '1500',
+    };
     expect(loadConfig(env).limits.costs).toEqual({ perConnection: 500, perUser: 900, windowSec: 10, maxQueued: 2, replayStallMs: 1500 });
   });
 

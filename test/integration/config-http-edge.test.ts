@@ -20,15 +20,18 @@ describe('HTTP connection cap and timeouts', () => {
   it('defaults the cap to WS_MAX_CONNECTIONS + 1024, following it', () => {
     expect(loadConfig(dev).http).toEqual({ maxConnections: 11_024, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 });
     expect(loadConfig({ ...dev, WS_MAX_CONNECTIONS: '25000' }).http.maxConnections).toBe(26_024);
-    expect(loadConfig({ ...dev, HTTP_MAX_CONNECTIONS: '500', WS_MAX_CONNECTIONS: '100', HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '3000' }).http)
-      .toEqual({ maxConnections: 500, headersTimeoutMs: 2000, requestTimeoutMs: 3000 });
+    expect(
+      loadConfig({ ...dev, HTTP_MAX_CONNECTIONS: '500', WS_MAX_CONNECTIONS: '100', HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '3000' }).http,
+    ).toEqual({ maxConnections: 500, headersTimeoutMs: 2000, requestTimeoutMs: 3000 });
   });
 
   it('refuses a cap at or below WS_MAX_CONNECTIONS, and timeouts out of order, naming the variable', () => {
     expect(error({ ...dev, HTTP_MAX_CONNECTIONS: '10000' })).toMatch(/^HTTP_MAX_CONNECTIONS: must exceed WS_MAX_CONNECTIONS \(10000\)/);
     expect(error({ ...dev, HTTP_MAX_CONNECTIONS: 'many' })).toMatch(/^HTTP_MAX_CONNECTIONS: expected an integer/);
     expect(error({ ...dev, HTTP_HEADERS_TIMEOUT_MS: '10' })).toMatch(/^HTTP_HEADERS_TIMEOUT_MS: expected an integer from 500/);
-    expect(error({ ...dev, HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '4000' })).toMatch(/^HTTP_REQUEST_TIMEOUT_MS: must not be below HTTP_HEADERS_TIMEOUT_MS/);
+    expect(error({ ...dev, HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '4000' })).toMatch(
+      /^HTTP_REQUEST_TIMEOUT_MS: must not be below HTTP_HEADERS_TIMEOUT_MS/,
+    );
   });
 });
 
@@ -62,7 +65,12 @@ describe('SESSION_SECRET_KEY strength', () => {
 
   it('accepts generated secrets of the documented kinds, every time', () => {
     for (let i = 0; i < 200; i++) {
-      for (const secret of [randomBytes(48).toString('base64'), randomBytes(32).toString('hex'), randomBytes(16).toString('hex'), randomBytes(32).toString('base64url')]) {
+      for (const secret of [
+        randomBytes(48).toString('base64'),
+        randomBytes(32).toString('hex'),
+        randomBytes(16).toString('hex'),
+        randomBytes(32).toString('base64url'),
+      ]) {
         expect(secretWeakness(secret), secret).toBeUndefined();
       }
     }

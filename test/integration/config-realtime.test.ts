@@ -12,7 +12,17 @@ describe('jobs and realtime config', () => {
     });
   });
   it('reads every variable', () => {
-    const c = loadConfig({ ...dev, WS_BATCH_WINDOW_MS: '25', WS_COMPRESSION: 'true', WS_COMPRESSION_THRESHOLD_BYTES: '0', JOB_TICK_MS: '20', JOBS_SNAPSHOT_LIMIT: '5', SIMULATOR_INTERVAL_MS: '0', HOST_STALE_AFTER_MS: '60000', JOB_RETENTION_DAYS: '7' });
+    const c = loadConfig({
+      ...dev,
+      WS_BATCH_WINDOW_MS: '25',
+      WS_COMPRESSION: 'true',
+      WS_COMPRESSION_THRESHOLD_BYTES: '0',
+      JOB_TICK_MS: '20',
+      JOBS_SNAPSHOT_LIMIT: '5',
+      SIMULATOR_INTERVAL_MS: '0',
+      HOST_STALE_AFTER_MS: '60000',
+      JOB_RETENTION_DAYS: '7',
+    });
     expect(c.realtime).toEqual({ wsBatchWindowMs: 25, wsCompression: true, wsCompressionThresholdBytes: 0 });
     expect(c.jobs).toEqual({ tickMs: 20, snapshotLimit: 5, simulatorIntervalMs: 0, hostStaleAfterMs: 60000, retentionDays: 7 });
   });

@@ -41,7 +41,12 @@ describe('config', () => {
     expect(() => loadConfig({ ...dev, [name]: value })).toThrow(message);
   });
   it('accepts DATABASE_URL=sqlite:<file>', () => {
-    expect(loadConfig({ ...dev, DATABASE_URL: 'sqlite:/tmp/x.db' }).database).toEqual({ kind: 'sqlite', file: '/tmp/x.db', checkpointIntervalMs: 1000, writeGroupMax: 64 });
+    expect(loadConfig({ ...dev, DATABASE_URL: 'sqlite:/tmp/x.db' }).database).toEqual({
+      kind: 'sqlite',
+      file: '/tmp/x.db',
+      checkpointIntervalMs: 1000,
+      writeGroupMax: 64,
+    });
     expect(loadConfig({ ...dev, SQLITE_CHECKPOINT_INTERVAL_MS: '0' }).database).toMatchObject({ kind: 'sqlite', checkpointIntervalMs: 0 });
     expect(() => loadConfig({ ...dev, SQLITE_CHECKPOINT_INTERVAL_MS: 'soon' })).toThrow(/SQLITE_CHECKPOINT_INTERVAL_MS/);
     expect(loadConfig({ ...dev, WRITE_GROUP_MAX: '1' }).database).toMatchObject({ kind: 'sqlite', writeGroupMax: 1 });

@@ -18,9 +18,25 @@ const topic = fc.oneof(fc.constantFrom('notifications', 'jobs', 'inventory', 'al
 const message: fc.Arbitrary<string | Buffer> = fc.oneof(
   { arbitrary: fc.string({ maxLength: 200 }), weight: 20 },
   { arbitrary: fc.json({ maxDepth: 3 }), weight: 20 },
-  { arbitrary: fc.record({ type: fc.constantFrom('subscribe', 'unsubscribe'), topics: fc.oneof(fc.array(topic, { maxLength: 6 }), fc.anything()) }).map((m) => JSON.stringify(m)), weight: 20 },
-  { arbitrary: fc.record({ type: fc.constant('resume'), positions: fc.oneof(fc.dictionary(topic, fc.record({ offset: fc.integer({ min: -5, max: 1e6 }), epoch: fc.string({ maxLength: 20 }) })), fc.anything()) }).map((m) => JSON.stringify(m)), weight: 20 },
-  { arbitrary: fc.record({ type: fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.constant(null)) }, { requiredKeys: [] }).map((m) => JSON.stringify(m)), weight: 20 },
+  {
+    arbitrary: fc
+      .record({ type: fc.constantFrom('subscribe', 'unsubscribe'), topics: fc.oneof(fc.array(topic, { maxLength: 6 }), fc.anything()) })
+      .map((m) => JSON.stringify(m)),
+    weight: 20,
+  },
+  {
+    arbitrary: fc
+      .record({
+        type: fc.constant('resume'),
+        positions: fc.oneof(fc.dictionary(topic, fc.record({ offset: fc.integer({ min: -5, max: 1e6 }), epoch: fc.string({ maxLength: 20 }) })), fc.anything()),
+      })
+      .map((m) => JSON.stringify(m)),
+    weight: 20,
+  },
+  {
+    arbitrary: fc.record({ type: fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.constant(null)) }, { requiredKeys: [] }).map((m) => JSON.stringify(m)),
+    weight: 20,
+  },
   { arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)), weight: 20 },
   { arbitrary: fc.integer({ min: 4097, max: 20_000 }).map((n) => JSON.stringify({ type: 'ping', pad: 'p'.repeat(n) })), weight: 20 },
   { arbitrary: fc.constant('h'.repeat(70_000)), weight: 1 },

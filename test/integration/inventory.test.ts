@@ -22,8 +22,16 @@ async function inventoryClient(): Promise<{ client: TestClient; initial: Msg }> 
 describe('agent reports and reads', () => {
   it('PUT /hosts/{host} creates the cluster, host and VMs; every read endpoint shows them', async () => {
     const r = await api(srv.url, 'PUT', '/api/v1/hosts/hv-r1', {
-      cluster_id: 'c-read', status: 'connected', cpu_cores: 16, memory_mb: 65536, cpu_usage_percent: 40, memory_usage_percent: 50,
-      vms: [{ name: 'a1', state: 'running', cpu_count: 2, memory_mb: 2048 }, { name: 'a2', state: 'off' }],
+      cluster_id: 'c-read',
+      status: 'connected',
+      cpu_cores: 16,
+      memory_mb: 65536,
+      cpu_usage_percent: 40,
+      memory_usage_percent: 50,
+      vms: [
+        { name: 'a1', state: 'running', cpu_count: 2, memory_mb: 2048 },
+        { name: 'a2', state: 'off' },
+      ],
     });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ id: 'hv-r1', cluster_id: 'c-read', status: 'connected', cpu_cores: 16, version: 1, last_seen: expect.any(String) });
@@ -31,7 +39,9 @@ describe('agent reports and reads', () => {
     const inv = await api(srv.url, 'GET', '/api/v1/inventory');
     expect(inv.body.clusters).toContainEqual(expect.objectContaining({ id: 'c-read', version: 1 }));
     expect(inv.body.hosts).toContainEqual(expect.objectContaining({ id: 'hv-r1' }));
-    expect(inv.body.vms).toContainEqual(expect.objectContaining({ id: 'hv-r1/a1', host_id: 'hv-r1', name: 'a1', state: 'running', cpu_count: 2, memory_mb: 2048, version: 1 }));
+    expect(inv.body.vms).toContainEqual(
+      expect.objectContaining({ id: 'hv-r1/a1', host_id: 'hv-r1', name: 'a1', state: 'running', cpu_count: 2, memory_mb: 2048, version: 1 }),
+    );
     expect((await api(srv.url, 'GET', '/api/v1/hosts')).body.hosts.map((h: { id: string }) => h.id)).toContain('hv-r1');
     expect((await api(srv.url, 'GET', '/api/v1/hosts/hv-r1/vms')).body.vms.map((v: { name: string }) => v.name)).toEqual(['a1', 'a2']);
     const running = (await api(srv.url, 'GET', '/api/v1/vms?state=running')).body.vms as { id: string; state: string }[];
@@ -84,9 +94,17 @@ describe('inventory events', () => {
     const { client } = await inventoryClient();
     await api(srv.url, 'PUT', '/api/v1/hosts/hv-e1', { cluster_id: 'c-events', cpu_cores: 8 });
     const cluster = await client.next(isInv);
-    expect(cluster).toMatchObject({ action: 'created', topic: 'inventory', data: { kind: 'cluster', id: 'c-events', version: 1, entity: { id: 'c-events', name: 'c-events' } } });
+    expect(cluster).toMatchObject({
+      action: 'created',
+      topic: 'inventory',
+      data: { kind: 'cluster', id: 'c-events', version: 1, entity: { id: 'c-events', name: 'c-events' } },
+    });
     const host = await client.next(isInv);
-    expect(host).toMatchObject({ action: 'created', offset: (cluster.offset as number) + 1, data: { kind: 'host', id: 'hv-e1', version: 1, changes: { cpu_cores: 8, status: 'connected' }, entity: { cpu_cores: 8 } } });
+    expect(host).toMatchObject({
+      action: 'created',
+      offset: (cluster.offset as number) + 1,
+      data: { kind: 'host', id: 'hv-e1', version: 1, changes: { cpu_cores: 8, status: 'connected' }, entity: { cpu_cores: 8 } },
+    });
 
     const created = await api(srv.url, 'POST', '/api/v1/vms', { host: 'hv-e1', name: 'vm1', cpu_count: 2 });
     expect(created.status).toBe(201);
@@ -97,12 +115,18 @@ describe('inventory events', () => {
     const updated = await api(srv.url, 'PUT', '/api/v1/vms/hv-e1/vm1', { state: 'running' });
     expect(updated.body).toMatchObject({ state: 'running', version: 2 });
     const upd = await client.next(isInv);
-    expect(upd).toMatchObject({ action: 'updated', data: { kind: 'vm', id: 'hv-e1/vm1', version: 2, changes: { state: 'running' }, entity: { state: 'running', cpu_count: 2 } } });
+    expect(upd).toMatchObject({
+      action: 'updated',
+      data: { kind: 'vm', id: 'hv-e1/vm1', version: 2, changes: { state: 'running' }, entity: { state: 'running', cpu_count: 2 } },
+    });
     expect(Object.keys((upd.data as { changes: object }).changes)).toEqual(['state']);
 
     await api(srv.url, 'PUT', '/api/v1/vms/hv-e1/vm1', { state: 'running' });
     expect((await api(srv.url, 'DELETE', '/api/v1/vms/hv-e1/vm1')).status).toBe(204);
-    expect(await client.next(isInv)).toMatchObject({ action: 'deleted', data: { kind: 'vm', id: 'hv-e1/vm1', version: 3, changes: {}, entity: { state: 'running' } } });
+    expect(await client.next(isInv)).toMatchObject({
+      action: 'deleted',
+      data: { kind: 'vm', id: 'hv-e1/vm1', version: 3, changes: {}, entity: { state: 'running' } },
+    });
     await client.expectNone(isInv, 100);
     await client.close();
   });
@@ -132,7 +156,8 @@ describe('inventory events', () => {
     await api(srv.url, 'PUT', '/api/v1/hosts/hv-n1', { status: 'disconnected' });
     expect(await client.next(isInv)).toMatchObject({ action: 'updated', data: { id: 'hv-n1', changes: { status: 'disconnected' } } });
     expect(await client.next((m) => m.type === 'notification')).toMatchObject({
-      action: 'created', data: { level: 'error', category: 'host', title: 'Host hv-n1 disconnected', related_entity: { type: 'host', id: 'hv-n1' } },
+      action: 'created',
+      data: { level: 'error', category: 'host', title: 'Host hv-n1 disconnected', related_entity: { type: 'host', id: 'hv-n1' } },
     });
     await api(srv.url, 'PUT', '/api/v1/hosts/hv-n1', { status: 'connected' });
     expect(await client.next((m) => m.type === 'notification')).toMatchObject({ data: { level: 'info', title: 'Host hv-n1 reconnected' } });
@@ -176,7 +201,11 @@ describe('inventory snapshots and resume', () => {
 
 describe('host topics: inventory:<host>', () => {
   type Inv = { clusters: { id: string }[]; hosts: { id: string }[]; vms: { id: string }[] };
-  const ids = (inv: Inv) => ({ clusters: inv.clusters.map((c) => c.id).sort(), hosts: inv.hosts.map((h) => h.id).sort(), vms: inv.vms.map((v) => v.id).sort() });
+  const ids = (inv: Inv) => ({
+    clusters: inv.clusters.map((c) => c.id).sort(),
+    hosts: inv.hosts.map((h) => h.id).sort(),
+    vms: inv.vms.map((v) => v.id).sort(),
+  });
 
   beforeAll(async () => {
     await api(srv.url, 'PUT', '/api/v1/hosts/hv-t1', { cluster_id: 'c-t', vms: [{ name: 'x' }, { name: 'y' }] });
@@ -203,7 +232,11 @@ describe('host topics: inventory:<host>', () => {
     client.send({ type: 'subscribe', topics: ['inventory:hv-t2'] });
     await client.next((m) => m.type === 'subscription');
     const both = await client.next((m) => m.type === 'initial_state');
-    expect(ids((both.data as { inventory: Inv }).inventory)).toEqual({ clusters: ['c-t', 'c-t2'], hosts: ['hv-t1', 'hv-t2'], vms: ['hv-t1/x', 'hv-t1/y', 'hv-t2/z'] });
+    expect(ids((both.data as { inventory: Inv }).inventory)).toEqual({
+      clusters: ['c-t', 'c-t2'],
+      hosts: ['hv-t1', 'hv-t2'],
+      vms: ['hv-t1/x', 'hv-t1/y', 'hv-t2/z'],
+    });
     await api(srv.url, 'PUT', '/api/v1/vms/hv-t2/z', { state: 'running' });
     expect(await client.next(isInv)).toMatchObject({ data: { id: 'hv-t2/z', changes: { state: 'running' } } });
     // Already covered: no new snapshot.
@@ -247,7 +280,10 @@ describe('stale hosts (HOST_STALE_AFTER_MS)', () => {
     try {
       await api(own.url, 'PUT', '/api/v1/hosts/hv-quiet', { status: 'connected' });
       const { client } = await connectReady(`${own.wsUrl}?topics=notifications,inventory`);
-      expect(await client.next((m) => m.type === 'inventory', 3000)).toMatchObject({ action: 'updated', data: { id: 'hv-quiet', changes: { status: 'disconnected' } } });
+      expect(await client.next((m) => m.type === 'inventory', 3000)).toMatchObject({
+        action: 'updated',
+        data: { id: 'hv-quiet', changes: { status: 'disconnected' } },
+      });
       expect(await client.next((m) => m.type === 'notification')).toMatchObject({ data: { level: 'error', title: 'Host hv-quiet disconnected' } });
       await client.close();
     } finally {

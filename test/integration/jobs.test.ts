@@ -10,7 +10,11 @@ beforeAll(async () => {
 });
 afterAll(() => srv.close());
 
-type JobMsg = Msg & { action: string; offset: number; data: { id: string; version?: number; job?: { status: string; progress: number; version: number }; lines?: { seq: number; text: string }[] } };
+type JobMsg = Msg & {
+  action: string;
+  offset: number;
+  data: { id: string; version?: number; job?: { status: string; progress: number; version: number }; lines?: { seq: number; text: string }[] };
+};
 
 const createJob = (type: string, parameters?: object) => api(srv.url, 'POST', '/api/v1/jobs', parameters === undefined ? { type } : { type, parameters });
 
@@ -44,7 +48,16 @@ describe('job lifecycle', () => {
     const client = await subscribed('jobs');
     const r = await createJob('sleep', { duration_ms: 50 });
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ id: expect.any(String), type: 'sleep', status: 'pending', progress: 0, version: 1, created_by: 'alice', parameters: { duration_ms: 50 }, output_count: 0 });
+    expect(r.body).toMatchObject({
+      id: expect.any(String),
+      type: 'sleep',
+      status: 'pending',
+      progress: 0,
+      version: 1,
+      created_by: 'alice',
+      parameters: { duration_ms: 50 },
+      output_count: 0,
+    });
     const events = await untilFinal(client, r.body.id);
     expect(events[0]).toMatchObject({ action: 'created', topic: 'jobs', data: { id: r.body.id, version: 1, job: { status: 'pending' } } });
     const updates = events.filter((e) => e.action === 'updated');
@@ -60,7 +73,14 @@ describe('job lifecycle', () => {
     const lines = events.filter((e) => e.action === 'output').flatMap((e) => e.data.lines ?? []);
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
     const got = await api(srv.url, 'GET', `/api/v1/jobs/${r.body.id}`);
-    expect(got.body).toMatchObject({ status: 'completed', progress: 100, output_count: lines.length, started_at: expect.any(String), finished_at: expect.any(String), error: null });
+    expect(got.body).toMatchObject({
+      status: 'completed',
+      progress: 100,
+      output_count: lines.length,
+      started_at: expect.any(String),
+      finished_at: expect.any(String),
+      error: null,
+    });
     expect(got.body.output.map((l: { text: string }) => l.text)).toEqual(lines.map((l) => l.text));
     expect(got.body.output.at(-1).text).toBe('Completed');
     const after = await api(srv.url, 'GET', `/api/v1/jobs/${r.body.id}/output?after=1`);
@@ -135,7 +155,12 @@ describe('notifications about jobs', () => {
     expect(done.data).toMatchObject({ level: 'success', category: 'job', related_entity: { type: 'job', id: ok.body.id, name: 'Sleep 0 ms' } });
     const bad = await createJob('fail', { message: 'disk on fire' });
     const failed = await client.next((m) => m.type === 'notification' && (m.data as { related_entity?: { id: string } }).related_entity?.id === bad.body.id);
-    expect(failed.data).toMatchObject({ level: 'error', category: 'job', message: 'Failing job failed: disk on fire', related_entity: { type: 'job', id: bad.body.id, name: 'Failing job' } });
+    expect(failed.data).toMatchObject({
+      level: 'error',
+      category: 'job',
+      message: 'Failing job failed: disk on fire',
+      related_entity: { type: 'job', id: bad.body.id, name: 'Failing job' },
+    });
     expect((await api(srv.url, 'GET', `/api/v1/jobs/${bad.body.id}`)).body).toMatchObject({ status: 'failed', error: 'disk on fire', progress: 50 });
     await client.close();
   });
@@ -184,7 +209,11 @@ describe('delivery', () => {
     expect(jobEvents(both).some((m) => m.data.id === other.body.id)).toBe(true);
     expect(jobEvents(only).every((m) => m.data.id === id)).toBe(true);
     const mine = jobEvents(both).filter((m) => m.data.id === id && m.offset > (jobEvents(only)[0]?.offset ?? 0));
-    expect(jobEvents(only).filter((m) => m.offset >= (mine[0]?.offset ?? 0)).map((m) => m.offset)).toEqual(mine.map((m) => m.offset));
+    expect(
+      jobEvents(only)
+        .filter((m) => m.offset >= (mine[0]?.offset ?? 0))
+        .map((m) => m.offset),
+    ).toEqual(mine.map((m) => m.offset));
     await both.close();
     await only.close();
   });
@@ -249,12 +278,26 @@ describe('secret parameters', () => {
     const secrets = ['hunter2-pw-81723', 'tok-a9f8e7d6', 'sk-private-5551', 'cred-zz-0042', 'nested-tok-777'];
     const client = await subscribed('jobs,all');
     const r = await createJob('backup', {
-      host: 'hv-j1', vm: 'boot', target: 'nfs://b/1',
-      password: secrets[0], auth: { api_token: secrets[1], user: 'svc' }, SSH_Private_Key: secrets[2], credentials: [secrets[3]],
+      host: 'hv-j1',
+      vm: 'boot',
+      target: 'nfs://b/1',
+      password: secrets[0],
+      auth: { api_token: secrets[1], user: 'svc' },
+      SSH_Private_Key: secrets[2],
+      credentials: [secrets[3]],
       mirrors: [{ url: 'nfs://m/1', Token: secrets[4] }],
     });
     expect(r.status).toBe(201);
-    expect(r.body.parameters).toEqual({ host: 'hv-j1', vm: 'boot', target: 'nfs://b/1', password: '[REDACTED]', auth: '[REDACTED]', SSH_Private_Key: '[REDACTED]', credentials: '[REDACTED]', mirrors: [{ url: 'nfs://m/1', Token: '[REDACTED]' }] });
+    expect(r.body.parameters).toEqual({
+      host: 'hv-j1',
+      vm: 'boot',
+      target: 'nfs://b/1',
+      password: '[REDACTED]',
+      auth: '[REDACTED]',
+      SSH_Private_Key: '[REDACTED]',
+      credentials: '[REDACTED]',
+      mirrors: [{ url: 'nfs://m/1', Token: '[REDACTED]' }],
+    });
     await waitStatus(r.body.id, 'completed');
     await untilFinal(client, r.body.id);
     const texts = [
@@ -262,7 +305,7 @@ describe('secret parameters', () => {
       JSON.stringify((await api(srv.url, 'GET', `/api/v1/jobs/${r.body.id}`)).body),
       JSON.stringify((await api(srv.url, 'GET', '/api/v1/jobs?limit=500')).body),
       JSON.stringify(client.received),
-      JSON.stringify((await connectClient(`${srv.wsUrl}?topics=jobs`).then((c) => c.next((m) => m.type === 'initial_state').finally(() => c.close())))),
+      JSON.stringify(await connectClient(`${srv.wsUrl}?topics=jobs`).then((c) => c.next((m) => m.type === 'initial_state').finally(() => c.close()))),
       JSON.stringify(await srv.server.store.eventsAfter('jobs', 0, 100_000)),
       srv.logs.join('\n'),
     ];
@@ -277,14 +320,18 @@ describe('restart', () => {
   it('a job left running is failed as interrupted; a pending one runs after the restart', async () => {
     const first = await startInProcess({ JOB_TICK_MS: '40' });
     const running = await api(first.url, 'POST', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 60_000 } });
-    for (let i = 0; i < 100 && (await api(first.url, 'GET', `/api/v1/jobs/${running.body.id}`)).body.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && (await api(first.url, 'GET', `/api/v1/jobs/${running.body.id}`)).body.status !== 'running'; i++)
+      await new Promise((r) => setTimeout(r, 10));
     await first.close();
     const slow = await startInProcess({ JOB_TICK_MS: '60000' }, { dataDir: first.dataDir });
     const pending = await api(slow.url, 'POST', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 0 } });
     await slow.close();
     const second = await startInProcess({ JOB_TICK_MS: '10' }, { dataDir: first.dataDir });
     try {
-      expect((await api(second.url, 'GET', `/api/v1/jobs/${running.body.id}`)).body).toMatchObject({ status: 'failed', error: 'interrupted by a server restart' });
+      expect((await api(second.url, 'GET', `/api/v1/jobs/${running.body.id}`)).body).toMatchObject({
+        status: 'failed',
+        error: 'interrupted by a server restart',
+      });
       let status = '';
       for (let i = 0; i < 200 && status !== 'completed'; i++) {
         status = (await api(second.url, 'GET', `/api/v1/jobs/${pending.body.id}`)).body.status;
@@ -300,10 +347,14 @@ describe('restart', () => {
 describe('retention', () => {
   it('deletes jobs finished more than JOB_RETENTION_DAYS ago, pushing deleted; unfinished jobs stay', async () => {
     let offsetMs = 0;
-    const own = await startInProcess({ JOB_TICK_MS: '10', JOB_RETENTION_DAYS: '1', RETENTION_SWEEP_INTERVAL_MS: '100' }, { now: () => new Date(Date.now() + offsetMs) });
+    const own = await startInProcess(
+      { JOB_TICK_MS: '10', JOB_RETENTION_DAYS: '1', RETENTION_SWEEP_INTERVAL_MS: '100' },
+      { now: () => new Date(Date.now() + offsetMs) },
+    );
     try {
       const done = await api(own.url, 'POST', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 0 } });
-      for (let i = 0; i < 200 && (await api(own.url, 'GET', `/api/v1/jobs/${done.body.id}`)).body.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 200 && (await api(own.url, 'GET', `/api/v1/jobs/${done.body.id}`)).body.status !== 'completed'; i++)
+        await new Promise((r) => setTimeout(r, 10));
       const long = await api(own.url, 'POST', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 600_000 } });
       const client = await connectClient(`${own.wsUrl}?topics=jobs:${done.body.id as string}`);
       await client.next((m) => m.type === 'initial_state');

@@ -37,7 +37,10 @@ describe('lifecycle', () => {
     expect((list.body.notifications as { id: string }[]).map((n) => n.id)).toEqual(ids.slice(2).reverse());
     const deleted: unknown[] = [];
     for (let i = 0; i < 2; i++) deleted.push((await client.next((m) => m.action === 'deleted')).data);
-    expect(deleted).toEqual([{ id: ids[0], reason: 'retention' }, { id: ids[1], reason: 'retention' }]);
+    expect(deleted).toEqual([
+      { id: ids[0], reason: 'retention' },
+      { id: ids[1], reason: 'retention' },
+    ]);
     await client.close();
     await srv.close();
   });
@@ -63,7 +66,12 @@ describe('lifecycle', () => {
     for (let i = 0; i < 3; i++) missed.push((await api(srv.url, 'POST', '/api/v1/notifications', { title: `m${i}`, message: 'x' })).body.id);
     const again = await connectReady(srv.wsUrl);
     again.client.send({ type: 'resume', positions: { notifications: position } });
-    expect(await again.client.next((m) => m.type === 'resumed')).toMatchObject({ topic: 'notifications', recovered: true, replayed: 3, position: { offset: 3 } });
+    expect(await again.client.next((m) => m.type === 'resumed')).toMatchObject({
+      topic: 'notifications',
+      recovered: true,
+      replayed: 3,
+      position: { offset: 3 },
+    });
     const replayed = [];
     for (let i = 0; i < 3; i++) replayed.push(await again.client.next((m) => m.type === 'notification'));
     expect(replayed.map((e) => (e.data as { id: string }).id)).toEqual(missed);

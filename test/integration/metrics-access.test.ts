@@ -62,7 +62,8 @@ describe('/metrics topic counts', () => {
       'aether_ws_subscriptions{family="inventory"} 2',
       'aether_ws_subscriptions{family="jobs"} 1',
       'aether_ws_subscribed_topics{family="inventory"} 2',
-    ]) expect(text).toContain(line);
+    ])
+      expect(text).toContain(line);
     for (const id of ids) expect(text).not.toContain(id);
     await client.close();
     await expect.poll(() => r.server.hub.size).toBe(0);

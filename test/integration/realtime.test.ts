@@ -22,13 +22,22 @@ describe('notification events', () => {
     expect(created.status).toBe(201);
     for (const c of [a, b]) {
       const event = await c.client.next((m) => m.type === 'notification');
-      expect(event).toMatchObject({ action: 'created', topic: 'notifications', unread_count: before.unread_count + 1, data: { id: created.body.id, title: 'Disk full', read: false } });
+      expect(event).toMatchObject({
+        action: 'created',
+        topic: 'notifications',
+        unread_count: before.unread_count + 1,
+        data: { id: created.body.id, title: 'Disk full', read: false },
+      });
       expect(typeof event.offset).toBe('number');
     }
     const read = await api(srv.url, 'PUT', `/api/v1/notifications/${created.body.id}/read`, undefined, as('carol'));
     expect(read.body).toMatchObject({ read: true, unread_count: before.unread_count });
     for (const c of [a, b]) {
-      expect(await c.client.next((m) => m.type === 'notification')).toMatchObject({ action: 'updated', data: { id: created.body.id, read: true }, unread_count: before.unread_count });
+      expect(await c.client.next((m) => m.type === 'notification')).toMatchObject({
+        action: 'updated',
+        data: { id: created.body.id, read: true },
+        unread_count: before.unread_count,
+      });
     }
     await a.client.close();
     await b.client.close();
@@ -143,7 +152,12 @@ describe("the seed's server-side API", () => {
 
   it("the seed's automated test: notificationService.createNotification broadcasts to sockets", async () => {
     const { client } = await connectReady(srv.wsUrl);
-    const { notification } = await srv.server.notificationService.createNotification({ title: 'Test', message: 'Test message', level: 'info', category: 'system' });
+    const { notification } = await srv.server.notificationService.createNotification({
+      title: 'Test',
+      message: 'Test message',
+      level: 'info',
+      category: 'system',
+    });
     expect(notification).not.toBeNull();
     expect(await client.next((m) => m.type === 'notification')).toMatchObject({ action: 'created', data: { id: notification.id, title: 'Test' } });
     await client.close();

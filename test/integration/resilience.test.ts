@@ -92,7 +92,8 @@ describe('metrics', () => {
       'aether_event_log_events 1',
       'aether_ws_messages_in_total 1',
       'aether_nodejs_eventloop_lag_seconds',
-    ]) expect(text).toContain(line);
+    ])
+      expect(text).toContain(line);
     expect(text).toMatch(/aether_ws_messages_out_total [1-9]/);
     expect(text).toMatch(/aether_ws_bytes_out_total [1-9]/);
     await client.close();
@@ -150,7 +151,11 @@ describe('resume under concurrent writes', () => {
         expect(reconnects).toBeGreaterThan(1);
         for (let i = 1; i < applied.length; i++) {
           const [prev, cur] = [applied[i - 1] as number, applied[i] as number];
-          if (cur !== prev + 1) expect(snapshots.some((s) => s >= prev && s < cur), `gap ${prev}→${cur} not covered by a snapshot`).toBe(true);
+          if (cur !== prev + 1)
+            expect(
+              snapshots.some((s) => s >= prev && s < cur),
+              `gap ${prev}→${cur} not covered by a snapshot`,
+            ).toBe(true);
         }
         if (via === 'url') expect(snapshots).toHaveLength(1);
         expect(Math.max(...applied, ...snapshots)).toBe(writes);

@@ -32,7 +32,14 @@ describe('create and read', () => {
   });
 
   it('keeps related_entity and metadata', async () => {
-    const body = { title: 'Job done', message: 'ok', level: 'success', category: 'job', related_entity: { type: 'job', id: 'j1', name: 'Backup' }, metadata: { duration_s: 12, tags: ['a'] } };
+    const body = {
+      title: 'Job done',
+      message: 'ok',
+      level: 'success',
+      category: 'job',
+      related_entity: { type: 'job', id: 'j1', name: 'Backup' },
+      metadata: { duration_s: 12, tags: ['a'] },
+    };
     const r = await api(srv.url, 'POST', '/api/v1/notifications', body);
     expect(r.body).toMatchObject(body);
   });
@@ -55,7 +62,12 @@ describe('create and read', () => {
 
   it('answers 404 for unknown ids on every route', async () => {
     const id = '00000000-0000-0000-0000-000000000000';
-    for (const [method, path] of [['GET', id], ['PUT', `${id}/read`], ['PUT', `${id}/unread`], ['DELETE', id]] as const) {
+    for (const [method, path] of [
+      ['GET', id],
+      ['PUT', `${id}/read`],
+      ['PUT', `${id}/unread`],
+      ['DELETE', id],
+    ] as const) {
       const r = await api(srv.url, method, `/api/v1/notifications/${path}`);
       expect(r.status, `${method} ${path}`).toBe(404);
       expect(r.body).toMatchObject({ code: 'not_found' });

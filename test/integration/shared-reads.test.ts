@@ -50,7 +50,7 @@ describe('shared reads never hide an event that went by', () => {
     expect(created.status).toBe(201);
     await first.client.next((m) => isNotification(m) && (m.data as { id: string }).id === created.body.id);
     const later = await connectReady(srv.wsUrl);
-    const ids = ((later.initial.data as { notifications: { id: string }[] }).notifications).map((n) => n.id);
+    const ids = (later.initial.data as { notifications: { id: string }[] }).notifications.map((n) => n.id);
     expect(ids).toContain(created.body.id);
     expect((later.initial.data as { unread_count: number }).unread_count).toBe((first.initial.data as { unread_count: number }).unread_count + 1);
     await Promise.all([first.client.close(), again.client.close(), later.client.close()]);

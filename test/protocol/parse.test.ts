@@ -11,7 +11,10 @@ const fails = (text: string) => {
 describe('parseClientMessage', () => {
   it('parses every client message type', () => {
     expect(parseClientMessage('{"type":"ping"}')).toEqual({ ok: true, message: { type: 'ping' } });
-    expect(parseClientMessage('{"type":"subscribe","topics":["jobs","jobs:42"]}')).toEqual({ ok: true, message: { type: 'subscribe', topics: ['jobs', 'jobs:42'] } });
+    expect(parseClientMessage('{"type":"subscribe","topics":["jobs","jobs:42"]}')).toEqual({
+      ok: true,
+      message: { type: 'subscribe', topics: ['jobs', 'jobs:42'] },
+    });
     expect(parseClientMessage('{"type":"unsubscribe","topics":["jobs"]}')).toMatchObject({ ok: true });
     expect(parseClientMessage('{"type":"resume","positions":{"jobs":{"offset":3,"epoch":"e1"}}}')).toEqual({
       ok: true,
@@ -25,10 +28,15 @@ describe('parseClientMessage', () => {
     expect(fails('not json')).toMatchObject({ code: 'invalid_json' });
     expect(fails('[1]')).toMatchObject({ code: 'invalid_message', message: 'a message must be a JSON object, but got array' });
     expect(fails('{"type":1}').message).toBe("a message expects the 'type' property to be a string, but got number");
-    expect(fails('{"type":"subscribe","topics":"jobs"}')).toMatchObject({ message: `"subscribe" message expects the 'topics' property to be an array of strings, but got string`, ref: 'subscribe' });
+    expect(fails('{"type":"subscribe","topics":"jobs"}')).toMatchObject({
+      message: `"subscribe" message expects the 'topics' property to be an array of strings, but got string`,
+      ref: 'subscribe',
+    });
     expect(fails('{"type":"subscribe","topics":[]}').message).toBe('"subscribe" message expects at least one topic');
     expect(fails('{"type":"subscribe","topics":["a",2]}').message).toBe(`"subscribe" message expects 'topics[1]' to be a string, but got number`);
-    expect(fails('{"type":"resume","positions":{"jobs":{"offset":-1,"epoch":"e"}}}').message).toMatch(/'positions.jobs.offset' to be a non-negative integer, but got -1/);
+    expect(fails('{"type":"resume","positions":{"jobs":{"offset":-1,"epoch":"e"}}}').message).toMatch(
+      /'positions.jobs.offset' to be a non-negative integer, but got -1/,
+    );
     expect(fails('{"type":"resume","positions":{}}').message).toMatch(/at least one topic/);
     expect(fails('{"type":"auth","token":""}').message).toMatch(/'token' property to be a non-empty string/);
     expect(fails('{"type":"nope"}')).toMatchObject({ code: 'unknown_type', ref: 'nope' });

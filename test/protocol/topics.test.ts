@@ -11,7 +11,8 @@ describe('topic names', () => {
   });
 
   it('tells invalid names from well-formed unknown ones', () => {
-    for (const name of ['', 'Jobs', 'jobs:', 'jobs:a b', `jobs:${'x'.repeat(129)}`, 'x'.repeat(161), '1jobs']) expect(checkTopic(name)).toEqual({ ok: false, reason: 'invalid' });
+    for (const name of ['', 'Jobs', 'jobs:', 'jobs:a b', `jobs:${'x'.repeat(129)}`, 'x'.repeat(161), '1jobs'])
+      expect(checkTopic(name)).toEqual({ ok: false, reason: 'invalid' });
     for (const name of ['metrics', 'notifications:1', 'chat:room']) expect(checkTopic(name)).toEqual({ ok: false, reason: 'unknown' });
   });
 

@@ -36,7 +36,11 @@ it('loads neither pg nor ioredis nor their adapters when DATABASE_URL and REDIS_
 });
 
 it('loads them when DATABASE_URL=postgres://… and REDIS_URL are set (the control)', async () => {
-  const { modules } = await loadedModules({ DATABASE_URL: await createPostgresDatabase(), REDIS_URL: process.env.TEST_REDIS_URL as string, REDIS_CHANNEL_PREFIX: 'trace-test' });
+  const { modules } = await loadedModules({
+    DATABASE_URL: await createPostgresDatabase(),
+    REDIS_URL: process.env.TEST_REDIS_URL as string,
+    REDIS_CHANNEL_PREFIX: 'trace-test',
+  });
   expect(modules.some((m) => m.includes('/node_modules/pg/'))).toBe(true);
   expect(modules.some((m) => m.includes('/node_modules/ioredis/'))).toBe(true);
   expect(modules.some((m) => m.endsWith('/dist/store/postgres.js'))).toBe(true);

@@ -75,12 +75,18 @@ async function head(): Promise<number> {
 function track(url: string): Tracked {
   const client = createWsClient({ url, WebSocket: TokenWebSocket, baseDelayMs: 100, maxDelayMs: 500, maxAttempts: 100, pingIntervalMs: 2000 });
   const t: Tracked = { client, offsets: [], snapshot: false, resyncs: 0, reconnects: 0 };
-  client.on('initial_state', () => { t.snapshot = true; });
+  client.on('initial_state', () => {
+    t.snapshot = true;
+  });
   client.on('notification', (m) => {
     if (typeof m.offset === 'number') t.offsets.push(m.offset);
   });
-  client.on('resync', () => { t.resyncs += 1; });
-  client.onConnectionStatus((status) => { if (status === 'reconnecting') t.reconnects += 1; });
+  client.on('resync', () => {
+    t.resyncs += 1;
+  });
+  client.onConnectionStatus((status) => {
+    if (status === 'reconnecting') t.reconnects += 1;
+  });
   tracked.push(t);
   return t;
 }
@@ -113,7 +119,13 @@ beforeAll(async () => {
   databaseUrl = await createPostgresDatabase();
   const balancerPort = await freePort();
   const publicUrl = `http://127.0.0.1:${balancerPort}`;
-  provider = await startProvider({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`${publicUrl}/auth/callback`], users: USERS, keys: [await createTestKey('key-1')] });
+  provider = await startProvider({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUris: [`${publicUrl}/auth/callback`],
+    users: USERS,
+    keys: [await createTestKey('key-1')],
+  });
   const env = {
     DATABASE_URL: databaseUrl,
     REDIS_URL: redis.url,
@@ -172,7 +184,7 @@ describe('three instances behind HAProxy', () => {
 
       await expectComplete(clients, from);
       expect(clients.filter((t) => t.reconnects > 0).length).toBeGreaterThan(0);
-      expect(await connections(a) + (await connections(c))).toBeGreaterThanOrEqual(clients.length);
+      expect((await connections(a)) + (await connections(c))).toBeGreaterThanOrEqual(clients.length);
     } finally {
       writing = false;
       await b.start();
@@ -236,12 +248,18 @@ describe('three instances behind HAProxy', () => {
     const [x, y] = servers.filter((s) => s !== leader) as [ChildServer, ChildServer];
 
     const job = async (on: ChildServer): Promise<string> => {
-      const res = await fetch(`${on.url}/api/v1/jobs`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'sleep', parameters: { duration_ms: 200 } }) });
+      const res = await fetch(`${on.url}/api/v1/jobs`, {
+        method: 'POST',
+        headers: { ...bearer, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'sleep', parameters: { duration_ms: 200 } }),
+      });
       expect(res.status).toBe(201);
       return ((await res.json()) as { id: string }).id;
     };
     const completed = async (on: ChildServer, id: string): Promise<void> => {
-      await expect.poll(async () => ((await (await fetch(`${on.url}/api/v1/jobs/${id}`, { headers: bearer })).json()) as { status: string }).status, { timeout: 15_000 }).toBe('completed');
+      await expect
+        .poll(async () => ((await (await fetch(`${on.url}/api/v1/jobs/${id}`, { headers: bearer })).json()) as { status: string }).status, { timeout: 15_000 })
+        .toBe('completed');
       const { output } = (await (await fetch(`${on.url}/api/v1/jobs/${id}`, { headers: bearer })).json()) as { output: { text: string }[] };
       expect(output.filter((l) => l.text.startsWith('Started'))).toHaveLength(1);
     };
@@ -250,7 +268,11 @@ describe('three instances behind HAProxy', () => {
     await completed(y, await job(x));
 
     await leader.stop('SIGKILL');
-    await expect.poll(async () => (await Promise.all([x, y].map(async (s) => /^aether_job_runner_leader 1$/m.test(await scrape(s))))).filter(Boolean).length, { timeout: 15_000 }).toBe(1);
+    await expect
+      .poll(async () => (await Promise.all([x, y].map(async (s) => /^aether_job_runner_leader 1$/m.test(await scrape(s))))).filter(Boolean).length, {
+        timeout: 15_000,
+      })
+      .toBe(1);
     await completed(x, await job(y));
 
     await leader.start();

@@ -75,7 +75,11 @@ describe('redis bus', () => {
     expect(await api(b.url, 'GET', '/readyz')).toMatchObject({ status: 200, body: { checks: { store: true, bus: false } } });
     for (let i = 1; i <= 3; i++) expect((await create(a.url, `during outage ${i}`)).status).toBe(201);
     // Delayed (read from the store), not lost, and in order.
-    const during = [await onB.next(created('during outage 1'), 10_000), await onB.next(created('during outage 2'), 10_000), await onB.next(created('during outage 3'), 10_000)];
+    const during = [
+      await onB.next(created('during outage 1'), 10_000),
+      await onB.next(created('during outage 2'), 10_000),
+      await onB.next(created('during outage 3'), 10_000),
+    ];
     expect(during.map((m) => m.offset)).toEqual([Number(during[0]?.offset), Number(during[0]?.offset) + 1, Number(during[0]?.offset) + 2]);
     await redis.start();
     await expect.poll(async () => (await api(b.url, 'GET', '/readyz')).body.status, { timeout: 10_000 }).toBe('ready');
@@ -89,5 +93,7 @@ describe('redis bus', () => {
 it('refuses to start when Redis cannot be reached at start, naming REDIS_URL', async () => {
   const { freePort } = await import('../services/processes.js');
   const port = await freePort();
-  await expect(startInProcess({ DATABASE_URL: await createPostgresDatabase(), REDIS_URL: `redis://127.0.0.1:${port}` })).rejects.toThrow(/REDIS_URL: cannot reach Redis/);
+  await expect(startInProcess({ DATABASE_URL: await createPostgresDatabase(), REDIS_URL: `redis://127.0.0.1:${port}` })).rejects.toThrow(
+    /REDIS_URL: cannot reach Redis/,
+  );
 });

@@ -54,12 +54,15 @@ it('spreads sockets over the workers and delivers every event to each once, in o
   }
 
   const total = 60;
-  const results = await Promise.all(Array.from({ length: total }, (_, i) =>
-    fetch(`${server.url}/api/v1/notifications`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', connection: 'close' },
-      body: JSON.stringify({ title: `w${i}`, message: 'm', level: 'info', category: 'system' }),
-    })));
+  const results = await Promise.all(
+    Array.from({ length: total }, (_, i) =>
+      fetch(`${server.url}/api/v1/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ title: `w${i}`, message: 'm', level: 'info', category: 'system' }),
+      }),
+    ),
+  );
   expect(results.map((r) => r.status)).toEqual(results.map(() => 201));
 
   const isCreated = (m: Msg) => m.type === 'notification' && m.action === 'created';
@@ -76,17 +79,36 @@ const leaders = async () => [...(await perWorker('aether_job_runner_leader')).va
 
 it('runs jobs on exactly one worker', async () => {
   expect(await leaders()).toBe(1);
-  const res = await fetch(`${server.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify({ type: 'sleep', parameters: { duration_ms: 100 } }) });
+  const res = await fetch(`${server.url}/api/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', connection: 'close' },
+    body: JSON.stringify({ type: 'sleep', parameters: { duration_ms: 100 } }),
+  });
   const { id } = (await res.json()) as { id: string };
-  await expect.poll(async () => ((await (await fetch(`${server.url}/api/v1/jobs/${id}`, { headers: { connection: 'close' } })).json()) as { status: string }).status, { timeout: 15_000 }).toBe('completed');
+  await expect
+    .poll(async () => ((await (await fetch(`${server.url}/api/v1/jobs/${id}`, { headers: { connection: 'close' } })).json()) as { status: string }).status, {
+      timeout: 15_000,
+    })
+    .toBe('completed');
 });
 
 it('replaces a worker that dies, keeping one job runner', async () => {
-  const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.pid)], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0);
   expect(workers).toHaveLength(3);
   for (const pid of workers) {
     process.kill(pid, 'SIGKILL');
-    await expect.poll(() => execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() !== '' && Number(l.trim()) !== pid).length, { timeout: 10_000 }).toBe(3);
+    await expect
+      .poll(
+        () =>
+          execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.pid)], { encoding: 'utf8' })
+            .split('\n')
+            .filter((l) => l.trim() !== '' && Number(l.trim()) !== pid).length,
+        { timeout: 10_000 },
+      )
+      .toBe(3);
   }
   await expect.poll(async () => (await perWorker('aether_job_runner_leader')).size, { timeout: 10_000 }).toBe(3);
   expect(await leaders()).toBe(1);
@@ -107,12 +129,25 @@ describe('WORKERS=2 with sign-in: state the workers share through the primary', 
 
   beforeAll(async () => {
     const port = await freePort();
-    provider = await startProvider({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`http://127.0.0.1:${port}/auth/callback`], users: USERS, keys: [await createTestKey('key-1')] });
+    provider = await startProvider({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [`http://127.0.0.1:${port}/auth/callback`],
+      users: USERS,
+      keys: [await createTestKey('key-1')],
+    });
     cluster2 = await startServer({
       port,
       env: {
-        WORKERS: '2', AUTH_ENABLED: 'true', ALLOW_DEV_AUTH: 'false', SESSION_SECRET_KEY: SESSION_SECRET, API_TOKEN,
-        OIDC_ISSUER_URL: provider.issuer, OIDC_CLIENT_ID: CLIENT_ID, OIDC_CLIENT_SECRET: CLIENT_SECRET, OIDC_ROLE_NAME: USER_ROLE,
+        WORKERS: '2',
+        AUTH_ENABLED: 'true',
+        ALLOW_DEV_AUTH: 'false',
+        SESSION_SECRET_KEY: SESSION_SECRET,
+        API_TOKEN,
+        OIDC_ISSUER_URL: provider.issuer,
+        OIDC_CLIENT_ID: CLIENT_ID,
+        OIDC_CLIENT_SECRET: CLIENT_SECRET,
+        OIDC_ROLE_NAME: USER_ROLE,
         WS_TOKEN_REQUESTS_PER_MINUTE: '4',
       },
     });
@@ -149,7 +184,14 @@ describe('WORKERS=2 with sign-in: state the workers share through the primary', 
 describe('WORKERS=2 on PostgreSQL and Redis', () => {
   let pgCluster: ChildServer;
   beforeAll(async () => {
-    pgCluster = await startServer({ env: { WORKERS: '2', DATABASE_URL: await createPostgresDatabase(), REDIS_URL: process.env.TEST_REDIS_URL as string, REDIS_CHANNEL_PREFIX: `w-${Date.now()}` } });
+    pgCluster = await startServer({
+      env: {
+        WORKERS: '2',
+        DATABASE_URL: await createPostgresDatabase(),
+        REDIS_URL: process.env.TEST_REDIS_URL as string,
+        REDIS_CHANNEL_PREFIX: `w-${Date.now()}`,
+      },
+    });
     const deadline = Date.now() + 15_000;
     while (!pgCluster.output.join('').includes('cluster ready: 2 workers listening') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   });

@@ -22,19 +22,26 @@ describe('first frame of an anonymous socket', () => {
 
   it('a 1 MiB nested-array first frame is closed with 1009 unparsed; /healthz stays fast', async () => {
     const codes: number[] = [];
-    const report = await underAttack('first frame 1 MiB nested', server, async () => {
-      const until = performance.now() + 2500;
-      await Promise.all([0, 1].map(async () => {
-        while (performance.now() < until) {
-          const s = await openRaw(server.wsUrl);
-          s.ws.send(NESTED);
-          const { code } = await Promise.race([s.closed, sleep(2000).then(() => ({ code: -1 }))]);
-          s.ws.terminate();
-          codes.push(code);
-          await sleep(100);
-        }
-      }));
-    }, apiTokenHonest);
+    const report = await underAttack(
+      'first frame 1 MiB nested',
+      server,
+      async () => {
+        const until = performance.now() + 2500;
+        await Promise.all(
+          [0, 1].map(async () => {
+            while (performance.now() < until) {
+              const s = await openRaw(server.wsUrl);
+              s.ws.send(NESTED);
+              const { code } = await Promise.race([s.closed, sleep(2000).then(() => ({ code: -1 }))]);
+              s.ws.terminate();
+              codes.push(code);
+              await sleep(100);
+            }
+          }),
+        );
+      },
+      apiTokenHonest,
+    );
     expect(held(report)).toEqual({ healthOk: true, rssOk: true, honestOk: true });
     expect(codes.length).toBeGreaterThanOrEqual(4);
     expect(codes.every((c) => c === 1009)).toBe(true);

@@ -133,7 +133,9 @@ export async function underAttack(name: string, server: ChildServer, attack: () 
   }
   await client.close();
   const report: AttackReport = { name, worstHealthMs, rssGrowthMiB: Math.round((peak - before) * 10) / 10, published: titles.length, delivered: got.size };
-  console.log(`[security] ${name}: worst /healthz ${report.worstHealthMs} ms, RSS +${report.rssGrowthMiB} MiB, honest client got ${report.delivered}/${report.published}`);
+  console.log(
+    `[security] ${name}: worst /healthz ${report.worstHealthMs} ms, RSS +${report.rssGrowthMiB} MiB, honest client got ${report.delivered}/${report.published}`,
+  );
   return report;
 }
 

@@ -17,12 +17,21 @@ const NOTE = JSON.stringify({ title: 'evil', message: 'forged by another origin'
 /** One HTTP request with exactly these headers (Host included, which fetch would not let us forge). */
 function request(server: ChildServer, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, method, path, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method,
+        path,
+        headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -76,7 +85,8 @@ async function round(attacks: Record<string, () => Promise<boolean>>): Promise<s
   return through;
 }
 
-const refused = (outcome: SocketOutcome, word: string): boolean => !outcome.admitted && outcome.code === 1008 && outcome.reason.startsWith('forbidden:') && outcome.reason.includes(word);
+const refused = (outcome: SocketOutcome, word: string): boolean =>
+  !outcome.admitted && outcome.code === 1008 && outcome.reason.startsWith('forbidden:') && outcome.reason.includes(word);
 
 describe('origins in development mode', () => {
   let server: ChildServer;
@@ -90,8 +100,10 @@ describe('origins in development mode', () => {
   it('refuses cross-origin changes and DNS-rebinding pages on REST and /ws, while the honest client is served', async () => {
     const rebound = { host: `${REBIND}:${server.port}`, origin: `http://${REBIND}:${server.port}` };
     const attacks: Record<string, () => Promise<boolean>> = {
-      'CSRF POST from https://evil.example': async () => (await request(server, 'POST', '/api/v1/notifications', { origin: 'https://evil.example' }, NOTE)).status === 403,
-      'CSRF POST from http://127.0.0.1 on another port': async () => (await request(server, 'POST', '/api/v1/notifications', { origin: `http://127.0.0.1:${server.port + 1}` }, NOTE)).status === 403,
+      'CSRF POST from https://evil.example': async () =>
+        (await request(server, 'POST', '/api/v1/notifications', { origin: 'https://evil.example' }, NOTE)).status === 403,
+      'CSRF POST from http://127.0.0.1 on another port': async () =>
+        (await request(server, 'POST', '/api/v1/notifications', { origin: `http://127.0.0.1:${server.port + 1}` }, NOTE)).status === 403,
       'rebound POST': async () => (await request(server, 'POST', '/api/v1/notifications', rebound, NOTE)).status === 403,
       'rebound GET of the inbox': async () => (await request(server, 'GET', '/api/v1/notifications', rebound)).status === 403,
       'rebound GET of the page': async () => (await request(server, 'GET', '/', rebound)).status === 403,
@@ -127,7 +139,13 @@ describe('origins with authentication on', () => {
   const honest: Honest = {
     connect: (s) => connectClient(`${s.wsUrl}?topics=notifications`, { headers: bearer }),
     publish: async (s, title) => {
-      const res = await request(s, 'POST', '/api/v1/notifications', bearer, JSON.stringify({ title, message: `${title}: details`, level: 'info', category: 'system' }));
+      const res = await request(
+        s,
+        'POST',
+        '/api/v1/notifications',
+        bearer,
+        JSON.stringify({ title, message: `${title}: details`, level: 'info', category: 'system' }),
+      );
       if (res.status !== 201) throw new Error(`publish ${title}: ${res.status} ${res.text}`);
     },
   };
@@ -137,13 +155,19 @@ describe('origins with authentication on', () => {
     const server = await startServer({ env: authEnv });
     try {
       const attacks: Record<string, () => Promise<boolean>> = {
-        'forged Host = Origin': async () => refused(await probeSocket(server, { host: `evil.example:${server.port}`, origin: `http://evil.example:${server.port}` }), 'origin'),
+        'forged Host = Origin': async () =>
+          refused(await probeSocket(server, { host: `evil.example:${server.port}`, origin: `http://evil.example:${server.port}` }), 'origin'),
         'own host, https scheme': async () => refused(await probeSocket(server, { origin: `https://127.0.0.1:${server.port}` }), 'origin'),
       };
       let leaks: string[] = [];
-      const report = await underAttack('auth on: forged Host equal to Origin', server, async () => {
-        ({ leaks } = await loop(1500, 100, () => round(attacks)));
-      }, honest);
+      const report = await underAttack(
+        'auth on: forged Host equal to Origin',
+        server,
+        async () => {
+          ({ leaks } = await loop(1500, 100, () => round(attacks)));
+        },
+        honest,
+      );
       expect(leaks).toEqual([]);
       expect(held(report)).toEqual({ healthOk: true, rssOk: true, honestOk: true });
       // The page on the bound address passes the origin check (then waits for its credential).

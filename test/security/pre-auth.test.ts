@@ -28,25 +28,32 @@ describe('pre-auth bounds with a silent identity provider', () => {
 
   it('three anonymous sockets sending auth then 1 MiB frames are refused from the frame header with 1009; RSS stays flat', async () => {
     const codes: number[] = [];
-    const report = await underAttack('pre-auth 1 MiB frames', server, async () => {
-      const until = performance.now() + 3000;
-      await Promise.all([0, 1, 2].map(async () => {
-        while (performance.now() < until) {
-          const s = await openRaw(server.wsUrl);
-          s.ws.send(JSON.stringify({ type: 'auth', token }));
-          let open = true;
-          void s.closed.then(() => (open = false));
-          do {
-            s.ws.send(MIB);
-            await sleep(50);
-          } while (open && performance.now() < until);
-          const { code } = await Promise.race([s.closed, sleep(3000).then(() => ({ code: -1 }))]);
-          s.ws.terminate();
-          codes.push(code);
-          await sleep(100);
-        }
-      }));
-    }, apiTokenHonest);
+    const report = await underAttack(
+      'pre-auth 1 MiB frames',
+      server,
+      async () => {
+        const until = performance.now() + 3000;
+        await Promise.all(
+          [0, 1, 2].map(async () => {
+            while (performance.now() < until) {
+              const s = await openRaw(server.wsUrl);
+              s.ws.send(JSON.stringify({ type: 'auth', token }));
+              let open = true;
+              void s.closed.then(() => (open = false));
+              do {
+                s.ws.send(MIB);
+                await sleep(50);
+              } while (open && performance.now() < until);
+              const { code } = await Promise.race([s.closed, sleep(3000).then(() => ({ code: -1 }))]);
+              s.ws.terminate();
+              codes.push(code);
+              await sleep(100);
+            }
+          }),
+        );
+      },
+      apiTokenHonest,
+    );
     console.log(`[security] pre-auth 1 MiB frames: close codes ${JSON.stringify(codes)}`);
     expect(held(report)).toEqual({ healthOk: true, rssOk: true, honestOk: true });
     expect(codes.length).toBeGreaterThanOrEqual(3);
@@ -55,21 +62,26 @@ describe('pre-auth bounds with a silent identity provider', () => {
 
   it('sockets whose check hangs close with 4002 within the deadline, in-band and at the upgrade', async () => {
     const results: { code: number; afterMs: number }[] = [];
-    const report = await underAttack('pre-auth deadline', server, async () => {
-      const inBand = [0, 1, 2].map(async () => {
-        const s = await openRaw(server.wsUrl);
-        s.ws.send(JSON.stringify({ type: 'auth', token }));
-        s.ws.send(JSON.stringify({ type: 'subscribe', topics: ['jobs'] })); // small: queued within the budget
-        results.push(await s.closed);
-      });
-      const atUpgrade = (async () => {
-        const started = performance.now();
-        const s = await openRaw(`${server.wsUrl}?token=${encodeURIComponent(token)}`);
-        const closed = await s.closed;
-        results.push({ code: closed.code, afterMs: Math.round(performance.now() - started) });
-      })();
-      await Promise.race([Promise.all([...inBand, atUpgrade]), sleep(CHECK_TIMEOUT_MS + 3000)]);
-    }, apiTokenHonest);
+    const report = await underAttack(
+      'pre-auth deadline',
+      server,
+      async () => {
+        const inBand = [0, 1, 2].map(async () => {
+          const s = await openRaw(server.wsUrl);
+          s.ws.send(JSON.stringify({ type: 'auth', token }));
+          s.ws.send(JSON.stringify({ type: 'subscribe', topics: ['jobs'] })); // small: queued within the budget
+          results.push(await s.closed);
+        });
+        const atUpgrade = (async () => {
+          const started = performance.now();
+          const s = await openRaw(`${server.wsUrl}?token=${encodeURIComponent(token)}`);
+          const closed = await s.closed;
+          results.push({ code: closed.code, afterMs: Math.round(performance.now() - started) });
+        })();
+        await Promise.race([Promise.all([...inBand, atUpgrade]), sleep(CHECK_TIMEOUT_MS + 3000)]);
+      },
+      apiTokenHonest,
+    );
     console.log(`[security] pre-auth deadline: closes ${JSON.stringify(results)}`);
     expect(held(report)).toEqual({ healthOk: true, rssOk: true, honestOk: true });
     expect(results).toHaveLength(4);

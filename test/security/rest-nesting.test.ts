@@ -36,17 +36,29 @@ describe('REST bodies with deep nesting or large values', () => {
       ['POST', '/api/v1/notifications', `{"title":"t","message":"m","level":${JSON.stringify('x'.repeat(100_000))}}`],
       ['POST', '/api/v1/jobs', `{"type":"sleep","params":${nested(DEEP)}}`],
     ];
-    const report = await underAttack('REST deep nesting', server, async () => {
-      const until = performance.now() + 2500;
-      while (performance.now() < until) {
-        for (const [method, path, body] of bodies) {
-          const { status, text } = await send(method, path, body);
-          answers.push({ status, length: text.length, echoed: text.includes('[[[[') || text.includes('{"a":{"a":') || text.includes('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx') });
+    const report = await underAttack(
+      'REST deep nesting',
+      server,
+      async () => {
+        const until = performance.now() + 2500;
+        while (performance.now() < until) {
+          for (const [method, path, body] of bodies) {
+            const { status, text } = await send(method, path, body);
+            answers.push({
+              status,
+              length: text.length,
+              echoed:
+                text.includes('[[[[') || text.includes('{"a":{"a":') || text.includes('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'),
+            });
+          }
+          await sleep(100);
         }
-        await sleep(100);
-      }
-    }, apiTokenHonest);
-    console.log(`[security] REST deep nesting: statuses ${[...new Set(answers.map((a) => a.status))].join(',')}, longest answer ${Math.max(...answers.map((a) => a.length))} chars`);
+      },
+      apiTokenHonest,
+    );
+    console.log(
+      `[security] REST deep nesting: statuses ${[...new Set(answers.map((a) => a.status))].join(',')}, longest answer ${Math.max(...answers.map((a) => a.length))} chars`,
+    );
     expect(held(report)).toEqual({ healthOk: true, rssOk: true, honestOk: true });
     expect(answers.length).toBeGreaterThanOrEqual(bodies.length);
     for (const a of answers) {

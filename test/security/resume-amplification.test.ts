@@ -29,12 +29,14 @@ const honest: Honest = {
 /** Creates `count` notifications, 16 requests in flight. */
 async function fillLog(server: ChildServer, count: number): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < count) {
-      const i = next++;
-      await devPublish(server, `backlog ${i}`, { authorization: `Bearer ${API_TOKEN}` });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < count) {
+        const i = next++;
+        await devPublish(server, `backlog ${i}`, { authorization: `Bearer ${API_TOKEN}` });
+      }
+    }),
+  );
 }
 
 /** An attacking socket, light on the test's side (no parsing of replayed events), so /healthz measures the server. */

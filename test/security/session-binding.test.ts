@@ -23,7 +23,13 @@ describe('a socket refreshed with a session ws-token', () => {
   beforeAll(async () => {
     const port = await freePort();
     key = await createTestKey('key-1');
-    provider = await startProvider({ keys: [key], clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`http://127.0.0.1:${port}/auth/callback`], users: USERS });
+    provider = await startProvider({
+      keys: [key],
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [`http://127.0.0.1:${port}/auth/callback`],
+      users: USERS,
+    });
     server = await startServer({ port, env: { AUTH_ENABLED: 'true', ...authEnv(provider.issuer) } });
   });
   afterAll(async () => {
@@ -35,8 +41,11 @@ describe('a socket refreshed with a session ws-token', () => {
     const iat = Math.floor(Date.now() / 1000);
     return new SignJWT({ preferred_username: 'alice', roles: [USER_ROLE] })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setIssuer(provider.issuer).setAudience(CLIENT_ID).setSubject('alice')
-      .setIssuedAt(iat).setExpirationTime(iat + 300)
+      .setIssuer(provider.issuer)
+      .setAudience(CLIENT_ID)
+      .setSubject('alice')
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 300)
       .sign(key.privateKey);
   }
 
@@ -50,17 +59,22 @@ describe('a socket refreshed with a session ws-token', () => {
     const socket = await connectClient(`${server.wsUrl}?topics=notifications&token=${await oidcToken()}`);
     await socket.next((m) => m.type === 'initial_state');
     const { token } = (await (await fetch(`${server.url}/auth/ws-token`, { headers: { cookie } })).json()) as { token: string };
-    const report = await underAttack('refresh binds to session', server, async () => {
-      socket.send({ type: 'refresh', token });
-      await socket.next((m) => m.type === 'refreshed');
-      const logout = await fetch(`${server.url}/auth/logout`, { method: 'POST', headers: { cookie, origin: server.url } });
-      expect(logout.status).toBe(204);
-      const seen = socket.received.length;
-      await devPublish(server, 'after logout', { authorization: `Bearer ${API_TOKEN}` });
-      outcome = await Promise.race([socket.closed, sleep(2000).then(() => undefined)]);
-      afterLogout = socket.received.slice(seen).filter((m) => m.type === 'notification').length;
-      await socket.close();
-    }, apiTokenHonest);
+    const report = await underAttack(
+      'refresh binds to session',
+      server,
+      async () => {
+        socket.send({ type: 'refresh', token });
+        await socket.next((m) => m.type === 'refreshed');
+        const logout = await fetch(`${server.url}/auth/logout`, { method: 'POST', headers: { cookie, origin: server.url } });
+        expect(logout.status).toBe(204);
+        const seen = socket.received.length;
+        await devPublish(server, 'after logout', { authorization: `Bearer ${API_TOKEN}` });
+        outcome = await Promise.race([socket.closed, sleep(2000).then(() => undefined)]);
+        afterLogout = socket.received.slice(seen).filter((m) => m.type === 'notification').length;
+        await socket.close();
+      },
+      apiTokenHonest,
+    );
     expect(held(report)).toEqual({ healthOk: true, rssOk: true, honestOk: true });
     expect(outcome).toEqual({ code: 4003, reason: 'signed out' });
     expect(afterLogout).toBe(0);

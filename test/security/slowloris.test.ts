@@ -36,24 +36,25 @@ interface Held {
 async function partialUpgrades(port: number, count: number): Promise<Held> {
   const result: Held = { lifetimesMs: [], refused: 0, timedOut: 0, stillOpen: 0 };
   const sockets: net.Socket[] = [];
-  const one = (i: number): Promise<void> => new Promise<void>((resolve) => {
-    const started = performance.now();
-    let answered = false;
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.write(`GET /ws?topics=notifications HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Slow-${i}: `);
+  const one = (i: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const started = performance.now();
+      let answered = false;
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write(`GET /ws?topics=notifications HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Slow-${i}: `);
+      });
+      sockets.push(socket);
+      socket.on('data', (d: Buffer) => {
+        if (d.toString('latin1').startsWith('HTTP/1.1 408')) answered = true;
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        result.lifetimesMs.push(performance.now() - started);
+        if (answered) result.timedOut += 1;
+        else result.refused += 1;
+        resolve();
+      });
     });
-    sockets.push(socket);
-    socket.on('data', (d: Buffer) => {
-      if (d.toString('latin1').startsWith('HTTP/1.1 408')) answered = true;
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      result.lifetimesMs.push(performance.now() - started);
-      if (answered) result.timedOut += 1;
-      else result.refused += 1;
-      resolve();
-    });
-  });
   const done: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
     done.push(one(i));
@@ -78,7 +79,12 @@ describe('slowloris: partial upgrade requests', () => {
   let server: ChildServer;
   beforeAll(async () => {
     server = await startServer({
-      env: { HTTP_MAX_CONNECTIONS: String(CAP), WS_MAX_CONNECTIONS: '100', HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), HTTP_REQUEST_TIMEOUT_MS: '5000' },
+      env: {
+        HTTP_MAX_CONNECTIONS: String(CAP),
+        WS_MAX_CONNECTIONS: '100',
+        HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+        HTTP_REQUEST_TIMEOUT_MS: '5000',
+      },
     });
   });
   afterAll(async () => {
@@ -108,8 +114,10 @@ describe('slowloris: partial upgrade requests', () => {
     const a = attack as Held;
     const slowest = Math.round(Math.max(0, ...a.lifetimesMs));
     const refusedByServer = await gauge(server, 'aether_http_connections_refused_total');
-    console.log(`[security] slowloris: ${ATTACKERS} partial upgrades, cap ${CAP}: server saw at most ${peakOpen} open, refused ${refusedByServer} at accept ` +
-      `(client saw ${a.refused} closed unanswered, ${a.timedOut} answered 408); slowest close ${slowest} ms (bound ${CLOSE_BOUND_MS}); ${a.stillOpen} still open after ${GIVE_UP_MS} ms`);
+    console.log(
+      `[security] slowloris: ${ATTACKERS} partial upgrades, cap ${CAP}: server saw at most ${peakOpen} open, refused ${refusedByServer} at accept ` +
+        `(client saw ${a.refused} closed unanswered, ${a.timedOut} answered 408); slowest close ${slowest} ms (bound ${CLOSE_BOUND_MS}); ${a.stillOpen} still open after ${GIVE_UP_MS} ms`,
+    );
 
     expect(held(report)).toEqual({ healthOk: true, rssOk: true, honestOk: true });
     expect(a.stillOpen).toBe(0);
@@ -147,8 +155,10 @@ describe('slowloris: partial upgrade requests', () => {
       await watcher;
       const slowest = Math.round(Math.max(0, ...a.lifetimesMs));
       const health = await fetch(`${cluster.url}/healthz`);
-      console.log(`[security] slowloris WORKERS=2: ${attackers} partial upgrades, cap ${perWorker} per worker: at most ${peakPerWorker} open on a worker, ${a.refused} refused, ${a.timedOut} answered 408, ` +
-        `slowest close ${slowest} ms, ${a.stillOpen} still open; /healthz afterwards ${health.status}`);
+      console.log(
+        `[security] slowloris WORKERS=2: ${attackers} partial upgrades, cap ${perWorker} per worker: at most ${peakPerWorker} open on a worker, ${a.refused} refused, ${a.timedOut} answered 408, ` +
+          `slowest close ${slowest} ms, ${a.stillOpen} still open; /healthz afterwards ${health.status}`,
+      );
       expect(a.stillOpen).toBe(0);
       expect(slowest).toBeLessThan(CLOSE_BOUND_MS);
       expect(peakPerWorker).toBeGreaterThan(0);

@@ -48,9 +48,16 @@ describe('topic-name leak and /metrics cardinality', () => {
   beforeAll(async () => {
     server = await startServer({
       env: {
-        AUTH_ENABLED: 'true', ALLOW_DEV_AUTH: 'false', SESSION_SECRET_KEY: SESSION_SECRET, API_TOKEN, METRICS_TOKEN,
+        AUTH_ENABLED: 'true',
+        ALLOW_DEV_AUTH: 'false',
+        SESSION_SECRET_KEY: SESSION_SECRET,
+        API_TOKEN,
+        METRICS_TOKEN,
         // One principal opens every socket: lift the per-user/IP and rate caps so only the leak is measured.
-        WS_MAX_CONNECTIONS_PER_USER: '0', WS_MAX_CONNECTIONS_PER_IP: '0', WS_MESSAGES_PER_SECOND: '0', WS_MAX_CONNECT_RATE: '0',
+        WS_MAX_CONNECTIONS_PER_USER: '0',
+        WS_MAX_CONNECTIONS_PER_IP: '0',
+        WS_MESSAGES_PER_SECOND: '0',
+        WS_MAX_CONNECT_RATE: '0',
         // No forced GC from outside: a capped old space makes V8 collect rather than grow, so RSS
         // growth reflects what is kept (the server's live heap is about 20 MiB).
         NODE_OPTIONS: '--max-old-space-size=64',
@@ -69,46 +76,55 @@ describe('topic-name leak and /metrics cardinality', () => {
     let anonymousStatus = 0;
     let failedScrapes = 0;
     const rssBefore = rssMiB(pid);
-    const report = await underAttack('topic leak', server, async () => {
-      let scraping = true;
-      const scrapers = Array.from({ length: 4 }, async () => {
-        while (scraping) {
-          const t0 = performance.now();
-          const { status, text } = await scrape(server);
-          worstScrapeMs = Math.max(worstScrapeMs, performance.now() - t0);
-          if (status !== 200) failedScrapes += 1;
-          worstMetricsBytes = Math.max(worstMetricsBytes, Buffer.byteLength(text));
-          await sleep(200);
+    const report = await underAttack(
+      'topic leak',
+      server,
+      async () => {
+        let scraping = true;
+        const scrapers = Array.from({ length: 4 }, async () => {
+          while (scraping) {
+            const t0 = performance.now();
+            const { status, text } = await scrape(server);
+            worstScrapeMs = Math.max(worstScrapeMs, performance.now() - t0);
+            if (status !== 200) failedScrapes += 1;
+            worstMetricsBytes = Math.max(worstMetricsBytes, Buffer.byteLength(text));
+            await sleep(200);
+          }
+        });
+        try {
+          // Bounded in time too: a server that keeps every name slows down until the waves stop.
+          const deadline = Date.now() + ATTACK_BOUND_MS;
+          for (let wave = 0; wave < WAVES && Date.now() < deadline; wave++) {
+            const clients = await Promise.all(
+              Array.from({ length: SOCKETS_PER_WAVE }, () => {
+                const mine = Array.from({ length: NAMES_PER_SOCKET }, () => `inventory:${randomBytes(60).toString('hex')}`);
+                for (const n of mine) names.add(n);
+                return subscriber(server, mine);
+              }),
+            );
+            await Promise.all(clients.map((c) => c.close()));
+          }
+          anonymousStatus = (await scrape(server, {})).status;
+        } finally {
+          scraping = false;
+          await Promise.all(scrapers);
         }
-      });
-      try {
-        // Bounded in time too: a server that keeps every name slows down until the waves stop.
-        const deadline = Date.now() + ATTACK_BOUND_MS;
-        for (let wave = 0; wave < WAVES && Date.now() < deadline; wave++) {
-          const clients = await Promise.all(Array.from({ length: SOCKETS_PER_WAVE }, () => {
-            const mine = Array.from({ length: NAMES_PER_SOCKET }, () => `inventory:${randomBytes(60).toString('hex')}`);
-            for (const n of mine) names.add(n);
-            return subscriber(server, mine);
-          }));
-          await Promise.all(clients.map((c) => c.close()));
-        }
-        anonymousStatus = (await scrape(server, {})).status;
-      } finally {
-        scraping = false;
-        await Promise.all(scrapers);
-      }
-    }, {
-      connect: (s) => connectClient(`${s.wsUrl}?topics=notifications`, { headers: bearer(API_TOKEN) }),
-      publish: (s, title) => devPublish(s, title, bearer(API_TOKEN)),
-    });
+      },
+      {
+        connect: (s) => connectClient(`${s.wsUrl}?topics=notifications`, { headers: bearer(API_TOKEN) }),
+        publish: (s, title) => devPublish(s, title, bearer(API_TOKEN)),
+      },
+    );
 
     await sleep(1000);
     const settledGrowthMiB = Math.round((rssMiB(pid) - rssBefore) * 10) / 10;
     const after = await scrape(server);
     const leakedNames = [...names].filter((n) => after.text.includes(n.slice('inventory:'.length))).length;
     const inventoryTopics = Number(/^aether_ws_subscribed_topics\{family="inventory"\} (\d+)/m.exec(after.text)?.[1] ?? 0);
-    console.log(`[security] topic leak: ${names.size} names on ${WAVES * SOCKETS_PER_WAVE} sockets; RSS +${settledGrowthMiB} MiB after settling; ` +
-      `/metrics at most ${worstMetricsBytes} B, slowest scrape ${Math.round(worstScrapeMs)} ms; inventory topics left ${inventoryTopics}; anonymous /metrics ${anonymousStatus}; failed scrapes ${failedScrapes}`);
+    console.log(
+      `[security] topic leak: ${names.size} names on ${WAVES * SOCKETS_PER_WAVE} sockets; RSS +${settledGrowthMiB} MiB after settling; ` +
+        `/metrics at most ${worstMetricsBytes} B, slowest scrape ${Math.round(worstScrapeMs)} ms; inventory topics left ${inventoryTopics}; anonymous /metrics ${anonymousStatus}; failed scrapes ${failedScrapes}`,
+    );
 
     expect(held(report)).toEqual({ healthOk: true, rssOk: true, honestOk: true });
     expect(names.size).toBe(WAVES * SOCKETS_PER_WAVE * NAMES_PER_SOCKET);

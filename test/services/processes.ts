@@ -31,7 +31,10 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 async function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -100,7 +103,11 @@ export async function startRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+    const proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+      { stdio: 'ignore' },
+    );
     child = proc;
     await waitFor('redis-server', async () => proc.exitCode === null && (await portOpen(port)));
   };
@@ -134,29 +141,32 @@ export async function startHaproxy(backends: readonly number[], options: { port?
   const port = options.port ?? (await freePort());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-haproxy-'));
   const cfg = path.join(dir, 'haproxy.cfg');
-  fs.writeFileSync(cfg, [
-    'global',
-    '  maxconn 4096',
-    'defaults',
-    '  mode http',
-    '  option http-server-close',
-    '  timeout connect 2s',
-    '  timeout client 60s',
-    '  timeout server 60s',
-    '  timeout tunnel 1h',
-    '  timeout client-fin 5s',
-    'frontend fe',
-    `  bind 127.0.0.1:${port}`,
-    '  default_backend be',
-    'backend be',
-    '  balance roundrobin',
-    '  retries 3',
-    '  option redispatch',
-    '  option httpchk GET /readyz',
-    '  default-server inter 300ms fall 1 rise 1 on-marked-down shutdown-sessions',
-    ...backends.map((p, i) => `  server s${i} 127.0.0.1:${p} check`),
-    '',
-  ].join('\n'));
+  fs.writeFileSync(
+    cfg,
+    [
+      'global',
+      '  maxconn 4096',
+      'defaults',
+      '  mode http',
+      '  option http-server-close',
+      '  timeout connect 2s',
+      '  timeout client 60s',
+      '  timeout server 60s',
+      '  timeout tunnel 1h',
+      '  timeout client-fin 5s',
+      'frontend fe',
+      `  bind 127.0.0.1:${port}`,
+      '  default_backend be',
+      'backend be',
+      '  balance roundrobin',
+      '  retries 3',
+      '  option redispatch',
+      '  option httpchk GET /readyz',
+      '  default-server inter 300ms fall 1 rise 1 on-marked-down shutdown-sessions',
+      ...backends.map((p, i) => `  server s${i} 127.0.0.1:${p} check`),
+      '',
+    ].join('\n'),
+  );
   execFileSync('haproxy', ['-c', '-q', '-f', cfg]);
   const proc = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
   await waitFor('haproxy', async () => proc.exitCode === null && (await portOpen(port)));

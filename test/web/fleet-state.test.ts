@@ -8,12 +8,37 @@ import { formatMemory } from '../../src/web/inventory-view.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 const host = (id: string, version: number, extra: Partial<Host> = {}): Host => ({
-  id, cluster_id: null, status: 'connected', last_seen: AT, cpu_cores: 8, memory_mb: 1024, cpu_usage_percent: 0, memory_usage_percent: 0, version, created_at: AT, updated_at: AT, ...extra,
+  id,
+  cluster_id: null,
+  status: 'connected',
+  last_seen: AT,
+  cpu_cores: 8,
+  memory_mb: 1024,
+  cpu_usage_percent: 0,
+  memory_usage_percent: 0,
+  version,
+  created_at: AT,
+  updated_at: AT,
+  ...extra,
 });
 const vm = (hostId: string, name: string, version: number, state: Vm['state'] = 'off'): Vm => ({
-  id: `${hostId}/${name}`, host_id: hostId, name, state, cpu_count: 1, memory_mb: 512, version, created_at: AT, updated_at: AT,
+  id: `${hostId}/${name}`,
+  host_id: hostId,
+  name,
+  state,
+  cpu_count: 1,
+  memory_mb: 512,
+  version,
+  created_at: AT,
+  updated_at: AT,
 });
-const ev = (entity: Host | Vm, kind: 'host' | 'vm' = 'host_id' in entity ? 'vm' : 'host'): InventoryEventData => ({ kind, id: entity.id, version: entity.version, changes: {}, entity });
+const ev = (entity: Host | Vm, kind: 'host' | 'vm' = 'host_id' in entity ? 'vm' : 'host'): InventoryEventData => ({
+  kind,
+  id: entity.id,
+  version: entity.version,
+  changes: {},
+  entity,
+});
 
 describe('inventory state', () => {
   it('replaces on a snapshot and applies only events newer than what it holds', () => {
@@ -51,7 +76,10 @@ describe('inventory state', () => {
   it('groups hosts by cluster, with hosts in no known cluster last, everything by name', () => {
     const store = createInventoryStore();
     store.replace({
-      clusters: [{ id: 'west', name: 'west', version: 1, created_at: AT, updated_at: AT }, { id: 'east', name: 'east', version: 1, created_at: AT, updated_at: AT }],
+      clusters: [
+        { id: 'west', name: 'west', version: 1, created_at: AT, updated_at: AT },
+        { id: 'east', name: 'east', version: 1, created_at: AT, updated_at: AT },
+      ],
       hosts: [host('hv-3', 1, { cluster_id: 'east' }), host('hv-1', 1, { cluster_id: 'east' }), host('lone', 1), host('ghost', 1, { cluster_id: 'gone' })],
       vms: [vm('hv-1', 'b', 1), vm('hv-1', 'a', 1, 'running')],
     });
@@ -62,17 +90,38 @@ describe('inventory state', () => {
       [null, ['ghost', 'lone']],
     ]);
     expect(groups[0]?.hosts[0]?.vms.map((v) => v.name)).toEqual(['a', 'b']);
-    expect([...countBy(store.state().vms.values(), (v) => v.state)]).toEqual([['off', 1], ['running', 1]]);
+    expect([...countBy(store.state().vms.values(), (v) => v.state)]).toEqual([
+      ['off', 1],
+      ['running', 1],
+    ]);
   });
 
   it('formats memory', () => {
-    expect([formatMemory(512), formatMemory(1024), formatMemory(1536), formatMemory(131072), formatMemory(2 * 1024 * 1024)]).toEqual(['512 MiB', '1 GiB', '1.5 GiB', '128 GiB', '2 TiB']);
+    expect([formatMemory(512), formatMemory(1024), formatMemory(1536), formatMemory(131072), formatMemory(2 * 1024 * 1024)]).toEqual([
+      '512 MiB',
+      '1 GiB',
+      '1.5 GiB',
+      '128 GiB',
+      '2 TiB',
+    ]);
   });
 });
 
 const job = (id: string, version: number, extra: Partial<Job> = {}): Job => ({
-  id, type: 'sleep', status: 'running', progress: 0, parameters: {}, created_by: 'u', created_at: `2026-01-01T00:00:0${id.slice(-1)}.000Z`,
-  started_at: null, finished_at: null, updated_at: AT, error: null, output_count: 0, version, ...extra,
+  id,
+  type: 'sleep',
+  status: 'running',
+  progress: 0,
+  parameters: {},
+  created_by: 'u',
+  created_at: `2026-01-01T00:00:0${id.slice(-1)}.000Z`,
+  started_at: null,
+  finished_at: null,
+  updated_at: AT,
+  error: null,
+  output_count: 0,
+  version,
+  ...extra,
 });
 const line = (seq: number): JobOutputLine => ({ seq, text: `line ${seq}`, at: AT });
 

@@ -6,7 +6,18 @@ import { relativeTime } from '../../src/web/time.js';
 
 function note(i: number, read = false): Notification {
   const at = new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString();
-  return { id: `n${String(i).padStart(3, '0')}`, title: `t${i}`, message: 'm', level: 'info', category: 'system', created_at: at, read, recipient: null, related_entity: null, metadata: null };
+  return {
+    id: `n${String(i).padStart(3, '0')}`,
+    title: `t${i}`,
+    message: 'm',
+    level: 'info',
+    category: 'system',
+    created_at: at,
+    read,
+    recipient: null,
+    related_entity: null,
+    metadata: null,
+  };
 }
 const range = (from: number, to: number): Notification[] => Array.from({ length: to - from + 1 }, (_, k) => note(to - k));
 
@@ -23,7 +34,10 @@ describe('inbox', () => {
     expect(inbox.state().newIds.has('n002')).toBe(true);
     inbox.applyEvent(ev('updated', note(2, true), 2), false);
     inbox.applyEvent(ev('deleted', { id: 'n003' }, 1), false);
-    expect(inbox.state().items.map((n) => [n.id, n.read])).toEqual([['n002', true], ['n001', false]]);
+    expect(inbox.state().items.map((n) => [n.id, n.read])).toEqual([
+      ['n002', true],
+      ['n001', false],
+    ]);
     inbox.applyEvent(ev('all_read', { before: note(1).created_at, count: 1 }, 0), false);
     expect(inbox.state().items.every((n) => n.read)).toBe(true);
     expect(inbox.state().unreadCount).toBe(0);

@@ -9,8 +9,15 @@ import { colorEnabled, out, painter, table, type Paint, type Style } from '../ou
 const NAME = 'inventory';
 const PATH = '/api/v1/inventory';
 const STYLES: Readonly<Record<string, Style>> = {
-  connected: 'green', disconnected: 'red', maintenance: 'yellow',
-  running: 'green', off: 'dim', paused: 'yellow', saved: 'dim', starting: 'cyan', stopping: 'cyan',
+  connected: 'green',
+  disconnected: 'red',
+  maintenance: 'yellow',
+  running: 'green',
+  off: 'dim',
+  paused: 'yellow',
+  saved: 'dim',
+  starting: 'cyan',
+  stopping: 'cyan',
 };
 
 const OPTIONS = {
@@ -56,25 +63,33 @@ function gib(mb: number): string {
 }
 
 function hostsTable(hosts: readonly HostRow[], vms: readonly VmRow[], paint: Paint): string {
-  return table(hosts, [
-    { header: 'HOST', value: (h) => h.id },
-    { header: 'CLUSTER', value: (h) => h.cluster_id ?? '-' },
-    { header: 'STATUS', value: (h) => h.status, style: (h) => STYLES[h.status] },
-    { header: 'VMS', value: (h) => String(vms.filter((v) => v.host_id === h.id).length), align: 'right' },
-    { header: 'CPU', value: (h) => `${h.cpu_cores} (${h.cpu_usage_percent}%)`, align: 'right' },
-    { header: 'MEMORY', value: (h) => `${gib(h.memory_mb)} (${h.memory_usage_percent}%)`, align: 'right' },
-    { header: 'LAST SEEN', value: (h) => (h.last_seen ?? 'never').replace('T', ' ').replace(/\.\d+Z$|Z$/, '') },
-  ], paint);
+  return table(
+    hosts,
+    [
+      { header: 'HOST', value: (h) => h.id },
+      { header: 'CLUSTER', value: (h) => h.cluster_id ?? '-' },
+      { header: 'STATUS', value: (h) => h.status, style: (h) => STYLES[h.status] },
+      { header: 'VMS', value: (h) => String(vms.filter((v) => v.host_id === h.id).length), align: 'right' },
+      { header: 'CPU', value: (h) => `${h.cpu_cores} (${h.cpu_usage_percent}%)`, align: 'right' },
+      { header: 'MEMORY', value: (h) => `${gib(h.memory_mb)} (${h.memory_usage_percent}%)`, align: 'right' },
+      { header: 'LAST SEEN', value: (h) => (h.last_seen ?? 'never').replace('T', ' ').replace(/\.\d+Z$|Z$/, '') },
+    ],
+    paint,
+  );
 }
 
 function vmsTable(vms: readonly VmRow[], paint: Paint): string {
-  return table(vms, [
-    { header: 'VM', value: (v) => v.name },
-    { header: 'HOST', value: (v) => v.host_id },
-    { header: 'STATE', value: (v) => v.state, style: (v) => STYLES[v.state] },
-    { header: 'CPU', value: (v) => String(v.cpu_count), align: 'right' },
-    { header: 'MEMORY', value: (v) => gib(v.memory_mb), align: 'right' },
-  ], paint);
+  return table(
+    vms,
+    [
+      { header: 'VM', value: (v) => v.name },
+      { header: 'HOST', value: (v) => v.host_id },
+      { header: 'STATE', value: (v) => v.state, style: (v) => STYLES[v.state] },
+      { header: 'CPU', value: (v) => String(v.cpu_count), align: 'right' },
+      { header: 'MEMORY', value: (v) => gib(v.memory_mb), align: 'right' },
+    ],
+    paint,
+  );
 }
 
 export const inventory: Command = {
@@ -87,7 +102,8 @@ export const inventory: Command = {
     const response = await request(connection, 'GET', PATH, { accept: [404] });
     if (response.status === 404) throw notAvailable(connection, PATH);
     const body = response.body as { hosts?: unknown; vms?: unknown } | undefined;
-    if (!Array.isArray(body?.hosts) || !Array.isArray(body.vms)) throw new CliError(ExitCode.API, `${PATH}: expected {clusters, hosts, vms}, got something else`);
+    if (!Array.isArray(body?.hosts) || !Array.isArray(body.vms))
+      throw new CliError(ExitCode.API, `${PATH}: expected {clusters, hosts, vms}, got something else`);
     if (values.json === true) {
       out(`${JSON.stringify(body)}\n`);
       return ExitCode.OK;

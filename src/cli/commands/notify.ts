@@ -73,7 +73,10 @@ export const notify: Command = {
   async run(argv) {
     const { values, positionals } = parse(NAME, argv, OPTIONS, true);
     if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== '-')) {
-      throw usageError(`unexpected argument ${JSON.stringify(positionals.find((p) => p !== '-') ?? positionals[1])}; the only argument is - (read stdin)`, NAME);
+      throw usageError(
+        `unexpected argument ${JSON.stringify(positionals.find((p) => p !== '-') ?? positionals[1])}; the only argument is - (read stdin)`,
+        NAME,
+      );
     }
     const level = oneOf(NAME, 'level', values.level, NOTIFICATION_LEVELS);
     const category = oneOf(NAME, 'category', values.category, NOTIFICATION_CATEGORIES);
@@ -94,7 +97,8 @@ export const notify: Command = {
     });
     const created = response.body;
     if (!isRecord(created) || typeof created.id !== 'string') throw new CliError(ExitCode.API, 'the server answered 201 without a notification id');
-    if (response.headers.get('idempotent-replayed') === 'true') err('aether-v: already created with this idempotency key; printing the existing notification\n');
+    if (response.headers.get('idempotent-replayed') === 'true')
+      err('aether-v: already created with this idempotency key; printing the existing notification\n');
     out(values.json === true ? `${JSON.stringify(created)}\n` : `${created.id}\n`);
     return ExitCode.OK;
   },

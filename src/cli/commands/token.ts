@@ -53,9 +53,15 @@ export const token: Command = {
     }
     if (response.status === 401) {
       if (connection.token !== undefined) {
-        throw new CliError(ExitCode.AUTH, `no ws-token for this credential: the server issues them to signed-in browser sessions only; /ws accepts your AETHER_TOKEN as it is (Authorization: Bearer, or subprotocol token.<token>), as aether-v watch does`);
+        throw new CliError(
+          ExitCode.AUTH,
+          `no ws-token for this credential: the server issues them to signed-in browser sessions only; /ws accepts your AETHER_TOKEN as it is (Authorization: Bearer, or subprotocol token.<token>), as aether-v watch does`,
+        );
       }
-      throw new CliError(ExitCode.AUTH, `no ws-token without a signed-in session (${detailOf(response)}); for scripts set AETHER_TOKEN to an API token or OIDC access token, which /ws accepts directly`);
+      throw new CliError(
+        ExitCode.AUTH,
+        `no ws-token without a signed-in session (${detailOf(response)}); for scripts set AETHER_TOKEN to an API token or OIDC access token, which /ws accepts directly`,
+      );
     }
     const body = response.body as { token?: unknown } | undefined;
     if (typeof body?.token !== 'string') throw new CliError(ExitCode.API, '/auth/ws-token: expected {token, expires_in}');

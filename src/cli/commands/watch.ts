@@ -50,7 +50,8 @@ Examples:
 function checkTopics(topics: readonly string[]): void {
   for (const topic of topics) {
     const check = checkTopic(topic);
-    if (!check.ok) throw usageError(`${check.reason} topic ${JSON.stringify(topic)}: expected notifications, inventory, inventory:<host>, jobs, jobs:<id> or all`, NAME);
+    if (!check.ok)
+      throw usageError(`${check.reason} topic ${JSON.stringify(topic)}: expected notifications, inventory, inventory:<host>, jobs, jobs:<id> or all`, NAME);
   }
 }
 
