@@ -1,6 +1,7 @@
 /** Configuration rules for authentication: dev mode, what is required, what is refused. */
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type Env } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { configError } from '../helpers/config-error.js';
 import { createDevAuthenticator } from '../../src/auth/dev.js';
 import { createLogCapture } from '../helpers/log-capture.js';
 import { startServer } from '../helpers/inproc-server.js';
@@ -8,14 +9,7 @@ import { connect } from '../helpers/auth-socket.js';
 
 const SECRET = 'config-test-secret-0123456789-abcdefghij';
 
-function error(env: Env): string {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('loadConfig accepted the environment');
-}
+const error = configError;
 
 describe('authentication configuration', () => {
   it('is on by default and refuses to start without a secret and a method, naming both', () => {

@@ -42,6 +42,8 @@ export const devAuth404 = (p: Problem): boolean => /Failed to load resource: .*4
 export const serverDown = (p: Problem): boolean =>
   devAuth404(p) ||
   /net::ERR_CONNECTION_REFUSED|WebSocket connection to .* failed/.test(p.text) ||
+  // A request on a keep-alive connection the stopping server closes at that moment is reset.
+  /Failed to load resource: net::ERR_CONNECTION_RESET/.test(p.text) ||
   // A request that lands while the server drains on SIGTERM is answered 503, as it should be.
   /Failed to load resource: the server responded with a status of 503/.test(p.text);
 

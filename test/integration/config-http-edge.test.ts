@@ -1,20 +1,14 @@
 /** HTTP edge configuration: connection cap and timeouts, /metrics access, session secret strength. */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, secretWeakness, type Env } from '../../src/config.js';
+import { loadConfig, secretWeakness } from '../../src/config.js';
+import { configError } from '../helpers/config-error.js';
 
 const dev = { AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true' };
 const SECRET = 'config-test-secret-0123456789-abcdefghij';
 const authOn = { SESSION_SECRET_KEY: SECRET, API_TOKEN: 'a'.repeat(32) };
 
-function error(env: Env): string {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('loadConfig accepted the environment');
-}
+const error = configError;
 
 describe('HTTP connection cap and timeouts', () => {
   it('defaults the cap to WS_MAX_CONNECTIONS + 1024, following it', () => {

@@ -6,7 +6,9 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { API_TOKEN } from '../helpers/auth-world.js';
+import { SignJWT } from 'jose';
+import { API_TOKEN, CLIENT_ID, USER_ROLE } from '../helpers/auth-world.js';
+import type { TestKey } from '../helpers/oidc-provider.js';
 import { connectClient } from '../helpers/ws-client.js';
 import { devPublish, type ChildServer, type Honest } from './harness.js';
 
@@ -68,3 +70,16 @@ export async function openRaw(url: string): Promise<RawSocket> {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export type { ChildServer };
+
+/** A token for alice signed by `key` as `issuer`'s, valid for `ttlSec` (what the provider would issue). */
+export async function aliceOidcToken(issuer: string, key: TestKey, ttlSec = 600): Promise<string> {
+  const iat = Math.floor(Date.now() / 1000);
+  return new SignJWT({ preferred_username: 'alice', roles: [USER_ROLE] })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+    .setIssuer(issuer)
+    .setAudience(CLIENT_ID)
+    .setSubject('alice')
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlSec)
+    .sign(key.privateKey);
+}

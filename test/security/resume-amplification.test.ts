@@ -6,9 +6,9 @@
  * `budget_exceeded` with `retry_after_ms`), and the replays that run are streamed in chunks that
  * yield to the event loop, so /healthz and the honest client are served throughout.
  */
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_TOKEN, authEnv, CLIENT_ID, CLIENT_SECRET, USER_ROLE, USERS } from '../helpers/auth-world.js';
+import { API_TOKEN, authEnv, CLIENT_ID, CLIENT_SECRET, USERS } from '../helpers/auth-world.js';
+import { aliceOidcToken } from './auth-attack.js';
 import { createTestKey, startProvider, type TestKey, type TestProvider } from '../helpers/oidc-provider.js';
 import WebSocket from 'ws';
 import { connectClient } from '../helpers/ws-client.js';
@@ -69,17 +69,7 @@ describe('resume amplification (issue 14, item 1)', () => {
   let key: TestKey;
   let server: ChildServer;
 
-  async function aliceToken(): Promise<string> {
-    const iat = Math.floor(Date.now() / 1000);
-    return new SignJWT({ preferred_username: 'alice', roles: [USER_ROLE] })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setIssuer(provider.issuer)
-      .setAudience(CLIENT_ID)
-      .setSubject('alice')
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + 600)
-      .sign(key.privateKey);
-  }
+  const aliceToken = (): Promise<string> => aliceOidcToken(provider.issuer, key);
 
   async function attacker(): Promise<Attacker> {
     return openAttacker(`${server.wsUrl}?topics=notifications`, await aliceToken());

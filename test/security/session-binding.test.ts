@@ -5,14 +5,13 @@
  * its session: logout closes it with 4003, on every instance (the hub's principal is rebound, and
  * revocation on other instances arrives as the bus control message that matches it).
  */
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_ID, CLIENT_SECRET, USERS, USER_ROLE, authEnv } from '../helpers/auth-world.js';
+import { CLIENT_ID, CLIENT_SECRET, USERS, authEnv } from '../helpers/auth-world.js';
 import { signIn } from '../helpers/login.js';
 import { createTestKey, startProvider, type TestKey, type TestProvider } from '../helpers/oidc-provider.js';
 import { freePort } from '../helpers/server.js';
 import { connectClient } from '../helpers/ws-client.js';
-import { apiTokenHonest, sleep } from './auth-attack.js';
+import { aliceOidcToken, apiTokenHonest, sleep } from './auth-attack.js';
 import { devPublish, held, startServer, underAttack, type ChildServer } from './harness.js';
 import { API_TOKEN } from '../helpers/auth-world.js';
 
@@ -37,17 +36,7 @@ describe('a socket refreshed with a session ws-token', () => {
     await provider?.close();
   });
 
-  async function oidcToken(): Promise<string> {
-    const iat = Math.floor(Date.now() / 1000);
-    return new SignJWT({ preferred_username: 'alice', roles: [USER_ROLE] })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setIssuer(provider.issuer)
-      .setAudience(CLIENT_ID)
-      .setSubject('alice')
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + 300)
-      .sign(key.privateKey);
-  }
+  const oidcToken = (): Promise<string> => aliceOidcToken(provider.issuer, key, 300);
 
   it('closes with 4003 when that session logs out, and gets no event after it', async () => {
     let outcome: { code: number; reason: string } | undefined;
