@@ -37,7 +37,7 @@ export interface MetricsConfig {
   readonly open: boolean;
 }
 
-export function readOidc(env: Env): OidcConfig | undefined {
+function readOidc(env: Env): OidcConfig | undefined {
   const issuerUrl = readUrl(env, 'OIDC_ISSUER_URL');
   const clientId = readOptional(env, 'OIDC_CLIENT_ID');
   if (issuerUrl === undefined && clientId === undefined) return undefined;

@@ -1,12 +1,13 @@
 /** Small validators for request bodies and query strings, from unknown, collecting field errors. */
+import { clipQuoted } from '../protocol/index.js';
 import { validationError, type FieldError } from '../shared/errors.js';
 
 /**
- * How a validation message quotes a received value: short strings and numbers verbatim (cut to
- * 64 characters), anything else by its kind. Never the whole input, and never a recursive walk of it.
+ * How a validation message quotes a received value: short strings and numbers verbatim (cut like
+ * every quote of client input, protocol/parse.ts `clipQuoted`), anything else by its kind. Never the whole input, and never a recursive walk of it.
  */
 export function quoteValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length <= 64 ? value : `${value.slice(0, 64)}…`);
+  if (typeof value === 'string') return JSON.stringify(clipQuoted(value));
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   if (value === undefined) return 'nothing';
   return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
