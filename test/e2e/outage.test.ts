@@ -14,7 +14,9 @@ const dot = (page: Page, state: string) => page.locator(`#ws-status.${state}`);
 const item = (page: Page, title: string) => page.locator('#list li', { hasText: title });
 
 it('goes red with a banner when the server stops, and back to green with what was missed', async () => {
-  const page = await env.browser.open(`${env.server.url}/?ws_base_delay_ms=200&ws_max_delay_ms=1000`);
+  // Enough attempts to outlast the outage however slowly the two servers start: this test is about
+  // coming back; the attempt budget running out is the next test's.
+  const page = await env.browser.open(`${env.server.url}/?ws_base_delay_ms=200&ws_max_delay_ms=1000&ws_max_attempts=120`);
   await dot(page, 'ws-connected').waitFor({ timeout: 10_000 });
   await createNotification(env.server.url, 'Before the outage');
   await item(page, 'Before the outage').waitFor({ state: 'attached', timeout: 10_000 });
