@@ -17,6 +17,7 @@ import { buildApp } from './http/app.js';
 import { capHttpServer } from './http/connection-cap.js';
 import { createLogger } from './http/log.js';
 import { createMetrics } from './http/metrics.js';
+import { createSseEndpoint } from './http/sse.js';
 import { createWsEndpoint } from './http/ws.js';
 import { startMaintenance } from './composition/maintenance.js';
 import { startSessionRevocation } from './composition/session-revocation.js';
@@ -218,6 +219,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     onRefused: (reason) => metrics.observer.refused(reason),
     compression: config.realtime.wsCompression ? { thresholdBytes: config.realtime.wsCompressionThresholdBytes } : undefined,
   });
+  const sse = createSseEndpoint({
+    app,
+    hub,
+    authenticator,
+    origins,
+    limits: auth.limits,
+    logger,
+    heartbeatMs: config.realtime.sseHeartbeatMs,
+    authCheckTimeoutMs: config.limits.wsAuthCheckTimeoutMs,
+    maxMessageBytes: config.limits.wsMaxMessageBytes,
+    connectRatePerSecond: config.limits.wsMaxConnectRate,
+    onRefused: (reason) => metrics.observer.refused(reason),
+  });
 
   const maintenance = await startMaintenance({
     config,
@@ -254,6 +268,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await simulator?.close();
       await runner.close();
       await ws.close();
+      sse.close();
       await hub.drain(CloseCode.GOING_AWAY, 'server shutting down; reconnect and resume');
       const timeout = setTimeout(() => logger.warn({}, 'shutdown timeout reached; forcing close'), config.shutdownTimeoutMs);
       await app.close();
