@@ -58,7 +58,7 @@ export function procCpuMicros(pid) {
 export function procSched(pid) {
   try {
     const [run, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
-    return { runUs: run / 1000, waitUs: wait / 1000 };
+    return { runUs: (run ?? NaN) / 1000, waitUs: (wait ?? NaN) / 1000 };
   } catch {
     return { runUs: NaN, waitUs: NaN };
   }
