@@ -126,6 +126,7 @@ function pinned(cpu, argv, useTaskset) {
 /**
  * Starts a server under test pinned to CPU 0, with the GC/memory preload and an IPC channel.
  * Resolves when GET /healthz answers 200.
+ * @param {{ argv: string[], env: Record<string, any>, port: number, logFile: string, useTaskset?: boolean, cwd?: string }} options
  */
 export async function startServer({ argv, env, port, logFile, useTaskset, cwd }) {
   const log = fs.openSync(logFile, 'a');
