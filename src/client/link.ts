@@ -62,7 +62,7 @@ function messageOf(error: unknown): string {
 /** The socket of one connect, or why it could not even be created (a bad URL). */
 function open(opts: ResolvedOptions, url: string): WebSocketLike | string {
   try {
-    return new opts.WebSocket(url);
+    return opts.transports.open(url);
   } catch (error) {
     return messageOf(error);
   }
@@ -83,6 +83,8 @@ export function createLink(opts: ResolvedOptions, status: StatusBoard, hooks: Li
   let stopped = true;
   let generation = 0;
   let everConnected = false;
+  /** Whether the current socket delivered anything (a WebSocket that did not is a refused upgrade). */
+  let heard = false;
   const send = (message: object): void => {
     if (socket !== null && socket.readyState === OPEN) socket.send(JSON.stringify(message));
   };
@@ -95,6 +97,7 @@ export function createLink(opts: ResolvedOptions, status: StatusBoard, hooks: Li
 
   /** The socket is gone (closed, failed to open, or declared dead): decide what comes next. */
   function dropped(code: number | undefined, reason: string): void {
+    if (socket !== null && !stopped) opts.transports.dropped(heard, code);
     keepalive.stop();
     socket = null;
     clientId = null;
@@ -111,8 +114,10 @@ export function createLink(opts: ResolvedOptions, status: StatusBoard, hooks: Li
     const ws = open(opts, hooks.url(got.token, everConnected));
     if (typeof ws === 'string') return dropped(undefined, ws);
     socket = ws;
+    heard = false;
     ws.onmessage = (event) => {
       if (socket !== ws) return;
+      heard = true;
       keepalive.heard();
       hooks.receive(event.data);
     };

@@ -17,7 +17,8 @@ import type { OriginPolicy } from '../auth/origin.js';
 import type { AttachOptions, Hub } from '../core/index.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { parseEventId, StreamCursor, type StreamStart } from './sse-cursor.js';
+import { MAX_MESSAGE_DEPTH, nestsDeeperThan, validateClientMessage } from '../protocol/index.js';
+import { MAX_EVENT_ID_CHARS, parseEventId, StreamCursor, type StreamStart } from './sse-cursor.js';
 import { createSseAdmission } from './sse-admission.js';
 import { registerSseRequests } from './sse-requests.js';
 import { SseStream } from './sse-stream.js';
@@ -66,11 +67,26 @@ export function streamStart(url: URL, lastEventId: unknown): { urlTopics: readon
           .map((t) => t.trim())
           .filter((t) => t.length > 0);
   const idText = lastEventId ?? url.searchParams.get('last_event_id') ?? undefined;
-  if (idText === undefined || idText === '') return { urlTopics, attach: { topics: urlTopics } };
+  if (idText === undefined || idText === '') return { urlTopics, ...resumeParam(url, urlTopics) };
   const parsed = parseEventId(idText);
   if (!parsed.ok) return { urlTopics, attach: { topics: urlTopics }, problem: `invalid Last-Event-ID: ${parsed.message}; starting from snapshots` };
   const start: StreamStart = parsed.start;
   return { urlTopics, attach: { topics: start.topics ?? urlTopics, ...(start.positions === undefined ? {} : { positions: start.positions }) } };
+}
+
+/** `?resume=<json positions>`, as on /ws (the client library's own reconnects use it). */
+function resumeParam(url: URL, topics: readonly string[]): { attach: AttachOptions; problem?: string } {
+  const raw = url.searchParams.get('resume');
+  if (raw === null) return { attach: { topics } };
+  let positions: unknown;
+  try {
+    positions = raw.length > MAX_EVENT_ID_CHARS || nestsDeeperThan(raw, MAX_MESSAGE_DEPTH) ? undefined : JSON.parse(raw);
+  } catch {
+    positions = undefined;
+  }
+  const parsed = validateClientMessage({ type: 'resume', positions });
+  if (parsed.ok && parsed.message.type === 'resume') return { attach: { topics, positions: parsed.message.positions } };
+  return { attach: { topics }, problem: parsed.ok ? 'invalid resume parameter' : `invalid resume parameter: ${parsed.message}` };
 }
 
 export function createSseEndpoint(options: SseEndpointOptions): SseEndpoint {
