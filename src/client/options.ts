@@ -35,7 +35,8 @@ function defaultUrl(): string {
 }
 
 function transportsOf(options: WsClientOptions): Transports {
-  const choice = options.transport ?? 'auto';
+  // Passing a WebSocket implementation (Node, tests) asks for WebSocket; a browser page gets the fallback.
+  const choice = options.transport ?? (options.WebSocket === undefined ? 'auto' : 'websocket');
   if (choice !== 'auto' && choice !== 'websocket' && choice !== 'sse')
     throw new TypeError(`transport must be 'auto', 'websocket' or 'sse', got ${String(choice)}`);
   const impl = options.WebSocket ?? (globalThis as { WebSocket?: WsClientOptions['WebSocket'] }).WebSocket;

@@ -90,9 +90,10 @@ export interface WsClientOptions {
   /** WebSocket implementation. Default: the global `WebSocket` (pass the `ws` package in Node 20). */
   readonly WebSocket?: WebSocketConstructor;
   /**
-   * `auto` (default): WebSocket, and Server-Sent Events from the first WebSocket that closes
-   * before the server said anything (an upgrade refused on the way). `websocket` or `sse`: only
-   * that one. SSE needs no WebSocket implementation (Node 20's `fetch` will do).
+   * `auto`: WebSocket, and Server-Sent Events from the first WebSocket that closes (1006) before
+   * the server said anything (an upgrade refused on the way). `websocket` or `sse`: only that one.
+   * Default: `auto`, or `websocket` when `options.WebSocket` is given. SSE needs no WebSocket
+   * implementation (Node 20's `fetch` will do).
    */
   readonly transport?: 'auto' | 'websocket' | 'sse';
   /** For SSE: the `fetch` to use. Default: the global one. */

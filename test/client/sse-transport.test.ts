@@ -70,7 +70,7 @@ describe('the client over SSE', () => {
   });
 
   it('falls back to SSE when a proxy refuses the WebSocket upgrade, and stays live', async () => {
-    const client = createWsClient({ url: proxy.wsUrl, WebSocket, browserEvents: false, baseDelayMs: 50, jitter: 0 });
+    const client = createWsClient({ url: proxy.wsUrl, WebSocket, transport: 'auto', browserEvents: false, baseDelayMs: 50, jitter: 0 });
     await connected(client);
     expect(proxy.refused).toBeGreaterThan(0);
     expect(client.getTransport()).toBe('sse');
