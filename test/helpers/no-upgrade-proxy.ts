@@ -13,7 +13,7 @@ export interface NoUpgradeProxy {
   close(): Promise<void>;
 }
 
-export async function startNoUpgradeProxy(backendUrl: string): Promise<NoUpgradeProxy> {
+export async function startNoUpgradeProxy(backendUrl: string, port = 0): Promise<NoUpgradeProxy> {
   const backend = new URL(backendUrl);
   let refused = 0;
   const server = http.createServer((req, res) => {
@@ -32,11 +32,11 @@ export async function startNoUpgradeProxy(backendUrl: string): Promise<NoUpgrade
     refused += 1;
     socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    url: `http://127.0.0.1:${bound}`,
+    wsUrl: `ws://127.0.0.1:${bound}/ws`,
     get refused() {
       return refused;
     },
