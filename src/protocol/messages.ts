@@ -33,6 +33,35 @@ export interface Notification {
   readonly recipient: string | null;
   readonly related_entity: RelatedEntity | null;
   readonly metadata: Readonly<Record<string, unknown>> | null;
+  // Extensions (the inbox). Optional in the type for clients of older servers; this server sends them all.
+  /** The condition it reports (`host:hv-03:unreachable`), or null: one active notification per key. */
+  readonly condition_key?: string | null;
+  /** How many times the condition was raised (1 for a plain notification). */
+  readonly count?: number;
+  /** When it was last raised (`created_at` until it is raised again). */
+  readonly last_seen_at?: string;
+  /** When its condition cleared, or null while active (always null without a condition). */
+  readonly resolved_at?: string | null;
+  /** **This user** has had it shown (clears the badge's "new", keeps it unread). */
+  readonly seen?: boolean;
+  /** **This user** archived it: out of the default view. */
+  readonly archived?: boolean;
+  /** **This user** snoozed it until then (hidden until it comes back), or null. */
+  readonly snoozed_until?: string | null;
+  /** Buttons it offers (validated on create), or null. */
+  readonly actions?: readonly NotificationActionSpec[] | null;
+}
+
+/** A button on a notification: run a job (writer role), or open a link. */
+export interface NotificationActionSpec {
+  readonly label: string;
+  readonly kind: 'job' | 'link';
+  /** With `kind: "job"`: the job type to create. */
+  readonly job_type?: string;
+  /** With `kind: "job"`: the job's parameters. */
+  readonly parameters?: Readonly<Record<string, unknown>>;
+  /** With `kind: "link"`: where it goes (a path on this server or an http(s) URL). */
+  readonly url?: string;
 }
 
 /** Where a topic's event log stands: the last offset, in the log identified by `epoch`. */

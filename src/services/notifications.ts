@@ -65,7 +65,7 @@ export function createNotificationService(options: NotificationServiceOptions): 
 
   const write = createWriter(store, bus);
 
-  async function appendDeleted({ tx, emit }: WriteContext, n: StoredNotification, reason: string): Promise<void> {
+  async function appendDeleted({ tx, emit }: WriteContext, n: Pick<StoredNotification, 'id' | 'recipient'>, reason: string): Promise<void> {
     await tx.notifications.delete(n.id);
     await emit({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'deleted', data: { id: n.id, reason }, audience: n.recipient });
   }
@@ -74,16 +74,22 @@ export function createNotificationService(options: NotificationServiceOptions): 
   async function insert(ctx: WriteContext, valid: ValidNotificationInput): Promise<Notification> {
     const { tx, emit } = ctx;
     const { title, message, level, category, recipient, related_entity, metadata } = valid;
+    const at = now().toISOString();
     const created: StoredNotification = {
       id: randomUUID(),
       title,
       message,
       level,
       category,
-      created_at: now().toISOString(),
+      created_at: at,
       recipient,
       related_entity,
       metadata,
+      condition_key: null,
+      count: 1,
+      last_seen_at: at,
+      resolved_at: null,
+      actions: null,
     };
     await tx.notifications.insert(created);
     const notification: Notification = {

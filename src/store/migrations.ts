@@ -3,6 +3,7 @@
  * `kysely_migration` table. Never edit a released migration: add the next one.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
+import { up0004 } from './migration-0004.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_notifications_and_event_log': {
@@ -151,6 +152,12 @@ export const migrations: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>): Promise<void> {
       for (const table of ['job_output', 'jobs', 'vms', 'hosts', 'clusters']) await db.schema.dropTable(table).execute();
+    },
+  },
+  '0004_inbox': {
+    up: up0004,
+    async down(): Promise<void> {
+      throw new Error('0004 cannot be reverted');
     },
   },
 };
