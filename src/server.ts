@@ -230,6 +230,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     revoke: (sessionId, reason) => sessions.revoke(sessionId, reason),
     logger,
     now,
+    isLeader: () => runner.isLeader(),
   });
 
   return {

@@ -96,7 +96,22 @@ export interface InitialStateData {
   readonly [topic: string]: unknown;
 }
 
-export const NOTIFICATION_ACTIONS = ['created', 'updated', 'deleted', 'all_read'] as const;
+export const NOTIFICATION_ACTIONS = [
+  'created',
+  'updated',
+  'deleted',
+  'all_read',
+  // The inbox: conditions (for everyone it is addressed to) and one user's view state (for that user).
+  'raised',
+  'resolved',
+  'seen',
+  'archived',
+  'unarchived',
+  'snoozed',
+  'unsnoozed',
+  'bulk_read',
+  'bulk_archived',
+] as const;
 export type NotificationAction = (typeof NOTIFICATION_ACTIONS)[number];
 
 /** An event from a topic's log. `offset` increases by one per event of that topic. */
@@ -108,10 +123,31 @@ export interface TopicEventMessage<T extends string = string, A extends string =
   readonly offset: number;
 }
 
-/** `created`/`updated` carry the whole notification; `deleted` `{id}`; `all_read` `{before, count}`. */
-export interface NotificationEventMessage extends TopicEventMessage<'notification', NotificationAction, Notification | { readonly id: string } | AllReadData> {
+/**
+ * `created`/`updated` and the per-user state actions carry the whole notification; `deleted` `{id}`;
+ * `all_read` `{before, count}`; `raised`/`resolved` a ConditionChange; `bulk_*` a BulkData.
+ */
+export interface NotificationEventMessage extends TopicEventMessage<
+  'notification',
+  NotificationAction,
+  Notification | { readonly id: string } | AllReadData | ConditionChange | BulkData
+> {
   /** The receiving user's unread count after this event. */
   readonly unread_count: number;
+}
+/** `data` of `raised` and `resolved`: the fields of the notification that changed (merge them). */
+export interface ConditionChange {
+  readonly id: string;
+  readonly condition_key: string;
+  readonly count: number;
+  readonly last_seen_at: string;
+  readonly resolved_at: string | null;
+  readonly message: string;
+}
+/** `data` of `bulk_read` and `bulk_archived`: which notifications changed for this user. */
+export interface BulkData {
+  readonly ids: readonly string[];
+  readonly count: number;
 }
 export interface AllReadData {
   readonly before: string | null;
