@@ -28,6 +28,7 @@ import { createJobRunner } from './services/job-runner.js';
 import { builtinJobTypes } from './services/job-types.js';
 import { createJobService, JOBS_TOPIC, type JobService } from './services/jobs.js';
 import { createNotificationService, NOTIFICATIONS_TOPIC, type NotificationService } from './services/notifications.js';
+import { createFilterCounts, TAB_FILTERS } from './services/filter-counts.js';
 import { createUnreadCounts } from './services/unread-counts.js';
 import { createSimulator, type Simulator } from './services/simulator.js';
 import { createWriter } from './services/tx.js';
@@ -99,12 +100,17 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const jobService = createJobService({ store, write, registry, now, onCreated: (id) => runner.enqueue(id) });
 
   const unread = createUnreadCounts({ maxUsers: config.limits.unreadCountCacheUsers, load: (user) => notificationService.unreadCountAt(user) });
+  const filterCounts = createFilterCounts({
+    maxUsers: config.limits.unreadCountCacheUsers,
+    load: (user) => notificationService.filterCountsAt(user, TAB_FILTERS),
+  });
   const sources = createTopicSources({
     store,
     notifications: notificationService,
     inventory: inventoryService,
     jobs: jobService,
     unread,
+    filterCounts,
     initialStateLimit: config.limits.initialStateLimit,
     jobsSnapshotLimit: config.jobs.snapshotLimit,
   });
@@ -141,7 +147,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     gapTimeoutMs: 200,
     logger,
     deliver: (event) => {
-      if (event.topic === NOTIFICATIONS_TOPIC) unread.observe(event);
+      if (event.topic === NOTIFICATIONS_TOPIC) {
+        unread.observe(event);
+        filterCounts.observe(event);
+      }
       hub.deliver(event);
       runner.observe(event);
     },

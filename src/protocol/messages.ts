@@ -91,6 +91,8 @@ export interface InitialStateMessage {
 export interface InitialStateData {
   readonly notifications?: readonly Notification[];
   readonly unread_count?: number;
+  /** Extension: this user's unread count per inbox tab (INBOX_TABS: all, problems, jobs, archived). */
+  readonly filter_counts?: Readonly<Record<string, number>>;
   readonly inventory?: InventorySnapshot;
   readonly jobs?: readonly Job[];
   readonly [topic: string]: unknown;
@@ -134,6 +136,8 @@ export interface NotificationEventMessage extends TopicEventMessage<
 > {
   /** The receiving user's unread count after this event. */
   readonly unread_count: number;
+  /** Extension: the receiving user's unread count per inbox tab after this event. */
+  readonly filter_counts?: Readonly<Record<string, number>>;
 }
 /** `data` of `raised` and `resolved`: the fields of the notification that changed (merge them). */
 export interface ConditionChange {

@@ -10,9 +10,10 @@ import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Notification, NotificationFilter, Position } from '../protocol/index.js';
 import type { Cursor, NotificationPage, Store } from '../store/types.js';
+import { TAB_FILTERS } from './filter-counts.js';
 import { parseCreateNotification } from './notification-input.js';
 import { createNotificationStates, mustSee, type StateChange } from './notification-states.js';
-import { createNotificationWrites, NOTIFICATIONS_TOPIC } from './notification-writes.js';
+import { createNotificationWrites, freshView, NOTIFICATIONS_TOPIC } from './notification-writes.js';
 import { createWriter, type WriteContext, type Writer } from './tx.js';
 
 export { NOTIFICATIONS_TOPIC } from './notification-writes.js';
@@ -73,7 +74,11 @@ export interface NotificationService {
   unreadCountAt(user: string): Promise<{ count: number; offset: number }>;
   /** Unread counts of `filters` for `user`, with the log offset they reflect. */
   filterCountsAt(user: string, filters: readonly NotificationFilter[]): Promise<{ counts: number[]; offset: number }>;
-  snapshot(principal: Principal, limit: number): Promise<{ data: { notifications: readonly Notification[]; unread_count: number }; position: Position }>;
+  /** The default view's newest notifications, the unread count and the tabs' counts (TAB_FILTERS, in order), read together. */
+  snapshot(
+    principal: Principal,
+    limit: number,
+  ): Promise<{ data: { notifications: readonly Notification[]; unread_count: number; filter_counts: number[] }; position: Position }>;
   /** Ends the snoozes that are due, pushing each back to its user; returns how many. */
   endSnoozes(): Promise<number>;
   /** Deletes notifications past the retention age; returns how many. */
@@ -139,12 +144,14 @@ function createWriteSide(write: Writer, writes: ReturnType<typeof createNotifica
       return write(async (ctx) => {
         const resolved = await writes.resolve(ctx, conditionKey);
         if (resolved === undefined) throw new AppError('not_found', `no active notification for condition ${conditionKey}`);
-        await mustSee(ctx.tx, resolved.id, principal.id);
-        if (read && (await ctx.tx.notifications.setRead(resolved.id, principal.id, true, now().toISOString()))) {
+        // An admin may resolve a condition addressed to someone else; `read` applies only to what the caller sees.
+        const visible = (await ctx.tx.notifications.get(resolved.id, principal.id)) !== undefined;
+        if (visible && read && (await ctx.tx.notifications.setRead(resolved.id, principal.id, true, now().toISOString()))) {
           const data = await mustSee(ctx.tx, resolved.id, principal.id);
           await ctx.emit({ topic: NOTIFICATIONS_TOPIC, type: 'notification', action: 'updated', data, audience: principal.id });
         }
-        return { notification: await mustSee(ctx.tx, resolved.id, principal.id), unreadCount: await ctx.tx.notifications.unreadCount(principal.id) };
+        const notification = (await ctx.tx.notifications.get(resolved.id, principal.id)) ?? freshView(resolved);
+        return { notification, unreadCount: await ctx.tx.notifications.unreadCount(principal.id) };
       });
     },
 
@@ -197,8 +204,14 @@ function createReadSide(store: Store, now: () => Date): ReadSide {
     snapshot(principal, limit) {
       return store.read(async (tx) => {
         // The default view: archived and snoozed notifications stay out (they come back by event).
-        const page = await tx.notifications.list({ user: principal.id, limit, unreadOnly: false, filter: { state: 'inbox' }, now: now().toISOString() });
-        return { data: { notifications: page.notifications, unread_count: page.unreadCount }, position: await tx.position(NOTIFICATIONS_TOPIC) };
+        const at = now().toISOString();
+        const page = await tx.notifications.list({ user: principal.id, limit, unreadOnly: false, filter: { state: 'inbox' }, now: at });
+        const counts: number[] = [];
+        for (const filter of TAB_FILTERS) counts.push(await tx.notifications.countUnread(principal.id, filter, at));
+        return {
+          data: { notifications: page.notifications, unread_count: page.unreadCount, filter_counts: counts },
+          position: await tx.position(NOTIFICATIONS_TOPIC),
+        };
       });
     },
   };
