@@ -31,7 +31,7 @@ import { createNotificationService, NOTIFICATIONS_TOPIC, type NotificationServic
 import { createFilterCounts, TAB_FILTERS } from './services/filter-counts.js';
 import { createUnreadCounts } from './services/unread-counts.js';
 import { createSimulator, type Simulator } from './services/simulator.js';
-import { createWriter } from './services/tx.js';
+import { createWriter, type WriteContext } from './services/tx.js';
 import type { Store } from './store/types.js';
 import { createAuth, jobRunnerElection, metricsSource, openBus, openStore } from './wiring.js';
 
@@ -87,12 +87,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
   const write = createWriter(store, bus);
   const notify: Notify = (ctx, input) => notificationService.raise(ctx, input);
-  const inventoryService = createInventoryService({ store, write, notify, now });
+  const resolve = (ctx: WriteContext, key: string) => notificationService.resolveIn(ctx, key);
+  const inventoryService = createInventoryService({ store, write, notify, resolve, now });
   const registry = builtinJobTypes();
   // One runner per database, on the elected process (see core/leader.ts).
   const runner = await createRunnerGate({
     election: await jobRunnerElection(config),
-    create: () => createJobRunner({ write, registry, inventory: inventoryService.mutations, notify, tickMs: config.jobs.tickMs, logger, now }),
+    create: () => createJobRunner({ write, registry, inventory: inventoryService.mutations, notify, resolve, tickMs: config.jobs.tickMs, logger, now }),
     jobsTopic: JOBS_TOPIC,
     retryMs: LEADER_RETRY_MS,
     logger,

@@ -29,6 +29,11 @@ export const INVENTORY_TOPIC = 'inventory';
 /** Raises a notification after the commit (the notification service's `createNotification`). */
 /** Raises a notification inside the caller's transaction (see NotificationService.raise). */
 export type Notify = (ctx: WriteContext, input: CreateNotificationInput) => Promise<unknown>;
+/** Resolves a condition inside the caller's transaction (see NotificationService.resolveIn). */
+export type ResolveCondition = (ctx: WriteContext, conditionKey: string) => Promise<unknown>;
+
+/** The condition a disconnected host raises, resolved when it reconnects. */
+export const hostUnreachableKey = (host: string): string => `host:${host}:unreachable`;
 
 export type HostPatch = Omit<HostReport, 'vms'> & { readonly last_seen?: string | null };
 export type VmPatch = Omit<VmReport, 'name'>;
@@ -66,6 +71,8 @@ export interface InventoryServiceOptions {
   readonly store: Store;
   readonly write: Writer;
   readonly notify: Notify;
+  /** Resolves the host's condition when it reconnects; absent: nothing is resolved. */
+  readonly resolve?: ResolveCondition;
   readonly now?: () => Date;
 }
 
@@ -109,8 +116,10 @@ export function createInventoryService(options: InventoryServiceOptions): Invent
         level: 'error',
         category: 'host',
         related_entity: related,
+        condition_key: hostUnreachableKey(after.id),
       });
     } else if (before.status === 'disconnected') {
+      await options.resolve?.(ctx, hostUnreachableKey(after.id));
       await notify(ctx, {
         title: `Host ${after.id} reconnected`,
         message: `Host ${after.id} is reachable again (${after.status}).`,

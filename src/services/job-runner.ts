@@ -10,7 +10,8 @@
  */
 import type { Logger } from '../shared/logger.js';
 import type { StoredJob } from '../store/types.js';
-import type { InventoryMutations, Notify } from './inventory.js';
+import type { InventoryMutations, Notify, ResolveCondition } from './inventory.js';
+import { jobFailedKey } from './job-condition.js';
 import { JobFailure, jobTypeOf, type JobStep, type JobTypeRegistry } from './job-types.js';
 import { changeJob, isFinal } from './jobs.js';
 import type { Writer } from './tx.js';
@@ -20,6 +21,8 @@ export interface JobRunnerOptions {
   readonly registry: JobTypeRegistry;
   readonly inventory: InventoryMutations;
   readonly notify: Notify;
+  /** Resolves a job's failure condition when a job of the same type and parameters completes. */
+  readonly resolve?: ResolveCondition;
   readonly tickMs: number;
   readonly logger: Logger;
   readonly now?: () => Date;
@@ -99,6 +102,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   async function finish(ctx: Parameters<Parameters<Writer>[0]>[0], stored: StoredJob, lines: string[], at: string): Promise<StoredJob> {
     const title = jobTypeOf(registry, stored.type).title(stored.raw_parameters);
     const done = await changeJob(ctx, stored, { status: 'completed', progress: 100, finished_at: at }, [...lines, 'Completed'], at);
+    await options.resolve?.(ctx, jobFailedKey(stored.type, stored.raw_parameters));
     await options.notify(ctx, {
       title: `Job completed: ${title}`,
       message: `${title} completed.`,
@@ -126,6 +130,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         level: 'error',
         category: 'job',
         related_entity: { type: 'job', id: stored.id, name: title },
+        condition_key: jobFailedKey(stored.type, stored.raw_parameters),
       });
       logger.info({ jobId: stored.id, type: stored.type }, 'job failed');
     }).catch((e: unknown) => logger.error({ err: e, jobId: job.id }, 'could not mark job failed'));
