@@ -1,7 +1,7 @@
 /**
- * Migration 0004 (the inbox) upgrades a database made by the release before it in place: a store
- * migrated with 0001–0003 only (the released migrations, unchanged), holding a notification and a
- * read, opens with every row intact and the new columns and table there. Running 0004 again is a
+ * Migration 0005 (the inbox) upgrades a database made by the release before it in place: a store
+ * migrated with 0001–0004 only (the released migrations, unchanged), holding a notification and a
+ * read, opens with every row intact and the new columns and table there. Running 0005 again is a
  * no-op (idempotent). On the configured store: SQLite here, PostgreSQL in the postgres project.
  */
 import fs from 'node:fs';
@@ -11,7 +11,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { up0004 } from '../../src/store/migration-0004.js';
+import { up0005 } from '../../src/store/migration-0005.js';
 import { migrations } from '../../src/store/migrations.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import type { Database } from '../../src/store/schema.js';
@@ -19,7 +19,7 @@ import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
 import { createPostgresDatabase, onPostgres } from '../services/database.js';
 
-const RELEASED = ['0001_notifications_and_event_log', '0002_sessions', '0003_jobs_inventory'];
+const RELEASED = ['0001_notifications_and_event_log', '0002_sessions', '0003_jobs_inventory', '0004_shared_state'];
 
 interface Target {
   kysely(): Kysely<Database>;
@@ -53,7 +53,7 @@ async function previousRelease(t: Target): Promise<void> {
   await db.destroy();
 }
 
-describe('migration 0004_inbox', () => {
+describe('migration 0005_inbox', () => {
   let store: Store | undefined;
   afterEach(async () => {
     await store?.close();
@@ -81,10 +81,10 @@ describe('migration 0004_inbox', () => {
     store = undefined;
     const db = t.kysely();
     try {
-      await up0004(db as unknown as Kysely<unknown>);
+      await up0005(db as unknown as Kysely<unknown>);
       const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
       const names = rows.map((r) => r.name);
-      expect(names).toEqual([...RELEASED, '0004_inbox']);
+      expect(names).toEqual([...RELEASED, '0005_inbox']);
     } finally {
       await db.destroy();
     }

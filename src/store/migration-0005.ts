@@ -1,5 +1,5 @@
 /**
- * 0004: the operator's inbox. Conditions on notifications (`condition_key`, raise count, last seen,
+ * 0005: the operator's inbox. Conditions on notifications (`condition_key`, raise count, last seen,
  * resolved), action buttons, and per-user view state (seen, archived, snoozed) in its own table.
  *
  * Idempotent: every step first checks whether it is already there, so a database where the
@@ -22,7 +22,7 @@ async function columnsOf(db: Kysely<unknown>, table: string): Promise<Set<string
   return new Set(found?.columns.map((c) => c.name) ?? []);
 }
 
-export async function up0004(db: Kysely<unknown>): Promise<void> {
+export async function up0005(db: Kysely<unknown>): Promise<void> {
   const have = await columnsOf(db, 'notifications');
   for (const [name, type, fallback] of NEW_COLUMNS) {
     if (have.has(name)) continue;
