@@ -26,7 +26,7 @@ import { seedDemoData, seedDemoInventory } from './services/demo.js';
 import { createInventoryService, type InventoryService, type Notify } from './services/inventory.js';
 import { createJobRunner } from './services/job-runner.js';
 import { builtinJobTypes } from './services/job-types.js';
-import { createJobService, JOBS_TOPIC, type JobService } from './services/jobs.js';
+import { createJobService, JOBS_TOPIC, parseCreate, type JobService } from './services/jobs.js';
 import { createNotificationService, NOTIFICATIONS_TOPIC, type NotificationService } from './services/notifications.js';
 import { createFilterCounts, TAB_FILTERS } from './services/filter-counts.js';
 import { createUnreadCounts } from './services/unread-counts.js';
@@ -84,6 +84,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     logger,
     now,
     retention: { maxCount: config.retention.notificationsMaxCount, maxAgeDays: config.retention.notificationsMaxAgeDays },
+    // A job action is checked as its job's create would be (called only after `registry` exists).
+    checkJob: (type, parameters) => void parseCreate(registry, { type, parameters }),
   });
 
   const write = createWriter(store, bus);

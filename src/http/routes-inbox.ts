@@ -4,7 +4,8 @@
  * ids, MAX_FILTERS filters, BULK_MAX rows per call.
  */
 import type { FastifyInstance } from 'fastify';
-import { ROLE_ADMIN } from '../auth/roles.js';
+import { requireWriter, ROLE_ADMIN } from '../auth/roles.js';
+import type { JobService } from '../services/jobs.js';
 import { checkConditionKey } from '../services/notification-input.js';
 import { parseFilter, parseFilters } from '../services/notification-filter.js';
 import type { NotificationService, StateChange } from '../services/notifications.js';
@@ -93,5 +94,28 @@ export function registerInboxRoutes(app: FastifyInstance, service: NotificationS
     if (op === undefined) throw new AppError('validation_failed', 'op is required');
     const result = await service.bulk(principalOf(request), op, parseFilter(b.filter), before);
     return { count: result.count, unread_count: result.unreadCount };
+  });
+}
+
+/** What running a job action needs from the job service. */
+export type ActionJobs = Pick<JobService, 'create'>;
+
+/**
+ * `POST /api/v1/notifications/{id}/actions/{index}`: runs a job action for a writer (anyone else:
+ * 403, and no job). The job is created as the caller (`created_by`), so the job records who ran
+ * it; the answer (201) names the job, the notification, the action and the caller.
+ */
+export function registerActionRoute(app: FastifyInstance, service: NotificationService, jobs: ActionJobs): void {
+  app.post<{ Params: { id: string; index: string } }>('/api/v1/notifications/:id/actions/:index', async (request, reply) => {
+    const principal = principalOf(request);
+    requireWriter(principal);
+    const notification = await service.get(request.params.id, principal);
+    const index = /^\d{1,2}$/.test(request.params.index) ? Number(request.params.index) : -1;
+    const action = notification.actions?.[index];
+    if (action === undefined) throw new AppError('not_found', `notification ${notification.id} has no action ${request.params.index}`);
+    if (action.kind !== 'job') throw validationError([{ field: 'index', message: 'is a link action: the client opens it' }]);
+    const { job } = await jobs.create({ type: action.job_type, parameters: action.parameters ?? {} }, principal);
+    request.log.info({ user: principal.id, notification: notification.id, action: index, job: job.id }, 'notification action ran');
+    return reply.status(201).send({ job, notification_id: notification.id, action: index, run_by: principal.id });
   });
 }

@@ -6,7 +6,7 @@ import { parseBoolParam, parseIntParam, parseTimestamp, isRecord } from '../serv
 import { ROLE_ADMIN } from '../auth/roles.js';
 import { principalOf, requireRole } from './auth-hook.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { registerInboxRoutes } from './routes-inbox.js';
+import { registerActionRoute, registerInboxRoutes, type ActionJobs } from './routes-inbox.js';
 import { filterFromQuery } from '../services/notification-filter.js';
 
 type IdParams = { id: string };
@@ -14,7 +14,7 @@ type Query = Record<string, string | undefined>;
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-export function registerNotificationRoutes(app: FastifyInstance, service: NotificationService): void {
+export function registerNotificationRoutes(app: FastifyInstance, service: NotificationService, jobs?: ActionJobs): void {
   const base = '/api/v1/notifications';
 
   app.get<{ Querystring: Query }>(base, async (request) => {
@@ -35,6 +35,7 @@ export function registerNotificationRoutes(app: FastifyInstance, service: Notifi
   });
 
   registerInboxRoutes(app, service);
+  if (jobs !== undefined) registerActionRoute(app, service, jobs);
 
   app.get<{ Params: IdParams }>(`${base}/:id`, async (request) => service.get(request.params.id, principalOf(request)));
 

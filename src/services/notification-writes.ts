@@ -78,7 +78,7 @@ export function createNotificationWrites(options: { readonly now: () => Date; re
 
     async put(ctx, valid) {
       const at = now().toISOString();
-      const fresh: StoredNotification = { id: randomUUID(), ...valid, created_at: at, count: 1, last_seen_at: at, resolved_at: null, actions: null };
+      const fresh: StoredNotification = { id: randomUUID(), ...valid, created_at: at, count: 1, last_seen_at: at, resolved_at: null };
       const { stored, created } = valid.condition_key === null ? { stored: fresh, created: true } : await ctx.tx.notifications.raise(fresh);
       if (valid.condition_key === null) await ctx.tx.notifications.insert(fresh);
       if (!created) {

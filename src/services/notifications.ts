@@ -12,6 +12,7 @@ import type { Notification, NotificationFilter, Position } from '../protocol/ind
 import type { Cursor, NotificationPage, Store } from '../store/types.js';
 import { TAB_FILTERS } from './filter-counts.js';
 import { parseCreateNotification } from './notification-input.js';
+import type { JobCheck } from './notification-actions.js';
 import { createNotificationStates, mustSee, type StateChange } from './notification-states.js';
 import { createNotificationWrites, freshView, NOTIFICATIONS_TOPIC } from './notification-writes.js';
 import { createWriter, type WriteContext, type Writer } from './tx.js';
@@ -30,6 +31,8 @@ export interface NotificationServiceOptions {
   readonly retention: NotificationRetention;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** Checks a job action's type and parameters on create (the job service's own check); absent: not checked. */
+  readonly checkJob?: JobCheck;
 }
 
 export interface ListQuery {
@@ -92,7 +95,7 @@ export function createNotificationService(options: NotificationServiceOptions): 
   const writes = createNotificationWrites({ now, maxCount: retention.maxCount });
   const states = createNotificationStates(write, now);
   return {
-    ...createWriteSide(write, writes, now),
+    ...createWriteSide(write, writes, now, options.checkJob),
     setState: (ids, principal, change) => states.change(ids, principal, change),
     bulk: (principal, op, filter, before) => states.bulk(principal, op, filter, before),
     endSnoozes: () => states.endSnoozes(),
@@ -118,10 +121,10 @@ export function createNotificationService(options: NotificationServiceOptions): 
 
 type WriteSide = Pick<NotificationService, 'createNotification' | 'raise' | 'resolveIn' | 'resolve' | 'setRead' | 'markAllRead' | 'delete'>;
 
-function createWriteSide(write: Writer, writes: ReturnType<typeof createNotificationWrites>, now: () => Date): WriteSide {
+function createWriteSide(write: Writer, writes: ReturnType<typeof createNotificationWrites>, now: () => Date, checkJob: JobCheck | undefined): WriteSide {
   return {
     async createNotification(input, createOptions = {}) {
-      const valid = parseCreateNotification(input);
+      const valid = parseCreateNotification(input, checkJob);
       const principalId = createOptions.principal?.id ?? 'system';
       const key = createOptions.idempotencyKey;
       return write(async (ctx) => {
@@ -136,7 +139,7 @@ function createWriteSide(write: Writer, writes: ReturnType<typeof createNotifica
       });
     },
 
-    raise: async (ctx, input) => (await writes.put(ctx, parseCreateNotification(input))).notification,
+    raise: async (ctx, input) => (await writes.put(ctx, parseCreateNotification(input, checkJob))).notification,
 
     resolveIn: async (ctx, conditionKey) => (await writes.resolve(ctx, conditionKey)) !== undefined,
 
