@@ -124,12 +124,12 @@ function pinned(cpu, argv, useTaskset) {
 }
 
 /**
- * Starts a server under test pinned to CPU 0, with the GC/memory preload and an IPC channel.
+ * Starts a server under test pinned to CPU 0 (unless `pin` is false), with the GC/memory preload and an IPC channel.
  * Resolves when GET /healthz answers 200.
  */
-export async function startServer({ argv, env, port, logFile, useTaskset, cwd }) {
+export async function startServer({ argv, env, port, logFile, useTaskset, cwd, pin = true }) {
   const log = fs.openSync(logFile, 'a');
-  const [cmd, args] = pinned(0, argv, useTaskset);
+  const [cmd, args] = pinned(0, argv, useTaskset && pin);
   const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', log, log, 'ipc'] });
   fs.closeSync(log);
   const rpc = rpcChannel(child);
