@@ -333,7 +333,7 @@ async function main() {
               },
             });
           },
-          startWorkers: (n, file = workerFile) => startWorkers(n, file, useTaskset),
+          startWorkers: (n, file = workerFile, opts = {}) => startWorkers(n, file, useTaskset, opts),
           publisher: () => createPublisher({ port: args.port, headers: auth.http }),
         };
         const t0 = Date.now();

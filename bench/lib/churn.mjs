@@ -89,7 +89,7 @@ function sorted(values) {
 export async function s8(ctx) {
   const p = ctx.params.s8;
   const server = await ctx.startServer();
-  const pool = ctx.startWorkers(Math.ceil(p.clients / PER_WORKER), churnWorkerFile);
+  const pool = ctx.startWorkers(Math.ceil(p.clients / PER_WORKER), churnWorkerFile, { nice: false });
   const pub = ctx.publisher();
   try {
     const ready = await connectChurn(ctx, pool, p.clients, ctx.port, { dropEveryMs: p.dropEveryMs, offlineMs: p.offlineMs });
@@ -179,7 +179,7 @@ export async function s9(ctx, root) {
   if (why) return { note: why };
   const p = ctx.params.s9;
   const cl = await startCluster(ctx, p);
-  const pool = ctx.startWorkers(Math.ceil(p.clients / PER_WORKER), churnWorkerFile);
+  const pool = ctx.startWorkers(Math.ceil(p.clients / PER_WORKER), churnWorkerFile, { nice: false });
   const pub = ctx.publisher();
   let deploying = true;
   try {
