@@ -50,68 +50,109 @@ function connect(url: string, role: string): Redis {
   });
 }
 
-/** Connects both connections and subscribes; rejects when Redis is unreachable at start. */
-export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus> {
-  const instanceId = options.instanceId ?? randomUUID();
-  const eventsChannel = `${options.prefix}:events`;
-  const controlChannel = `${options.prefix}:control`;
-  const { logger } = options;
-  const pub = connect(options.url, 'publisher');
-  const sub = connect(options.url, 'subscriber');
-  const eventSubscribers = new Set<(event: TopicEvent) => void>();
-  const controlSubscribers = new Set<(message: ControlMessage) => void>();
-  const resyncListeners = new Set<() => void>();
-  let subscribed = false;
-  let closed = false;
-  let lostSince: number | undefined;
+/** This instance's listeners: events and control messages (its own and the others'), and resyncs. */
+interface Listeners {
+  readonly events: Set<(event: TopicEvent) => void>;
+  readonly control: Set<(message: ControlMessage) => void>;
+  readonly resync: Set<() => void>;
+}
 
-  for (const [name, conn] of [
-    ['publisher', pub],
-    ['subscriber', sub],
-  ] as const) {
-    conn.on('error', (err: Error) => logger.debug({ err: err.message, connection: name }, 'redis connection error'));
+/** The subscriber connection as its handlers and the bus share it. */
+interface Subscriber {
+  readonly sub: Redis;
+  readonly eventsChannel: string;
+  readonly controlChannel: string;
+  readonly instanceId: string;
+  readonly listeners: Listeners;
+  readonly logger: Logger;
+  subscribed: boolean;
+  closed: boolean;
+  lostSince: number | undefined;
+}
+
+/** Hands a message from Redis to the listeners, unless this instance published it. */
+function receive(s: Subscriber, channel: string, raw: string): void {
+  let envelope: Envelope;
+  try {
+    envelope = JSON.parse(raw) as Envelope;
+  } catch {
+    s.logger.warn({ channel }, 'redis bus: ignoring a message that is not JSON');
+    return;
   }
+  if (envelope.origin === s.instanceId) return;
+  if (channel === s.eventsChannel && envelope.event !== undefined) for (const deliver of s.listeners.events) deliver(envelope.event);
+  else if (channel === s.controlChannel && envelope.control !== undefined) for (const deliver of s.listeners.control) deliver(envelope.control);
+}
+
+/** Notes an outage when the subscriber drops, and after it reconnects resubscribes and runs the resync listeners. */
+function watchSubscriber(s: Subscriber): void {
+  const { sub, logger } = s;
   sub.on('close', () => {
-    if (closed || !subscribed) return;
-    subscribed = false;
-    lostSince = Date.now();
-    logger.warn({ channel: eventsChannel }, 'redis bus lost; events from other instances wait for the catch-up');
+    if (s.closed || !s.subscribed) return;
+    s.subscribed = false;
+    s.lostSince = Date.now();
+    logger.warn({ channel: s.eventsChannel }, 'redis bus lost; events from other instances wait for the catch-up');
   });
   sub.on('ready', () => {
-    if (closed || lostSince === undefined) return;
-    sub.subscribe(eventsChannel, controlChannel).then(
+    if (s.closed || s.lostSince === undefined) return;
+    sub.subscribe(s.eventsChannel, s.controlChannel).then(
       () => {
-        subscribed = true;
-        logger.info({ outageMs: Date.now() - (lostSince ?? Date.now()) }, 'redis bus back; catching up from the store');
-        lostSince = undefined;
-        for (const listener of resyncListeners) listener();
+        s.subscribed = true;
+        logger.info({ outageMs: Date.now() - (s.lostSince ?? Date.now()) }, 'redis bus back; catching up from the store');
+        s.lostSince = undefined;
+        for (const listener of s.listeners.resync) listener();
       },
       (err: unknown) => logger.warn({ err }, 'redis resubscribe failed; retrying on the next reconnect'),
     );
   });
-  sub.on('message', (channel: string, raw: string) => {
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(raw) as Envelope;
-    } catch {
-      logger.warn({ channel }, 'redis bus: ignoring a message that is not JSON');
-      return;
-    }
-    if (envelope.origin === instanceId) return;
-    if (channel === eventsChannel && envelope.event !== undefined) for (const deliver of eventSubscribers) deliver(envelope.event);
-    else if (channel === controlChannel && envelope.control !== undefined) for (const deliver of controlSubscribers) deliver(envelope.control);
-  });
+  sub.on('message', (channel: string, raw: string) => receive(s, channel, raw));
+}
 
+/** Connects both connections and subscribes; on failure disconnects both and rejects naming REDIS_URL. */
+async function start(pub: Redis, s: Subscriber): Promise<void> {
   try {
-    await Promise.all([pub.connect(), sub.connect()]);
-    await sub.subscribe(eventsChannel, controlChannel);
+    await Promise.all([pub.connect(), s.sub.connect()]);
+    await s.sub.subscribe(s.eventsChannel, s.controlChannel);
   } catch (err) {
-    closed = true;
+    s.closed = true;
     pub.disconnect();
-    sub.disconnect();
+    s.sub.disconnect();
     throw new Error(`REDIS_URL: cannot reach Redis: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  subscribed = true;
+  s.subscribed = true;
+}
+
+/** QUIT when connected (lets Redis drop us cleanly), but never wait on a Redis that is away. */
+async function quit(conn: Redis): Promise<void> {
+  if (conn.status === 'ready') await Promise.race([conn.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+  conn.disconnect();
+}
+
+/** Connects both connections and subscribes; rejects when Redis is unreachable at start. */
+export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus> {
+  const instanceId = options.instanceId ?? randomUUID();
+  const { logger } = options;
+  const pub = connect(options.url, 'publisher');
+  const listeners: Listeners = { events: new Set(), control: new Set(), resync: new Set() };
+  const s: Subscriber = {
+    sub: connect(options.url, 'subscriber'),
+    eventsChannel: `${options.prefix}:events`,
+    controlChannel: `${options.prefix}:control`,
+    instanceId,
+    listeners,
+    logger,
+    subscribed: false,
+    closed: false,
+    lostSince: undefined,
+  };
+  for (const [name, conn] of [
+    ['publisher', pub],
+    ['subscriber', s.sub],
+  ] as const) {
+    conn.on('error', (err: Error) => logger.debug({ err: err.message, connection: name }, 'redis connection error'));
+  }
+  watchSubscriber(s);
+  await start(pub, s);
 
   function send(channel: string, envelope: Envelope): void {
     pub.publish(channel, JSON.stringify(envelope)).catch((err: unknown) => {
@@ -124,37 +165,32 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     instanceId,
     client: pub,
     publish(event) {
-      for (const deliver of eventSubscribers) deliver(event);
-      send(eventsChannel, { origin: instanceId, event });
+      for (const deliver of listeners.events) deliver(event);
+      send(s.eventsChannel, { origin: instanceId, event });
     },
     subscribe(deliver) {
-      eventSubscribers.add(deliver);
-      return () => eventSubscribers.delete(deliver);
+      listeners.events.add(deliver);
+      return () => listeners.events.delete(deliver);
     },
     publishControl(message) {
-      for (const deliver of controlSubscribers) deliver(message);
-      send(controlChannel, { origin: instanceId, control: message });
+      for (const deliver of listeners.control) deliver(message);
+      send(s.controlChannel, { origin: instanceId, control: message });
     },
     subscribeControl(deliver) {
-      controlSubscribers.add(deliver);
-      return () => controlSubscribers.delete(deliver);
+      listeners.control.add(deliver);
+      return () => listeners.control.delete(deliver);
     },
-    ready: () => subscribed && pub.status === 'ready',
+    ready: () => s.subscribed && pub.status === 'ready',
     onResync(listener) {
-      resyncListeners.add(listener);
-      return () => resyncListeners.delete(listener);
+      listeners.resync.add(listener);
+      return () => listeners.resync.delete(listener);
     },
     async close() {
-      closed = true;
-      eventSubscribers.clear();
-      controlSubscribers.clear();
-      resyncListeners.clear();
-      // QUIT when connected (lets Redis drop us cleanly), but never wait on a Redis that is away.
-      const quit = async (conn: Redis): Promise<void> => {
-        if (conn.status === 'ready') await Promise.race([conn.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
-        conn.disconnect();
-      };
-      await Promise.all([quit(sub), quit(pub)]);
+      s.closed = true;
+      listeners.events.clear();
+      listeners.control.clear();
+      listeners.resync.clear();
+      await Promise.all([quit(s.sub), quit(pub)]);
     },
   };
 }

@@ -1,141 +1,39 @@
 /**
- * Per-connection state: subscriptions and, per log topic, a position and a sync buffer. Kept small,
- * since every idle connection holds one: a connection has at most three streams (one per log
- * topic) and usually one subscription, so both are held as one item or a short array that is
- * scanned, not a Map and a Set (whose hash tables cost several hundred bytes even when nearly
- * empty). Fan-out never walks them: it finds connections through the hub's subscriber sets.
+ * One client connection as the core sees it, owning its delivery: what it is subscribed to, its
+ * streams (position, and a buffer while a snapshot or replay is in flight), its queue of sync work
+ * and its sends, with the slow-consumer bound. Fan-out (delivery.ts) finds receivers in the
+ * subscription index and hands each its share; the connection decides what of it to send.
  */
 import type { Principal } from '../auth/principal.js';
+import { CloseCode, type ErrorMessage } from '../protocol/index.js';
+import type { Logger } from '../shared/logger.js';
 import type { TopicEvent } from '../store/types.js';
 import type { LocalBudget } from './budget.js';
+import type { ShareFrames } from './frames.js';
+import type { HubObserver } from './observer.js';
 import type { HubSocket } from './socket.js';
+import { Streams, Subscriptions, syncing, syncingStream, type Stream } from './streams.js';
+import type { SubscriptionIndex } from './subscription-index.js';
 
-/**
- * A log topic as one connection receives it. While `syncing` (snapshot or replay in flight),
- * events are buffered; `position` is the last offset the connection has been given. Change the
- * mode with `syncing()` and `live()`: a live stream has no buffer of its own.
- */
-export interface Stream {
-  readonly topic: string;
-  mode: 'syncing' | 'live';
-  position: number;
-  buffer: TopicEvent[];
+/** What every connection of a hub shares (one object per hub, so each connection holds one pointer). */
+export interface ConnectionContext {
+  readonly index: SubscriptionIndex<Connection>;
+  /** A frame is refused (and the connection closed 4009) while more than this is queued unsent. */
+  readonly maxBufferedBytes: number;
+  readonly observer: HubObserver | undefined;
+  readonly logger: Logger;
+  /** The connection is gone, closed by either side: the hub lets go of it. */
+  forget(conn: Connection, code: number): void;
 }
 
-/** The buffer of every live stream: empty and frozen, so a push while live would throw. */
-const LIVE_BUFFER = Object.freeze([]) as readonly TopicEvent[] as TopicEvent[];
-
-/** A new stream of `topic`, syncing. */
-export function syncingStream(topic: string): Stream {
-  return { topic, mode: 'syncing', position: 0, buffer: [] };
-}
-
-/** Back to syncing (a resume): a live stream gets a buffer again; a syncing one keeps what it holds. */
-export function syncing(stream: Stream): void {
-  if (stream.mode === 'syncing') return;
-  stream.mode = 'syncing';
-  stream.buffer = [];
-}
-
-/** Live: the buffer (flushed by now) is let go. */
-export function live(stream: Stream): void {
-  stream.mode = 'live';
-  stream.buffer = LIVE_BUFFER;
-}
-
-/**
- * A few items, usually one: none (undefined), one held as it is (no array), or more in an
- * exact-size array that is replaced on change, never grown (concat allocates exactly; spread and
- * filter reserve room to grow).
- */
-type Few<T> = T | readonly T[] | undefined;
-
-function isList<T>(held: T | readonly T[]): held is readonly T[] {
-  return Array.isArray(held);
-}
-
-function listOf<T>(held: Few<T>): readonly T[] {
-  if (held === undefined) return [];
-  return isList(held) ? held : [held];
-}
-
-function plus<T>(held: Few<T>, item: T): Few<T> {
-  return held === undefined ? item : listOf(held).concat([item]);
-}
-
-/** `held` without its first item matching `drop`. */
-function minus<T>(held: Few<T>, drop: (item: T) => boolean): Few<T> {
-  const list = listOf(held);
-  const i = list.findIndex(drop);
-  if (i < 0) return held;
-  const rest = list.slice(0, i).concat(list.slice(i + 1));
-  return rest.length > 1 ? rest : rest[0];
-}
-
-/** A connection's streams by log topic (one per log topic at most). */
-export class Streams {
-  private held: Few<Stream> = undefined;
-
-  get(topic: string): Stream | undefined {
-    const held = this.held;
-    if (held === undefined) return undefined;
-    if (!isList(held)) return held.topic === topic ? held : undefined;
-    for (let i = 0; i < held.length; i += 1) if ((held[i] as Stream).topic === topic) return held[i];
-    return undefined;
-  }
-
-  has(topic: string): boolean {
-    return this.get(topic) !== undefined;
-  }
-
-  add(stream: Stream): void {
-    this.held = plus(this.held, stream);
-  }
-
-  delete(topic: string): void {
-    this.held = minus(this.held, (s) => s.topic === topic);
-  }
-
-  clear(): void {
-    this.held = undefined;
-  }
-
-  [Symbol.iterator](): Iterator<Stream> {
-    return listOf(this.held)[Symbol.iterator]();
-  }
-}
-
-/** A connection's subscription names (at most `maxSubscriptions`), in the order they were added. */
-export class Subscriptions implements Iterable<string> {
-  private held: Few<string> = undefined;
-
-  get size(): number {
-    return listOf(this.held).length;
-  }
-
-  has(name: string): boolean {
-    return listOf(this.held).includes(name);
-  }
-
-  add(name: string): void {
-    if (!this.has(name)) this.held = plus(this.held, name);
-  }
-
-  delete(name: string): void {
-    this.held = minus(this.held, (n) => n === name);
-  }
-
-  [Symbol.iterator](): Iterator<string> {
-    return listOf(this.held)[Symbol.iterator]();
-  }
-}
+const NOTHING: readonly TopicEvent[] = Object.freeze([]);
 
 export class Connection implements LocalBudget {
   readonly subscriptions = new Subscriptions();
   readonly streams = new Streams();
   /** Snapshot and resume work, run one after another so their frames never interleave; undefined when idle. */
-  sync: Promise<void> | undefined = undefined;
-  /** Tasks in `sync` not yet finished (the running one included). */
+  private sync: Promise<void> | undefined = undefined;
+  /** Tasks in the sync queue not yet finished (the running one included). */
   queued = 0;
   /** The connection's cost budget (core/budget.ts). */
   budgetSpent = 0;
@@ -147,5 +45,123 @@ export class Connection implements LocalBudget {
     /** Replaced only by `AttachedConnection.rebind` (same user id). */
     public principal: Principal,
     readonly socket: HubSocket,
+    private readonly ctx: ConnectionContext,
   ) {}
+
+  /** Queues a frame, or closes the connection (4009) when its send buffer is over the bound. */
+  send(frame: string | Buffer): void {
+    if (this.closed) return;
+    if (this.socket.bufferedAmount > this.ctx.maxBufferedBytes) {
+      this.ctx.observer?.slowConsumer();
+      this.close(CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer full; reconnect and resume');
+      return;
+    }
+    this.socket.send(frame);
+    this.ctx.observer?.messageOut(frame.length);
+  }
+
+  sendJson(message: object): void {
+    this.send(JSON.stringify(message));
+  }
+
+  /** An `error` frame; `ref` names the request it answers. */
+  sendError(code: ErrorMessage['code'], message: string, ref?: string, retryAfterMs?: number): void {
+    const error: ErrorMessage = {
+      type: 'error',
+      code,
+      message,
+      ...(ref === undefined ? {} : { ref }),
+      ...(retryAfterMs === undefined ? {} : { retry_after_ms: retryAfterMs }),
+    };
+    this.sendJson(error);
+  }
+
+  /** Closes the socket and lets go of the connection. Idempotent. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.socket.close(code, reason);
+    this.ended(code);
+  }
+
+  /** The socket closed (or is being closed): subscriptions and streams go, names included. */
+  ended(code: number): void {
+    if (this.closed) return;
+    this.closed = true;
+    // Empty index entries go too: names are client-chosen, so a kept empty set is a leak per name.
+    this.ctx.index.removeAll(this, this.subscriptions);
+    this.streams.clear();
+    this.ctx.forget(this, code);
+  }
+
+  subscribe(name: string): void {
+    this.subscriptions.add(name);
+    this.ctx.index.add(this, name);
+  }
+
+  unsubscribe(name: string): void {
+    this.subscriptions.delete(name);
+    this.ctx.index.remove(this, name);
+  }
+
+  /**
+   * A new syncing stream of `logTopic`, or undefined when the connection has one; with `resync`,
+   * an existing stream goes back to syncing (its snapshot is about to be replaced) and is returned.
+   */
+  startStream(logTopic: string, resync = false): Stream | undefined {
+    const existing = this.streams.get(logTopic);
+    if (existing !== undefined) {
+      if (resync) syncing(existing);
+      return resync ? existing : undefined;
+    }
+    const stream = syncingStream(logTopic);
+    this.streams.add(stream);
+    return stream;
+  }
+
+  /** Queues snapshot/resume work behind any already queued; a failure closes the connection (1011). */
+  run(task: () => Promise<void>): void {
+    this.queued += 1;
+    const next: Promise<void> = (this.sync ?? Promise.resolve())
+      .then(() => (this.closed ? undefined : task()))
+      .catch((err: unknown) => {
+        this.ctx.logger.error({ err, clientId: this.id }, 'WebSocket sync failed');
+        this.close(CloseCode.INTERNAL_ERROR, 'internal error; reconnect and resume');
+      })
+      .finally(() => {
+        this.queued -= 1;
+        if (this.sync === next) this.sync = undefined;
+      });
+    this.sync = next;
+  }
+
+  /**
+   * Fan-out's first question: does this live connection take `event` now? A syncing stream keeps
+   * it in its buffer (its catch-up sends it) and says no, as does a connection without the stream.
+   */
+  takesLive(event: TopicEvent): boolean {
+    const stream = this.streams.get(event.topic);
+    if (stream === undefined || this.closed) return false;
+    if (stream.mode === 'live') return true;
+    stream.buffer.push(event);
+    return false;
+  }
+
+  /**
+   * Sends its share of fanned-out events (one topic, offset order) past its position as one frame:
+   * the event's own, or a `batch` of several. Buffered instead when the stream went back to syncing
+   * meanwhile (a resume arrived while extras were being computed).
+   */
+  deliver(share: readonly TopicEvent[], frames: ShareFrames): void {
+    const stream = this.closed ? undefined : this.streams.get((share[0] as TopicEvent).topic);
+    if (stream === undefined) return;
+    if (stream.mode === 'syncing') {
+      for (const event of share) stream.buffer.push(event);
+      return;
+    }
+    const position = stream.position;
+    const picked = share.length === 1 ? ((share[0] as TopicEvent).offset > position ? share : NOTHING) : share.filter((e) => e.offset > position);
+    if (picked.length === 0) return;
+    stream.position = (picked[picked.length - 1] as TopicEvent).offset;
+    this.send(frames.of(picked));
+  }
 }

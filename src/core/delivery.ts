@@ -1,106 +1,85 @@
 /**
- * Delivery: how a frame reaches one connection (`send`, with the slow-consumer bound) and how a
- * committed event reaches every connection that may have it (`fanout`, or `fanoutGroup` for a
- * batch window). Receivers come from the subscription index, once each; a connection whose stream
- * of the topic is syncing (snapshot or replay in flight) gets the event in its buffer instead, and
- * a live one only past its position. Extras (the unread count) are computed once per user and each
- * distinct frame is serialised once.
+ * Fan-out: how committed events reach every connection that may have them. One function for one
+ * event and for a batch window's group of one topic: receivers come from the subscription index
+ * (by subscription, entity key or `all`, in the audience, each once); each connection takes or
+ * buffers its share (connection.ts); extras (the unread count) are computed once per user and
+ * event, and each distinct frame is serialised once (frames.ts).
  */
-import type { Principal } from '../auth/principal.js';
-import { CloseCode } from '../protocol/index.js';
 import type { TopicEvent } from '../store/types.js';
-import { fanoutGroup } from './batcher.js';
 import type { Connection } from './connection.js';
-import type { EventFrames, Extras } from './frames.js';
-import type { HubObserver } from './observer.js';
+import { createShareFrames, type EventFrames, type Extras, type ShareFrames } from './frames.js';
 import type { TopicSources } from './sources.js';
 import type { SubscriptionIndex } from './subscription-index.js';
 
 export interface DeliveryDeps {
   readonly index: SubscriptionIndex<Connection>;
   readonly sources: TopicSources;
-  readonly maxBufferedBytes: number;
-  readonly observer: HubObserver | undefined;
   /** The event's frames, serialised once whichever path sends them (sync.ts keeps them). */
   framesOf(event: TopicEvent): EventFrames;
-  close(conn: Connection, code: number, reason: string): void;
 }
 
-export interface Delivery {
-  /** Queues a frame on the connection, or closes it (4009) when its send buffer is over the bound. */
-  send(conn: Connection, frame: string | Buffer): void;
-  sendJson(conn: Connection, message: object): void;
-  /** One event to every receiver. */
-  fanout(event: TopicEvent): Promise<void>;
-  /** Events of one topic from one batch window: each receiver gets its share as one `batch` frame. */
-  fanoutGroup(events: readonly TopicEvent[]): Promise<void>;
+/** Committed events of one topic, in offset order (one event, or a batch window's group), to every receiver. */
+export type Fanout = (events: readonly TopicEvent[]) => Promise<void>;
+
+/** The live receivers of a fan-out and each one's share of its events. */
+interface Shares {
+  readonly conns: readonly Connection[];
+  shareOf(conn: Connection): readonly TopicEvent[];
 }
 
-export function createDelivery(deps: DeliveryDeps): Delivery {
-  const { index, sources, observer } = deps;
+export function createFanout(deps: DeliveryDeps): Fanout {
+  const { index, sources, framesOf } = deps;
 
-  function send(conn: Connection, frame: string | Buffer): void {
-    if (conn.closed) return;
-    if (conn.socket.bufferedAmount > deps.maxBufferedBytes) {
-      observer?.slowConsumer();
-      deps.close(conn, CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer full; reconnect and resume');
-      return;
+  /** Who takes what now; syncing streams have put their share in their buffers already. */
+  function collect(events: readonly TopicEvent[]): Shares {
+    if (events.length === 1) {
+      const event = events[0] as TopicEvent;
+      const conns: Connection[] = [];
+      for (const conn of index.receivers(event)) if (conn.takesLive(event)) conns.push(conn);
+      return { conns, shareOf: () => events };
     }
-    conn.socket.send(frame);
-    observer?.messageOut(frame.length);
-  }
-
-  /** Gives one event to one connection, respecting its stream state and position. */
-  function offer(conn: Connection, event: TopicEvent, frame: Buffer): void {
-    const stream = conn.streams.get(event.topic);
-    if (stream === undefined || conn.closed) return;
-    if (stream.mode === 'syncing') {
-      stream.buffer.push(event);
-      return;
-    }
-    if (event.offset <= stream.position) return;
-    stream.position = event.offset;
-    send(conn, frame);
-  }
-
-  async function extrasFor(event: TopicEvent, conn: Connection, cache: Map<string, Promise<Extras>>): Promise<Extras> {
-    let extras = cache.get(conn.principal.id);
-    if (extras === undefined) cache.set(conn.principal.id, (extras = sources.extras(event, conn.principal)));
-    return extras;
-  }
-
-  /**
-   * Per-receiver work is a stream lookup and a send: extras are computed once per distinct user,
-   * and each distinct frame is encoded once.
-   */
-  async function fanout(event: TopicEvent): Promise<void> {
-    const live: Connection[] = [];
-    const users = new Map<string, Principal>();
-    for (const conn of index.receivers(event)) {
-      const stream = conn.streams.get(event.topic);
-      if (stream === undefined) continue;
-      if (stream.mode === 'syncing') stream.buffer.push(event);
-      else {
-        live.push(conn);
-        if (!users.has(conn.principal.id)) users.set(conn.principal.id, conn.principal);
+    const byConn = new Map<Connection, TopicEvent[]>();
+    for (const event of events) {
+      for (const conn of index.receivers(event)) {
+        if (!conn.takesLive(event)) continue;
+        const share = byConn.get(conn);
+        if (share === undefined) byConn.set(conn, [event]);
+        else share.push(event);
       }
     }
-    if (live.length === 0) return;
-    const frames = deps.framesOf(event);
-    const frameByUser = new Map<string, Buffer>();
-    await Promise.all([...users.values()].map(async (p) => frameByUser.set(p.id, frames.bytes(await sources.extras(event, p)))));
-    // One user (or one frame for all): no lookup per receiver.
-    const only = frameByUser.size === 1 ? (frameByUser.values().next().value as Buffer) : undefined;
-    for (const conn of live) offer(conn, event, only ?? (frameByUser.get(conn.principal.id) as Buffer));
+    return { conns: [...byConn.keys()], shareOf: (conn) => byConn.get(conn) as TopicEvent[] };
   }
 
-  return {
-    send,
-    sendJson: (conn, message) => send(conn, JSON.stringify(message)),
-    fanout,
-    fanoutGroup: (events) =>
-      events.length === 1
-        ? fanout(events[0] as TopicEvent)
-        : fanoutGroup({ receivers: (e) => index.receivers(e), extrasFor, send, framesOf: deps.framesOf }, events),
+  /** Frames per user: extras asked once per (user, event); users without extras share one set. */
+  async function framesByUser(shares: Shares): Promise<Map<string, ShareFrames>> {
+    const pending = new Map<string, Map<TopicEvent, Promise<Extras>>>();
+    for (const conn of shares.conns) {
+      let mine = pending.get(conn.principal.id);
+      if (mine === undefined) pending.set(conn.principal.id, (mine = new Map<TopicEvent, Promise<Extras>>()));
+      for (const event of shares.shareOf(conn)) if (!mine.has(event)) mine.set(event, sources.extras(event, conn.principal));
+    }
+    const frames = new Map<string, ShareFrames>();
+    let plain: ShareFrames | undefined;
+    await Promise.all(
+      [...pending].map(async ([userId, asked]) => {
+        const extras = new Map<TopicEvent, Extras>();
+        for (const [event, answer] of asked) {
+          const value = await answer;
+          if (value !== undefined) extras.set(event, value);
+        }
+        frames.set(userId, extras.size > 0 ? createShareFrames(framesOf, (e) => extras.get(e)) : (plain ??= createShareFrames(framesOf, () => undefined)));
+      }),
+    );
+    return frames;
+  }
+
+  return async (events) => {
+    const shares = collect(events);
+    if (shares.conns.length === 0) return;
+    const frames = await framesByUser(shares);
+    // One user (or no extras for anyone): no lookup per receiver.
+    const distinct = new Set(frames.values());
+    const only = distinct.size === 1 ? (distinct.values().next().value as ShareFrames) : undefined;
+    for (const conn of shares.conns) conn.deliver(shares.shareOf(conn), only ?? (frames.get(conn.principal.id) as ShareFrames));
   };
 }

@@ -42,3 +42,64 @@ export function createEventFrames(event: TopicEvent): EventFrames {
 export function audienceMatches(event: TopicEvent, userId: string): boolean {
   return event.audience === null || event.audience === userId;
 }
+
+/** The `batch` frame: the receivers' event frames, in order. */
+export function batchFrame(topic: string, frames: readonly string[]): string {
+  return `{"type":"batch","topic":${JSON.stringify(topic)},"messages":[${frames.join(',')}]}`;
+}
+
+/** The frame for one receiver's share of fanned-out events, built once per distinct share. */
+export interface ShareFrames {
+  /** One event: its own frame; several (one topic, offset order): one `batch` frame. */
+  of(events: readonly TopicEvent[]): Buffer;
+}
+
+/**
+ * Frames for every receiver whose extras are `extrasOf(event)`: receivers with the same extras
+ * (one user's connections, or everyone when an event has none) share one ShareFrames, so each
+ * distinct frame is serialised and encoded once.
+ */
+export function createShareFrames(framesOf: (event: TopicEvent) => EventFrames, extrasOf: (event: TopicEvent) => Extras): ShareFrames {
+  // The last single frame asked for: a one-event fan-out asks for the same one per receiver.
+  let lastEvent: TopicEvent | undefined;
+  let lastFrame: Buffer = Buffer.alloc(0);
+  let batches: Map<string, Buffer> | undefined;
+  return {
+    of(events) {
+      if (events.length === 1) {
+        const event = events[0] as TopicEvent;
+        if (event !== lastEvent) {
+          lastFrame = framesOf(event).bytes(extrasOf(event));
+          lastEvent = event;
+        }
+        return lastFrame;
+      }
+      const key = events.map((e) => e.offset).join(',');
+      batches ??= new Map();
+      let frame = batches.get(key);
+      if (frame === undefined) {
+        const topic = (events[0] as TopicEvent).topic;
+        batches.set(
+          key,
+          (frame = Buffer.from(
+            batchFrame(
+              topic,
+              events.map((e) => framesOf(e).frame(extrasOf(e))),
+            ),
+          )),
+        );
+      }
+      return frame;
+    },
+  };
+}
+
+/** Each event's frames, made on first use and kept while the event is (fan-out, flush and replay share them). */
+export function createFrameCache(): (event: TopicEvent) => EventFrames {
+  const frames = new WeakMap<TopicEvent, EventFrames>();
+  return (event) => {
+    let found = frames.get(event);
+    if (found === undefined) frames.set(event, (found = createEventFrames(event)));
+    return found;
+  };
+}

@@ -1,24 +1,27 @@
 /**
- * The hub: connections and their lifecycle, wiring the parts of the core together: the
- * subscription index (subscription-index.ts), delivery and fan-out (delivery.ts), snapshots and
- * resume (sync.ts), client requests (requests.ts). It receives events in offset order per topic (from the
- * sequencer) and never reaches back into services.
+ * The hub: the core's front, wiring its parts together: connections (connection.ts, which own
+ * their delivery) and the set of them (connection-set.ts), the subscription index
+ * (subscription-index.ts), fan-out (delivery.ts, behind an optional batch window), snapshots and
+ * resume (sync.ts), client requests (requests.ts). It receives events in offset order per topic
+ * (from the sequencer) and never reaches back into services.
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 import { CloseCode, type ParseResult } from '../protocol/index.js';
+import type { Logger } from '../shared/logger.js';
 import type { TopicEvent } from '../store/types.js';
 import { createBatcher } from './batcher.js';
 import { UNLIMITED_BUDGET, type CostBudget } from './budget.js';
-import { Connection, syncing, syncingStream, type Stream } from './connection.js';
-import { createDelivery } from './delivery.js';
+import { Connection, type ConnectionContext } from './connection.js';
+import { createConnectionSet } from './connection-set.js';
+import { createFanout, type Fanout } from './delivery.js';
+import { createFrameCache } from './frames.js';
 import type { HubObserver } from './observer.js';
+import { createRequests, type AttachOptions, type Requests } from './requests.js';
 import type { HubSocket } from './socket.js';
-import type { Logger } from '../shared/logger.js';
 import type { TopicSources } from './sources.js';
-import { createRequests, type AttachOptions } from './requests.js';
-import { createSync } from './sync.js';
 import { createSubscriptionIndex } from './subscription-index.js';
+import { createSync } from './sync.js';
 import type { SubscriptionCount } from './topics.js';
 
 export type { AttachOptions };
@@ -97,131 +100,62 @@ export interface Hub {
   pruned(): void;
 }
 
+/** What `attach` returns: a handle on one connection, its methods shared by every connection. */
+class Attached implements AttachedConnection {
+  constructor(
+    private readonly conn: Connection,
+    private readonly requests: Requests,
+  ) {}
+
+  get id(): string {
+    return this.conn.id;
+  }
+
+  receive(parsed: ParseResult): Promise<void> | undefined {
+    return this.conn.closed ? undefined : this.requests.handle(this.conn, parsed);
+  }
+
+  closed(code: number): void {
+    this.conn.ended(code);
+  }
+
+  rebind(principal: Principal): void {
+    if (principal.id !== this.conn.principal.id) throw new Error('rebind: a connection keeps its user');
+    this.conn.principal = principal;
+  }
+}
+
+/**
+ * Committed events into fan-out, one fan-out after another (so each topic's frames leave in offset
+ * order), through the batch window when there is one.
+ */
+function orderedFanout(fanout: Fanout, logger: Logger, batch: HubOptions['batch']): { add(event: TopicEvent): void; close(): void } {
+  let chain: Promise<void> = Promise.resolve();
+  const enqueue = (events: readonly TopicEvent[]): void => {
+    const first = events[0] as TopicEvent;
+    chain = chain.then(() => fanout(events)).catch((err: unknown) => logger.error({ err, topic: first.topic, offset: first.offset }, 'fan-out failed'));
+  };
+  if (batch === undefined || batch.windowMs <= 0) return { add: (event) => enqueue([event]), close: () => undefined };
+  return createBatcher({ windowMs: batch.windowMs, maxEvents: batch.maxEvents ?? 256, flush: enqueue });
+}
+
 export function createHub(options: HubOptions): Hub {
   const { sources, limits, logger, observer } = options;
   const now = options.now ?? (() => new Date());
-  const connections = new Map<string, Connection>();
+  const connections = createConnectionSet();
   const index = createSubscriptionIndex<Connection>((conn) => conn.principal.id);
-  let fanoutChain: Promise<void> = Promise.resolve();
-  const delivery = createDelivery({
+  const framesOf = createFrameCache();
+  const lowWaterBytes = Math.floor(limits.maxBufferedBytes / 2);
+  const sync = createSync({ sources, maxReplay: limits.maxReplay, lowWaterBytes, stallMs: limits.replayStallMs, observer, framesOf });
+  const requests = createRequests({ limits, budget: options.budget ?? UNLIMITED_BUDGET, now, observer, sync });
+  const events = orderedFanout(createFanout({ index, sources, framesOf }), logger, options.batch);
+  const context: ConnectionContext = {
     index,
-    sources,
     maxBufferedBytes: limits.maxBufferedBytes,
     observer,
-    framesOf: (event) => sync.framesOf(event),
-    close: closeConnection,
-  });
-  const { send, sendJson } = delivery;
-  const sync = createSync({
-    sources,
-    maxReplay: limits.maxReplay,
-    lowWaterBytes: Math.floor(limits.maxBufferedBytes / 2),
-    stallMs: limits.replayStallMs,
-    observer,
-    send,
-    sendJson,
-    close: closeConnection,
-  });
-  const budget = options.budget ?? UNLIMITED_BUDGET;
-  const requests = createRequests({
-    limits,
-    budget,
-    now,
-    observer,
-    sync,
-    addSubscription,
-    removeSubscription,
-    startStream,
-    run,
-    sendJson,
-    close: closeConnection,
-  });
-  const batcher =
-    options.batch !== undefined && options.batch.windowMs > 0
-      ? createBatcher({
-          windowMs: options.batch.windowMs,
-          maxEvents: options.batch.maxEvents ?? 256,
-          flush: (events) => enqueue(events[0] as TopicEvent, () => delivery.fanoutGroup(events)),
-        })
-      : undefined;
-
-  function enqueue(event: TopicEvent, task: () => Promise<void>): void {
-    fanoutChain = fanoutChain.then(task).catch((err: unknown) => logger.error({ err, topic: event.topic, offset: event.offset }, 'fan-out failed'));
-  }
-
-  function closeConnection(conn: Connection, code: number, reason: string): void {
-    if (conn.closed) return;
-    conn.socket.close(code, reason);
-    forget(conn, code);
-  }
-
-  function forget(conn: Connection, code: number): void {
-    if (!connections.delete(conn.id)) return;
-    conn.closed = true;
-    // Empty entries go too: names are client-chosen, so a kept empty set is a leak per name.
-    index.removeAll(conn, conn.subscriptions);
-    conn.streams.clear();
-    observer?.disconnected(code);
-  }
-
-  function addSubscription(conn: Connection, name: string): void {
-    conn.subscriptions.add(name);
-    index.add(conn, name);
-  }
-
-  function removeSubscription(conn: Connection, name: string): void {
-    conn.subscriptions.delete(name);
-    index.remove(conn, name);
-  }
-
-  function startStream(conn: Connection, logTopic: string, resync = false): Stream | undefined {
-    const existing = conn.streams.get(logTopic);
-    if (existing !== undefined) {
-      if (resync) syncing(existing);
-      return resync ? existing : undefined;
-    }
-    const stream = syncingStream(logTopic);
-    conn.streams.add(stream);
-    return stream;
-  }
-
-  /** Queues snapshot/resume work for one connection behind any already queued; none is kept once done. */
-  function run(conn: Connection, task: () => Promise<void>): void {
-    conn.queued += 1;
-    const next: Promise<void> = (conn.sync ?? Promise.resolve())
-      .then(() => (conn.closed ? undefined : task()))
-      .catch((err: unknown) => {
-        logger.error({ err, clientId: conn.id }, 'WebSocket sync failed');
-        closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error; reconnect and resume');
-      })
-      .finally(() => {
-        conn.queued -= 1;
-        if (conn.sync === next) conn.sync = undefined;
-      });
-    conn.sync = next;
-  }
-
-  /** What `attach` returns: a handle on the connection, its methods shared by every connection. */
-  class Attached implements AttachedConnection {
-    constructor(private readonly conn: Connection) {}
-
-    get id(): string {
-      return this.conn.id;
-    }
-
-    receive(parsed: ParseResult): Promise<void> | undefined {
-      return this.conn.closed ? undefined : requests.handle(this.conn, parsed);
-    }
-
-    closed(code: number): void {
-      forget(this.conn, code);
-    }
-
-    rebind(principal: Principal): void {
-      if (principal.id !== this.conn.principal.id) throw new Error('rebind: a connection keeps its user');
-      this.conn.principal = principal;
-    }
-  }
+    logger,
+    forget: (conn, code) => void (connections.remove(conn) && observer?.disconnected(code)),
+  };
 
   return {
     attach(socket, principal, attachOptions = {}) {
@@ -230,69 +164,38 @@ export function createHub(options: HubOptions): Hub {
         socket.close(CloseCode.TRY_AGAIN_LATER, 'server at connection capacity; try again later');
         return undefined;
       }
-      const conn = new Connection(randomUUID(), principal, socket);
-      connections.set(conn.id, conn);
+      const conn = new Connection(randomUUID(), principal, socket, context);
+      connections.add(conn);
       observer?.connected();
-      sendJson(conn, { type: 'connection', status: 'connected', client_id: conn.id, timestamp: now().toISOString(), user: principal.name });
+      conn.sendJson({ type: 'connection', status: 'connected', client_id: conn.id, timestamp: now().toISOString(), user: principal.name });
       requests.connect(conn, attachOptions);
-      return new Attached(conn);
+      return new Attached(conn, requests);
     },
-
     deliver(event) {
       sync.moved(event.topic);
-      if (batcher !== undefined) batcher.add(event);
-      else enqueue(event, () => delivery.fanout(event));
+      events.add(event);
     },
-
     broadcast(message, { topic }) {
       const frame = Buffer.from(JSON.stringify({ ...message, topic }));
       const targets = index.subscribersWithAll(topic);
-      for (const conn of targets) send(conn, frame);
+      for (const conn of targets) conn.send(frame);
       return targets.size;
     },
-
     sendPersonalMessage(clientId, message) {
       const conn = connections.get(clientId);
-      if (conn === undefined) return false;
-      sendJson(conn, message);
-      return true;
+      conn?.sendJson(message);
+      return conn !== undefined;
     },
-
-    closeWhere(match, code, reason) {
-      let count = 0;
-      for (const conn of [...connections.values()]) {
-        if (!match(conn.principal)) continue;
-        closeConnection(conn, code, reason);
-        count += 1;
-      }
-      return count;
-    },
-
+    closeWhere: (match, code, reason) => connections.closeWhere(match, code, reason),
     get size() {
       return connections.size;
     },
-
-    openSessions() {
-      const ids = new Set<string>();
-      for (const conn of connections.values()) if (conn.principal.sessionId !== undefined) ids.add(conn.principal.sessionId);
-      return ids;
-    },
-
-    subscriptionCounts() {
-      return index.countsByFamily();
-    },
-
-    pruned() {
-      sync.pruned();
-    },
-
+    openSessions: () => connections.openSessions(),
+    subscriptionCounts: () => index.countsByFamily(),
+    pruned: () => sync.pruned(),
     async drain(code, reason, batchSize = 500) {
-      batcher?.close();
-      const all = [...connections.values()];
-      for (let i = 0; i < all.length; i += batchSize) {
-        for (const conn of all.slice(i, i + batchSize)) closeConnection(conn, code, reason);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      events.close();
+      await connections.drain(code, reason, batchSize);
     },
   };
 }

@@ -6,7 +6,10 @@
  * receives everything; one whose buffer makes no progress for `stallMs`, or whose stream buffers
  * more live events than `maxBuffered` meanwhile, is closed as a slow consumer (4009).
  */
-import type { Connection, Stream } from './connection.js';
+import { CloseCode } from '../protocol/index.js';
+import type { Connection } from './connection.js';
+import type { HubObserver } from './observer.js';
+import type { Stream } from './streams.js';
 
 /** Frames sent between two yields to the event loop, at most. */
 const CHUNK = 32;
@@ -28,8 +31,7 @@ export interface PacerOptions {
   readonly stallMs: number;
   /** Events a syncing stream may buffer behind a catch-up before it is closed (4009). */
   readonly maxBuffered: number;
-  /** Closes `conn` as a slow consumer with `reason`. */
-  closeSlow(conn: Connection, reason: string): void;
+  readonly observer: HubObserver | undefined;
 }
 
 /** One catch-up's pace: call `next()` before each frame. */
@@ -48,7 +50,12 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createPacer(options: PacerOptions): Pacer {
-  const { lowWaterBytes, stallMs, maxBuffered, closeSlow } = options;
+  const { lowWaterBytes, stallMs, maxBuffered, observer } = options;
+
+  function closeSlow(conn: Connection, reason: string): void {
+    observer?.slowConsumer();
+    conn.close(CloseCode.SLOW_CONSUMER, reason);
+  }
 
   /** Waits until the socket holds at most `lowWaterBytes`; false when it closed or stalled. */
   async function drained(conn: Connection): Promise<boolean> {

@@ -8,10 +8,12 @@
  */
 import { CloseCode, type Position } from '../protocol/index.js';
 import type { TopicEvent } from '../store/types.js';
-import { live, syncing, type Connection, type Stream } from './connection.js';
-import { createEventFrames, type EventFrames, type Extras } from './frames.js';
+import type { Connection } from './connection.js';
+import { syncing } from './streams.js';
+import type { EventFrames } from './frames.js';
+import { createCatchUpSender } from './catch-up-sender.js';
 import type { HubObserver } from './observer.js';
-import { createPacer, type Gate } from './pacer.js';
+import { createPacer } from './pacer.js';
 import { createReplays, type LogReader } from './replay.js';
 import type { TopicSources } from './sources.js';
 import { createTopicReads } from './topic-reads.js';
@@ -33,9 +35,8 @@ export interface SyncDeps {
   /** A catch-up whose send buffer makes no progress for this long is closed (4009). */
   readonly stallMs: number;
   readonly observer: HubObserver | undefined;
-  send(conn: Connection, frame: string | Buffer): void;
-  sendJson(conn: Connection, message: object): void;
-  close(conn: Connection, code: number, reason: string): void;
+  /** The event's frames, serialised once whichever path sends them (frames.ts frameCache). */
+  framesOf(event: TopicEvent): EventFrames;
 }
 
 export interface Sync {
@@ -45,8 +46,6 @@ export interface Sync {
   resume(conn: Connection, logTopic: string, from: Position): Promise<void>;
   /** Budget units a resume from `from` (or, without it, a snapshot) of `logTopic` is expected to cost. */
   cost(logTopic: string, from?: Position): Promise<number>;
-  /** The event's frames, serialised once. */
-  framesOf(event: TopicEvent): EventFrames;
   /** An event of `topic` was delivered: shared reads of it are out of date. */
   moved(topic: string): void;
   /** The log was pruned: no shared read may answer from before it. */
@@ -64,52 +63,19 @@ function rowsIn(data: Readonly<Record<string, unknown>>): number {
 }
 
 export function createSync(deps: SyncDeps): Sync {
-  const { sources, observer, send, sendJson } = deps;
+  const { sources, observer } = deps;
   const reads = createTopicReads(MAX_SHARED_READS, SHARED_READ_MAX_AGE_MS, MAX_KEPT_PAGES);
   const log: LogReader = { epoch: sources.epoch, eventsAfter: (t, after, limit, upto) => sources.eventsAfter(t, after, limit, upto) };
   const pacer = createPacer({
     lowWaterBytes: deps.lowWaterBytes,
     stallMs: deps.stallMs,
     maxBuffered: deps.maxReplay,
-    closeSlow: (conn, reason) => {
-      observer?.slowConsumer();
-      deps.close(conn, CloseCode.SLOW_CONSUMER, reason);
-    },
+    observer,
   });
   const replays = createReplays(log, reads, deps.maxReplay, (sinceMs) => pacer.turn(sinceMs));
-  const eventFrames = new WeakMap<TopicEvent, EventFrames>();
+  const sender = createCatchUpSender(sources, deps.framesOf);
   /** Rows of the last snapshot of each topic: the estimate charged for the next one. */
   const snapshotRows = new Map<string, number>();
-
-  function framesOf(event: TopicEvent): EventFrames {
-    let frames = eventFrames.get(event);
-    if (frames === undefined) eventFrames.set(event, (frames = createEventFrames(event)));
-    return frames;
-  }
-
-  function extrasFor(event: TopicEvent, conn: Connection): Promise<Extras> {
-    return sources.extras(event, conn.principal);
-  }
-
-  /** Sends one event of a catch-up at the gate's pace; false once the connection is gone. */
-  async function catchUp(conn: Connection, stream: Stream, gate: Gate, event: TopicEvent): Promise<boolean> {
-    if (!(await gate.next())) return false;
-    const extras = await extrasFor(event, conn);
-    if (conn.closed) return false;
-    stream.position = event.offset;
-    send(conn, framesOf(event).bytes(extras));
-    return true;
-  }
-
-  /** Sends buffered events past the stream's position (more may arrive meanwhile), then marks it live. */
-  async function flush(conn: Connection, stream: Stream, gate: Gate): Promise<void> {
-    const buffer = stream.buffer;
-    for (let i = 0; i < buffer.length; i += 1) {
-      const event = buffer[i] as TopicEvent;
-      if (event.offset > stream.position && !(await catchUp(conn, stream, gate, event))) return;
-    }
-    live(stream);
-  }
 
   async function snapshots(conn: Connection, logTopics: readonly string[]): Promise<void> {
     const snaps = await Promise.all(
@@ -129,12 +95,12 @@ export function createSync(deps: SyncDeps): Sync {
     });
     const first = logTopics[0] === undefined ? undefined : conn.streams.get(logTopics[0]);
     if (first !== undefined && !(await pacer.gate(conn, first).next())) return;
-    sendJson(conn, { type: 'initial_state', data, positions });
+    conn.sendJson({ type: 'initial_state', data, positions });
     for (const [i, topic] of logTopics.entries()) {
       const stream = conn.streams.get(topic);
       if (stream === undefined) continue;
       stream.position = (snaps[i] as (typeof snaps)[number]).position.offset;
-      await flush(conn, stream, pacer.gate(conn, stream));
+      await sender.flush(conn, stream, pacer.gate(conn, stream));
       if (conn.closed) return;
     }
   }
@@ -148,23 +114,23 @@ export function createSync(deps: SyncDeps): Sync {
     if (conn.closed) return;
     if (typeof plan === 'string') {
       observer?.resumed(false);
-      sendJson(conn, { type: 'resumed', topic: logTopic, recovered: false, replayed: 0, position: from, reason: plan });
+      conn.sendJson({ type: 'resumed', topic: logTopic, recovered: false, replayed: 0, position: from, reason: plan });
       await snapshots(conn, [logTopic]);
       return;
     }
     observer?.resumed(true);
-    sendJson(conn, { type: 'resumed', topic: logTopic, recovered: true, replayed: plan.count, position: { offset: plan.head, epoch: sources.epoch } });
+    conn.sendJson({ type: 'resumed', topic: logTopic, recovered: true, replayed: plan.count, position: { offset: plan.head, epoch: sources.epoch } });
     stream.position = from.offset;
     const gate = pacer.gate(conn, stream);
-    const whole = await replays.stream(plan, (event) => catchUp(conn, stream, gate, event));
+    const whole = await replays.stream(plan, (event) => sender.send(conn, stream, gate, event));
     if (conn.closed) return;
     if (!whole) {
       // The sweep pruned what this replay had not sent yet: only a reconnect (and a snapshot) can help.
-      deps.close(conn, CloseCode.SLOW_CONSUMER, 'slow consumer: the log was pruned past this replay; reconnect and resume');
+      conn.close(CloseCode.SLOW_CONSUMER, 'slow consumer: the log was pruned past this replay; reconnect and resume');
       return;
     }
     stream.position = Math.max(stream.position, plan.head);
-    await flush(conn, stream, gate);
+    await sender.flush(conn, stream, gate);
   }
 
   async function cost(logTopic: string, from?: Position): Promise<number> {
@@ -175,5 +141,5 @@ export function createSync(deps: SyncDeps): Sync {
     return 1 + (snapshotRows.get(logTopic) ?? 0);
   }
 
-  return { snapshots, resume, cost, framesOf, moved: (topic) => reads.moved(topic), pruned: () => reads.pruned() };
+  return { snapshots, resume, cost, moved: (topic) => reads.moved(topic), pruned: () => reads.pruned() };
 }

@@ -1,104 +1,39 @@
 /**
- * Jobs: creation, listing, cancellation and the state changes the runner makes. Every change
- * bumps the job's `version` and appends `job` events on topic `jobs` with key `jobs:<id>`, in the
- * transaction of the change:
- *
- * - `created` / `updated`: `{id, version, changes, job}` (changed fields, then the whole job);
- * - `output`: `{id, lines: [{seq, text, at}]}` for lines appended by the same write, sent just
- *   before that write's `updated`;
- * - `deleted`: `{id, version, reason: "retention"}` when a finished job passes JOB_RETENTION_DAYS.
- *
- * Parameters named like secrets are stored as given and replaced by "[REDACTED]" in every
- * response and event (`publicJob`).
+ * Jobs: creation, listing, cancellation and the state changes the runner makes. The service is
+ * its reads (`job-reads.ts`) and here the commands: create (validated from unknown, idempotent
+ * per principal and key), cancel and the retention sweep. Every change goes through
+ * `job-changes.ts`, which says which events a change appends and how parameters are redacted.
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../shared/errors.js';
-import {
-  JOB_FINAL_STATUSES,
-  JOB_STATUSES,
-  type Job,
-  type JobChangeData,
-  type JobDeletedData,
-  type JobOutputData,
-  type JobOutputLine,
-  type JobStatus,
-  type Position,
-} from '../protocol/index.js';
-import type { Cursor, Store, StoredJob } from '../store/types.js';
+import type { Job, JobChangeData, JobDeletedData } from '../protocol/index.js';
+import type { Store, StoredJob } from '../store/types.js';
+import { changeJob, isFinal, JOBS_TOPIC, publicJob } from './job-changes.js';
+import { createJobReads, mustGetJob, type JobReads } from './job-reads.js';
 import { jobTypeOf, type JobTypeRegistry } from './job-types.js';
-import { redactParameters } from './secrets.js';
 import { changedFields, type WriteContext, type Writer } from './tx.js';
 import { createChecker, isRecord } from './validate.js';
 
-export const JOBS_TOPIC = 'jobs';
+export { changeJob, isFinal, JOBS_TOPIC, publicJob } from './job-changes.js';
+export { JOB_OUTPUT_PAGE, type JobListQuery } from './job-reads.js';
+
 export const JOB_PARAMETERS_MAX_BYTES = 16 * 1024;
-/** Most output lines `GET /api/v1/jobs/{id}` returns; page further with `/output?after=`. */
-export const JOB_OUTPUT_PAGE = 1000;
 
-/** The job as readers see it: parameters redacted. */
-export function publicJob(job: StoredJob): Job {
-  const { raw_parameters, ...rest } = job;
-  return { ...rest, parameters: redactParameters(raw_parameters) };
-}
-
-export function isFinal(status: JobStatus): boolean {
-  return JOB_FINAL_STATUSES.includes(status);
-}
-
-/**
- * Writes `patch` and appends `lines` to a job, bumping its version once, and emits `output` (when
- * there are lines) and then `updated` (when a field other than the output count changed), so a
- * client has every line of a job by the time it sees the job finished.
- */
-export async function changeJob(
-  ctx: WriteContext,
-  before: StoredJob,
-  patch: Partial<Omit<StoredJob, 'id' | 'version'>>,
-  lines: readonly string[],
-  at: string,
-): Promise<StoredJob> {
-  const numbered: JobOutputLine[] = lines.map((text, i) => ({ seq: before.output_count + i + 1, text, at }));
-  const after: StoredJob = { ...before, ...patch, output_count: before.output_count + numbered.length, version: before.version + 1, updated_at: at };
-  await ctx.tx.jobs.update(after);
-  await ctx.tx.jobs.appendOutput(after.id, numbered);
-  const changes = changedFields(publicJob(before), publicJob(after));
-  const keys = [`${JOBS_TOPIC}:${after.id}`];
-  if (numbered.length > 0) {
-    const data: JobOutputData = { id: after.id, lines: numbered };
-    await ctx.emit({ topic: JOBS_TOPIC, type: 'job', action: 'output', data, keys });
-  }
-  if (Object.keys(changes).some((k) => k !== 'output_count')) {
-    const data: JobChangeData = { id: after.id, version: after.version, changes, job: publicJob(after) };
-    await ctx.emit({ topic: JOBS_TOPIC, type: 'job', action: 'updated', data, keys });
-  }
-  return after;
-}
-
-export interface JobListQuery {
-  readonly limit: number;
-  readonly status?: JobStatus | undefined;
-  readonly cursor?: Cursor | undefined;
-}
-
-export interface JobService {
+/** The jobs' writes from outside, validated from unknown. */
+export interface JobCommands {
   /**
    * Validates `{type, parameters}` from unknown and creates a pending job; the runner starts it.
    * With an idempotency key, a repeat by the same principal returns the first job (`replayed`).
    */
   create(input: unknown, principal: Principal, idempotencyKey?: string): Promise<{ job: Job; replayed: boolean }>;
-  list(query: JobListQuery): Promise<{ jobs: readonly Job[]; next: Cursor | null }>;
-  /** The job with its first output lines (up to JOB_OUTPUT_PAGE). */
-  get(id: string): Promise<Job & { output: readonly JobOutputLine[] }>;
-  output(id: string, afterSeq: number, limit: number): Promise<readonly JobOutputLine[]>;
   /** Cancels a pending or running job; 409 when it already finished. */
   cancel(id: string, principal: Principal): Promise<Job>;
-  /** Unfinished jobs and the newest `limit` jobs, newest first, with the `jobs` log position. */
-  snapshot(limit: number): Promise<{ data: { jobs: readonly Job[] }; position: Position }>;
-  types(): readonly { name: string; description: string }[];
   /** Deletes jobs finished before `cutoff` (ISO), pushing `deleted`; returns how many. */
   sweep(cutoff: string): Promise<number>;
 }
+
+export interface JobService extends JobReads, JobCommands {}
 
 export interface JobServiceOptions {
   readonly store: Store;
@@ -126,16 +61,45 @@ function parseCreate(registry: JobTypeRegistry, input: unknown): { type: string;
   return { type: jobType.name, parameters };
 }
 
-export function createJobService(options: JobServiceOptions): JobService {
-  const { store, write, registry } = options;
-  const now = options.now ?? (() => new Date());
+/** Inserts a new pending job and appends its `created` event; returns the job as readers see it. */
+async function insertJob(ctx: WriteContext, type: string, parameters: Record<string, unknown>, principal: Principal, at: string): Promise<Job> {
+  const stored: StoredJob = {
+    id: randomUUID(),
+    type,
+    status: 'pending',
+    progress: 0,
+    raw_parameters: parameters,
+    created_by: principal.id,
+    created_at: at,
+    started_at: null,
+    finished_at: null,
+    updated_at: at,
+    error: null,
+    output_count: 0,
+    version: 1,
+  };
+  await ctx.tx.jobs.insert(stored);
+  const visible = publicJob(stored);
+  const data: JobChangeData = { id: stored.id, version: 1, changes: changedFields(undefined, visible), job: visible };
+  await ctx.emit({ topic: JOBS_TOPIC, type: 'job', action: 'created', data, keys: [`${JOBS_TOPIC}:${stored.id}`] });
+  return visible;
+}
 
-  async function mustGet(tx: { jobs: { get(id: string): Promise<StoredJob | undefined> } }, id: string): Promise<StoredJob> {
-    const job = await tx.jobs.get(id);
-    if (job === undefined) throw new AppError('not_found', `job ${id} not found`);
-    return job;
+/** Deletes up to `batch` jobs finished before `cutoff`, each with its `deleted` event; returns how many. */
+async function deleteFinished(ctx: WriteContext, cutoff: string, batch: number): Promise<number> {
+  const old = await ctx.tx.jobs.finishedBefore(cutoff, batch);
+  for (const job of old) {
+    await ctx.tx.jobs.delete(job.id);
+    const data: JobDeletedData = { id: job.id, version: job.version + 1, reason: 'retention' };
+    await ctx.emit({ topic: JOBS_TOPIC, type: 'job', action: 'deleted', data, keys: [`${JOBS_TOPIC}:${job.id}`] });
   }
+  return old.length;
+}
 
+const SWEEP_BATCH = 500;
+
+function createJobCommands(options: JobServiceOptions, now: () => Date): JobCommands {
+  const { write, registry } = options;
   return {
     async create(input, principal, idempotencyKey) {
       const { type, parameters } = parseCreate(registry, input);
@@ -146,25 +110,7 @@ export function createJobService(options: JobServiceOptions): JobService {
           if (previous !== undefined) return { job: JSON.parse(previous.body) as Job, replayed: true };
         }
         const at = now().toISOString();
-        const stored: StoredJob = {
-          id: randomUUID(),
-          type,
-          status: 'pending',
-          progress: 0,
-          raw_parameters: parameters,
-          created_by: principal.id,
-          created_at: at,
-          started_at: null,
-          finished_at: null,
-          updated_at: at,
-          error: null,
-          output_count: 0,
-          version: 1,
-        };
-        await ctx.tx.jobs.insert(stored);
-        const visible = publicJob(stored);
-        const data: JobChangeData = { id: stored.id, version: 1, changes: changedFields(undefined, visible), job: visible };
-        await ctx.emit({ topic: JOBS_TOPIC, type: 'job', action: 'created', data, keys: [`${JOBS_TOPIC}:${stored.id}`] });
+        const visible = await insertJob(ctx, type, parameters, principal, at);
         if (idempotencyKey !== undefined) await ctx.tx.idempotency.put(scope, idempotencyKey, { status: 201, body: JSON.stringify(visible) }, at);
         return { job: visible, replayed: false };
       });
@@ -172,67 +118,28 @@ export function createJobService(options: JobServiceOptions): JobService {
       return result;
     },
 
-    async list(query) {
-      const page = await store.read((tx) => tx.jobs.list(query));
-      return { jobs: page.jobs.map(publicJob), next: page.next };
-    },
-
-    get: (id) =>
-      store.read(async (tx) => {
-        const job = publicJob(await mustGet(tx, id));
-        return { ...job, output: await tx.jobs.output(id, 0, JOB_OUTPUT_PAGE) };
-      }),
-
-    output: (id, afterSeq, limit) =>
-      store.read(async (tx) => {
-        await mustGet(tx, id);
-        return tx.jobs.output(id, afterSeq, limit);
-      }),
-
     async cancel(id, principal) {
       return write(async (ctx) => {
-        const job = await mustGet(ctx.tx, id);
+        const job = await mustGetJob(ctx.tx, id);
         if (isFinal(job.status)) throw new AppError('conflict', `job ${id} is already ${job.status}`);
         const at = now().toISOString();
-        const after = await changeJob(
-          ctx,
-          job,
-          { status: 'cancelled', finished_at: at, error: `cancelled by ${principal.name}` },
-          [`Cancelled by ${principal.name}`],
-          at,
-        );
-        return publicJob(after);
+        const patch = { status: 'cancelled', finished_at: at, error: `cancelled by ${principal.name}` } as const;
+        return publicJob(await changeJob(ctx, job, patch, [`Cancelled by ${principal.name}`], at));
       });
     },
-
-    snapshot: (limit) =>
-      store.read(async (tx) => {
-        const unfinished = await tx.jobs.withStatus(JOB_STATUSES.filter((s) => !isFinal(s)));
-        const recent = await tx.jobs.list({ limit });
-        const byId = new Map<string, StoredJob>();
-        for (const job of [...unfinished, ...recent.jobs]) byId.set(job.id, job);
-        const key = (j: StoredJob): string => `${j.created_at} ${j.id}`;
-        const jobs = [...byId.values()].sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
-        return { data: { jobs: jobs.map(publicJob) }, position: await tx.position(JOBS_TOPIC) };
-      }),
-
-    types: () => [...registry.values()].map((t) => ({ name: t.name, description: t.description })),
 
     async sweep(cutoff) {
       let total = 0;
       for (;;) {
-        const removed = await write(async (ctx) => {
-          const old = await ctx.tx.jobs.finishedBefore(cutoff, 500);
-          for (const job of old) {
-            await ctx.tx.jobs.delete(job.id);
-            const data: JobDeletedData = { id: job.id, version: job.version + 1, reason: 'retention' };
-            await ctx.emit({ topic: JOBS_TOPIC, type: 'job', action: 'deleted', data, keys: [`${JOBS_TOPIC}:${job.id}`] });
-          }
-          return old.length;
-        });
+        const removed = await write((ctx) => deleteFinished(ctx, cutoff, SWEEP_BATCH));
         total += removed;
-        if (removed < 500) return total;
+        if (removed < SWEEP_BATCH) return total;
       }
     },
   };
+}
+
+export function createJobService(options: JobServiceOptions): JobService {
+  const now = options.now ?? (() => new Date());
+  return { ...createJobReads(options.store, options.registry), ...createJobCommands(options, now) };
 }

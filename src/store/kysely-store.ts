@@ -1,24 +1,19 @@
 /**
- * The Store on Kysely: one code path for SQLite and PostgreSQL. Offsets come from `topic_heads`,
- * incremented inside the writing transaction; the row lock (PostgreSQL) or the single writer
- * (SQLite) makes every topic's order total and gap-free.
+ * The Store on Kysely: one code path for SQLite and PostgreSQL. Here the transactions (group
+ * commit and the write lock for writes, one snapshot for reads) and the repositories a
+ * transaction carries; the event log and its offsets are `event-log.ts`.
  */
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { Position } from '../protocol/index.js';
-import { createGroupCommit } from './group-commit.js';
+import { sql, type Kysely } from 'kysely';
+import { appendEvent, countEvents, pruneEvents, readEvents, readHeads, readPosition, type Db, type EventLogOptions } from './event-log.js';
+import { createGroupCommit, type GroupWrite } from './group-commit.js';
 import { createInventoryRepo } from './inventory-repo.js';
 import { createJobRepo } from './jobs-repo.js';
 import { createNotificationRepo } from './notifications-repo.js';
-import type { Database, EventsTable } from './schema.js';
-import type { EventRange, IdempotencyRepo, NewEvent, SessionRepo, Store, StoreTx, TopicEvent } from './types.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Database } from './schema.js';
+import type { IdempotencyRepo, NewEvent, SessionRepo, Store, StoreTx } from './types.js';
 
 /** Advisory lock key of the PostgreSQL write lock ("aether-v write" → an arbitrary fixed int8). */
 const WRITE_LOCK_KEY = 0x61657468_7772;
-
-/** An events row as read back; PostgreSQL returns bigint columns as strings. */
-type EventRow = Omit<Selectable<EventsTable>, 'seq'> & { seq: number | string };
 
 export interface KyselyStoreOptions {
   readonly db: Kysely<Database>;
@@ -30,20 +25,6 @@ export interface KyselyStoreOptions {
   readonly eventLogMaxPerTopic: number;
   /** Most writes sharing one transaction (group commit, see group-commit.ts); 1 = one each. Default 64. */
   readonly writeGroupMax?: number;
-}
-
-function toEvent(row: EventRow, epoch: string): TopicEvent {
-  return {
-    topic: row.topic,
-    offset: Number(row.seq),
-    epoch,
-    type: row.type,
-    action: row.action,
-    data: JSON.parse(row.data) as unknown,
-    audience: row.audience,
-    keys: row.keys === null ? [] : (JSON.parse(row.keys) as string[]),
-    at: row.created_at,
-  };
 }
 
 function createIdempotencyRepo(db: Db): IdempotencyRepo {
@@ -110,64 +91,22 @@ function createSessionRepo(db: Db): SessionRepo {
   };
 }
 
-async function pruneTopic(db: Db, topic: string, keepAfter: number): Promise<number> {
-  if (keepAfter <= 0) return 0;
-  const result = await db.deleteFrom('events').where('topic', '=', topic).where('seq', '<=', keepAfter).executeTakeFirst();
-  await db
-    .updateTable('topic_heads')
-    .set({ floor: sql`case when floor < ${keepAfter} then ${keepAfter} else floor end` })
-    .where('topic', '=', topic)
-    .execute();
-  return Number(result.numDeletedRows);
+function createStoreTx(trx: Db, log: EventLogOptions): StoreTx {
+  return {
+    notifications: createNotificationRepo(trx),
+    inventory: createInventoryRepo(trx),
+    jobs: createJobRepo(trx),
+    idempotency: createIdempotencyRepo(trx),
+    sessions: createSessionRepo(trx),
+    appendEvent: (event: NewEvent) => appendEvent(trx, event, log),
+    position: (topic: string) => readPosition(trx, topic, log.epoch),
+  };
 }
 
-export function createKyselyStore(options: KyselyStoreOptions): Store {
-  const { db, epoch, now } = options;
-  const pruneEvery = options.pruneEvery ?? 256;
-
-  function makeTx(trx: Db): StoreTx {
-    return {
-      notifications: createNotificationRepo(trx),
-      inventory: createInventoryRepo(trx),
-      jobs: createJobRepo(trx),
-      idempotency: createIdempotencyRepo(trx),
-      sessions: createSessionRepo(trx),
-      async appendEvent(event: NewEvent): Promise<TopicEvent> {
-        // One statement takes the next offset: the row lock (PostgreSQL) or the single writer
-        // (SQLite) keeps offsets gap-free; a new topic starts at 1.
-        const { head } = await trx
-          .insertInto('topic_heads')
-          .values({ topic: event.topic, head: 1, floor: 0 })
-          .onConflict((oc) => oc.column('topic').doUpdateSet({ head: sql`topic_heads.head + 1` }))
-          .returning('head')
-          .executeTakeFirstOrThrow();
-        const offset = Number(head);
-        const at = now().toISOString();
-        const keys = event.keys && event.keys.length > 0 ? [...event.keys] : [];
-        await trx
-          .insertInto('events')
-          .values({
-            topic: event.topic,
-            seq: offset,
-            type: event.type,
-            action: event.action,
-            audience: event.audience ?? null,
-            keys: keys.length > 0 ? JSON.stringify(keys) : null,
-            data: JSON.stringify(event.data),
-            created_at: at,
-          })
-          .execute();
-        if (offset % pruneEvery === 0) await pruneTopic(trx, event.topic, offset - options.eventLogMaxPerTopic);
-        return { topic: event.topic, offset, epoch, type: event.type, action: event.action, data: event.data, audience: event.audience ?? null, keys, at };
-      },
-      async position(topic: string): Promise<Position> {
-        const row = await trx.selectFrom('topic_heads').select('head').where('topic', '=', topic).executeTakeFirst();
-        return { offset: row === undefined ? 0 : Number(row.head), epoch };
-      },
-    };
-  }
-
-  const write = createGroupCommit<Db>({
+/** The write path: concurrent writes share one transaction (group commit), one writer at a time per database. */
+function createWriter(options: KyselyStoreOptions): GroupWrite<Db> {
+  const { db } = options;
+  return createGroupCommit<Db>({
     maxGroup: options.writeGroupMax ?? 64,
     transaction: (body) =>
       db.transaction().execute(async (trx) => {
@@ -183,6 +122,12 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
       await sql.raw(statement).execute(trx);
     },
   });
+}
+
+export function createKyselyStore(options: KyselyStoreOptions): Store {
+  const { db, epoch, now } = options;
+  const log: EventLogOptions = { epoch, now, pruneEvery: options.pruneEvery ?? 256, eventLogMaxPerTopic: options.eventLogMaxPerTopic };
+  const write = createWriter(options);
 
   // A snapshot for reads: PostgreSQL's default (read committed) would let a later statement of the
   // same transaction see commits the first did not.
@@ -191,54 +136,12 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
   return {
     epoch,
     dialect: options.dialect,
-    write: (fn) => write((trx) => fn(makeTx(trx))),
-    read: (fn) => snapshot().execute((trx) => fn(makeTx(trx))),
-
-    async eventsAfter(topic, after, limit, upto): Promise<EventRange> {
-      return snapshot().execute(async (trx) => {
-        const bounds = await trx.selectFrom('topic_heads').select(['head', 'floor']).where('topic', '=', topic).executeTakeFirst();
-        let query = trx.selectFrom('events').selectAll().where('topic', '=', topic).where('seq', '>', after);
-        if (upto !== undefined) query = query.where('seq', '<=', upto);
-        const rows = await query.orderBy('seq').limit(limit).execute();
-        return {
-          floor: bounds === undefined ? 0 : Number(bounds.floor),
-          head: bounds === undefined ? 0 : Number(bounds.head),
-          events: rows.map((row) => toEvent(row, epoch)),
-        };
-      });
-    },
-
-    async heads() {
-      const rows = await db.selectFrom('topic_heads').select(['topic', 'head']).execute();
-      return new Map(rows.map((r) => [r.topic, Number(r.head)]));
-    },
-
-    async pruneEvents(maxPerTopic, olderThan) {
-      return db.transaction().execute(async (trx) => {
-        let pruned = 0;
-        const heads = await trx.selectFrom('topic_heads').select(['topic', 'head']).execute();
-        for (const { topic, head } of heads) {
-          const aged = await trx
-            .selectFrom('events')
-            .select((eb) => eb.fn.max('seq').as('seq'))
-            .where('topic', '=', topic)
-            .where('created_at', '<', olderThan)
-            .executeTakeFirst();
-          const byAge = aged?.seq === null || aged?.seq === undefined ? 0 : Number(aged.seq);
-          pruned += await pruneTopic(trx, topic, Math.max(Number(head) - maxPerTopic, byAge));
-        }
-        return pruned;
-      });
-    },
-
-    async eventCount() {
-      const row = await db
-        .selectFrom('events')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
-    },
-
+    write: (fn) => write((trx) => fn(createStoreTx(trx, log))),
+    read: (fn) => snapshot().execute((trx) => fn(createStoreTx(trx, log))),
+    eventsAfter: (topic, after, limit, upto) => snapshot().execute((trx) => readEvents(trx, epoch, topic, after, limit, upto)),
+    heads: () => readHeads(db),
+    pruneEvents: (maxPerTopic, olderThan) => db.transaction().execute((trx) => pruneEvents(trx, maxPerTopic, olderThan)),
+    eventCount: () => countEvents(db),
     close: () => db.destroy(),
   };
 }

@@ -1,5 +1,5 @@
 /** Jobs: REST, the runner's lifecycle, versioned events, exactly-once delivery, notifications, snapshots, resume, secret redaction. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, startInProcess, type Running } from '../helpers/inprocess.js';
 import { multiUserAuthenticator } from '../helpers/users.js';
 import { connectClient, type Msg, type TestClient } from '../helpers/ws-client.js';
@@ -251,10 +251,16 @@ describe('resume on an entity topic', () => {
     const initial = await client.next((m) => m.type === 'initial_state');
     const position = (initial.positions as Record<string, { offset: number; epoch: string }>).jobs;
     await client.close();
-    // Missed while away: another job from start to end, and this one starting.
+    // Missed while away: another job from start to end, and this one running on. Its progress must
+    // move while away (it may have started before the snapshot: then only progress is missed).
+    const progressAtClose = ((await api(srv.url, 'GET', `/api/v1/jobs/${id}`)).body.progress as number | undefined) ?? 0;
     const other = await createJob('sleep', { duration_ms: 0 });
     await waitStatus(other.body.id, 'completed');
     await waitStatus(id, 'running');
+    await vi.waitFor(async () => expect((await api(srv.url, 'GET', `/api/v1/jobs/${id}`)).body.progress).toBeGreaterThan(progressAtClose), {
+      timeout: 5000,
+      interval: 20,
+    });
     const back = await connectClient(`${srv.wsUrl}?topics=jobs:${id}&resume=${encodeURIComponent(JSON.stringify({ jobs: position }))}`);
     const resumed = await back.next((m) => m.type === 'resumed');
     expect(resumed).toMatchObject({ topic: 'jobs', recovered: true, replayed: expect.any(Number) });
