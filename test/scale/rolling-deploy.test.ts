@@ -1,19 +1,19 @@
 /**
- * A rolling deploy, as bench S9 runs it but small enough for `npm test`: a private PostgreSQL and
- * Redis, three server processes behind HAProxy, ~50 clients of the real client library
+ * A rolling deploy, as bench S9 runs it but small enough for `npm test`, in both cluster modes
+ * (PostgreSQL + Redis, and PostgreSQL alone): three server processes behind HAProxy, ~50 clients of the real client library
  * (src/client) through the balancer, events flowing through it, and each instance in turn stopped
  * with SIGTERM (it drains: every socket gets 1001 and its client resumes on another instance) and
  * started again. Every client must come back and hold every event exactly once, in order; and no
  * event may reach a client twice on the wire either (the client would hide that by dropping it).
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWsClient, type WsClient } from '../../src/client/index.js';
 import { startServer, type ChildServer } from '../helpers/server.js';
 import { createPostgresDatabase } from '../services/database.js';
-import { startHaproxy, startRedis, type PrivateHaproxy, type PrivateRedis } from '../services/processes.js';
+import { startHaproxy, type PrivateHaproxy } from '../services/processes.js';
+import { BUS_MODES } from './bus-modes.js';
 
 const CLIENTS = 50;
 
@@ -37,7 +37,6 @@ function wireOffsets(data: WebSocket.RawData): number[] {
   return messages.filter((m) => m.type === 'notification' && typeof m.offset === 'number').map((m) => m.offset as number);
 }
 
-let redis: PrivateRedis;
 let balancer: PrivateHaproxy;
 let databaseUrl: string;
 let servers: ChildServer[] = [];
@@ -95,33 +94,32 @@ async function post(title: string): Promise<void> {
   }
 }
 
-beforeAll(async () => {
-  redis = await startRedis();
-  databaseUrl = await createPostgresDatabase();
-  const env = {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redis.url,
-    REDIS_CHANNEL_PREFIX: `rolling-${randomBytes(4).toString('hex')}`,
-    WS_PING_INTERVAL_MS: '2000',
-    WS_PONG_TIMEOUT_MS: '2000',
-    WS_MAX_CONNECTIONS_PER_USER: '0',
-    WS_MAX_CONNECTIONS_PER_IP: '0',
-    WS_MAX_CONNECT_RATE: '0',
-  };
-  // One at a time: the first migrates the fresh database.
-  for (let i = 0; i < 3; i++) servers.push(await startServer({ env }));
-  balancer = await startHaproxy(servers.map((s) => s.port));
-}, 60_000);
+describe.each(BUS_MODES)('rolling deploy behind HAProxy, bus: $name', (mode) => {
+  beforeAll(async () => {
+    databaseUrl = await createPostgresDatabase();
+    const env = {
+      DATABASE_URL: databaseUrl,
+      ...(await mode.setup(databaseUrl)),
+      WS_PING_INTERVAL_MS: '2000',
+      WS_PONG_TIMEOUT_MS: '2000',
+      WS_MAX_CONNECTIONS_PER_USER: '0',
+      WS_MAX_CONNECTIONS_PER_IP: '0',
+      WS_MAX_CONNECT_RATE: '0',
+    };
+    // One at a time: the first migrates the fresh database.
+    for (let i = 0; i < 3; i++) servers.push(await startServer({ env }));
+    balancer = await startHaproxy(servers.map((s) => s.port));
+  }, 60_000);
 
-afterAll(async () => {
-  for (const t of tracked) t.client.close();
-  await Promise.allSettled(servers.map((s) => s.close()));
-  await balancer?.stop();
-  await redis?.stop();
-  servers = [];
-});
+  afterAll(async () => {
+    for (const t of tracked) t.client.close();
+    await Promise.allSettled(servers.map((s) => s.close()));
+    await balancer?.stop();
+    await mode.teardown();
+    servers = [];
+    tracked.length = 0;
+  });
 
-describe('rolling deploy behind HAProxy', () => {
   it('restarts every instance in turn with SIGTERM while events flow: every client back, every event once, in order', async () => {
     const from = await head();
     const clients = Array.from({ length: CLIENTS }, () => track(balancer.wsUrl));
@@ -151,10 +149,6 @@ describe('rolling deploy behind HAProxy', () => {
     const target = await head();
     expect(target - from).toBe(written);
     const drops = clients.flatMap((t) => t.drops);
-    console.log(
-      'rolling deploy: drops by close code',
-      JSON.stringify(drops.reduce<Record<string, number>>((a, c) => ({ ...a, [String(c)]: (a[String(c)] ?? 0) + 1 }), {})),
-    );
     expect(drops.length).toBeGreaterThanOrEqual(CLIENTS);
     await expect.poll(() => clients.filter((t) => t.client.isConnected()).length, { timeout: 15_000 }).toBe(CLIENTS);
     const expected = Array.from({ length: target - from }, (_, i) => from + 1 + i);
