@@ -27,11 +27,18 @@ const workerFile = path.join(here, 'load', 'worker.mjs');
 
 // ---------------------------------------------------------------- arguments and parameters
 
+/**
+ * @typedef {{ keepLogs: boolean, quick: boolean, profile?: boolean, s4Events?: number, runs: number | undefined,
+ *   servers: string[] | undefined, scenarios: string[] | undefined, port: number, build: boolean, cluster: string }} Args
+ */
+
+/** @param {string[]} argv */
 function parseArgs(argv) {
+  /** @type {Args} */
   const a = { keepLogs: false, quick: false, runs: undefined, servers: undefined, scenarios: undefined, port: 18_765, build: true, cluster: 'redis' };
   for (let i = 0; i < argv.length; i++) {
-    const v = argv[i];
-    const val = () => (v.includes('=') ? v.slice(v.indexOf('=') + 1) : argv[++i]);
+    const v = /** @type {string} */ (argv[i]);
+    const val = () => /** @type {string} */ (v.includes('=') ? v.slice(v.indexOf('=') + 1) : argv[++i]);
     if (v === '--quick') a.quick = true;
     else if (v === '--no-build') a.build = false;
     else if (v === '--keep-logs') a.keepLogs = true;
@@ -112,7 +119,8 @@ const COMMON = {
 };
 const params = { ...COMMON, ...(args.quick ? QUICK : FULL) };
 if (args.runs) params.runs = args.runs;
-if (args.s4Events) params.s4 = params.s4.map((s) => ({ ...s, events: args.s4Events }));
+const s4Events = args.s4Events;
+if (s4Events) params.s4 = params.s4.map((s) => ({ ...s, events: s4Events }));
 
 // ---------------------------------------------------------------- the servers
 
@@ -204,11 +212,13 @@ const SERVERS = [
   { name: 'uws', argv: node(path.join(here, 'servers', 'uws.mjs')), protocol: 'ws', prefix: '/ws?', topicPublish: true, optional: true },
 ];
 
+/** @typedef {[name: string, run: (ctx: any) => Promise<object>]} Scenario */
+/** @type {Scenario[]} */
 const SCENARIOS = [
   ['S1', (ctx) => S.s1(ctx)],
   ['S2', (ctx) => S.s2(ctx)],
-  ...params.s3.map((s) => [`S3 ${s.subs}x${s.rate}/s`, (ctx) => S.s3(ctx, s)]),
-  ...params.s4.map((s) => [`S4 burst ${s.subs}`, (ctx) => S.s4(ctx, s)]),
+  ...params.s3.map((s) => /** @type {Scenario} */ ([`S3 ${s.subs}x${s.rate}/s`, (ctx) => S.s3(ctx, s)])),
+  ...params.s4.map((s) => /** @type {Scenario} */ ([`S4 burst ${s.subs}`, (ctx) => S.s4(ctx, s)])),
   ['S5', (ctx) => S.s5(ctx)],
   ['S6', (ctx) => S.s6(ctx)],
   ['S7', (ctx) => S.s7(ctx)],
@@ -340,7 +350,7 @@ async function main() {
         try {
           runs.push(await fn(ctx));
         } catch (err) {
-          runs.push({ error: String(err?.message ?? err) });
+          runs.push({ error: String(/** @type {any} */ (err)?.message ?? err) });
         }
         const last = runs[runs.length - 1];
         process.stdout.write(

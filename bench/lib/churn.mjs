@@ -29,13 +29,15 @@ function body(i) {
 /**
  * Open-loop publishing at `rate` per second while `keepGoing()` (or for `seconds`); each event
  * carries its index. Resolves with how many were sent and the indices whose POST failed.
+ * @param {{ seconds?: number, keepGoing?: () => boolean }} how
  */
-async function publishSteady(pub, rate, { seconds, keepGoing }) {
+async function publishSteady(pub, rate, how) {
+  const { seconds, keepGoing } = how;
   const t0 = nowMs();
   const failed = [];
   const inflight = [];
   let i = 0;
-  for (; seconds !== undefined ? i < rate * seconds : keepGoing(); i++) {
+  for (; seconds !== undefined ? i < rate * seconds : keepGoing?.(); i++) {
     const wait = t0 + (i * 1000) / rate - nowMs();
     if (wait > 1) await sleep(wait);
     const n = i;

@@ -58,7 +58,7 @@ export function procCpuMicros(pid) {
 export function procSched(pid) {
   try {
     const [run, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
-    return { runUs: run / 1000, waitUs: wait / 1000 };
+    return { runUs: (run ?? NaN) / 1000, waitUs: (wait ?? NaN) / 1000 };
   } catch {
     return { runUs: NaN, waitUs: NaN };
   }
@@ -126,6 +126,7 @@ function pinned(cpu, argv, useTaskset) {
 /**
  * Starts a server under test pinned to CPU 0 (unless `pin` is false), with the GC/memory preload and an IPC channel.
  * Resolves when GET /healthz answers 200.
+ * @param {{ argv: string[], env: Record<string, any>, port: number, logFile: string, useTaskset?: boolean, cwd?: string, pin?: boolean }} options
  */
 export async function startServer({ argv, env, port, logFile, useTaskset, cwd, pin = true }) {
   // Another process on the port (another bench run, a server left over) would answer /healthz

@@ -21,6 +21,7 @@ export function cell(metric) {
 
 /** The rows of the main table: [label, scenario key, metric key]. */
 export function tableRows(params) {
+  /** @type {Array<[label: string, scenario: string, key: string]>} */
   const rows = [];
   for (const n of params.s1Counts) rows.push([`S1 idle RSS KB/conn @${n}`, 'S1', `rss_kb_per_conn_${n}`]);
   for (let i = 1; i < params.s1Counts.length; i++) {
@@ -134,6 +135,7 @@ const med = (results, server, scen, key) => results[server]?.[scen]?.[key]?.medi
 
 /** Ours against the issue's goals, as ratios. */
 export function goalRatios(results, params) {
+  /** @type {Array<{ goal: string, ratio: number | null, target?: number, higherIsBetter?: boolean, value?: number | null, met?: boolean | null }>} */
   const out = [];
   const ratio = (a, b) => (a === null || b === null || b === 0 ? null : a / b);
   for (const s of params.s4) {
@@ -192,7 +194,8 @@ export function goalRatios(results, params) {
   const loss = med(results, 'ours', key, 'loss');
   out.push({ goal: `${key}: ours loses nothing`, value: loss, ratio: null, met: loss === null ? null : loss === 0 });
   for (const g of out) {
-    if (g.met === undefined) g.met = g.ratio === null ? null : g.higherIsBetter ? g.ratio >= g.target : g.ratio <= g.target;
+    if (g.met === undefined)
+      g.met = g.ratio === null ? null : g.higherIsBetter ? g.ratio >= /** @type {number} */ (g.target) : g.ratio <= /** @type {number} */ (g.target);
   }
   return out;
 }

@@ -31,7 +31,9 @@ async function waitFor(what, check, timeoutMs = 20_000) {
 }
 
 function exited(child) {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((/** @type {(v?: unknown) => void} */ resolve) => child.once('exit', () => resolve()));
 }
 
 /** Whether the programs S9 needs are installed; a string naming what is missing otherwise. */

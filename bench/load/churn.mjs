@@ -40,7 +40,6 @@ function backoffMs(n) {
 function makeClient(g) {
   return {
     g,
-    conn: null,
     up: false,
     everUp: false,
     attempt: 0,
@@ -59,8 +58,12 @@ function makeClient(g) {
     replayFrom: 0,
     replayTarget: -1,
     replays: [],
-    dropTimer: null,
-    retryTimer: null,
+    /** @type {NodeJS.Timeout | undefined} */
+    dropTimer: undefined,
+    /** @type {NodeJS.Timeout | undefined} */
+    retryTimer: undefined,
+    /** @type {LeanConn | null} */
+    conn: null,
   };
 }
 
@@ -152,7 +155,7 @@ function onSioText(c, text) {
 }
 
 function dial(c) {
-  c.retryTimer = null;
+  c.retryTimer = undefined;
   const conn = new LeanConn({
     host: opts.host,
     port: opts.port,
@@ -242,7 +245,8 @@ function waitUntil(pred, timeoutMs) {
   });
 }
 
-process.on('message', async (m) => {
+/** A command from the orchestrator (bench/lib/churn.mjs): `cmd`, the `id` to answer, and its fields. */
+process.on('message', async (/** @type {{ cmd: string, id: number } & Record<string, any>} */ m) => {
   switch (m.cmd) {
     case 'connect': {
       opts = m;

@@ -11,6 +11,7 @@
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Server } from 'socket.io';
 import { createEventFactory, httpHandler, listenOptions } from './common.mjs';
 
@@ -19,8 +20,10 @@ const redisUrl = process.env.BENCH_REDIS_URL;
 
 async function redisAdapter() {
   if (!redisUrl) return {};
-  const [{ createAdapter }, { Redis }] = await Promise.all([import('@socket.io/redis-streams-adapter'), import('ioredis')]);
-  return { adapter: createAdapter(new Redis(redisUrl), { streamName: process.env.BENCH_REDIS_STREAM ?? 'bench-socket.io' }) };
+  // Loaded untyped (installed under bench/ only, like uWS), so `npm run typecheck` needs no bench install.
+  const { createAdapter } = createRequire(import.meta.url)('@socket.io/redis-streams-adapter');
+  const { Redis } = await import('ioredis');
+  return { adapter: createAdapter(new Redis(redisUrl), { streamName: 'bench-socket.io' }) };
 }
 
 const factory = createEventFactory();
