@@ -153,6 +153,7 @@ export async function startHaproxy(port, backends, checkPath, logFile) {
     return portOpen(port);
   }).catch((err) => {
     proc.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
     throw new Error(`${err.message}${stderr ? `: ${stderr.trim()}` : ''}`);
   });
   return {
