@@ -72,6 +72,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     revoke: (sessionId, reason) => realtime.sessions.revoke(sessionId, reason),
     logger,
     now,
+    isLeader: () => services.runner.isLeader(),
   });
 
   return {

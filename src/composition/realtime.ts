@@ -1,7 +1,7 @@
 /**
  * The real-time path inside one process: the hub (its topic sources, the users' cost budgets and
  * its limits), the sequencer that takes the bus's events back into offset order and delivers each
- * to the unread counts, the hub and the job runner, the recovery that reads back from the store
+ * to the unread and tab counts, the hub and the job runner, the recovery that reads back from the store
  * whatever the bus dropped, and session revocation across instances.
  */
 import type { Logger as PinoLogger } from 'pino';
@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { createHub, createSequencer, startBusRecovery, type Hub, type HubLimits, type HubObserver } from '../core/index.js';
 import { NOTIFICATIONS_TOPIC } from '../services/notifications.js';
 import { createUnreadCounts, type UnreadCounts } from '../services/unread-counts.js';
+import { createFilterCounts, TAB_FILTERS, type FilterCounts } from '../services/filter-counts.js';
 import type { Services } from './services.js';
 import { startSessionRevocation, type SessionRevocation } from './session-revocation.js';
 import type { StoreAndBus } from './store-and-bus.js';
@@ -44,13 +45,20 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   const { config, logger, services } = deps;
   const { store, bus } = deps.parts;
   const unread = createUnreadCounts({ maxUsers: config.limits.unreadCountCacheUsers, load: (user) => services.notifications.unreadCountAt(user) });
-  const hub = createRealtimeHub(deps, unread);
+  const filterCounts = createFilterCounts({
+    maxUsers: config.limits.unreadCountCacheUsers,
+    load: (user) => services.notifications.filterCountsAt(user, TAB_FILTERS),
+  });
+  const hub = createRealtimeHub(deps, unread, filterCounts);
   const sequencer = createSequencer({
     heads: await store.heads(),
     gapTimeoutMs: GAP_TIMEOUT_MS,
     logger,
     deliver: (event) => {
-      if (event.topic === NOTIFICATIONS_TOPIC) unread.observe(event);
+      if (event.topic === NOTIFICATIONS_TOPIC) {
+        unread.observe(event);
+        filterCounts.observe(event);
+      }
       hub.deliver(event);
       services.runner.observe(event);
     },
@@ -79,7 +87,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   };
 }
 
-function createRealtimeHub(deps: RealtimeDeps, unread: UnreadCounts): Hub {
+function createRealtimeHub(deps: RealtimeDeps, unread: UnreadCounts, filterCounts: FilterCounts): Hub {
   const { config, services } = deps;
   const { store, shared } = deps.parts;
   return createHub({
@@ -89,6 +97,7 @@ function createRealtimeHub(deps: RealtimeDeps, unread: UnreadCounts): Hub {
       inventory: services.inventory,
       jobs: services.jobs,
       unread,
+      filterCounts,
       initialStateLimit: config.limits.initialStateLimit,
       jobsSnapshotLimit: config.jobs.snapshotLimit,
     }),

@@ -10,9 +10,9 @@ import { createRunnerGate, type RunnerGate } from '../core/index.js';
 import { createInventoryService, type InventoryService, type Notify } from '../services/inventory.js';
 import { createJobRunner } from '../services/job-runner.js';
 import { builtinJobTypes } from '../services/job-types.js';
-import { createJobService, JOBS_TOPIC, type JobService } from '../services/jobs.js';
+import { createJobService, JOBS_TOPIC, parseCreate, type JobService } from '../services/jobs.js';
 import { createNotificationService, type NotificationService } from '../services/notifications.js';
-import { createWriter } from '../services/tx.js';
+import { createWriter, type WriteContext } from '../services/tx.js';
 import { jobRunnerElection } from '../wiring.js';
 import type { StoreAndBus } from './store-and-bus.js';
 
@@ -46,15 +46,18 @@ export async function createServices(deps: ServicesDeps): Promise<Services> {
     logger,
     now,
     retention: { maxCount: config.retention.notificationsMaxCount, maxAgeDays: config.retention.notificationsMaxAgeDays },
+    // A job action is checked as its job's create would be (called only after `registry` exists).
+    checkJob: (type, parameters) => void parseCreate(registry, { type, parameters }),
   });
   const write = createWriter(store, bus);
   const notify: Notify = (ctx, input) => notifications.raise(ctx, input);
-  const inventory = createInventoryService({ store, write, notify, now });
+  const resolve = (ctx: WriteContext, key: string) => notifications.resolveIn(ctx, key);
+  const inventory = createInventoryService({ store, write, notify, resolve, now });
   const registry = builtinJobTypes();
   // One runner per database, on the elected process (see core/leader.ts).
   const runner = await createRunnerGate({
     election: await jobRunnerElection(config),
-    create: () => createJobRunner({ write, registry, inventory: inventory.mutations, notify, tickMs: config.jobs.tickMs, logger, now }),
+    create: () => createJobRunner({ write, registry, inventory: inventory.mutations, notify, resolve, tickMs: config.jobs.tickMs, logger, now }),
     jobsTopic: JOBS_TOPIC,
     retryMs: LEADER_RETRY_MS,
     logger,
