@@ -13,6 +13,8 @@ const OPEN = 1;
 /** Close code the client uses for a connection its watchdog declared dead (4000–4999 is private use). */
 const WATCHDOG_CLOSE = 4000;
 const ignore = (): void => undefined;
+/** Sockets that delivered something: a WebSocket that closes without having done so was refused on the way. */
+const heardFrom = new WeakSet<WebSocketLike>();
 
 export interface LinkHooks {
   /** The URL of the next connect; `again` is true once a connection has been up before. */
@@ -83,8 +85,6 @@ export function createLink(opts: ResolvedOptions, status: StatusBoard, hooks: Li
   let stopped = true;
   let generation = 0;
   let everConnected = false;
-  /** Whether the current socket delivered anything (a WebSocket that did not is a refused upgrade). */
-  let heard = false;
   const send = (message: object): void => {
     if (socket !== null && socket.readyState === OPEN) socket.send(JSON.stringify(message));
   };
@@ -97,7 +97,7 @@ export function createLink(opts: ResolvedOptions, status: StatusBoard, hooks: Li
 
   /** The socket is gone (closed, failed to open, or declared dead): decide what comes next. */
   function dropped(code: number | undefined, reason: string): void {
-    if (socket !== null && !stopped) opts.transports.dropped(heard, code);
+    if (socket !== null && !stopped) opts.transports.dropped(heardFrom.has(socket), code);
     keepalive.stop();
     socket = null;
     clientId = null;
@@ -114,10 +114,9 @@ export function createLink(opts: ResolvedOptions, status: StatusBoard, hooks: Li
     const ws = open(opts, hooks.url(got.token, everConnected));
     if (typeof ws === 'string') return dropped(undefined, ws);
     socket = ws;
-    heard = false;
     ws.onmessage = (event) => {
       if (socket !== ws) return;
-      heard = true;
+      heardFrom.add(ws);
       keepalive.heard();
       hooks.receive(event.data);
     };
