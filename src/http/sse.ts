@@ -117,7 +117,8 @@ export function createSseEndpoint(options: SseEndpointOptions): SseEndpoint {
     await admit(stream, principal, start.attach, start.problem);
   }
 
-  app.get('/sse', (request, reply) =>
+  // No HEAD: a body-less stream would hold a connection and show nothing.
+  app.get('/sse', { exposeHeadRoute: false }, (request, reply) =>
     open(request, reply).catch((err: unknown) => {
       if (err instanceof AppError && !reply.sent) throw err;
       logger.error({ err }, 'SSE stream failed');
