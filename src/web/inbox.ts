@@ -3,7 +3,11 @@
  * cursor of the next older page, and which items arrived while the panel was open. Pure state,
  * fed by REST pages, socket snapshots and socket events, in any mix.
  */
-import type { AllReadData, BulkData, ConditionChange, Notification, NotificationEventMessage } from '../protocol/index.js';
+import { INBOX_TABS, matchesFilter, type AllReadData, type BulkData, type ConditionChange, type Notification, type NotificationEventMessage } from '../protocol/index.js';
+
+/** The panel's tabs (protocol/inbox.ts INBOX_TABS): what the list shows, each with its unread count. */
+export type TabName = keyof typeof INBOX_TABS;
+export const TAB_NAMES = Object.keys(INBOX_TABS) as TabName[];
 
 /** The server's `initial_state` carries this many newest notifications. */
 export const SNAPSHOT_SIZE = 50;
@@ -14,6 +18,12 @@ export interface InboxState {
   /** Cursor of the next older page; null when everything is loaded. */
   readonly nextCursor: string | null;
   readonly newIds: ReadonlySet<string>;
+  /** The tab whose notifications `items` holds. */
+  readonly tab: TabName;
+  /** The unread count per tab (the server's `filter_counts`), or null before the first. */
+  readonly tabCounts: Readonly<Record<string, number>> | null;
+  /** Unread notifications not yet seen: the badge (unread minus the seen ones this page knows of). */
+  readonly unseenCount: number;
 }
 
 export interface Page {
@@ -35,6 +45,9 @@ export interface Inbox {
   remove(id: string): void;
   markAllRead(before: string | null, unreadCount: number): void;
   clearNew(): void;
+  /** Shows another tab: its items are dropped until its first page arrives. */
+  setTab(tab: TabName): void;
+  setTabCounts(counts: Readonly<Record<string, number>> | undefined): void;
 }
 
 /** Newest first: by created_at, then id, both descending. */
@@ -48,6 +61,12 @@ export function createInbox(): Inbox {
   let unreadCount = 0;
   let nextCursor: string | null = null;
   let newIds = new Set<string>();
+  let tab: TabName = 'all';
+  let tabCounts: Readonly<Record<string, number>> | null = null;
+  // Unread notifications this user has seen (from any tab or event): the badge leaves them out.
+  const seenUnread = new Set<string>();
+  const note = (n: Notification): void => void (n.seen === true && !n.read ? seenUnread.add(n.id) : seenUnread.delete(n.id));
+  const matches = (n: Notification): boolean => matchesFilter(INBOX_TABS[tab], n, new Date().toISOString());
   const listeners: Array<() => void> = [];
   const changed = (): void => listeners.forEach((l) => l());
 
@@ -58,6 +77,7 @@ export function createInbox(): Inbox {
   }
 
   function put(item: Notification): boolean {
+    note(item);
     const at = items.findIndex((n) => n.id === item.id);
     if (at !== -1) items[at] = item;
     else if (inRange(item)) items.push(item);
@@ -67,9 +87,10 @@ export function createInbox(): Inbox {
   }
 
   return {
-    state: () => ({ items, unreadCount, nextCursor, newIds }),
+    state: () => ({ items, unreadCount, nextCursor, newIds, tab, tabCounts, unseenCount: Math.max(0, unreadCount - seenUnread.size) }),
     onChange: (listener) => void listeners.push(listener),
     replaceNewest(fresh, count, cursor) {
+      fresh.forEach(note);
       const sorted = [...fresh].sort(newerFirst);
       const oldest = sorted[sorted.length - 1];
       const complete = cursor === null || (cursor === undefined && sorted.length < SNAPSHOT_SIZE);
@@ -82,6 +103,7 @@ export function createInbox(): Inbox {
       changed();
     },
     appendPage(page) {
+      page.notifications.forEach(note);
       for (const item of page.notifications) if (!items.some((n) => n.id === item.id)) items.push(item);
       items.sort(newerFirst);
       nextCursor = page.next_cursor;
@@ -90,7 +112,10 @@ export function createInbox(): Inbox {
     },
     applyEvent(event, trackNew) {
       unreadCount = event.unread_count;
-      items = applyInboxEvent(items, event, put);
+      if (event.filter_counts !== undefined) tabCounts = event.filter_counts;
+      forgetSeen(seenUnread, event);
+      if (WHOLE.has(event.action)) note(event.data as Notification);
+      items = applyInboxEvent(items, event, put, matches);
       if (event.action === 'created' && trackNew && items.some((n) => n.id === (event.data as Notification).id))
         newIds = new Set(newIds).add((event.data as Notification).id);
       changed();
@@ -98,7 +123,11 @@ export function createInbox(): Inbox {
     upsert(item) {
       const before = items.find((n) => n.id === item.id);
       if (before !== undefined && before.read !== item.read) unreadCount = Math.max(0, unreadCount + (item.read ? -1 : 1));
-      put(item);
+      if (matches(item)) put(item);
+      else {
+        note(item);
+        items = items.filter((n) => n.id !== item.id);
+      }
       changed();
     },
     remove(id) {
@@ -106,9 +135,11 @@ export function createInbox(): Inbox {
       if (gone === undefined) return;
       if (!gone.read) unreadCount = Math.max(0, unreadCount - 1);
       items = items.filter((n) => n.id !== id);
+      seenUnread.delete(id);
       changed();
     },
     markAllRead(before, count) {
+      seenUnread.clear();
       items = items.map((n) => (n.read || (before !== null && n.created_at > before) ? n : { ...n, read: true }));
       unreadCount = count;
       changed();
@@ -118,36 +149,67 @@ export function createInbox(): Inbox {
       newIds = new Set();
       changed();
     },
+    setTab(next) {
+      if (next === tab) return;
+      tab = next;
+      items = [];
+      nextCursor = null;
+      newIds = new Set();
+      changed();
+    },
+    setTabCounts(counts) {
+      if (counts === undefined) return;
+      tabCounts = counts;
+      changed();
+    },
   };
 }
 
+/** The actions whose `data` is the whole notification as the user now sees it. */
+const WHOLE: ReadonlySet<string> = new Set(['created', 'updated', 'seen', 'archived', 'unarchived', 'snoozed', 'unsnoozed']);
+
+/** Drops seen-unread ids that `event` read or removed (a whole notification is noted by `put`). */
+function forgetSeen(seenUnread: Set<string>, event: NotificationEventMessage): void {
+  if (event.action === 'all_read') seenUnread.clear();
+  else if (event.action === 'deleted') seenUnread.delete((event.data as { id: string }).id);
+  else if (event.action === 'bulk_read') for (const id of (event.data as BulkData).ids) seenUnread.delete(id);
+}
+
 /**
- * The items after `event`: `put` stores a whole notification (created, updated, seen, back from
- * the archive or a snooze); archived and snoozed ones leave the default view; condition changes
- * merge into the item they name; bulk changes apply to the ids they list.
+ * The items after `event`: a whole notification (created, updated, and the view-state changes) is
+ * stored when it belongs to the tab (`matches`) and dropped from it otherwise, so an archived one
+ * leaves All and enters Archived, and a snooze that ends puts it back; condition changes merge
+ * into the item they name (a resolved one leaves Problems); bulk changes apply to their ids.
  */
-function applyInboxEvent(items: Notification[], event: NotificationEventMessage, put: (item: Notification) => boolean): Notification[] {
+function applyInboxEvent(
+  items: Notification[],
+  event: NotificationEventMessage,
+  put: (item: Notification) => boolean,
+  matches: (n: Notification) => boolean,
+): Notification[] {
   switch (event.action) {
     case 'created':
     case 'updated':
     case 'seen':
-    case 'unarchived':
-    case 'unsnoozed':
-      put(event.data as Notification);
-      return items;
-    case 'deleted':
     case 'archived':
+    case 'unarchived':
     case 'snoozed':
+    case 'unsnoozed': {
+      const n = event.data as Notification;
+      if (matches(n)) put(n);
+      return matches(n) ? items : items.filter((x) => x.id !== n.id);
+    }
+    case 'deleted':
       return items.filter((n) => n.id !== (event.data as { id: string }).id);
     case 'raised':
     case 'resolved': {
       const change = event.data as ConditionChange;
-      return items.map((n) => (n.id === change.id ? { ...n, ...change } : n));
+      return items.map((n) => (n.id === change.id ? { ...n, ...change } : n)).filter((n) => n.id !== change.id || matches(n));
     }
     case 'bulk_read':
     case 'bulk_archived': {
       const ids = new Set((event.data as BulkData).ids);
-      if (event.action === 'bulk_archived') return items.filter((n) => !ids.has(n.id));
+      if (event.action === 'bulk_archived') return items.filter((n) => !ids.has(n.id) || n.archived === true);
       return items.map((n) => (ids.has(n.id) ? { ...n, read: true } : n));
     }
     case 'all_read': {
