@@ -21,7 +21,13 @@ export function createInboxTabs(onSelect: (tab: TabName) => void): InboxTabs {
   const tabs = TAB_NAMES.map((name) => {
     const count = h('span', { class: 'tab-count' });
     counts.set(name, count);
-    const tab = h('button', { type: 'button', role: 'tab', id: `inbox-tab-${name}`, 'data-tab': name, 'aria-controls': 'panel-body' }, LABELS[name], ' ', count);
+    const tab = h(
+      'button',
+      { type: 'button', role: 'tab', id: `inbox-tab-${name}`, 'data-tab': name, 'aria-controls': 'panel-body' },
+      LABELS[name],
+      ' ',
+      count,
+    );
     tab.addEventListener('click', () => onSelect(name));
     return tab;
   });

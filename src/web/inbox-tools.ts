@@ -49,14 +49,17 @@ export function createInboxTools(api: InboxApi, inbox: Inbox, client: WsClient, 
   }
 
   function runAction(id: string, index: number): void {
-    api.runAction(id, index).then((job) => {
-      const held = jobs.get(id);
-      if (held !== undefined && held.id === job.id && held.version >= job.version) return;
-      jobs.set(id, job);
-      // The page may follow every job already; the entity topic keeps this one live regardless.
-      if (!isFinished(job)) client.subscribe(`jobs:${job.id}`);
-      changed();
-    }, fail(id, 'The action'));
+    api.runAction(id, index).then(
+      (job) => {
+        const held = jobs.get(id);
+        if (held !== undefined && held.id === job.id && held.version >= job.version) return;
+        jobs.set(id, job);
+        // The page may follow every job already; the entity topic keeps this one live regardless.
+        if (!isFinished(job)) client.subscribe(`jobs:${job.id}`);
+        changed();
+      },
+      fail(id, 'The action'),
+    );
   }
 
   return {
@@ -82,10 +85,13 @@ export function createInboxTools(api: InboxApi, inbox: Inbox, client: WsClient, 
         .finally(() => (seenInFlight = false));
     },
     loadRoles() {
-      api.roles().then((roles) => {
-        writer = roles === undefined ? undefined : roles.includes(WRITER_ROLE);
-        changed();
-      }, () => undefined);
+      api.roles().then(
+        (roles) => {
+          writer = roles === undefined ? undefined : roles.includes(WRITER_ROLE);
+          changed();
+        },
+        () => undefined,
+      );
     },
   };
 }

@@ -3,7 +3,15 @@
  * cursor of the next older page, and which items arrived while the panel was open. Pure state,
  * fed by REST pages, socket snapshots and socket events, in any mix.
  */
-import { INBOX_TABS, matchesFilter, type AllReadData, type BulkData, type ConditionChange, type Notification, type NotificationEventMessage } from '../protocol/index.js';
+import {
+  INBOX_TABS,
+  matchesFilter,
+  type AllReadData,
+  type BulkData,
+  type ConditionChange,
+  type Notification,
+  type NotificationEventMessage,
+} from '../protocol/index.js';
 
 /** The panel's tabs (protocol/inbox.ts INBOX_TABS): what the list shows, each with its unread count. */
 export type TabName = keyof typeof INBOX_TABS;
@@ -47,13 +55,35 @@ export interface Inbox {
   clearNew(): void;
   /** Shows another tab: its items are dropped until its first page arrives. */
   setTab(tab: TabName): void;
-  setTabCounts(counts: Readonly<Record<string, number>> | undefined): void;
+  setTabCounts(counts: Readonly<Record<string, number>>): void;
 }
 
 /** Newest first: by created_at, then id, both descending. */
 function newerFirst(a: Notification, b: Notification): number {
   if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** Stores `item` in `items` (in place): replaced, or added when within the loaded range (older ones arrive with their page). */
+function putItem(items: Notification[], item: Notification, nextCursor: string | null): boolean {
+  const at = items.findIndex((n) => n.id === item.id);
+  const oldest = items[items.length - 1];
+  if (at !== -1) items[at] = item;
+  else if (nextCursor === null || oldest === undefined || newerFirst(item, oldest) <= 0) items.push(item);
+  else return false;
+  items.sort(newerFirst);
+  return true;
+}
+
+/** `held` after the newest page or snapshot `fresh` (`cursor` undefined for a snapshot): what it covers is replaced. */
+function mergeNewest(held: Notification[], fresh: readonly Notification[], cursor: string | null | undefined, nextCursor: string | null) {
+  const sorted = [...fresh].sort(newerFirst);
+  const oldest = sorted[sorted.length - 1];
+  const complete = cursor === null || (cursor === undefined && sorted.length < SNAPSHOT_SIZE);
+  const kept = complete || oldest === undefined ? [] : held.filter((n) => newerFirst(n, oldest) > 0);
+  const items = [...sorted, ...kept.filter((n) => !sorted.some((s) => s.id === n.id))];
+  if (complete) return { items, nextCursor: null };
+  return { items, nextCursor: kept.length === 0 && cursor !== undefined ? cursor : nextCursor };
 }
 
 export function createInbox(): Inbox {
@@ -63,48 +93,29 @@ export function createInbox(): Inbox {
   let newIds = new Set<string>();
   let tab: TabName = 'all';
   let tabCounts: Readonly<Record<string, number>> | null = null;
-  // Unread notifications this user has seen (from any tab or event): the badge leaves them out.
-  const seenUnread = new Set<string>();
-  const note = (n: Notification): void => void (n.seen === true && !n.read ? seenUnread.add(n.id) : seenUnread.delete(n.id));
+  const seen = createSeenUnread();
   const matches = (n: Notification): boolean => matchesFilter(INBOX_TABS[tab], n, new Date().toISOString());
   const listeners: Array<() => void> = [];
   const changed = (): void => listeners.forEach((l) => l());
 
-  /** Whether an item belongs to the loaded range (older ones arrive with their page). */
-  function inRange(item: Notification): boolean {
-    const oldest = items[items.length - 1];
-    return nextCursor === null || oldest === undefined || newerFirst(item, oldest) <= 0;
-  }
-
-  function put(item: Notification): boolean {
-    note(item);
-    const at = items.findIndex((n) => n.id === item.id);
-    if (at !== -1) items[at] = item;
-    else if (inRange(item)) items.push(item);
-    else return false;
-    items.sort(newerFirst);
-    return true;
-  }
+  const put = (item: Notification): boolean => {
+    seen.note(item);
+    return putItem(items, item, nextCursor);
+  };
 
   return {
-    state: () => ({ items, unreadCount, nextCursor, newIds, tab, tabCounts, unseenCount: Math.max(0, unreadCount - seenUnread.size) }),
+    state: () => ({ items, unreadCount, nextCursor, newIds, tab, tabCounts, unseenCount: Math.max(0, unreadCount - seen.size()) }),
     onChange: (listener) => void listeners.push(listener),
     replaceNewest(fresh, count, cursor) {
-      fresh.forEach(note);
-      const sorted = [...fresh].sort(newerFirst);
-      const oldest = sorted[sorted.length - 1];
-      const complete = cursor === null || (cursor === undefined && sorted.length < SNAPSHOT_SIZE);
-      const kept = complete || oldest === undefined ? [] : items.filter((n) => newerFirst(n, oldest) > 0);
-      items = [...sorted, ...kept.filter((n) => !sorted.some((s) => s.id === n.id))];
-      if (complete) nextCursor = null;
-      else if (kept.length === 0 && cursor !== undefined) nextCursor = cursor;
+      fresh.forEach(seen.note);
+      ({ items, nextCursor } = mergeNewest(items, fresh, cursor, nextCursor));
       unreadCount = count;
       newIds = new Set([...newIds].filter((id) => items.some((n) => n.id === id)));
       changed();
     },
     appendPage(page) {
-      page.notifications.forEach(note);
-      for (const item of page.notifications) if (!items.some((n) => n.id === item.id)) items.push(item);
+      // put() keeps what is in the loaded range; an older page lies past it.
+      for (const item of page.notifications) if (!put(item)) items.push(item);
       items.sort(newerFirst);
       nextCursor = page.next_cursor;
       unreadCount = page.unread_count;
@@ -113,8 +124,7 @@ export function createInbox(): Inbox {
     applyEvent(event, trackNew) {
       unreadCount = event.unread_count;
       if (event.filter_counts !== undefined) tabCounts = event.filter_counts;
-      forgetSeen(seenUnread, event);
-      if (WHOLE.has(event.action)) note(event.data as Notification);
+      seen.noteEvent(event);
       items = applyInboxEvent(items, event, put, matches);
       if (event.action === 'created' && trackNew && items.some((n) => n.id === (event.data as Notification).id))
         newIds = new Set(newIds).add((event.data as Notification).id);
@@ -123,23 +133,20 @@ export function createInbox(): Inbox {
     upsert(item) {
       const before = items.find((n) => n.id === item.id);
       if (before !== undefined && before.read !== item.read) unreadCount = Math.max(0, unreadCount + (item.read ? -1 : 1));
+      seen.note(item);
       if (matches(item)) put(item);
-      else {
-        note(item);
-        items = items.filter((n) => n.id !== item.id);
-      }
+      else items = items.filter((n) => n.id !== item.id);
       changed();
     },
     remove(id) {
       const gone = items.find((n) => n.id === id);
-      if (gone === undefined) return;
-      if (!gone.read) unreadCount = Math.max(0, unreadCount - 1);
+      if (gone?.read === false) unreadCount = Math.max(0, unreadCount - 1);
       items = items.filter((n) => n.id !== id);
-      seenUnread.delete(id);
+      seen.forget(id);
       changed();
     },
     markAllRead(before, count) {
-      seenUnread.clear();
+      seen.clear();
       items = items.map((n) => (n.read || (before !== null && n.created_at > before) ? n : { ...n, read: true }));
       unreadCount = count;
       changed();
@@ -150,15 +157,13 @@ export function createInbox(): Inbox {
       changed();
     },
     setTab(next) {
-      if (next === tab) return;
       tab = next;
       items = [];
       nextCursor = null;
       newIds = new Set();
       changed();
     },
-    setTabCounts(counts) {
-      if (counts === undefined) return;
+    setTabCounts: (counts) => {
       tabCounts = counts;
       changed();
     },
@@ -168,11 +173,26 @@ export function createInbox(): Inbox {
 /** The actions whose `data` is the whole notification as the user now sees it. */
 const WHOLE: ReadonlySet<string> = new Set(['created', 'updated', 'seen', 'archived', 'unarchived', 'snoozed', 'unsnoozed']);
 
-/** Drops seen-unread ids that `event` read or removed (a whole notification is noted by `put`). */
-function forgetSeen(seenUnread: Set<string>, event: NotificationEventMessage): void {
-  if (event.action === 'all_read') seenUnread.clear();
-  else if (event.action === 'deleted') seenUnread.delete((event.data as { id: string }).id);
-  else if (event.action === 'bulk_read') for (const id of (event.data as BulkData).ids) seenUnread.delete(id);
+/**
+ * The unread notifications this user has seen, as far as the page knows (from any tab or event):
+ * the badge leaves them out of the unread count.
+ */
+function createSeenUnread() {
+  const ids = new Set<string>();
+  const note = (n: Notification): void => void (n.seen === true && !n.read ? ids.add(n.id) : ids.delete(n.id));
+  return {
+    note,
+    forget: (id: string): void => void ids.delete(id),
+    clear: (): void => ids.clear(),
+    size: (): number => ids.size,
+    /** Notes a whole notification, drops what `event` read or removed. */
+    noteEvent(event: NotificationEventMessage): void {
+      if (WHOLE.has(event.action)) note(event.data as Notification);
+      else if (event.action === 'all_read') ids.clear();
+      else if (event.action === 'deleted') ids.delete((event.data as { id: string }).id);
+      else if (event.action === 'bulk_read') for (const id of (event.data as BulkData).ids) ids.delete(id);
+    },
+  };
 }
 
 /**

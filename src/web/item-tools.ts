@@ -47,7 +47,8 @@ function condition(n: Notification): Node[] {
   const parts: Node[] = [];
   if ((n.resolved_at ?? null) !== null)
     parts.push(h('span', { class: 'state badge-ok resolved', title: `Resolved ${new Date(n.resolved_at as string).toLocaleString()}` }, '✔ Resolved'));
-  if ((n.count ?? 1) > 1) parts.push(h('span', { class: 'raised', title: `Raised ${n.count} times` }, `×${n.count} `, h('span', { class: 'sr-only' }, 'times')));
+  if ((n.count ?? 1) > 1)
+    parts.push(h('span', { class: 'raised', title: `Raised ${n.count} times` }, `×${n.count} `, h('span', { class: 'sr-only' }, 'times')));
   return parts;
 }
 
@@ -66,7 +67,15 @@ function actions(n: Notification, context: RowContext): Node[] {
     parts.push(
       h(
         'button',
-        { type: 'button', class: 'item-action', 'data-op': 'action', 'data-id': n.id, 'data-index': String(index), disabled: reader || running, 'aria-describedby': reader ? reasonId : undefined },
+        {
+          type: 'button',
+          class: 'item-action',
+          'data-op': 'action',
+          'data-id': n.id,
+          'data-index': String(index),
+          disabled: reader || running,
+          'aria-describedby': reader ? reasonId : undefined,
+        },
         action.label,
       ),
     );
@@ -95,7 +104,13 @@ export function renderTools(n: Notification, context: RowContext): HTMLDivElemen
   const archived = n.archived === true;
   const archive = h(
     'button',
-    { type: 'button', class: 'link', 'data-op': archived ? 'unarchive' : 'archive', 'data-id': n.id, 'aria-label': `${archived ? 'Unarchive' : 'Archive'} notification: ${n.title}` },
+    {
+      type: 'button',
+      class: 'link',
+      'data-op': archived ? 'unarchive' : 'archive',
+      'data-id': n.id,
+      'aria-label': `${archived ? 'Unarchive' : 'Archive'} notification: ${n.title}`,
+    },
     archived ? 'Unarchive' : 'Archive',
   );
   return h('div', { class: 'item-tools' }, ...condition(n), ...actions(n, context), h('span', { class: 'spacer' }), archived ? '' : snoozeMenu(n), archive);

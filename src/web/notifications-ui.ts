@@ -8,8 +8,8 @@ import type { WsClient } from '../client/index.js';
 import type { Api } from './api.js';
 import { createBell, type BellView } from './bell.js';
 import { byId } from './dom.js';
-import { createInbox, SNAPSHOT_SIZE, type Inbox } from './inbox.js';
-import { createInboxApi } from './inbox-api.js';
+import { createInbox, SNAPSHOT_SIZE, type Inbox, type TabName } from './inbox.js';
+import { createInboxApi, type InboxApi } from './inbox-api.js';
 import { createInboxTools } from './inbox-tools.js';
 import { createPanel, type PanelView } from './panel.js';
 
@@ -53,6 +53,15 @@ function createOpener(panel: PanelView, bell: BellView, inbox: Inbox, onOpen: ()
   return setOpen;
 }
 
+/** The newest page of the selected tab into `inbox`; false when another tab was selected meanwhile. */
+async function loadTab(inbox: Inbox, api: InboxApi): Promise<boolean> {
+  const tab = inbox.state().tab;
+  const page = await api.list(tab, { limit: SNAPSHOT_SIZE });
+  if (inbox.state().tab !== tab) return false;
+  inbox.replaceNewest(page.notifications, page.unread_count, page.next_cursor);
+  return true;
+}
+
 export function createNotificationsUi(api: Api, client: WsClient, fail: Fail): NotificationsUi {
   const inbox = createInbox();
   const bell = createBell();
@@ -66,45 +75,32 @@ export function createNotificationsUi(api: Api, client: WsClient, fail: Fail): N
     panel.render(state, loading, tools.context);
   }
 
-  /** The newest page of the selected tab; false when another tab was selected meanwhile. */
-  async function loadTab(): Promise<boolean> {
-    const tab = inbox.state().tab;
-    const page = await inboxApi.list(tab, { limit: SNAPSHOT_SIZE });
-    if (inbox.state().tab !== tab) return false;
-    inbox.replaceNewest(page.notifications, page.unread_count, page.next_cursor);
-    return true;
-  }
-
-  function selectTab(tab: Parameters<Inbox['setTab']>[0]): void {
-    if (tab === inbox.state().tab) return;
-    inbox.setTab(tab);
+  /** Says "Loading…" while `work` runs (it handles its own failure). */
+  function whileLoading(work: Promise<unknown>): void {
     loading = true;
     render();
-    loadTab()
-      .then((current) => {
-        if (current && panel.isOpen()) tools.markShownSeen();
-      }, fail('Loading the tab'))
-      .finally(() => {
-        loading = false;
-        render();
-      });
+    void work.finally(() => {
+      loading = false;
+      render();
+    });
+  }
+
+  function selectTab(tab: TabName): void {
+    if (tab === inbox.state().tab) return;
+    inbox.setTab(tab);
+    const load = loadTab(inbox, inboxApi).then((current) => {
+      if (current && panel.isOpen()) tools.markShownSeen();
+    }, fail('Loading the tab'));
+    whileLoading(load);
   }
 
   function loadMore(): void {
-    const cursor = inbox.state().nextCursor;
+    const { nextCursor: cursor, tab } = inbox.state();
     if (loading || cursor === null) return;
-    loading = true;
-    render();
-    const tab = inbox.state().tab;
-    inboxApi
-      .list(tab, { limit: PAGE_SIZE, cursor })
-      .then((page) => {
-        if (inbox.state().tab === tab) inbox.appendPage(page);
-      }, fail('Loading more'))
-      .finally(() => {
-        loading = false;
-        render();
-      });
+    const load = inboxApi.list(tab, { limit: PAGE_SIZE, cursor }).then((page) => {
+      if (inbox.state().tab === tab) inbox.appendPage(page);
+    }, fail('Loading more'));
+    whileLoading(load);
   }
 
   const panel = createPanel({
@@ -127,10 +123,10 @@ export function createNotificationsUi(api: Api, client: WsClient, fail: Fail): N
   inbox.onChange(render);
   client.on('initial_state', (m) => {
     if (m.data.notifications === undefined) return;
-    inbox.setTabCounts(m.data.filter_counts);
+    if (m.data.filter_counts !== undefined) inbox.setTabCounts(m.data.filter_counts);
     // The snapshot is the default view, the All tab; another tab reloads its own page.
     if (inbox.state().tab === 'all') inbox.replaceNewest(m.data.notifications, m.data.unread_count ?? 0);
-    else loadTab().catch(fail('Loading the tab'));
+    else loadTab(inbox, inboxApi).catch(fail('Loading the tab'));
   });
   client.onConnectionStatus((status) => {
     if (status === 'connected') tools.loadRoles();

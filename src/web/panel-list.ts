@@ -24,7 +24,11 @@ export function createPanelList(list: HTMLElement, now: () => number): PanelList
       const active = document.activeElement as HTMLElement | null;
       const focusedId = active !== null && list.contains(active) ? active.closest('li')?.dataset.id : undefined;
       // The control that had focus, found again in the rebuilt row by its class.
-      const focusedClass = active?.classList.contains('delete') ? '.delete' : active?.dataset.op !== undefined ? `[data-op="${active.dataset.op}"]` : '.item-main';
+      const focusedClass = active?.classList.contains('delete')
+        ? '.delete'
+        : active?.dataset.op !== undefined
+          ? `[data-op="${active.dataset.op}"]`
+          : '.item-main';
       const nowMs = now();
       const lis = state.items.map((n) => {
         const isNew = state.newIds.has(n.id);

@@ -35,6 +35,14 @@ export interface PanelView {
   tick(): void;
 }
 
+/** What an empty tab says. */
+const EMPTY_TEXT: Record<TabName, string> = {
+  all: "You're all caught up: no notifications.",
+  problems: 'No problems: nothing needs attention.',
+  jobs: 'No notifications about jobs.',
+  archived: 'Nothing archived.',
+};
+
 export function createPanel(handlers: PanelHandlers, now: () => number = Date.now): PanelView {
   const panel = byId('panel');
   const scroller = byId('panel-body');
@@ -46,12 +54,6 @@ export function createPanel(handlers: PanelHandlers, now: () => number = Date.no
   const listStatus = byId('list-status');
   const rows = createPanelList(list, now);
   const tabs = createInboxTabs(handlers.onTab);
-  const emptyText: Record<TabName, string> = {
-    all: "You're all caught up: no notifications.",
-    problems: 'No problems: nothing needs attention.',
-    jobs: 'No notifications about jobs.',
-    archived: 'Nothing archived.',
-  };
 
   list.addEventListener('change', (event) => {
     const select = event.target as HTMLSelectElement;
@@ -96,7 +98,7 @@ export function createPanel(handlers: PanelHandlers, now: () => number = Date.no
       tabs.render(state.tab, state.tabCounts);
       rows.render(state, context);
       empty.hidden = state.items.length > 0 || loading;
-      empty.textContent = emptyText[state.tab];
+      empty.textContent = EMPTY_TEXT[state.tab];
       markAll.disabled = state.unreadCount === 0;
       more.hidden = state.nextCursor === null;
       more.disabled = loading;

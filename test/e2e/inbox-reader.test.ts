@@ -25,7 +25,13 @@ it('shows a job action disabled, with the reason, to a user without the writer r
   const res = await fetch(`${world.app.url}/api/v1/notifications`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${API_TOKEN}` },
-    body: JSON.stringify({ title: 'Restart hv-04?', message: 'It stopped answering', level: 'warning', category: 'host', actions: [{ label: 'Restart', kind: 'job', job_type: 'sleep' }] }),
+    body: JSON.stringify({
+      title: 'Restart hv-04?',
+      message: 'It stopped answering',
+      level: 'warning',
+      category: 'host',
+      actions: [{ label: 'Restart', kind: 'job', job_type: 'sleep' }],
+    }),
   });
   expect(res.status).toBe(201);
 
@@ -40,16 +46,21 @@ it('shows a job action disabled, with the reason, to a user without the writer r
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });
   await page.click('#bell');
   const button = page.locator('#list li', { hasText: 'Restart hv-04?' }).locator('button[data-op=action]');
-  await page.waitForFunction(() => document.querySelector<HTMLButtonElement>('#list button[data-op=action]')?.disabled === true, undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector<HTMLButtonElement>('#list button[data-op=action]')?.disabled === true, undefined, {
+    timeout: 10_000,
+  });
   expect(await button.textContent()).toBe('Restart');
   const reason = await button.getAttribute('aria-describedby');
   expect(await page.locator(`[id="${reason ?? ''}"]`).textContent()).toBe('Needs the admin role');
 
   // Even forced, the server refuses it and creates no job.
-  const forced = await page.evaluate(async (id) => {
-    const r = await fetch(`/api/v1/notifications/${id}/actions/0`, { method: 'POST' });
-    return { status: r.status, body: (await r.json()) as unknown };
-  }, await button.getAttribute('data-id'));
+  const forced = await page.evaluate(
+    async (id) => {
+      const r = await fetch(`/api/v1/notifications/${id}/actions/0`, { method: 'POST' });
+      return { status: r.status, body: (await r.json()) as unknown };
+    },
+    await button.getAttribute('data-id'),
+  );
   expect(forced).toMatchObject({ status: 403, body: { detail: 'requires role admin' } });
   const jobs = await fetch(`${world.app.url}/api/v1/jobs`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
   expect(((await jobs.json()) as { jobs: unknown[] }).jobs).toEqual([]);

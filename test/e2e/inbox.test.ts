@@ -23,9 +23,13 @@ const item = (page: Page, title: string) => page.locator('#list li', { hasText: 
 const tab = (page: Page, name: string) => page.locator(`#inbox-tab-${name}`);
 
 async function tabCount(page: Page, name: string, n: number): Promise<void> {
-  await page.waitForFunction(([id, want]) => document.querySelector(`#inbox-tab-${id} .tab-count`)?.getAttribute('data-count') === want, [name, String(n)] as const, {
-    timeout: 10_000,
-  });
+  await page.waitForFunction(
+    ([id, want]) => document.querySelector(`#inbox-tab-${id} .tab-count`)?.getAttribute('data-count') === want,
+    [name, String(n)] as const,
+    {
+      timeout: 10_000,
+    },
+  );
 }
 
 async function openPanel(): Promise<Page> {
@@ -38,7 +42,12 @@ async function openPanel(): Promise<Page> {
 describe('the inbox panel', () => {
   it('shows tabs with live unread counts; archive moves an item to Archived; arrows move between tabs', async () => {
     const page = await openPanel();
-    expect(await page.locator('[role=tablist] [role=tab]').allTextContents()).toEqual(['All 0 unread', 'Problems 0 unread', 'Jobs 0 unread', 'Archived 0 unread']);
+    expect(await page.locator('[role=tablist] [role=tab]').allTextContents()).toEqual([
+      'All 0 unread',
+      'Problems 0 unread',
+      'Jobs 0 unread',
+      'Archived 0 unread',
+    ]);
     expect(await tab(page, 'all').getAttribute('aria-selected')).toBe('true');
     expect(await page.locator('#panel-body').getAttribute('role')).toBe('tabpanel');
 
@@ -114,7 +123,12 @@ describe('the inbox panel', () => {
     await item(page, 'Resolve me').locator('.resolved').waitFor({ timeout: 10_000 });
     expect(await item(page, 'Resolve me').locator('.raised').textContent()).toBe('×2 times');
 
-    await create('Host needs a restart', { actions: [{ label: 'Run it', kind: 'job', job_type: 'sleep', parameters: { duration_ms: 1500 } }, { label: 'Runbook', kind: 'link', url: '/docs/runbook' }] });
+    await create('Host needs a restart', {
+      actions: [
+        { label: 'Run it', kind: 'job', job_type: 'sleep', parameters: { duration_ms: 1500 } },
+        { label: 'Runbook', kind: 'link', url: '/docs/runbook' },
+      ],
+    });
     const row = item(page, 'Host needs a restart');
     await row.waitFor({ timeout: 10_000 });
     expect(await row.locator('a.item-action').getAttribute('href')).toBe('/docs/runbook');
