@@ -99,7 +99,7 @@ function snoozeMenu(n: Notification): HTMLSelectElement {
   );
 }
 
-/** The tools row, or null when a notification offers nothing beyond the defaults. */
+/** The tools under a row: condition state, actions, then snooze and archive. */
 export function renderTools(n: Notification, context: RowContext): HTMLDivElement {
   const archived = n.archived === true;
   const archive = h(
@@ -113,5 +113,6 @@ export function renderTools(n: Notification, context: RowContext): HTMLDivElemen
     },
     archived ? 'Unarchive' : 'Archive',
   );
-  return h('div', { class: 'item-tools' }, ...condition(n), ...actions(n, context), h('span', { class: 'spacer' }), archived ? '' : snoozeMenu(n), archive);
+  const manage = h('span', { class: 'item-manage' }, archived ? '' : snoozeMenu(n), archive);
+  return h('div', { class: 'item-tools' }, ...condition(n), ...actions(n, context), manage);
 }
