@@ -30,16 +30,21 @@ export function createInboxTools(api: InboxApi, inbox: Inbox, client: WsClient, 
   let seenInFlight = false;
   const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-  client.on('job', (m) => {
-    const data = m.data as { id?: unknown; job?: Job };
-    if ((m.action !== 'created' && m.action !== 'updated') || data.job === undefined) return;
+  /** A newer copy of a followed job (an event, or the snapshot `jobs:<id>` sends on subscribe). */
+  function update(job: Job): void {
     for (const [id, held] of jobs) {
-      if (held.id !== data.job.id || data.job.version <= held.version) continue;
-      jobs.set(id, data.job);
-      if (isFinished(data.job)) client.unsubscribe(`jobs:${held.id}`);
+      if (held.id !== job.id || job.version <= held.version) continue;
+      jobs.set(id, job);
+      if (isFinished(job)) client.unsubscribe(`jobs:${held.id}`);
       changed();
     }
+  }
+  client.on('job', (m) => {
+    const data = m.data as { job?: Job };
+    if ((m.action === 'created' || m.action === 'updated') && data.job !== undefined) update(data.job);
   });
+  // Events that beat the action's answer are in the topic's snapshot.
+  client.on('initial_state', (m) => m.data.jobs?.forEach(update));
 
   function fail(id: string, what: string): (error: unknown) => void {
     return (error) => {
