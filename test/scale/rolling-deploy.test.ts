@@ -150,6 +150,9 @@ describe.each(BUS_MODES)('rolling deploy behind HAProxy, bus: $name', (mode) => 
     expect(target - from).toBe(written);
     const drops = clients.flatMap((t) => t.drops);
     expect(drops.length).toBeGreaterThanOrEqual(CLIENTS);
+    // The instances drained: sockets closed with 1001, not cut off (1006) when the process ended.
+    // HAProxy's shutdown-sessions races the drain for some, never for all of them.
+    expect(drops.filter((code) => code === 1001).length).toBeGreaterThan(0);
     await expect.poll(() => clients.filter((t) => t.client.isConnected()).length, { timeout: 15_000 }).toBe(CLIENTS);
     const expected = Array.from({ length: target - from }, (_, i) => from + 1 + i);
     await expect.poll(() => clients.filter((t) => t.offsets[t.offsets.length - 1] === target).length, { timeout: 15_000 }).toBe(CLIENTS);
