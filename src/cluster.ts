@@ -1,8 +1,8 @@
 /**
  * `WORKERS=N`: the primary process forks N workers that all serve one port (node:cluster hands
- * out connections). Without Redis, the primary relays each worker's bus messages to the others
- * (the IPC bus) and keeps the shared used-ws-token set and rate-limit counters; with Redis the
- * workers use Redis like separate instances. The primary migrates the database once before
+ * out connections). On SQLite without Redis, the primary relays each worker's bus messages to the
+ * others (the IPC bus) and keeps the shared used-ws-token set and rate-limit counters; with Redis,
+ * or on PostgreSQL, the workers use Redis or PostgreSQL like separate instances. The primary migrates the database once before
  * forking, restarts a worker that dies, collects every worker's metrics for the `/metrics` a
  * worker answers, and on SIGTERM/SIGINT lets every worker drain.
  */
@@ -28,7 +28,7 @@ export interface ClusterOptions {
 export async function runPrimary(options: ClusterOptions): Promise<void> {
   const { config, logger } = options;
   await options.prepare();
-  if (config.redis === undefined) new RateLimiterClusterMaster();
+  if (config.redis === undefined && config.database.kind === 'sqlite') new RateLimiterClusterMaster();
   const handlers: IpcHandlers = { [JTI_CLAIM]: createJtiRegistry(), [METRICS_REQUEST]: clusterMetricsCollector() };
   let stopping = false;
 

@@ -58,7 +58,7 @@ export interface ServerOverrides {
   readonly jwksCooldownMs?: number;
 }
 
-/** With a Redis bus, how often each instance compares the store's heads with what it delivered. */
+/** With a Redis or PostgreSQL bus, how often each instance compares the store's heads with what it delivered. */
 const CATCH_UP_INTERVAL_MS = 2_000;
 const LEADER_RETRY_MS = 2_000;
 
@@ -70,12 +70,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const store = await openStore(config, now, logger);
   let opened: Awaited<ReturnType<typeof openBus>>;
   try {
-    opened = await openBus(config, logger);
+    opened = await openBus(config, logger, store);
   } catch (err) {
     await store.close();
     throw err;
   }
   const { bus, shared } = opened;
+  const crossInstance = opened.kind === 'redis' || opened.kind === 'postgres';
   const notificationService = createNotificationService({
     store,
     bus,
@@ -167,7 +168,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     bus,
     store,
     sequencer,
-    intervalMs: config.redis === undefined ? undefined : CATCH_UP_INTERVAL_MS,
+    intervalMs: crossInstance ? CATCH_UP_INTERVAL_MS : undefined,
     onResync: () => sessions.revalidate(),
     logger,
   });
@@ -190,9 +191,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     bodyLimitBytes: config.limits.restBodyLimitBytes,
     jsonMaxDepth: config.limits.restJsonMaxDepth,
     ready: async () => ({ store: !closing && (await storeReachable(store)), bus: !closing && bus.ready() }),
-    // Without Redis an instance still serves everything; events from other instances come from the
+    // Without its bus an instance still serves everything; events from other instances come from the
     // store within CATCH_UP_INTERVAL_MS. Failing readiness then would take every instance out at once.
-    degradable: config.redis === undefined ? [] : ['bus'],
+    degradable: crossInstance ? ['bus'] : [],
     metrics: metricsSource(metrics.registry),
     metricsAccess: config.metrics,
     serveSourceMaps: config.auth.mode === 'dev',

@@ -1,6 +1,6 @@
 /**
  * The concrete parts the configuration picks: the store (SQLite or PostgreSQL), the bus (in
- * process, cluster IPC or Redis) with the state instances share, the authenticator with its
+ * process, cluster IPC, PostgreSQL LISTEN/NOTIFY or Redis) with the state instances share, the authenticator with its
  * sessions, ws-tokens and OIDC, and who runs the jobs. server.ts composes them.
  *
  * PostgreSQL (`pg`) and Redis (`ioredis`) code is imported dynamically, only when DATABASE_URL /
@@ -89,7 +89,7 @@ export function createAuth(config: Config, store: Store, now: () => Date, jwksCo
   };
 }
 
-/** State shared across instances through Redis. */
+/** State shared across instances through Redis, PostgreSQL or the cluster primary. */
 export interface SharedState {
   readonly limits: SharedCounters;
   readonly claimJti: (jti: string, expiresAtMs: number) => Promise<boolean>;
@@ -127,7 +127,28 @@ export async function openStore(config: Config, now: () => Date = () => new Date
   });
 }
 
-export async function openBus(config: Config, logger: PinoLogger): Promise<{ bus: Bus; shared: SharedState | undefined }> {
+/** Which bus carries events between processes: picked by openBus, logged at start. */
+export type BusKind = 'redis' | 'postgres' | 'ipc' | 'memory';
+
+/**
+ * The bus and the state instances share: Redis when REDIS_URL is set; else PostgreSQL
+ * LISTEN/NOTIFY and tables when the store is PostgreSQL (several instances on one database need
+ * nothing else); else the cluster primary over IPC (WORKERS=N on SQLite); else one process.
+ */
+export async function openBus(config: Config, logger: PinoLogger, store: Store): Promise<{ bus: Bus; shared: SharedState | undefined; kind: BusKind }> {
+  const opened = await openSharedBus(config, logger, store);
+  logger.info({ bus: opened.kind }, `bus: ${BUS_NAMES[opened.kind]}`);
+  return opened;
+}
+
+const BUS_NAMES: Record<BusKind, string> = {
+  redis: 'Redis pub/sub (REDIS_URL)',
+  postgres: 'PostgreSQL LISTEN/NOTIFY (DATABASE_URL, no REDIS_URL)',
+  ipc: 'cluster IPC through the primary (WORKERS)',
+  memory: 'in process (one instance)',
+};
+
+async function openSharedBus(config: Config, logger: PinoLogger, store: Store): Promise<{ bus: Bus; shared: SharedState | undefined; kind: BusKind }> {
   const redis = config.redis;
   if (redis !== undefined) {
     const { createRedisBus } = await import('./bus/redis.js');
@@ -135,6 +156,7 @@ export async function openBus(config: Config, logger: PinoLogger): Promise<{ bus
     const client = bus.client;
     return {
       bus,
+      kind: 'redis',
       shared: {
         limits: { kind: 'redis', redis: client, prefix: redis.prefix },
         async claimJti(jti, expiresAtMs) {
@@ -144,13 +166,19 @@ export async function openBus(config: Config, logger: PinoLogger): Promise<{ bus
       },
     };
   }
+  if (config.database.kind === 'postgres') {
+    const { createPostgresBus } = await import('./bus/postgres.js');
+    const bus = await createPostgresBus({ url: config.database.url, log: store, logger });
+    return { bus, kind: 'postgres', shared: { limits: { kind: 'postgres', pool: bus.pool }, claimJti: bus.claimJti } };
+  }
   if (cluster.isWorker && cluster.worker !== undefined) {
     return {
       bus: createIpcBus(process as unknown as IpcChannel, cluster.worker.id),
+      kind: 'ipc',
       shared: { limits: { kind: 'cluster' }, claimJti: createIpcClaim(process) },
     };
   }
-  return { bus: createMemoryBus(), shared: undefined };
+  return { bus: createMemoryBus(), kind: 'memory', shared: undefined };
 }
 
 /** What `/metrics` serves: this process's registry, or under `WORKERS=N` every worker's, through the primary. */

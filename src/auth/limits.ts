@@ -3,23 +3,30 @@
  * second per socket, ws-token requests per session.
  *
  * With `shared` the ws-token request rate holds across processes: counted in Redis (REDIS_URL
- * set; while Redis is unreachable each instance falls back to its own memory counter), or by the
- * cluster primary over IPC (WORKERS=N without Redis).
+ * set), in PostgreSQL's `rate_limits` table (a PostgreSQL-only cluster; while the shared store is
+ * unreachable each instance falls back to its own memory counter), or by the cluster primary over
+ * IPC (WORKERS=N on SQLite).
  * Socket slots stay per instance: a crashed instance could never give shared slots back. The
  * message rate is per socket, and a socket lives on one instance.
  */
-import { RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterCluster, RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export interface LimitOptions {
   readonly maxConnectionsPerUser: number;
   readonly maxConnectionsPerIp: number;
   readonly messagesPerSecond: number;
   readonly wsTokenRequestsPerMinute: number;
-  /** Counters shared through Redis (an ioredis client and the deployment's key prefix) or the cluster primary. */
+  /**
+   * Counters shared through Redis (an ioredis client and the deployment's key prefix), PostgreSQL
+   * (a `pg` pool on the database whose migrations made `rate_limits`) or the cluster primary.
+   */
   readonly shared?: SharedCounters;
 }
 
-export type SharedCounters = { readonly kind: 'redis'; readonly redis: unknown; readonly prefix: string } | { readonly kind: 'cluster' };
+export type SharedCounters =
+  | { readonly kind: 'redis'; readonly redis: unknown; readonly prefix: string }
+  | { readonly kind: 'postgres'; readonly pool: unknown }
+  | { readonly kind: 'cluster' };
 
 /** A concurrency slot: `acquire` takes one if free, `release` gives it back. */
 export interface Slots {
@@ -69,7 +76,8 @@ function slots(max: number, prefix: string): Slots {
 
 /**
  * A fixed-window counter of `points` per `durationSec`: in this process's memory, or shared through
- * Redis (falling back to this process's memory while Redis is unreachable) or the cluster primary.
+ * Redis or PostgreSQL (falling back to this process's memory while it is unreachable) or the
+ * cluster primary.
  */
 export function sharedLimiter(points: number, durationSec: number, prefix: string, shared?: SharedCounters): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ points, duration: durationSec, keyPrefix: prefix });
@@ -80,6 +88,20 @@ export function sharedLimiter(points: number, durationSec: number, prefix: strin
       duration: durationSec,
       keyPrefix: `${shared.prefix}:limit:${prefix}`,
       rejectIfRedisNotReady: true,
+      insuranceLimiter: memory,
+    });
+  }
+  if (shared?.kind === 'postgres') {
+    // One table for every limiter (keys carry the prefix); migration 0004 made it, and
+    // rate-limiter-flexible deletes rows expired over an hour ago every five minutes.
+    return new RateLimiterPostgres({
+      storeClient: shared.pool,
+      storeType: 'pool',
+      tableName: 'rate_limits',
+      tableCreated: true,
+      points,
+      duration: durationSec,
+      keyPrefix: prefix,
       insuranceLimiter: memory,
     });
   }

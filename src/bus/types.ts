@@ -23,7 +23,7 @@ export interface Bus {
   /** Whether the bus currently reaches the other instances (for /readyz). */
   ready(): boolean;
   /**
-   * Called after the bus regained its peers (Redis reconnected): whatever was published meanwhile
+   * Called after the bus regained its peers (Redis or the LISTEN connection back): whatever was published meanwhile
    * never arrived, so the caller MUST catch up from the store. Returns an unsubscribe function.
    */
   onResync(listener: () => void): () => void;

@@ -153,6 +153,31 @@ export const migrations: Record<string, Migration> = {
       for (const table of ['job_output', 'jobs', 'vms', 'hosts', 'clusters']) await db.schema.dropTable(table).execute();
     },
   },
+  // State instances share when PostgreSQL is the only shared service (no REDIS_URL): the used
+  // ws-token ids (bus/postgres.ts) and the rate-limit counters (auth/limits.ts, in the layout
+  // rate-limiter-flexible's RateLimiterPostgres expects). SQLite gets the tables too and never
+  // uses them. `if not exists`: safe where a rate limiter created its table before.
+  '0004_shared_state': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('rate_limits')
+        .ifNotExists()
+        .addColumn('key', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('points', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('expire', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('ws_token_jti')
+        .ifNotExists()
+        .addColumn('jti', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('ws_token_jti_expires').ifNotExists().on('ws_token_jti').columns(['expires_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      for (const table of ['ws_token_jti', 'rate_limits']) await db.schema.dropTable(table).ifExists().execute();
+    },
+  },
 };
 
 function randomEpoch(): string {

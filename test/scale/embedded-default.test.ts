@@ -1,6 +1,7 @@
 /**
  * With DATABASE_URL and REDIS_URL unset the embedded default is unchanged and loads no PostgreSQL
- * or Redis code; with them set, it does (the control). The real server runs as a child process
+ * or Redis code; with them set, it does (the control); with DATABASE_URL alone, PostgreSQL and its
+ * bus but no Redis code. The real server runs as a child process
  * with a module-resolution hook recording every module it loads.
  */
 import fs from 'node:fs';
@@ -45,4 +46,12 @@ it('loads them when DATABASE_URL=postgres://… and REDIS_URL are set (the contr
   expect(modules.some((m) => m.includes('/node_modules/ioredis/'))).toBe(true);
   expect(modules.some((m) => m.endsWith('/dist/store/postgres.js'))).toBe(true);
   expect(modules.some((m) => m.endsWith('/dist/bus/redis.js'))).toBe(true);
+});
+
+it('loads pg and the PostgreSQL bus but no Redis code when only DATABASE_URL=postgres://… is set', async () => {
+  const { modules, ready } = await loadedModules({ DATABASE_URL: await createPostgresDatabase() });
+  expect(modules.some((m) => m.endsWith('/dist/bus/postgres.js'))).toBe(true);
+  expect(modules.some((m) => m.includes('/node_modules/ioredis/') || m.endsWith('/dist/bus/redis.js'))).toBe(false);
+  expect(ready).toEqual({ status: 'ready', checks: { store: true, bus: true } });
+  expect(server?.output.join('')).toContain('"bus":"postgres"');
 });

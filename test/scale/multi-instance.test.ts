@@ -1,10 +1,11 @@
 /**
- * The deployment the scale-out mode promises, all on loopback: a private PostgreSQL and Redis,
- * three server processes (A, B, C) with authentication on, and HAProxy in front (round robin, no
- * stickiness). Delivery across instances, an instance killed under its clients, a Redis restart,
- * single-use ws-tokens and logout all hold across instances.
+ * The deployment the scale-out mode promises, all on loopback: a private PostgreSQL (and Redis,
+ * in the Redis mode), three server processes (A, B, C) with authentication on, and HAProxy in
+ * front (round robin, no stickiness). The whole suite runs twice: with REDIS_URL, and on
+ * PostgreSQL alone (LISTEN/NOTIFY and tables). Delivery across instances, an instance killed
+ * under its clients, a bus outage (Redis restarts; every LISTEN connection killed), single-use
+ * ws-tokens, logout and shared rate limits all hold across instances.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,8 @@ import { signIn } from '../helpers/login.js';
 import { createTestKey, startProvider, type TestProvider } from '../helpers/oidc-provider.js';
 import { startServer, type ChildServer } from '../helpers/server.js';
 import { createPostgresDatabase } from '../services/database.js';
-import { freePort, startHaproxy, startRedis, type PrivateHaproxy, type PrivateRedis } from '../services/processes.js';
+import { freePort, startHaproxy, type PrivateHaproxy } from '../services/processes.js';
+import { BUS_MODES } from './bus-modes.js';
 
 const bearer = { authorization: `Bearer ${API_TOKEN}` };
 
@@ -35,7 +37,6 @@ interface Tracked {
   reconnects: number;
 }
 
-let redis: PrivateRedis;
 let provider: TestProvider;
 let balancer: PrivateHaproxy;
 let databaseUrl: string;
@@ -114,44 +115,44 @@ async function connections(server: ChildServer): Promise<number> {
   return Number(/^aether_ws_connections(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 'NaN');
 }
 
-beforeAll(async () => {
-  redis = await startRedis();
-  databaseUrl = await createPostgresDatabase();
-  const balancerPort = await freePort();
-  const publicUrl = `http://127.0.0.1:${balancerPort}`;
-  provider = await startProvider({
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    redirectUris: [`${publicUrl}/auth/callback`],
-    users: USERS,
-    keys: [await createTestKey('key-1')],
+describe.each(BUS_MODES)('three instances behind HAProxy, bus: $name', (mode) => {
+  beforeAll(async () => {
+    databaseUrl = await createPostgresDatabase();
+    const busEnv = await mode.setup(databaseUrl);
+    const balancerPort = await freePort();
+    const publicUrl = `http://127.0.0.1:${balancerPort}`;
+    provider = await startProvider({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [`${publicUrl}/auth/callback`],
+      users: USERS,
+      keys: [await createTestKey('key-1')],
+    });
+    const env = {
+      DATABASE_URL: databaseUrl,
+      ...busEnv,
+      AUTH_ENABLED: 'true',
+      ALLOW_DEV_AUTH: 'false',
+      ...authEnv(provider.issuer),
+      PUBLIC_URL: publicUrl,
+      WS_PING_INTERVAL_MS: '2000',
+      WS_PONG_TIMEOUT_MS: '2000',
+      JOB_TICK_MS: '50',
+      METRICS_TOKEN,
+    };
+    [a, b, c] = await Promise.all([startServer({ env }), startServer({ env }), startServer({ env })]);
+    balancer = await startHaproxy([a.port, b.port, c.port], { port: balancerPort });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const t of tracked) t.client.close();
+    await Promise.allSettled([a?.close(), b?.close(), c?.close()]);
+    await balancer?.stop();
+    await provider?.close();
+    await mode.teardown();
+    tracked.length = 0;
   });
-  const env = {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redis.url,
-    REDIS_CHANNEL_PREFIX: `multi-${randomBytes(4).toString('hex')}`,
-    AUTH_ENABLED: 'true',
-    ALLOW_DEV_AUTH: 'false',
-    ...authEnv(provider.issuer),
-    PUBLIC_URL: publicUrl,
-    WS_PING_INTERVAL_MS: '2000',
-    WS_PONG_TIMEOUT_MS: '2000',
-    JOB_TICK_MS: '50',
-    METRICS_TOKEN,
-  };
-  [a, b, c] = await Promise.all([startServer({ env }), startServer({ env }), startServer({ env })]);
-  balancer = await startHaproxy([a.port, b.port, c.port], { port: balancerPort });
-}, 120_000);
 
-afterAll(async () => {
-  for (const t of tracked) t.client.close();
-  await Promise.allSettled([a?.close(), b?.close(), c?.close()]);
-  await balancer?.stop();
-  await provider?.close();
-  await redis?.stop();
-});
-
-describe('three instances behind HAProxy', () => {
   it('delivers a notification created through A to clients on B and C, once each', async () => {
     const from = await head();
     const onB = track(b.wsUrl);
@@ -160,6 +161,7 @@ describe('three instances behind HAProxy', () => {
     await post(a.url, 'created on A');
     await expectComplete([onB, onC], from);
     expect(onB.offsets.filter((o) => o > from)).toHaveLength(1);
+    for (const server of [a, b, c]) expect(server.output.join('')).toContain(`"bus":"${mode.name}"`);
   });
 
   it('moves the clients of a killed instance through the balancer to the others, and they resume with nothing lost', async () => {
@@ -191,18 +193,18 @@ describe('three instances behind HAProxy', () => {
     }
   });
 
-  it('loses nothing when Redis restarts, and the balancer keeps every instance in meanwhile', async () => {
+  it(`loses nothing when ${mode.outageName}, and the balancer keeps every instance in meanwhile`, async () => {
     const from = await head();
     const clients = [track(balancer.wsUrl), track(balancer.wsUrl), track(balancer.wsUrl)];
     await expect.poll(() => clients.every((t) => t.snapshot), { timeout: 10_000 }).toBe(true);
-    await redis.stop();
+    const outage = await mode.outage();
     await expect.poll(async () => ((await (await fetch(`${a.url}/readyz`)).json()) as { status: string }).status, { timeout: 5000 }).toBe('degraded');
-    for (let i = 0; i < 5; i++) await post([a.url, b.url, c.url][i % 3] as string, `redis down ${i}`);
+    for (let i = 0; i < 5; i++) await post([a.url, b.url, c.url][i % 3] as string, `bus down ${i}`);
     // Degraded instances stay in the pool: new sockets through the balancer still open.
     const late = track(balancer.wsUrl);
     await expect.poll(() => late.snapshot, { timeout: 10_000 }).toBe(true);
-    await redis.start();
-    for (let i = 0; i < 5; i++) await post([a.url, b.url, c.url][i % 3] as string, `redis back ${i}`);
+    await outage.end();
+    for (let i = 0; i < 5; i++) await post([a.url, b.url, c.url][i % 3] as string, `bus back ${i}`);
     await expectComplete(clients, from);
     expect(clients.every((t) => t.reconnects === 0)).toBe(true);
     await expect.poll(async () => ((await (await fetch(`${a.url}/readyz`)).json()) as { status: string }).status, { timeout: 10_000 }).toBe('ready');
@@ -228,15 +230,17 @@ describe('three instances behind HAProxy', () => {
     expect((await first.closed).code).toBe(4003);
   });
 
-  it('closes the socket on C of a session logged out on A while Redis was down, once Redis returns', async () => {
+  it(`closes the socket on C of a session logged out on A while ${mode.outageName}, once the bus is back`, async () => {
     const { jar } = await signIn(balancer.url, 'alice');
     const cookie = jar.header(balancer.url);
     const origin = balancer.url;
     const onC = await connect(c.wsUrl, { headers: { cookie, origin } });
     expect((await onC.next()).type).toBe('connection');
-    await redis.stop();
+    const outage = await mode.outage();
     expect((await fetch(`${a.url}/auth/logout`, { method: 'POST', headers: { cookie, origin } })).status).toBe(204);
-    await redis.start();
+    // Long enough for the control message to be gone for good (Redis pub/sub and NOTIFY keep nothing).
+    await new Promise((r) => setTimeout(r, 300));
+    await outage.end();
     expect((await onC.closed).code).toBe(4003);
   });
 
@@ -280,7 +284,7 @@ describe('three instances behind HAProxy', () => {
     expect(/^aether_job_runner_leader 1$/m.test(await scrape(leader))).toBe(false);
   });
 
-  it('counts ws-token requests of a session across instances (Redis)', async () => {
+  it(`counts ws-token requests of a session across instances (${mode.name})`, async () => {
     const { jar } = await signIn(balancer.url, 'bob');
     const cookie = jar.header(balancer.url);
     const statuses: number[] = [];

@@ -181,15 +181,20 @@ describe('WORKERS=2 with sign-in: state the workers share through the primary', 
   });
 });
 
-describe('WORKERS=2 on PostgreSQL and Redis', () => {
+// With Redis the workers use it; on PostgreSQL alone each worker LISTENs like a separate instance.
+const PG_BUSES = [
+  { bus: 'Redis', env: (): Record<string, string> => ({ REDIS_URL: process.env.TEST_REDIS_URL as string, REDIS_CHANNEL_PREFIX: `w-${Date.now()}` }) },
+  { bus: 'PostgreSQL alone', env: (): Record<string, string> => ({}) },
+];
+
+describe.each(PG_BUSES)('WORKERS=2 on PostgreSQL, bus: $bus', ({ bus, env }) => {
   let pgCluster: ChildServer;
   beforeAll(async () => {
     pgCluster = await startServer({
       env: {
         WORKERS: '2',
         DATABASE_URL: await createPostgresDatabase(),
-        REDIS_URL: process.env.TEST_REDIS_URL as string,
-        REDIS_CHANNEL_PREFIX: `w-${Date.now()}`,
+        ...env(),
       },
     });
     const deadline = Date.now() + 15_000;
@@ -199,7 +204,7 @@ describe('WORKERS=2 on PostgreSQL and Redis', () => {
     await pgCluster?.close();
   });
 
-  it('delivers events between workers over Redis, once each and in order', async () => {
+  it(`delivers events between workers over ${bus}, once each and in order`, async () => {
     const sockets = [];
     for (let i = 0; i < 4; i++) sockets.push((await connectReady(pgCluster.wsUrl)).client);
     clients.push(...sockets);
