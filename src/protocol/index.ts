@@ -3,3 +3,4 @@ export * from './messages.js';
 export * from './parse.js';
 export * from './topics.js';
 export * from './entities.js';
+export * from './job-parameters.js';

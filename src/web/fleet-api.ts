@@ -1,11 +1,9 @@
 /** The REST calls of the Inventory and Jobs views (first load, an opened job's output, starting a job). */
-import type { InventorySnapshot, Job, JobOutputLine } from '../protocol/index.js';
+import type { InventorySnapshot, Job, JobOutputLine, JobTypeInfo } from '../protocol/index.js';
 import { call } from './api.js';
 
-export interface JobType {
-  readonly name: string;
-  readonly description: string;
-}
+/** A job type with its parameter schema and row actions (`GET /api/v1/jobs/types`). */
+export type JobType = JobTypeInfo;
 
 export interface FleetApi {
   inventory(): Promise<InventorySnapshot>;

@@ -88,10 +88,15 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
   });
 
   detail.onCancel((id) => void api.cancel(id).catch(fail('Cancelling the job')));
-  const jobForm = createJobForm(api, (job) => {
-    jobs.put(job);
-    location.hash = jobHref(job.id);
-  });
+  const jobForm = createJobForm(
+    api,
+    () => inventory.state(),
+    (job) => {
+      jobs.put(job);
+      location.hash = jobHref(job.id);
+    },
+  );
+  inventory.onChange(() => jobForm.inventoryChanged());
   // Job types need a principal: load them once the socket is in (a signed-out page never asks).
   client.onConnectionStatus((status) => {
     if (status === 'connected') jobForm.loadTypes();

@@ -79,13 +79,32 @@ const Job = object({
 
 const JobOutputLine = object({ seq: int, text: str, at: time });
 
-const JobType = object(
-  {
-    name: str,
-    description: str,
+const JobType = object({
+  name: str,
+  description: str,
+  parameters: {
+    description: 'JSON Schema (a subset: string, integer, boolean, enum) of the `parameters` of POST /api/v1/jobs; `x-inventory` marks a host or VM name',
+    ...object({
+      type: { const: 'object' },
+      properties: { type: 'object', additionalProperties: { type: 'object', required: ['type'] } },
+      required: { type: 'array', items: str },
+    }),
   },
-  ['name', 'description'],
-);
+  actions: {
+    type: 'array',
+    description: 'Where the page offers this type on an inventory row',
+    items: object(
+      {
+        label: str,
+        kind: { enum: ['vm', 'host'] },
+        states: { type: 'array', items: str, description: "The VM's state or the host's status it applies to" },
+        parameters: { type: 'object', description: "Fixed on top of the row's own host (and vm)" },
+        destructive: { type: 'boolean', description: 'Asks for confirmation first' },
+      },
+      ['label', 'kind', 'states'],
+    ),
+  },
+});
 
 const RelatedEntity = object({ type: str, id: str, name: str }, ['type', 'id']);
 
