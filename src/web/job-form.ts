@@ -24,8 +24,8 @@ export function parseParameters(text: string): Record<string, unknown> | string 
 }
 
 export interface JobForm {
-  /** Loads the job types into the form, once: call it when the page is signed in (the socket connected). */
-  loadTypes(): void;
+  /** The job types (GET /api/v1/jobs/types) to offer. */
+  setTypes(list: readonly JobTypeInfo[]): void;
   /** The inventory changed: refills the host and VM pickers. */
   inventoryChanged(): void;
 }
@@ -48,7 +48,6 @@ export function createJobForm(api: FleetApi, inventory: () => InventoryState, st
   const say = (text: string): void => void (note.textContent = text);
   let types = new Map<string, JobTypeInfo>();
   let fields: JobFields | undefined;
-  let typesLoaded = false;
 
   function choose(name: string): void {
     const info = types.get(name);
@@ -94,20 +93,10 @@ export function createJobForm(api: FleetApi, inventory: () => InventoryState, st
     submit(values);
   });
   return {
-    loadTypes() {
-      if (typesLoaded) return;
-      typesLoaded = true;
-      api.types().then(
-        (list) => {
-          types = new Map(list.map((t) => [t.name, t]));
-          type.replaceChildren(...list.map((t) => h('option', { value: t.name, title: t.description, selected: t.name === 'sleep' }, t.name)));
-          choose(type.value);
-        },
-        () => {
-          typesLoaded = false;
-          say('Could not load the job types.');
-        },
-      );
+    setTypes(list) {
+      types = new Map(list.map((t) => [t.name, t]));
+      type.replaceChildren(...list.map((t) => h('option', { value: t.name, title: t.description, selected: t.name === 'sleep' }, t.name)));
+      choose(type.value);
     },
     inventoryChanged: () => fields?.refresh(inventory()),
   };
