@@ -9,11 +9,9 @@ import type { InventoryEventData, InventorySnapshot, Job, JobOutputLine } from '
 import type { FleetApi } from './fleet-api.js';
 import { createFleetApi } from './fleet-api.js';
 import { createInventoryStore, type InventoryStore } from './inventory-state.js';
-import { createInventoryView } from './inventory-view.js';
-import { createJobDetail } from './job-detail.js';
 import { createJobForm, type JobForm } from './job-form.js';
 import { createJobsStore, type JobsStore } from './jobs-state.js';
-import { createJobsView } from './jobs-view.js';
+import { createFleetViews, type FleetViews } from './fleet-views.js';
 import { createRowActions, type RowActions } from './row-actions.js';
 import { jobHref, startRouter } from './router.js';
 
@@ -60,10 +58,11 @@ function listen(client: WsClient, inventory: InventoryStore, jobs: JobsStore, op
 let loaded: Promise<void> | undefined;
 
 /** The job types for the form and the rows, and the user's roles for the rows; again after a failure. */
-function loadOnce(api: FleetApi, form: JobForm, actions: RowActions): void {
+function loadOnce(api: FleetApi, form: JobForm, actions: RowActions, views: FleetViews): void {
   loaded ??= Promise.all([api.types(), api.roles()]).then(
     ([types, roles]) => {
       form.setTypes(types);
+      views.setTypes(types);
       actions.setTypes(types);
       actions.setRoles(roles);
     },
@@ -83,18 +82,11 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
     },
     (question) => window.confirm(question),
   );
-  const inventoryView = createInventoryView(Date.now, actions);
-  const jobsView = createJobsView();
-  const detail = createJobDetail();
+  const views = createFleetViews(inventory, jobs, actions);
   const fail = (what: string) => (error: unknown) => report(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
 
-  inventory.onChange(() => inventoryView.render(inventory.state()));
-  jobs.onChange(() => {
-    const state = jobs.state();
-    jobsView.render(state);
-    actions.setJobs(state.jobs);
-    detail.render(state, state.openId === null ? undefined : jobs.get(state.openId));
-  });
+  inventory.onChange(views.renderInventory);
+  jobs.onChange(views.renderJobs);
 
   /** The open job's output after the last line held, page by page (live lines merge by seq). */
   async function loadOutput(id: string): Promise<void> {
@@ -117,7 +109,7 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
 
   listen(client, inventory, jobs, openJob);
 
-  detail.onCancel((id) => void api.cancel(id).catch(fail('Cancelling the job')));
+  views.detail.onCancel((id) => void api.cancel(id).catch(fail('Cancelling the job')));
   const jobForm = createJobForm(
     api,
     () => inventory.state(),
@@ -129,11 +121,14 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
   inventory.onChange(() => jobForm.inventoryChanged());
   // Job types need a principal: load them once the socket is in (a signed-out page never asks).
   client.onConnectionStatus((status) => {
-    if (status === 'connected') loadOnce(api, jobForm, actions);
+    if (status === 'connected') loadOnce(api, jobForm, actions, views);
   });
-  startRouter((route) => openJob(route.view === 'jobs' ? route.jobId : null));
-  inventoryView.render(inventory.state());
-  jobsView.render(jobs.state());
+  startRouter((route) => {
+    views.route(route);
+    openJob(route.view === 'jobs' ? route.jobId : null);
+  });
+  views.renderInventory();
+  views.renderJobs();
 
   return {
     async refresh() {
@@ -141,9 +136,6 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
       inventory.replace(snapshot as InventorySnapshot);
       jobs.replace(list);
     },
-    tick() {
-      inventoryView.tick();
-      jobsView.tick();
-    },
+    tick: () => views.tick(),
   };
 }
