@@ -74,6 +74,7 @@ function socket(port) {
   let order = true;
   let last = 0;
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+  /** @type {Promise<void>} */
   const ready = new Promise((resolve, reject) => {
     ws.on('error', reject);
     ws.on('message', (raw) => {
@@ -127,7 +128,14 @@ async function run(bus) {
     const t0 = nowMs();
     const post = async (i) => {
       sentAt.set(i, nowMs());
-      return (await pubs[i % 3].post('/api/v1/notifications', { title: `bus ${i}`, message: 'bus bench', level: 'info', category: 'system' })) === 201;
+      return (
+        (await /** @type {NonNullable<(typeof pubs)[number]>} */ (pubs[i % 3]).post('/api/v1/notifications', {
+          title: `bus ${i}`,
+          message: 'bus bench',
+          level: 'info',
+          category: 'system',
+        })) === 201
+      );
     };
     let failed = 0;
     if (rate === undefined) failed = (await inLanes(posts, concurrency, post)).failed;
@@ -144,7 +152,7 @@ async function run(bus) {
     const deadline = nowMs() + 60_000;
     while (sockets.some((s) => s.got.size < posted) && nowMs() < deadline) await sleep(20);
     const done = Math.max(...sockets.map((s) => Math.max(...s.got.values())));
-    const cpu = servers.reduce((sum, s, i) => sum + procCpuMicros(s.pid) - cpu0[i], 0);
+    const cpu = servers.reduce((sum, s, i) => sum + procCpuMicros(s.pid) - /** @type {number} */ (cpu0[i]), 0);
     // Includes the writes themselves and every instance's 2 s catch-up check: compare the buses.
     const xactPerEvent = ((await commits(db.url)) - xact0) / posted;
     // Latency: POST sent → received on a socket of another instance (the event crossed the bus).

@@ -15,7 +15,7 @@ const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const files = args.filter((a, i) => !a.startsWith('--') && !['--out', '--title'].includes(args[i - 1]));
+const files = args.filter((a, i) => !a.startsWith('--') && !['--out', '--title'].includes(args[i - 1] ?? ''));
 if (files.length === 0) {
   process.stderr.write('usage: node bench/flamegraph.mjs <profile.cpuprofile>... [--out flame.svg] [--title text]\n');
   process.exit(2);
@@ -58,7 +58,7 @@ for (const file of files) {
     let frame = root;
     frame.total += us;
     for (let i = stack.length - 1; i >= 0; i--) {
-      const [name, where] = stack[i];
+      const [name, where] = /** @type {[string, string]} */ (stack[i]);
       const key = `${name} ${where}`;
       let child = frame.children.get(key);
       if (child === undefined) frame.children.set(key, (child = newFrame(name, where)));

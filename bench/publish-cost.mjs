@@ -27,7 +27,9 @@ const concurrency = Number(opt('concurrency', 16));
 const groups = String(opt('groups', '1,64')).split(',').map(Number);
 const port = Number(opt('port', 18_767));
 const postgres = opt('postgres', undefined);
-for (const [name, v] of [['posts', posts], ['rounds', rounds], ['concurrency', concurrency], ...groups.map((g) => ['groups', g])]) {
+/** @type {Array<[string, number]>} */
+const checked = [['posts', posts], ['rounds', rounds], ['concurrency', concurrency], ...groups.map((g) => /** @type {[string, number]} */ (['groups', g]))];
+for (const [name, v] of checked) {
   if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--${name}: expected a positive integer, got ${v}`);
 }
 if (!fs.existsSync(path.join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');

@@ -3,7 +3,7 @@
  * Benchmark orchestrator: ours against ws-raw, ws-cork, Socket.IO 4 and uWebSockets.js, each run
  * in turn on the same port with the same load generator. See bench/README.md.
  *
- *   node bench/run.mjs [--quick] [--runs N] [--servers ours,ws-raw,...] [--scenarios S1,S3,...] [--port N]
+ *   node bench/run.mjs [--quick] [--runs N] [--servers ours,ws-raw,...] [--scenarios S1,S3,...] [--port N] [--cluster redis|postgres]
  *
  * The orchestrator is also the publisher; it pins itself to CPU 1 with the load workers, and each
  * server to CPU 0. Everything it starts is bounded in time and stopped before it exits.
@@ -18,6 +18,7 @@ import { createPublisher, hasTaskset, inLanes, is2xx, pinSelf, startServer, star
 import { aggregate } from './lib/stats.mjs';
 import { goalRatios, goalsMarkdown, latencySvg, markdownTable, sanityFlags } from './lib/report.mjs';
 import * as S from './lib/scenarios.mjs';
+import { s8, s9 } from './lib/churn.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -26,11 +27,18 @@ const workerFile = path.join(here, 'load', 'worker.mjs');
 
 // ---------------------------------------------------------------- arguments and parameters
 
+/**
+ * @typedef {{ keepLogs: boolean, quick: boolean, profile?: boolean, s4Events?: number, runs: number | undefined,
+ *   servers: string[] | undefined, scenarios: string[] | undefined, port: number, build: boolean, cluster: string }} Args
+ */
+
+/** @param {string[]} argv */
 function parseArgs(argv) {
-  const a = { keepLogs: false, quick: false, runs: undefined, servers: undefined, scenarios: undefined, port: 18_765, build: true };
+  /** @type {Args} */
+  const a = { keepLogs: false, quick: false, runs: undefined, servers: undefined, scenarios: undefined, port: 18_765, build: true, cluster: 'redis' };
   for (let i = 0; i < argv.length; i++) {
-    const v = argv[i];
-    const val = () => (v.includes('=') ? v.slice(v.indexOf('=') + 1) : argv[++i]);
+    const v = /** @type {string} */ (argv[i]);
+    const val = () => /** @type {string} */ (v.includes('=') ? v.slice(v.indexOf('=') + 1) : argv[++i]);
     if (v === '--quick') a.quick = true;
     else if (v === '--no-build') a.build = false;
     else if (v === '--keep-logs') a.keepLogs = true;
@@ -40,7 +48,10 @@ function parseArgs(argv) {
     else if (v.startsWith('--servers')) a.servers = val().split(',');
     else if (v.startsWith('--scenarios')) a.scenarios = val().toUpperCase().split(',');
     else if (v.startsWith('--port')) a.port = Number(val());
-    else if (v === '--help' || v === '-h') {
+    else if (v.startsWith('--cluster')) {
+      a.cluster = val();
+      if (!['redis', 'postgres'].includes(a.cluster)) throw new Error(`--cluster: redis or postgres, got ${a.cluster}`);
+    } else if (v === '--help' || v === '-h') {
       process.stdout.write(fs.readFileSync(path.join(here, 'README.md'), 'utf8'));
       process.exit(0);
     } else throw new Error(`unknown argument ${v}`);
@@ -71,6 +82,8 @@ const QUICK = {
   s6PadBytes: 15_000,
   s7Subs: 1000,
   s7Missed: 20,
+  s8: { clients: 300, rate: 20, seconds: 20, dropEveryMs: [3000, 6000], offlineMs: [1000, 1500] },
+  s9: { clients: 300, rate: 20, instances: 3, gapMs: 3000, stopTimeoutMs: 30_000 },
 };
 const FULL = {
   runs: 3,
@@ -93,6 +106,8 @@ const FULL = {
   s6PadBytes: 15_000,
   s7Subs: 10_000,
   s7Missed: 20,
+  s8: { clients: 10_000, rate: 10, seconds: 60, dropEveryMs: [10_000, 20_000], offlineMs: [2000, 3000] },
+  s9: { clients: 3000, rate: 20, instances: 3, gapMs: 5000, stopTimeoutMs: 30_000 },
 };
 const COMMON = {
   sampleEvery: 20, // one connection in 20 parses messages and records latency
@@ -104,7 +119,8 @@ const COMMON = {
 };
 const params = { ...COMMON, ...(args.quick ? QUICK : FULL) };
 if (args.runs) params.runs = args.runs;
-if (args.s4Events) params.s4 = params.s4.map((s) => ({ ...s, events: args.s4Events }));
+const s4Events = args.s4Events;
+if (s4Events) params.s4 = params.s4.map((s) => ({ ...s, events: s4Events }));
 
 // ---------------------------------------------------------------- the servers
 
@@ -160,7 +176,17 @@ const OURS_S5 = {
 };
 
 const SERVERS = [
-  { name: 'ours', argv: node(path.join(root, 'dist', 'main.js')), protocol: 'ws', prefix: '/ws?', resume: true, topicPublish: false, s5: OURS_S5 },
+  {
+    name: 'ours',
+    argv: node(path.join(root, 'dist', 'main.js')),
+    protocol: 'ws',
+    prefix: '/ws?',
+    resume: true,
+    recovery: 'ours',
+    cluster: true,
+    topicPublish: false,
+    s5: OURS_S5,
+  },
   { name: 'ws-raw', argv: node(path.join(here, 'servers', 'ws-raw.mjs')), protocol: 'ws', prefix: '/ws?', topicPublish: true },
   { name: 'ws-cork', argv: node(path.join(here, 'servers', 'ws-raw.mjs')), env: { BENCH_CORK: '1' }, protocol: 'ws', prefix: '/ws?', topicPublish: true },
   {
@@ -169,18 +195,35 @@ const SERVERS = [
     protocol: 'sio',
     prefix: '/socket.io/?EIO=4&transport=websocket&',
     topicPublish: true,
+    backoff: 'socket.io',
+  },
+  {
+    // Socket.IO with its connection state recovery: only in the churn scenarios, where it differs.
+    name: 'socket.io-csr',
+    argv: node(path.join(here, 'servers', 'socketio.mjs')),
+    env: { BENCH_CSR: '1' },
+    protocol: 'sio',
+    prefix: '/socket.io/?EIO=4&transport=websocket&',
+    recovery: 'socket.io',
+    backoff: 'socket.io',
+    cluster: true,
+    scenarios: ['S8', 'S9'],
   },
   { name: 'uws', argv: node(path.join(here, 'servers', 'uws.mjs')), protocol: 'ws', prefix: '/ws?', topicPublish: true, optional: true },
 ];
 
+/** @typedef {[name: string, run: (ctx: any) => Promise<object>]} Scenario */
+/** @type {Scenario[]} */
 const SCENARIOS = [
   ['S1', (ctx) => S.s1(ctx)],
   ['S2', (ctx) => S.s2(ctx)],
-  ...params.s3.map((s) => [`S3 ${s.subs}x${s.rate}/s`, (ctx) => S.s3(ctx, s)]),
-  ...params.s4.map((s) => [`S4 burst ${s.subs}`, (ctx) => S.s4(ctx, s)]),
+  ...params.s3.map((s) => /** @type {Scenario} */ ([`S3 ${s.subs}x${s.rate}/s`, (ctx) => S.s3(ctx, s)])),
+  ...params.s4.map((s) => /** @type {Scenario} */ ([`S4 burst ${s.subs}`, (ctx) => S.s4(ctx, s)])),
   ['S5', (ctx) => S.s5(ctx)],
   ['S6', (ctx) => S.s6(ctx)],
   ['S7', (ctx) => S.s7(ctx)],
+  ['S8', (ctx) => s8(ctx)],
+  ['S9', (ctx) => s9(ctx, root)],
 ];
 
 // ---------------------------------------------------------------- machine and provenance
@@ -249,6 +292,7 @@ async function main() {
     const auth = await authFor(def.name);
     let serverSeq = 0;
     for (const [scenName, fn] of scenarios) {
+      if (def.scenarios && !def.scenarios.some((x) => scenName.startsWith(x))) continue;
       const runs = [];
       for (let r = 0; r < params.runs; r++) {
         if (Date.now() > deadline) {
@@ -256,26 +300,34 @@ async function main() {
           continue;
         }
         let dataDir = null;
+        const dataDirs = new Map(); // S9: one data directory per instance port
         const argv = args.profile ? [def.argv[0], '--cpu-prof', `--cpu-prof-dir=${path.join(here, 'results', 'profiles')}`, ...def.argv.slice(1)] : def.argv;
         const ctx = {
           def,
           params,
           port: args.port,
+          cluster: args.cluster,
           auth,
+          logFile: (what) => path.join(tmp, `${def.name}-${what}-${serverSeq}.log`),
           async startServer(opts = {}) {
-            if (!opts.reuse || dataDir === null) dataDir = fs.mkdtempSync(path.join(tmp, `${def.name}-`));
+            const port = opts.port ?? args.port;
+            if (opts.port !== undefined) {
+              if (!opts.reuse || !dataDirs.has(port)) dataDirs.set(port, fs.mkdtempSync(path.join(tmp, `${def.name}-${port}-`)));
+              dataDir = dataDirs.get(port);
+            } else if (!opts.reuse || dataDir === null) dataDir = fs.mkdtempSync(path.join(tmp, `${def.name}-`));
             serverSeq++;
             return startServer({
               argv,
               cwd: root,
-              port: args.port,
+              port,
+              pin: opts.pin ?? true,
               useTaskset,
               logFile: path.join(tmp, `${def.name}-${serverSeq}.log`),
               env: {
                 ...(def.env ?? {}),
                 ...auth.env,
                 HOST: '127.0.0.1',
-                PORT: String(args.port),
+                PORT: String(port),
                 DATA_DIR: dataDir,
                 WS_MAX_CONNECTIONS: '25000',
                 // The peers have no connect-rate limit; measure ours without its storm protection too.
@@ -287,17 +339,18 @@ async function main() {
                 // Likewise the user's snapshot/replay budget, which all those connections would share.
                 WS_COST_BUDGET_PER_USER: '0',
                 NOTIFICATION_RETENTION_COUNT: '1000000',
+                ...(opts.env ?? {}),
               },
             });
           },
-          startWorkers: (n) => startWorkers(n, workerFile, useTaskset),
+          startWorkers: (n, file = workerFile, opts = {}) => startWorkers(n, file, useTaskset, opts),
           publisher: () => createPublisher({ port: args.port, headers: auth.http }),
         };
         const t0 = Date.now();
         try {
           runs.push(await fn(ctx));
         } catch (err) {
-          runs.push({ error: String(err?.message ?? err) });
+          runs.push({ error: String(/** @type {any} */ (err)?.message ?? err) });
         }
         const last = runs[runs.length - 1];
         process.stdout.write(
@@ -317,6 +370,7 @@ async function main() {
     mode: args.quick ? 'quick' : 'full',
     ...params,
     port: args.port,
+    cluster: args.cluster,
     ours_auth: (await authFor('ours')).method,
     ours_env:
       'WS_MAX_CONNECTIONS=25000 WS_MAX_CONNECT_RATE=0 WS_MAX_CONNECTIONS_PER_USER=0 WS_MAX_CONNECTIONS_PER_IP=0 WS_COST_BUDGET_PER_USER=0 NOTIFICATION_RETENTION_COUNT=1000000 (fresh SQLite per scenario), logs to a file',

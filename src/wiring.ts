@@ -1,7 +1,7 @@
 /**
  * The concrete parts the configuration picks: the store (SQLite or PostgreSQL), the bus (in
  * process, cluster IPC, PostgreSQL LISTEN/NOTIFY or Redis) with the state instances share, the authenticator with its
- * sessions, ws-tokens and OIDC, and who runs the jobs. server.ts composes them.
+ * sessions, ws-tokens and OIDC, and who runs the jobs. composition/ and server.ts compose them.
  *
  * PostgreSQL (`pg`) and Redis (`ioredis`) code is imported dynamically, only when DATABASE_URL /
  * REDIS_URL ask for it: the embedded default never loads either.

@@ -58,7 +58,7 @@ export function procCpuMicros(pid) {
 export function procSched(pid) {
   try {
     const [run, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
-    return { runUs: run / 1000, waitUs: wait / 1000 };
+    return { runUs: (run ?? NaN) / 1000, waitUs: (wait ?? NaN) / 1000 };
   } catch {
     return { runUs: NaN, waitUs: NaN };
   }
@@ -124,12 +124,16 @@ function pinned(cpu, argv, useTaskset) {
 }
 
 /**
- * Starts a server under test pinned to CPU 0, with the GC/memory preload and an IPC channel.
+ * Starts a server under test pinned to CPU 0 (unless `pin` is false), with the GC/memory preload and an IPC channel.
  * Resolves when GET /healthz answers 200.
+ * @param {{ argv: string[], env: Record<string, any>, port: number, logFile: string, useTaskset?: boolean, cwd?: string, pin?: boolean }} options
  */
-export async function startServer({ argv, env, port, logFile, useTaskset, cwd }) {
+export async function startServer({ argv, env, port, logFile, useTaskset, cwd, pin = true }) {
+  // Another process on the port (another bench run, a server left over) would answer /healthz
+  // for ours and take the load: refuse rather than measure it.
+  if ((await httpGetStatus(port, '/healthz').catch(() => 0)) !== 0) throw new Error(`port ${port} is already in use; pick another with --port`);
   const log = fs.openSync(logFile, 'a');
-  const [cmd, args] = pinned(0, argv, useTaskset);
+  const [cmd, args] = pinned(0, argv, useTaskset && pin);
   const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', log, log, 'ipc'] });
   fs.closeSync(log);
   const rpc = rpcChannel(child);
@@ -175,12 +179,14 @@ export async function startServer({ argv, env, port, logFile, useTaskset, cwd })
 /**
  * Starts `count` load workers pinned to CPU 1, at nice 10: the publisher (the orchestrator, also
  * on CPU 1) must not be starved by receivers, or a slow client would throttle the offered load.
+ * `nice: false` where the clients' own timing is the figure (S8, S9: a niced client on a busy
+ * machine waits seconds for its reconnect timer and its handshake reply).
  */
-export function startWorkers(count, workerFile, useTaskset) {
+export function startWorkers(count, workerFile, useTaskset, { nice = true } = {}) {
   const workers = [];
   for (let i = 0; i < count; i++) {
     const [cmd0, args0] = pinned(1, [process.execPath, workerFile], useTaskset);
-    const [cmd, args] = hasNice ? ['nice', ['-n', '10', cmd0, ...args0]] : [cmd0, args0];
+    const [cmd, args] = hasNice && nice ? ['nice', ['-n', '10', cmd0, ...args0]] : [cmd0, args0];
     const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     workers.push({ child, rpc: rpcChannel(child) });
   }

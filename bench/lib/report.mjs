@@ -21,6 +21,7 @@ export function cell(metric) {
 
 /** The rows of the main table: [label, scenario key, metric key]. */
 export function tableRows(params) {
+  /** @type {Array<[label: string, scenario: string, key: string]>} */
   const rows = [];
   for (const n of params.s1Counts) rows.push([`S1 idle RSS KB/conn @${n}`, 'S1', `rss_kb_per_conn_${n}`]);
   for (let i = 1; i < params.s1Counts.length; i++) {
@@ -76,6 +77,34 @@ export function tableRows(params) {
     [`S7 caught up`, 'S7', 'caught_up'],
     [`S7 failed`, 'S7', 'failed'],
   );
+  const j = params.s8;
+  const sec = (ms) => ms.map((x) => x / 1000).join('–');
+  rows.push(
+    [
+      `S8 jitter delivery % per client, min (${j.clients} clients, ${j.rate}/s, dropped every ${sec(j.dropEveryMs)} s for ${sec(j.offlineMs)} s)`,
+      'S8',
+      'delivery_min_pct',
+    ],
+    [`S8 delivery % per client, mean`, 'S8', 'delivery_mean_pct'],
+    [`S8 clients that lost events`, 'S8', 'clients_with_loss'],
+    [`S8 duplicates`, 'S8', 'duplicates'],
+    [`S8 out of order`, 'S8', 'out_of_order'],
+    [`S8 replay p50 ms (reconnect → caught up)`, 'S8', 'replay_p50_ms'],
+    [`S8 replay p99 ms`, 'S8', 'replay_p99_ms'],
+    [`S8 drops`, 'S8', 'drops'],
+  );
+  const d = params.s9;
+  rows.push(
+    [`S9 rolling deploy: events lost, client × event (${d.clients} clients via HAProxy, ${d.instances} instances, ${d.rate}/s)`, 'S9', 'lost'],
+    [`S9 duplicated`, 'S9', 'duplicated'],
+    [`S9 clients never back`, 'S9', 'never_back'],
+    [`S9 downtime per client p50 ms`, 'S9', 'downtime_p50_ms'],
+    [`S9 downtime per client p99 ms`, 'S9', 'downtime_p99_ms'],
+    [`S9 downtime per client max ms`, 'S9', 'downtime_max_ms'],
+    [`S9 publishes refused during the deploy`, 'S9', 'publish_failed'],
+    [`S9 cluster`, 'S9', 'cluster'],
+    ['S9 note', 'S9', 'note'],
+  );
   return rows;
 }
 
@@ -106,6 +135,7 @@ const med = (results, server, scen, key) => results[server]?.[scen]?.[key]?.medi
 
 /** Ours against the issue's goals, as ratios. */
 export function goalRatios(results, params) {
+  /** @type {Array<{ goal: string, ratio: number | null, target?: number, higherIsBetter?: boolean, value?: number | null, met?: boolean | null }>} */
   const out = [];
   const ratio = (a, b) => (a === null || b === null || b === 0 ? null : a / b);
   for (const s of params.s4) {
@@ -164,7 +194,8 @@ export function goalRatios(results, params) {
   const loss = med(results, 'ours', key, 'loss');
   out.push({ goal: `${key}: ours loses nothing`, value: loss, ratio: null, met: loss === null ? null : loss === 0 });
   for (const g of out) {
-    if (g.met === undefined) g.met = g.ratio === null ? null : g.higherIsBetter ? g.ratio >= g.target : g.ratio <= g.target;
+    if (g.met === undefined)
+      g.met = g.ratio === null ? null : g.higherIsBetter ? g.ratio >= /** @type {number} */ (g.target) : g.ratio <= /** @type {number} */ (g.target);
   }
   return out;
 }
@@ -215,7 +246,7 @@ export function sanityFlags(results, servers, params) {
   return flags;
 }
 
-const COLORS = { ours: '#d62728', 'ws-raw': '#1f77b4', 'ws-cork': '#2ca02c', 'socket.io': '#9467bd', uws: '#ff7f0e' };
+const COLORS = { ours: '#d62728', 'ws-raw': '#1f77b4', 'ws-cork': '#2ca02c', 'socket.io': '#9467bd', 'socket.io-csr': '#8c564b', uws: '#ff7f0e' };
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** One panel per S3 load: latency (log scale) at p50, p90, p99, p99.9, max, a line per server. */

@@ -73,7 +73,10 @@ function body(i, pad = '') {
   return { title: `bench ${i}`, message: 'bench', metadata: pad ? { t: nowMs(), i, pad } : { t: nowMs(), i } };
 }
 
-/** Open-loop publishing at `rate` per second for `seconds`; t is stamped at the due time. */
+/**
+ * Open-loop publishing at `rate` per second for `seconds`; t is stamped at the due time.
+ * @param {(i: number) => string} [pathFor]
+ */
 async function publishAtRate(pub, rate, seconds, makeBody, pathFor = () => '/api/v1/notifications') {
   const n = Math.round(rate * seconds);
   const t0 = nowMs();
@@ -90,7 +93,10 @@ async function publishAtRate(pub, rate, seconds, makeBody, pathFor = () => '/api
   return { ok, failed, seconds: (nowMs() - t0) / 1000 };
 }
 
-/** Closed-loop publishing of `total` events with `concurrency` POSTs in flight. */
+/**
+ * Closed-loop publishing of `total` events with `concurrency` POSTs in flight.
+ * @param {(i: number) => string} [pathFor]
+ */
 function publishBurst(pub, total, concurrency, makeBody, pathFor = () => '/api/v1/notifications', method = 'POST') {
   return inLanes(total, concurrency, async (i) => is2xx(await pub.request(method, pathFor(i), makeBody(i))));
 }

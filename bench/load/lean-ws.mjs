@@ -28,7 +28,7 @@ export function clientFrame(opcode, payload) {
   }
   const mask = crypto.randomBytes(4);
   mask.copy(out, headerLen);
-  for (let i = 0; i < len; i++) out[headerLen + 4 + i] = payload[i] ^ mask[i & 3];
+  for (let i = 0; i < len; i++) out[headerLen + 4 + i] = /** @type {number} */ (payload[i]) ^ /** @type {number} */ (mask[i & 3]);
   return out;
 }
 

@@ -202,7 +202,8 @@ function waitEvents(o) {
   });
 }
 
-process.on('message', async (m) => {
+/** A command from the orchestrator (bench/lib/proc.mjs): `cmd`, the `id` to answer, and its fields. */
+process.on('message', async (/** @type {{ cmd: string, id: number } & Record<string, any>} */ m) => {
   switch (m.cmd) {
     case 'connect':
       return reply(m.id, await connect(m));

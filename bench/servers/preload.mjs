@@ -5,9 +5,9 @@
  * server needs a benchmark endpoint. The channel is unref'd: it never keeps a server alive.
  */
 if (typeof process.send === 'function') {
-  process.on('message', (m) => {
+  process.on('message', (/** @type {any} */ m) => {
     if (m !== null && typeof m === 'object' && m.cmd === 'heapsnapshot') {
-      import('node:v8').then((v8) => process.send({ id: m.id, file: v8.writeHeapSnapshot(m.file) }));
+      import('node:v8').then((v8) => process.send?.({ id: m.id, file: v8.writeHeapSnapshot(m.file) }));
       return;
     }
     if (m === null || typeof m !== 'object' || m.cmd !== 'mem') return;
@@ -16,7 +16,7 @@ if (typeof process.send === 'function') {
       globalThis.gc();
     }
     const mem = process.memoryUsage();
-    process.send({
+    process.send?.({
       id: m.id,
       rss: mem.rss,
       heapUsed: mem.heapUsed,

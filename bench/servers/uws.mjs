@@ -7,8 +7,10 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { createEventFactory, portFromEnv, topicsFromUrl, onSignals } from './common.mjs';
 
-const require = createRequire(import.meta.url);
-const uWS = require('@trufflesuite/uws-js-unofficial');
+// Loaded through createRequire under another name, so that type-checking does not look for the
+// optional package (bench/tsconfig.json): uWS is untyped here.
+const requireOptional = createRequire(import.meta.url);
+const uWS = requireOptional('@trufflesuite/uws-js-unofficial');
 
 const factory = createEventFactory();
 let listenSocket = null;

@@ -11,7 +11,9 @@ import { createEventFactory, httpHandler, onSignals, listenOptions, topicsFromUr
 
 const CORK = process.env.BENCH_CORK === '1';
 const factory = createEventFactory();
-/** @type {Map<string, Set<import('ws').WebSocket>>} */
+/** A socket as this server uses it: with its corked flag and ws's underlying net.Socket. */
+/** @typedef {import('ws').WebSocket & { benchCorked?: boolean, _socket: import('node:net').Socket }} BenchSocket */
+/** @type {Map<string, Set<BenchSocket>>} */
 const byTopic = new Map();
 
 let corked = [];
@@ -51,9 +53,10 @@ function publish(topic, built) {
 const server = http.createServer(httpHandler(factory, publish));
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: 64 * 1024 });
 server.on('upgrade', (req, socket, head) => {
-  if (!req.url.startsWith('/ws')) return socket.destroy();
+  if (!(/** @type {string} */ (req.url).startsWith('/ws'))) return socket.destroy();
   const topics = topicsFromUrl(req.url);
-  wss.handleUpgrade(req, socket, head, (ws) => {
+  wss.handleUpgrade(req, socket, head, (upgraded) => {
+    const ws = /** @type {BenchSocket} */ (upgraded);
     for (const t of topics) {
       let set = byTopic.get(t);
       if (set === undefined) byTopic.set(t, (set = new Set()));

@@ -69,7 +69,20 @@ function formatNotification(paint: Paint, m: Msg): string {
     case 'deleted':
       return `${label}${str(data.id)}${data.reason === 'retention' ? ' (retention)' : ''}${unread}`;
     case 'all_read':
+    case 'bulk_read':
       return `${label}${str(data.count)} marked read${unread}`;
+    case 'bulk_archived':
+      return `${label}${str(data.count)} archived${unread}`;
+    case 'raised':
+    case 'resolved':
+      return `${label}${str(data.condition_key)} ×${str(data.count)}  ${paint('dim', str(data.id))}${unread}`;
+    case 'seen':
+    case 'archived':
+    case 'unarchived':
+    case 'unsnoozed':
+      return `${label}${str(data.id)}${unread}`;
+    case 'snoozed':
+      return `${label}${str(data.id)} until ${str(data.snoozed_until)}${unread}`;
     default:
       return `${label}${truncate(clean(JSON.stringify(data)), 200)}`;
   }

@@ -53,3 +53,14 @@ export function decodeFrame(text: string): GenericMessage[] {
   const message = toMessage(value);
   return message === null ? [] : [message];
 }
+
+/**
+ * How long an `error` `budget_exceeded` asks the client to wait before asking again (its
+ * `retry_after_ms`, or `fallbackMs` when that is missing or unusable); undefined for any other message.
+ */
+export function budgetWaitMs(m: GenericMessage, fallbackMs: number): number | undefined {
+  if (m.code !== 'budget_exceeded') return undefined;
+  const asked = m.retry_after_ms;
+  // 2^31 − 1 ms (about 24.8 days) is the longest a timer can wait.
+  return typeof asked === 'number' && asked >= 0 ? Math.min(asked, 2 ** 31 - 1) : fallbackMs;
+}

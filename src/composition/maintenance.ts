@@ -2,7 +2,10 @@
  * The timers that keep the store in shape: the retention sweep (notifications, jobs, the event
  * log; the hub drops its shared reads when the log was pruned), the session sweep (ended sessions
  * close their sockets everywhere) and the stale-host check (hosts that stopped reporting are marked
- * disconnected). The first retention sweep runs before `startMaintenance` resolves.
+ * disconnected) and the snooze sweep (snoozes that ended come back, as an `unsnoozed` event through
+ * the log, on every instance; run by the elected process only, and each snooze is cleared in the
+ * transaction that reports it, so it comes back once even when two sweeps meet). The first
+ * retention sweep runs before `startMaintenance` resolves.
  */
 import type { Config } from '../config.js';
 import type { Hub } from '../core/index.js';
@@ -13,6 +16,8 @@ import type { Logger } from '../shared/logger.js';
 import type { Store } from '../store/types.js';
 
 const SESSION_SWEEP_INTERVAL_MS = 15_000;
+/** How often ended snoozes are looked for: a snooze comes back at most this late. */
+export const SNOOZE_SWEEP_INTERVAL_MS = 1_000;
 
 export interface MaintenanceDeps {
   readonly config: Pick<Config, 'retention' | 'jobs'>;
@@ -27,6 +32,8 @@ export interface MaintenanceDeps {
   readonly revoke: (sessionId: string, reason: string) => void;
   readonly logger: Logger;
   readonly now: () => Date;
+  /** Whether this process is the elected one (the job runner's election); the snooze sweep runs there. */
+  readonly isLeader?: () => boolean;
 }
 
 /** Runs `task` every `intervalMs` (unref'd), logging failures. */
@@ -56,6 +63,12 @@ export async function startMaintenance(deps: MaintenanceDeps): Promise<{ close()
     };
     timers.push(every(SESSION_SWEEP_INTERVAL_MS, endSessions, logger, 'session sweep'));
   }
+
+  const isLeader = deps.isLeader ?? (() => true);
+  const endSnoozes = async (): Promise<void> => {
+    if (isLeader()) await deps.notifications.endSnoozes();
+  };
+  timers.push(every(SNOOZE_SWEEP_INTERVAL_MS, endSnoozes, logger, 'snooze sweep'));
 
   const staleAfterMs = config.jobs.hostStaleAfterMs;
   if (staleAfterMs > 0) {

@@ -90,7 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.get('/metrics', metricsRoute(options.metrics, options.metricsAccess));
   registerAuthRoutes(app, { authenticator: options.authenticator, origins: options.origins, ...(options.auth === undefined ? {} : { enabled: options.auth }) });
-  registerNotificationRoutes(app, options.notifications);
+  registerNotificationRoutes(app, options.notifications, options.jobs);
   registerInventoryRoutes(app, options.inventory);
   registerJobRoutes(app, options.jobs);
 

@@ -14,9 +14,34 @@ export interface Metrics {
   readonly connectRefused: Counter<'reason'>;
 }
 
+/** What the scrape-time gauges read; empty until `bind`. */
+interface Bound {
+  hub?: Hub;
+  eventLogSize?: () => Promise<number>;
+  http?: HttpConnections;
+}
+
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'aether_', eventLoopMonitoringPrecision: 20 });
+  const traffic = registerTraffic(registry);
+  const bound: Bound = {};
+  registerHubGauges(registry, bound);
+  registerEdgeGauges(registry, bound);
+  return {
+    registry,
+    connectRefused: traffic.refused,
+    bind(sources) {
+      bound.hub = sources.hub;
+      bound.eventLogSize = sources.eventLogSize;
+      bound.http = sources.http;
+    },
+    observer: traffic.observer,
+  };
+}
+
+/** The hub's traffic counters and the HubObserver that feeds them. */
+function registerTraffic(registry: Registry): { observer: HubObserver; refused: Counter<'reason'> } {
   const c = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name: `aether_${name}`, help, labelNames, registers: [registry] });
 
@@ -42,14 +67,31 @@ export function createMetrics(): Metrics {
   folded('ws_bytes_out_total', 'Bytes of frames sent to clients (before compression)', 'bytesOut');
   const resumes = c('ws_resumes_total', 'Resume requests per topic, by outcome', ['recovered']);
   const slow = c('ws_slow_consumer_closes_total', 'Connections closed because their send buffer overflowed');
+  const observer: HubObserver = {
+    connected: () => opened.inc(),
+    disconnected: (code) => closes.inc({ code: String(code) }),
+    refused: (reason) => refused.inc({ reason }),
+    messageIn: () => {
+      hot.messagesIn += 1;
+    },
+    messageOut: (bytes) => {
+      hot.messagesOut += 1;
+      hot.bytesOut += bytes;
+    },
+    resumed: (recovered) => resumes.inc({ recovered: String(recovered) }),
+    slowConsumer: () => slow.inc(),
+  };
+  return { observer, refused };
+}
 
-  const state: { hub?: Hub; eventLogSize?: () => Promise<number>; http?: HttpConnections } = {};
+/** Open sockets and subscriptions, read from the hub at scrape time. */
+function registerHubGauges(registry: Registry, bound: Bound): void {
   new Gauge({
     name: 'aether_ws_connections',
     help: 'Open WebSocket connections',
     registers: [registry],
     collect() {
-      this.set(state.hub?.size ?? 0);
+      this.set(bound.hub?.size ?? 0);
     },
   });
   // Per family, never per entity: topic names are client-chosen, a label per name is unbounded.
@@ -61,17 +103,21 @@ export function createMetrics(): Metrics {
       registers: [registry],
       collect() {
         this.reset();
-        for (const [family, count] of state.hub?.subscriptionCounts() ?? []) this.set({ family }, pick(count));
+        for (const [family, count] of bound.hub?.subscriptionCounts() ?? []) this.set({ family }, pick(count));
       },
     });
   families('ws_subscriptions', 'Subscriptions per topic family (a socket on jobs:1 and jobs:2 counts 2)', (c) => c.subscriptions);
   families('ws_subscribed_topics', 'Distinct topic names with at least one subscriber, per family', (c) => c.topics);
+}
+
+/** The HTTP server's connections and the event log's size, read at scrape time. */
+function registerEdgeGauges(registry: Registry, bound: Bound): void {
   new Gauge({
     name: 'aether_http_connections',
     help: 'Open TCP connections to the HTTP server (WebSockets, keep-alive and in-flight requests)',
     registers: [registry],
     collect() {
-      this.set(state.http?.open ?? 0);
+      this.set(bound.http?.open ?? 0);
     },
   });
   let httpRefusedReported = 0;
@@ -80,7 +126,7 @@ export function createMetrics(): Metrics {
     help: 'Connections closed at accept because HTTP_MAX_CONNECTIONS were already open',
     registers: [registry],
     collect() {
-      const refusedNow = state.http?.refused ?? 0;
+      const refusedNow = bound.http?.refused ?? 0;
       this.inc(refusedNow - httpRefusedReported);
       httpRefusedReported = refusedNow;
     },
@@ -90,31 +136,7 @@ export function createMetrics(): Metrics {
     help: 'Events held in the event log for resume',
     registers: [registry],
     async collect() {
-      if (state.eventLogSize !== undefined) this.set(await state.eventLogSize());
+      if (bound.eventLogSize !== undefined) this.set(await bound.eventLogSize());
     },
   });
-
-  return {
-    registry,
-    connectRefused: refused,
-    bind(sources) {
-      state.hub = sources.hub;
-      state.eventLogSize = sources.eventLogSize;
-      state.http = sources.http;
-    },
-    observer: {
-      connected: () => opened.inc(),
-      disconnected: (code) => closes.inc({ code: String(code) }),
-      refused: (reason) => refused.inc({ reason }),
-      messageIn: () => {
-        hot.messagesIn += 1;
-      },
-      messageOut: (bytes) => {
-        hot.messagesOut += 1;
-        hot.bytesOut += bytes;
-      },
-      resumed: (recovered) => resumes.inc({ recovered: String(recovered) }),
-      slowConsumer: () => slow.inc(),
-    },
-  };
 }

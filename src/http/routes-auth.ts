@@ -41,6 +41,8 @@ function safeReturnTo(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) ? value : '/';
 }
 
+type Enabled = NonNullable<AuthRoutesOptions['enabled']>;
+
 export function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOptions): void {
   const { authenticator } = options;
 
@@ -58,28 +60,34 @@ export function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOpti
     app.get('/auth/ws-token', async (_request, reply) => reply.header('cache-control', 'no-store').status(204).send());
     return;
   }
-  const { sessions, wsTokens, limits, login } = enabled;
-  const secureFor = (request: FastifyRequest): boolean => baseUrl(request, enabled.publicUrl).startsWith('https:');
+  registerSignIn(app, enabled);
+  registerSessionRoutes(app, enabled, options.origins);
+}
 
-  async function sessionOf(request: FastifyRequest) {
-    const cookie = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
-    if (cookie === undefined) return undefined;
-    const found = await sessions.resolve(cookie);
-    return found.ok ? found.session : undefined;
-  }
+/** Whether cookies must be `Secure`: the public URL (or the request) is https. */
+function secureFor(request: FastifyRequest, enabled: Enabled): boolean {
+  return baseUrl(request, enabled.publicUrl).startsWith('https:');
+}
+
+/** `GET /auth/login` and `GET /auth/callback`: OIDC sign-in, ending in a session cookie. */
+function registerSignIn(app: FastifyInstance, enabled: Enabled): void {
+  const { sessions, login } = enabled;
 
   app.get<{ Querystring: { return_to?: string } }>('/auth/login', async (request, reply) => {
     if (login === undefined) throw new AppError('not_found', 'OIDC sign-in is not configured (OIDC_ISSUER_URL, OIDC_CLIENT_ID)');
     const redirectUri = `${baseUrl(request, enabled.publicUrl)}/auth/callback`;
     const { url, cookie } = await login.oidc.begin(redirectUri, safeReturnTo(request.query.return_to));
-    void reply.header('set-cookie', serializeCookie(LOGIN_COOKIE, cookie, { secure: secureFor(request), path: '/auth', maxAgeSec: LOGIN_TTL_MS / 1000 }));
+    void reply.header(
+      'set-cookie',
+      serializeCookie(LOGIN_COOKIE, cookie, { secure: secureFor(request, enabled), path: '/auth', maxAgeSec: LOGIN_TTL_MS / 1000 }),
+    );
     return reply.header('cache-control', 'no-store').redirect(url, 302);
   });
 
   app.get('/auth/callback', async (request, reply) => {
     if (login === undefined) throw new AppError('not_found', 'OIDC sign-in is not configured');
     const cookie = parseCookies(request.headers.cookie).get(LOGIN_COOKIE);
-    const clearLogin = serializeCookie(LOGIN_COOKIE, '', { secure: secureFor(request), path: '/auth', maxAgeSec: 0 });
+    const clearLogin = serializeCookie(LOGIN_COOKIE, '', { secure: secureFor(request, enabled), path: '/auth', maxAgeSec: 0 });
     let outcome;
     try {
       outcome = await login.oidc.finish(new URL(request.url, 'http://callback'), cookie);
@@ -99,20 +107,32 @@ export function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOpti
     request.log.info({ ip: request.ip, user: session.name, sessionId: session.id }, `User ${session.name} signed in from ${request.ip}`);
     void reply.header('set-cookie', [
       clearLogin,
-      serializeCookie(SESSION_COOKIE, sessionCookie, { secure: secureFor(request), maxAgeSec: sessions.absoluteMs / 1000 }),
+      serializeCookie(SESSION_COOKIE, sessionCookie, { secure: secureFor(request, enabled), maxAgeSec: sessions.absoluteMs / 1000 }),
     ]);
     return reply.header('cache-control', 'no-store').redirect(outcome.returnTo, 302);
   });
+}
+
+/** `POST /auth/logout` and `GET /auth/ws-token`: what a signed-in session cookie does. */
+function registerSessionRoutes(app: FastifyInstance, enabled: Enabled, origins: OriginPolicy): void {
+  const { sessions, wsTokens, limits } = enabled;
+
+  async function sessionOf(request: FastifyRequest) {
+    const cookie = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
+    if (cookie === undefined) return undefined;
+    const found = await sessions.resolve(cookie);
+    return found.ok ? found.session : undefined;
+  }
 
   app.post('/auth/logout', async (request, reply) => {
-    checkCsrf(request, options.origins);
+    checkCsrf(request, origins);
     const session = await sessionOf(request);
     if (session !== undefined) {
       await sessions.revoke(session.id);
       enabled.onLogout(session.id);
       request.log.info({ ip: request.ip, user: session.name, sessionId: session.id }, `User ${session.name} signed out from ${request.ip}`);
     }
-    void reply.header('set-cookie', serializeCookie(SESSION_COOKIE, '', { secure: secureFor(request), maxAgeSec: 0 }));
+    void reply.header('set-cookie', serializeCookie(SESSION_COOKIE, '', { secure: secureFor(request, enabled), maxAgeSec: 0 }));
     return reply.status(204).send();
   });
 

@@ -6,13 +6,15 @@ import { parseBoolParam, parseIntParam, parseTimestamp, isRecord } from '../serv
 import { ROLE_ADMIN } from '../auth/roles.js';
 import { principalOf, requireRole } from './auth-hook.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { registerActionRoute, registerInboxRoutes, type ActionJobs } from './routes-inbox.js';
+import { filterFromQuery } from '../services/notification-filter.js';
 
 type IdParams = { id: string };
 type Query = Record<string, string | undefined>;
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-export function registerNotificationRoutes(app: FastifyInstance, service: NotificationService): void {
+export function registerNotificationRoutes(app: FastifyInstance, service: NotificationService, jobs?: ActionJobs): void {
   const base = '/api/v1/notifications';
 
   app.get<{ Querystring: Query }>(base, async (request) => {
@@ -21,6 +23,8 @@ export function registerNotificationRoutes(app: FastifyInstance, service: Notifi
       limit: parseIntParam('limit', q.limit, 50, 1, 500),
       unreadOnly: parseBoolParam('unread_only', q.unread_only, false),
       cursor: decodeCursor(q.cursor),
+      // The default view (state=inbox): archived and snoozed notifications only when asked for.
+      filter: filterFromQuery(q),
     });
     return {
       notifications: page.notifications,
@@ -29,6 +33,9 @@ export function registerNotificationRoutes(app: FastifyInstance, service: Notifi
       next_cursor: page.next === null ? null : encodeCursor(page.next),
     };
   });
+
+  registerInboxRoutes(app, service);
+  if (jobs !== undefined) registerActionRoute(app, service, jobs);
 
   app.get<{ Params: IdParams }>(`${base}/:id`, async (request) => service.get(request.params.id, principalOf(request)));
 
@@ -39,9 +46,10 @@ export function registerNotificationRoutes(app: FastifyInstance, service: Notifi
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
       throw new AppError('validation_failed', 'Idempotency-Key must be 1–200 visible ASCII characters', [{ field: 'Idempotency-Key', message: 'is invalid' }]);
     }
-    const { notification, replayed } = await service.createNotification(request.body, { idempotencyKey: key, principal: principalOf(request) });
+    const { notification, replayed, raised } = await service.createNotification(request.body, { idempotencyKey: key, principal: principalOf(request) });
     if (replayed) void reply.header('idempotent-replayed', 'true');
-    return reply.status(201).send(notification);
+    // 200, not 201, when an active condition was raised again: nothing new was created.
+    return reply.status(raised ? 200 : 201).send(notification);
   });
 
   app.put<{ Body: unknown }>(`${base}/mark-all-read`, async (request) => {

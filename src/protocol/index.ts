@@ -4,3 +4,4 @@ export * from './parse.js';
 export * from './topics.js';
 export * from './entities.js';
 export * from './job-parameters.js';
+export * from './inbox.js';

@@ -33,6 +33,35 @@ export interface Notification {
   readonly recipient: string | null;
   readonly related_entity: RelatedEntity | null;
   readonly metadata: Readonly<Record<string, unknown>> | null;
+  // Extensions (the inbox). Optional in the type for clients of older servers; this server sends them all.
+  /** The condition it reports (`host:hv-03:unreachable`), or null: one active notification per key. */
+  readonly condition_key?: string | null;
+  /** How many times the condition was raised (1 for a plain notification). */
+  readonly count?: number;
+  /** When it was last raised (`created_at` until it is raised again). */
+  readonly last_seen_at?: string;
+  /** When its condition cleared, or null while active (always null without a condition). */
+  readonly resolved_at?: string | null;
+  /** **This user** has had it shown (clears the badge's "new", keeps it unread). */
+  readonly seen?: boolean;
+  /** **This user** archived it: out of the default view. */
+  readonly archived?: boolean;
+  /** **This user** snoozed it until then (hidden until it comes back), or null. */
+  readonly snoozed_until?: string | null;
+  /** Buttons it offers (validated on create), or null. */
+  readonly actions?: readonly NotificationActionSpec[] | null;
+}
+
+/** A button on a notification: run a job (writer role), or open a link. */
+export interface NotificationActionSpec {
+  readonly label: string;
+  readonly kind: 'job' | 'link';
+  /** With `kind: "job"`: the job type to create. */
+  readonly job_type?: string;
+  /** With `kind: "job"`: the job's parameters. */
+  readonly parameters?: Readonly<Record<string, unknown>>;
+  /** With `kind: "link"`: where it goes (a path on this server or an http(s) URL). */
+  readonly url?: string;
 }
 
 /** Where a topic's event log stands: the last offset, in the log identified by `epoch`. */
@@ -62,12 +91,29 @@ export interface InitialStateMessage {
 export interface InitialStateData {
   readonly notifications?: readonly Notification[];
   readonly unread_count?: number;
+  /** Extension: this user's unread count per inbox tab (INBOX_TABS: all, problems, jobs, archived). */
+  readonly filter_counts?: Readonly<Record<string, number>>;
   readonly inventory?: InventorySnapshot;
   readonly jobs?: readonly Job[];
   readonly [topic: string]: unknown;
 }
 
-export const NOTIFICATION_ACTIONS = ['created', 'updated', 'deleted', 'all_read'] as const;
+export const NOTIFICATION_ACTIONS = [
+  'created',
+  'updated',
+  'deleted',
+  'all_read',
+  // The inbox: conditions (for everyone it is addressed to) and one user's view state (for that user).
+  'raised',
+  'resolved',
+  'seen',
+  'archived',
+  'unarchived',
+  'snoozed',
+  'unsnoozed',
+  'bulk_read',
+  'bulk_archived',
+] as const;
 export type NotificationAction = (typeof NOTIFICATION_ACTIONS)[number];
 
 /** An event from a topic's log. `offset` increases by one per event of that topic. */
@@ -79,10 +125,33 @@ export interface TopicEventMessage<T extends string = string, A extends string =
   readonly offset: number;
 }
 
-/** `created`/`updated` carry the whole notification; `deleted` `{id}`; `all_read` `{before, count}`. */
-export interface NotificationEventMessage extends TopicEventMessage<'notification', NotificationAction, Notification | { readonly id: string } | AllReadData> {
+/**
+ * `created`/`updated` and the per-user state actions carry the whole notification; `deleted` `{id}`;
+ * `all_read` `{before, count}`; `raised`/`resolved` a ConditionChange; `bulk_*` a BulkData.
+ */
+export interface NotificationEventMessage extends TopicEventMessage<
+  'notification',
+  NotificationAction,
+  Notification | { readonly id: string } | AllReadData | ConditionChange | BulkData
+> {
   /** The receiving user's unread count after this event. */
   readonly unread_count: number;
+  /** Extension: the receiving user's unread count per inbox tab after this event. */
+  readonly filter_counts?: Readonly<Record<string, number>>;
+}
+/** `data` of `raised` and `resolved`: the fields of the notification that changed (merge them). */
+export interface ConditionChange {
+  readonly id: string;
+  readonly condition_key: string;
+  readonly count: number;
+  readonly last_seen_at: string;
+  readonly resolved_at: string | null;
+  readonly message: string;
+}
+/** `data` of `bulk_read` and `bulk_archived`: which notifications changed for this user. */
+export interface BulkData {
+  readonly ids: readonly string[];
+  readonly count: number;
 }
 export interface AllReadData {
   readonly before: string | null;

@@ -17,6 +17,11 @@ export const INVENTORY_TOPIC = 'inventory';
 
 /** Raises a notification inside the caller's transaction (see NotificationService.raise). */
 export type Notify = (ctx: WriteContext, input: CreateNotificationInput) => Promise<unknown>;
+/** Resolves a condition inside the caller's transaction (see NotificationService.resolveIn). */
+export type ResolveCondition = (ctx: WriteContext, conditionKey: string) => Promise<unknown>;
+
+/** The condition a disconnected host raises, resolved when it reconnects. */
+export const hostUnreachableKey = (host: string): string => `host:${host}:unreachable`;
 
 export type HostPatch = Omit<HostReport, 'vms'> & { readonly last_seen?: string | null };
 export type VmPatch = Omit<VmReport, 'name'>;
@@ -36,6 +41,8 @@ export interface InventoryMutations {
 export interface InventoryMutationDeps {
   readonly now: () => Date;
   readonly notify: Notify;
+  /** Resolves the host's condition when it reconnects; absent: nothing is resolved. */
+  readonly resolve?: ResolveCondition | undefined;
 }
 
 export function notFound(what: string): AppError {
@@ -74,8 +81,10 @@ async function hostTransition(deps: InventoryMutationDeps, ctx: WriteContext, be
       level: 'error',
       category: 'host',
       related_entity: related,
+      condition_key: hostUnreachableKey(after.id),
     });
   } else if (before.status === 'disconnected') {
+    await deps.resolve?.(ctx, hostUnreachableKey(after.id));
     await deps.notify(ctx, {
       title: `Host ${after.id} reconnected`,
       message: `Host ${after.id} is reachable again (${after.status}).`,

@@ -7,7 +7,7 @@
 import type { Host, Vm } from '../protocol/index.js';
 import type { Store } from '../store/types.js';
 import { checkName, parseHostReport, parseVmCreate, parseVmUpdate } from './inventory-input.js';
-import { createInventoryMutations, type InventoryMutations, type Notify } from './inventory-mutations.js';
+import { createInventoryMutations, type InventoryMutations, type Notify, type ResolveCondition } from './inventory-mutations.js';
 import { createInventoryReads, type InventoryReads } from './inventory-reads.js';
 import type { Writer } from './tx.js';
 
@@ -32,6 +32,8 @@ export interface InventoryServiceOptions {
   readonly store: Store;
   readonly write: Writer;
   readonly notify: Notify;
+  /** Resolves the host's condition when it reconnects (NotificationService.resolveIn). */
+  readonly resolve?: ResolveCondition;
   readonly now?: () => Date;
 }
 
@@ -77,6 +79,6 @@ function createInventoryCommands(write: Writer, mutations: InventoryMutations, n
 
 export function createInventoryService(options: InventoryServiceOptions): InventoryService {
   const now = options.now ?? (() => new Date());
-  const mutations = createInventoryMutations({ now, notify: options.notify });
+  const mutations = createInventoryMutations({ now, notify: options.notify, resolve: options.resolve });
   return { mutations, ...createInventoryReads(options.store), ...createInventoryCommands(options.write, mutations, now) };
 }

@@ -6,7 +6,8 @@
  */
 import type { Logger } from '../shared/logger.js';
 import type { StoredJob } from '../store/types.js';
-import type { InventoryMutations, Notify } from './inventory-mutations.js';
+import type { InventoryMutations, Notify, ResolveCondition } from './inventory-mutations.js';
+import { jobFailedKey } from './job-condition.js';
 import { changeJob, isFinal } from './job-changes.js';
 import { JobFailure, jobTypeOf, type JobStep, type JobTypeRegistry } from './job-types.js';
 import type { WriteContext, Writer } from './tx.js';
@@ -16,6 +17,8 @@ export interface JobStepDeps {
   readonly registry: JobTypeRegistry;
   readonly inventory: InventoryMutations;
   readonly notify: Notify;
+  /** Resolves a job's failure condition when a job of the same type and parameters completes. */
+  readonly resolve?: ResolveCondition | undefined;
   readonly tickMs: number;
   readonly logger: Logger;
   readonly now: () => Date;
@@ -31,6 +34,7 @@ export interface ActiveJob {
 async function finishJob(deps: JobStepDeps, ctx: WriteContext, stored: StoredJob, lines: string[], at: string): Promise<StoredJob> {
   const title = jobTypeOf(deps.registry, stored.type).title(stored.raw_parameters);
   const done = await changeJob(ctx, stored, { status: 'completed', progress: 100, finished_at: at }, [...lines, 'Completed'], at);
+  await deps.resolve?.(ctx, jobFailedKey(stored.type, stored.raw_parameters));
   await deps.notify(ctx, {
     title: `Job completed: ${title}`,
     message: `${title} completed.`,
@@ -90,6 +94,7 @@ export async function failJob(deps: JobStepDeps, id: string, err: unknown): Prom
         level: 'error',
         category: 'job',
         related_entity: { type: 'job', id: stored.id, name: title },
+        condition_key: jobFailedKey(stored.type, stored.raw_parameters),
       });
       logger.info({ jobId: stored.id, type: stored.type }, 'job failed');
     })

@@ -44,7 +44,7 @@ export interface JobServiceOptions {
   readonly now?: () => Date;
 }
 
-function parseCreate(registry: JobTypeRegistry, input: unknown): { type: string; parameters: Record<string, unknown> } {
+export function parseCreate(registry: JobTypeRegistry, input: unknown): { type: string; parameters: Record<string, unknown> } {
   const check = createChecker();
   if (!isRecord(input)) {
     check.errors.push({ field: 'body', message: 'must be a JSON object' });

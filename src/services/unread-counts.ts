@@ -7,6 +7,9 @@
  * - `created` for the user (or for everyone) adds one: a new notification is unread;
  * - `updated` for the user adds or removes one by its `read` flag (only a change emits it);
  * - `all_read` for the user removes `data.count`, the notifications it marked;
+ * - `bulk_read` for the user removes `data.count`, the notifications it marked;
+ * - `raised`, `resolved` and the view-state actions (`seen`, `archived`, `unarchived`, `snoozed`,
+ *   `unsnoozed`, `bulk_archived`) change no read state, so no count;
  * - `deleted` for the user (or everyone) forgets their count (or every count): whether they had
  *   read it is not in the event, so the next use reloads it.
  *
@@ -38,6 +41,41 @@ interface Entry {
   asOf: number;
 }
 
+/** Moves `entry` by `event`; false when the event does not say how (the count must be reloaded). */
+function move(entry: Entry, event: TopicEvent): boolean {
+  if (event.offset <= entry.asOf) return true;
+  entry.asOf = event.offset;
+  switch (event.action) {
+    case 'created':
+      entry.count += 1;
+      return true;
+    case 'updated': {
+      const read = (event.data as { read?: unknown } | null)?.read;
+      if (typeof read === 'boolean') entry.count += read ? -1 : 1;
+      else return false;
+      return true;
+    }
+    case 'raised':
+    case 'resolved':
+    case 'seen':
+    case 'archived':
+    case 'unarchived':
+    case 'snoozed':
+    case 'unsnoozed':
+    case 'bulk_archived':
+      return true;
+    case 'bulk_read':
+    case 'all_read': {
+      const count = (event.data as { count?: unknown } | null)?.count;
+      if (typeof count === 'number') entry.count = Math.max(0, entry.count - count);
+      else return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 export function createUnreadCounts(options: UnreadCountsOptions): UnreadCounts {
   const entries = new Map<string, Entry>();
   const loading = new Map<string, Promise<number>>();
@@ -45,27 +83,7 @@ export function createUnreadCounts(options: UnreadCountsOptions): UnreadCounts {
   let last = -1;
 
   function apply(entry: Entry, event: TopicEvent, user: string): void {
-    if (event.offset <= entry.asOf) return;
-    entry.asOf = event.offset;
-    switch (event.action) {
-      case 'created':
-        entry.count += 1;
-        return;
-      case 'updated': {
-        const read = (event.data as { read?: unknown } | null)?.read;
-        if (typeof read === 'boolean') entry.count += read ? -1 : 1;
-        else entries.delete(user);
-        return;
-      }
-      case 'all_read': {
-        const count = (event.data as { count?: unknown } | null)?.count;
-        if (typeof count === 'number') entry.count = Math.max(0, entry.count - count);
-        else entries.delete(user);
-        return;
-      }
-      default:
-        entries.delete(user);
-    }
+    if (!move(entry, event)) entries.delete(user);
   }
 
   function store(user: string, count: number, offset: number): void {

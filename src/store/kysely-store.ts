@@ -124,6 +124,31 @@ function createWriter(options: KyselyStoreOptions): GroupWrite<Db> {
   });
 }
 
+/** How long `close()` waits for writes and reads already begun, at most. */
+const CLOSE_WAIT_MS = 10_000;
+
+/** The store's operations in flight, so that closing waits for them instead of cutting them off. */
+function createInFlight(): { track<T>(work: Promise<T>): Promise<T>; settled(maxWaitMs: number): Promise<void> } {
+  const pending = new Set<Promise<unknown>>();
+  return {
+    track(work) {
+      pending.add(work);
+      const done = (): void => void pending.delete(work);
+      work.then(done, done);
+      return work;
+    },
+    async settled(maxWaitMs) {
+      const deadline = Date.now() + maxWaitMs;
+      while (pending.size > 0 && Date.now() < deadline) {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())));
+        await Promise.race([Promise.allSettled([...pending]), timeout]);
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
 export function createKyselyStore(options: KyselyStoreOptions): Store {
   const { db, epoch, now } = options;
   const log: EventLogOptions = { epoch, now, pruneEvery: options.pruneEvery ?? 256, eventLogMaxPerTopic: options.eventLogMaxPerTopic };
@@ -133,15 +158,21 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
   // same transaction see commits the first did not.
   const snapshot = () => (options.dialect === 'postgres' ? db.transaction().setIsolationLevel('repeatable read') : db.transaction());
 
+  const work = createInFlight();
   return {
     epoch,
     dialect: options.dialect,
-    write: (fn) => write((trx) => fn(createStoreTx(trx, log))),
-    read: (fn) => snapshot().execute((trx) => fn(createStoreTx(trx, log))),
-    eventsAfter: (topic, after, limit, upto) => snapshot().execute((trx) => readEvents(trx, epoch, topic, after, limit, upto)),
+    write: (fn) => work.track(write((trx) => fn(createStoreTx(trx, log)))),
+    read: (fn) => work.track(snapshot().execute((trx) => fn(createStoreTx(trx, log)))),
+    eventsAfter: (topic, after, limit, upto) => work.track(snapshot().execute((trx) => readEvents(trx, epoch, topic, after, limit, upto))),
     heads: () => readHeads(db),
-    pruneEvents: (maxPerTopic, olderThan) => db.transaction().execute((trx) => pruneEvents(trx, maxPerTopic, olderThan)),
+    pruneEvents: (maxPerTopic, olderThan) => work.track(db.transaction().execute((trx) => pruneEvents(trx, maxPerTopic, olderThan))),
     eventCount: () => countEvents(db),
-    close: () => db.destroy(),
+    // Writes and reads already begun finish first (a request whose client hung up during a
+    // graceful stop still commits), then the connections go.
+    async close() {
+      await work.settled(CLOSE_WAIT_MS);
+      await db.destroy();
+    },
   };
 }

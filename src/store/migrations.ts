@@ -3,6 +3,7 @@
  * `kysely_migration` table. Never edit a released migration: add the next one.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
+import { up0005 } from './migration-0005.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_notifications_and_event_log': {
@@ -176,6 +177,12 @@ export const migrations: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>): Promise<void> {
       for (const table of ['ws_token_jti', 'rate_limits']) await db.schema.dropTable(table).ifExists().execute();
+    },
+  },
+  '0005_inbox': {
+    up: up0005,
+    async down(): Promise<void> {
+      throw new Error('0005 cannot be reverted');
     },
   },
 };

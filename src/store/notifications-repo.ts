@@ -1,54 +1,10 @@
 /** Notification queries, one code path for SQLite and PostgreSQL. */
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { Notification, NotificationCategory, NotificationLevel, RelatedEntity } from '../protocol/index.js';
-import type { Database, NotificationsTable } from './schema.js';
+import { sql } from 'kysely';
+import { applyFilter, rowToStored, selectView, storedToRow, toNotification, visibleTo, type Db } from './notification-rows.js';
+import { createNotificationStateRepo } from './notification-states-repo.js';
 import type { NotificationPage, NotificationQuery, NotificationRepo, StoredNotification } from './types.js';
 
-type Db = Kysely<Database> | Transaction<Database>;
-type Row = Selectable<NotificationsTable>;
-
-function parseJson<T>(text: string | null): T | null {
-  return text === null ? null : (JSON.parse(text) as T);
-}
-
-export function rowToStored(row: Row): StoredNotification {
-  return {
-    id: row.id,
-    title: row.title,
-    message: row.message,
-    level: row.level as NotificationLevel,
-    category: row.category as NotificationCategory,
-    created_at: row.created_at,
-    recipient: row.recipient,
-    related_entity: parseJson<RelatedEntity>(row.related_entity),
-    metadata: parseJson<Record<string, unknown>>(row.metadata),
-  };
-}
-
-function toNotification(row: Row & { read_at: string | null }): Notification {
-  const { read_at, ...rest } = row;
-  const stored = rowToStored(rest);
-  return {
-    id: stored.id,
-    title: stored.title,
-    message: stored.message,
-    level: stored.level,
-    category: stored.category,
-    created_at: stored.created_at,
-    read: read_at !== null,
-    recipient: stored.recipient,
-    related_entity: stored.related_entity,
-    metadata: stored.metadata,
-  };
-}
-
-/** Rows `user` may see, each with `user`'s read time (null when unread). */
-function visibleTo(db: Db, user: string) {
-  return db
-    .selectFrom('notifications as n')
-    .leftJoin('notification_reads as r', (join) => join.onRef('r.notification_id', '=', 'n.id').on('r.user_id', '=', user))
-    .where((eb) => eb.or([eb('n.recipient', 'is', null), eb('n.recipient', '=', user)]));
-}
+export { rowToStored } from './notification-rows.js';
 
 /**
  * How many notifications `user` sees and how many of those they have read. Each is an index range
@@ -78,119 +34,149 @@ async function visibleCounts(db: Db, user: string): Promise<{ total: number; rea
   return { total: Number(row.everyone) + Number(row.personal), read: Number(row.read) };
 }
 
-export function createNotificationRepo(db: Db): NotificationRepo {
-  const repo: NotificationRepo = {
-    async insert(n) {
-      await db
-        .insertInto('notifications')
-        .values({
-          id: n.id,
-          title: n.title,
-          message: n.message,
-          level: n.level,
-          category: n.category,
-          created_at: n.created_at,
-          recipient: n.recipient,
-          related_entity: n.related_entity === null ? null : JSON.stringify(n.related_entity),
-          metadata: n.metadata === null ? null : JSON.stringify(n.metadata),
-        })
-        .execute();
-    },
+async function list(db: Db, q: NotificationQuery): Promise<NotificationPage> {
+  let query = visibleTo(db, q.user);
+  if (q.filter !== undefined) query = applyFilter(query, q.filter, q.now ?? new Date().toISOString());
+  if (q.unreadOnly) query = query.where('r.read_at', 'is', null);
+  const cursor = q.cursor;
+  if (cursor !== undefined) {
+    query = query.where((eb) =>
+      eb.or([eb('n.created_at', '<', cursor.createdAt), eb.and([eb('n.created_at', '=', cursor.createdAt), eb('n.id', '<', cursor.id)])]),
+    );
+  }
+  const rows = await selectView(query)
+    .orderBy('n.created_at', 'desc')
+    .orderBy('n.id', 'desc')
+    .limit(q.limit + 1)
+    .execute();
+  const counts = await visibleCounts(db, q.user);
+  const page = rows.slice(0, q.limit).map(toNotification);
+  const last = page[page.length - 1];
+  return {
+    notifications: page,
+    totalCount: counts.total,
+    unreadCount: counts.total - counts.read,
+    next: rows.length > q.limit && last !== undefined ? { createdAt: last.created_at, id: last.id } : null,
+  };
+}
 
-    async get(id, user) {
-      const row = await visibleTo(db, user).selectAll('n').select('r.read_at').where('n.id', '=', id).executeTakeFirst();
-      return row === undefined ? undefined : toNotification(row);
-    },
+/** The upsert against the partial unique index `notifications_active_condition` (migration 0004). */
+async function raise(db: Db, n: StoredNotification): Promise<{ stored: StoredNotification; created: boolean }> {
+  const row = await db
+    .insertInto('notifications')
+    .values(storedToRow(n))
+    .onConflict((oc) =>
+      oc
+        .column('condition_key')
+        .where('resolved_at', 'is', null)
+        .doUpdateSet({
+          raise_count: sql`notifications.raise_count + 1`,
+          last_seen_at: (eb) => eb.ref('excluded.last_seen_at'),
+          message: (eb) => eb.ref('excluded.message'),
+        }),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { stored: rowToStored(row), created: row.id === n.id };
+}
 
-    async list(q: NotificationQuery): Promise<NotificationPage> {
-      let query = visibleTo(db, q.user).selectAll('n').select('r.read_at');
-      if (q.unreadOnly) query = query.where('r.read_at', 'is', null);
-      const cursor = q.cursor;
-      if (cursor !== undefined) {
-        query = query.where((eb) =>
-          eb.or([eb('n.created_at', '<', cursor.createdAt), eb.and([eb('n.created_at', '=', cursor.createdAt), eb('n.id', '<', cursor.id)])]),
-        );
-      }
-      const rows = await query
-        .orderBy('n.created_at', 'desc')
-        .orderBy('n.id', 'desc')
-        .limit(q.limit + 1)
-        .execute();
-      const counts = await visibleCounts(db, q.user);
-      const page = rows.slice(0, q.limit).map(toNotification);
-      const last = page[page.length - 1];
-      return {
-        notifications: page,
-        totalCount: counts.total,
-        unreadCount: counts.total - counts.read,
-        next: rows.length > q.limit && last !== undefined ? { createdAt: last.created_at, id: last.id } : null,
-      };
-    },
+async function overflow(db: Db, keep: number): Promise<readonly StoredNotification[]> {
+  // Probe on the (created_at, id) index alone: is there a row past the newest `keep`?
+  const newestDropped = await db
+    .selectFrom('notifications')
+    .select(['created_at', 'id'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .offset(keep)
+    .limit(1)
+    .executeTakeFirst();
+  if (newestDropped === undefined) return [];
+  const rows = await db
+    .selectFrom('notifications')
+    .selectAll()
+    .where((eb) =>
+      eb.or([eb('created_at', '<', newestDropped.created_at), eb.and([eb('created_at', '=', newestDropped.created_at), eb('id', '<=', newestDropped.id)])]),
+    )
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(10_000)
+    .execute();
+  return rows.map(rowToStored);
+}
 
-    async unreadCount(user) {
-      const counts = await visibleCounts(db, user);
-      return counts.total - counts.read;
-    },
+async function markAllRead(db: Db, user: string, before: string | null, at: string): Promise<number> {
+  let unread = visibleTo(db, user).where('r.read_at', 'is', null).select('n.id');
+  if (before !== null) unread = unread.where('n.created_at', '<=', before);
+  const result = await db
+    .insertInto('notification_reads')
+    .columns(['notification_id', 'user_id', 'read_at'])
+    .expression(unread.select([sql<string>`cast(${user} as text)`.as('user_id'), sql<string>`cast(${at} as text)`.as('read_at')]) as never)
+    .onConflict((oc) => oc.columns(['notification_id', 'user_id']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
 
-    async setRead(id, user, read, at) {
-      if (read) {
-        const result = await db
-          .insertInto('notification_reads')
-          .values({ notification_id: id, user_id: user, read_at: at })
-          .onConflict((oc) => oc.columns(['notification_id', 'user_id']).doNothing())
-          .executeTakeFirst();
-        return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
-      }
-      const result = await db.deleteFrom('notification_reads').where('notification_id', '=', id).where('user_id', '=', user).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
-    },
+async function setRead(db: Db, id: string, user: string, read: boolean, at: string): Promise<boolean> {
+  if (read) {
+    const result = await db
+      .insertInto('notification_reads')
+      .values({ notification_id: id, user_id: user, read_at: at })
+      .onConflict((oc) => oc.columns(['notification_id', 'user_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+  const result = await db.deleteFrom('notification_reads').where('notification_id', '=', id).where('user_id', '=', user).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
 
-    async markAllRead(user, before, at) {
-      let unread = visibleTo(db, user).where('r.read_at', 'is', null).select('n.id');
-      if (before !== null) unread = unread.where('n.created_at', '<=', before);
-      const result = await db
-        .insertInto('notification_reads')
-        .columns(['notification_id', 'user_id', 'read_at'])
-        .expression(unread.select([sql<string>`cast(${user} as text)`.as('user_id'), sql<string>`cast(${at} as text)`.as('read_at')]) as never)
-        .onConflict((oc) => oc.columns(['notification_id', 'user_id']).doNothing())
+function createRowRepo(db: Db) {
+  return {
+    async insert(n: StoredNotification) {
+      await db.insertInto('notifications').values(storedToRow(n)).execute();
+    },
+    raise: (n: StoredNotification) => raise(db, n),
+    async resolve(conditionKey: string, at: string) {
+      const row = await db
+        .updateTable('notifications')
+        .set({ resolved_at: at })
+        .where('condition_key', '=', conditionKey)
+        .where('resolved_at', 'is', null)
+        .returningAll()
         .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0);
+      return row === undefined ? undefined : rowToStored(row);
     },
-
-    async delete(id) {
+    async stored(id: string) {
+      const row = await db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : rowToStored(row);
+    },
+    async delete(id: string) {
       await db.deleteFrom('notification_reads').where('notification_id', '=', id).execute();
+      await db.deleteFrom('notification_states').where('notification_id', '=', id).execute();
       const result = await db.deleteFrom('notifications').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
-
-    async overflow(keep) {
-      // Probe on the (created_at, id) index alone: is there a row past the newest `keep`?
-      const newestDropped = await db
-        .selectFrom('notifications')
-        .select(['created_at', 'id'])
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .offset(keep)
-        .limit(1)
-        .executeTakeFirst();
-      if (newestDropped === undefined) return [];
-      const rows = await db
-        .selectFrom('notifications')
-        .selectAll()
-        .where((eb) =>
-          eb.or([eb('created_at', '<', newestDropped.created_at), eb.and([eb('created_at', '=', newestDropped.created_at), eb('id', '<=', newestDropped.id)])]),
-        )
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(10_000)
-        .execute();
-      return rows.map(rowToStored);
-    },
-
-    async createdBefore(cutoff, limit) {
+    overflow: (keep: number) => overflow(db, keep),
+    async createdBefore(cutoff: string, limit: number) {
       const rows = await db.selectFrom('notifications').selectAll().where('created_at', '<', cutoff).orderBy('created_at').limit(limit).execute();
       return rows.map(rowToStored);
     },
   };
-  return repo;
+}
+
+export function createNotificationRepo(db: Db): NotificationRepo {
+  return {
+    ...createRowRepo(db),
+    ...createNotificationStateRepo(db),
+    async get(id, user) {
+      const row = await selectView(visibleTo(db, user)).where('n.id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : toNotification(row);
+    },
+    list: (q) => list(db, q),
+    async unreadCount(user) {
+      const counts = await visibleCounts(db, user);
+      return counts.total - counts.read;
+    },
+    setRead: (id, user, read, at) => setRead(db, id, user, read, at),
+    markAllRead: (user, before, at) => markAllRead(db, user, before, at),
+  };
 }

@@ -10,6 +10,25 @@ export interface NotificationsTable {
   recipient: string | null;
   related_entity: string | null;
   metadata: string | null;
+  /** 0005: the condition it reports; unique among rows with `resolved_at` null (a partial unique index). */
+  condition_key: string | null;
+  /** 0005: times raised (1 for a plain notification). */
+  raise_count: number;
+  /** 0005: when last raised; null means `created_at` (rows older than 0005). */
+  last_seen_at: string | null;
+  /** 0005: when its condition cleared. */
+  resolved_at: string | null;
+  /** 0005: JSON array of action buttons. */
+  actions: string | null;
+}
+
+/** 0005: a user's view state of one notification (read state stays in notification_reads). */
+export interface NotificationStatesTable {
+  notification_id: string;
+  user_id: string;
+  seen_at: string | null;
+  archived_at: string | null;
+  snoozed_until: string | null;
 }
 
 export interface NotificationReadsTable {
@@ -128,6 +147,7 @@ export interface Database {
   job_output: JobOutputTable;
   notifications: NotificationsTable;
   notification_reads: NotificationReadsTable;
+  notification_states: NotificationStatesTable;
   topic_heads: TopicHeadsTable;
   events: EventsTable;
   meta: MetaTable;

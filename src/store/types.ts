@@ -2,7 +2,18 @@
  * The Store contract. Services write state and append the events that report it in one
  * transaction (`write`), so an event's offset exists exactly when its change does.
  */
-import type { Cluster, Host, Job, JobOutputLine, JobStatus, Notification, Position, Vm } from '../protocol/index.js';
+import type {
+  Cluster,
+  Host,
+  Job,
+  JobOutputLine,
+  JobStatus,
+  Notification,
+  NotificationActionSpec,
+  NotificationFilter,
+  Position,
+  Vm,
+} from '../protocol/index.js';
 
 /** An event of a topic's log, as stored and as carried on the bus. */
 export interface TopicEvent {
@@ -29,8 +40,17 @@ export interface NewEvent {
   readonly keys?: readonly string[];
 }
 
-/** A notification as stored: no read flag, which is per user. */
-export type StoredNotification = Omit<Notification, 'read'>;
+/** A notification as stored: no per-user state (read, seen, archived, snoozed). */
+export interface StoredNotification extends Omit<
+  Notification,
+  'read' | 'seen' | 'archived' | 'snoozed_until' | 'condition_key' | 'count' | 'last_seen_at' | 'resolved_at' | 'actions'
+> {
+  readonly condition_key: string | null;
+  readonly count: number;
+  readonly last_seen_at: string;
+  readonly resolved_at: string | null;
+  readonly actions: readonly NotificationActionSpec[] | null;
+}
 
 export interface Cursor {
   readonly createdAt: string;
@@ -42,6 +62,10 @@ export interface NotificationQuery {
   readonly limit: number;
   readonly unreadOnly: boolean;
   readonly cursor?: Cursor | undefined;
+  /** Absent: every notification the user may see, whatever its state (the API before the inbox). */
+  readonly filter?: NotificationFilter | undefined;
+  /** Now, for snoozes; required with a filter. */
+  readonly now?: string;
 }
 
 export interface NotificationPage {
@@ -51,14 +75,42 @@ export interface NotificationPage {
   readonly next: Cursor | null;
 }
 
+/** A change of one user's view state; an absent field keeps its value, null clears it. */
+export interface StatePatch {
+  readonly seen_at?: string | null;
+  readonly archived_at?: string | null;
+  readonly snoozed_until?: string | null;
+}
+
 export interface NotificationRepo {
   insert(n: StoredNotification): Promise<void>;
+  /**
+   * Inserts `n`, or, when its condition is active already, raises that one (count + 1, last seen,
+   * message) in the same statement: an upsert on the partial unique index, so two writers raising
+   * one condition at once leave one row. `created` says which happened.
+   */
+  raise(n: StoredNotification): Promise<{ readonly stored: StoredNotification; readonly created: boolean }>;
+  /** Marks the active notification of `conditionKey` resolved; undefined when none is active. */
+  resolve(conditionKey: string, at: string): Promise<StoredNotification | undefined>;
+  /** The stored notification (no user state), or undefined. */
+  stored(id: string): Promise<StoredNotification | undefined>;
   /** The notification as `user` sees it, or undefined when it does not exist or is not addressed to them. */
   get(id: string, user: string): Promise<Notification | undefined>;
   list(q: NotificationQuery): Promise<NotificationPage>;
   unreadCount(user: string): Promise<number>;
+  /** Unread notifications of `user` matching `filter` at `now`. */
+  countUnread(user: string, filter: NotificationFilter, now: string): Promise<number>;
   /** Sets `user`'s read state; returns false when it already was so. */
   setRead(id: string, user: string, read: boolean, at: string): Promise<boolean>;
+  /** Changes `user`'s view state; returns false when nothing changed. */
+  setState(id: string, user: string, patch: StatePatch): Promise<boolean>;
+  /** Clears snoozes that ended at or before `now` (at most `limit`), returning whose. */
+  endSnoozes(now: string, limit: number): Promise<ReadonlyArray<{ readonly id: string; readonly user: string }>>;
+  /**
+   * Up to `limit` ids of `user`'s notifications matching `filter` created at or before `cutoff`
+   * that `op` would change (unread for `read`, not archived for `archive`), oldest first.
+   */
+  bulkTargets(user: string, op: 'read' | 'archive', filter: NotificationFilter, cutoff: string, now: string, limit: number): Promise<readonly string[]>;
   /** Marks every visible unread notification created at or before `before` (all when null) read. */
   markAllRead(user: string, before: string | null, at: string): Promise<number>;
   delete(id: string): Promise<boolean>;

@@ -3,7 +3,7 @@
  * cursor of the next older page, and which items arrived while the panel was open. Pure state,
  * fed by REST pages, socket snapshots and socket events, in any mix.
  */
-import type { AllReadData, Notification, NotificationEventMessage } from '../protocol/index.js';
+import type { AllReadData, BulkData, ConditionChange, Notification, NotificationEventMessage } from '../protocol/index.js';
 
 /** The server's `initial_state` carries this many newest notifications. */
 export const SNAPSHOT_SIZE = 50;
@@ -90,15 +90,9 @@ export function createInbox(): Inbox {
     },
     applyEvent(event, trackNew) {
       unreadCount = event.unread_count;
-      if (event.action === 'created' || event.action === 'updated') {
-        const item = event.data as Notification;
-        if (put(item) && event.action === 'created' && trackNew) newIds = new Set(newIds).add(item.id);
-      } else if (event.action === 'deleted') {
-        items = items.filter((n) => n.id !== (event.data as { id: string }).id);
-      } else if (event.action === 'all_read') {
-        const { before } = event.data as AllReadData;
-        items = items.map((n) => (n.read || (before !== null && n.created_at > before) ? n : { ...n, read: true }));
-      }
+      items = applyInboxEvent(items, event, put);
+      if (event.action === 'created' && trackNew && items.some((n) => n.id === (event.data as Notification).id))
+        newIds = new Set(newIds).add((event.data as Notification).id);
       changed();
     },
     upsert(item) {
@@ -125,4 +119,40 @@ export function createInbox(): Inbox {
       changed();
     },
   };
+}
+
+/**
+ * The items after `event`: `put` stores a whole notification (created, updated, seen, back from
+ * the archive or a snooze); archived and snoozed ones leave the default view; condition changes
+ * merge into the item they name; bulk changes apply to the ids they list.
+ */
+function applyInboxEvent(items: Notification[], event: NotificationEventMessage, put: (item: Notification) => boolean): Notification[] {
+  switch (event.action) {
+    case 'created':
+    case 'updated':
+    case 'seen':
+    case 'unarchived':
+    case 'unsnoozed':
+      put(event.data as Notification);
+      return items;
+    case 'deleted':
+    case 'archived':
+    case 'snoozed':
+      return items.filter((n) => n.id !== (event.data as { id: string }).id);
+    case 'raised':
+    case 'resolved': {
+      const change = event.data as ConditionChange;
+      return items.map((n) => (n.id === change.id ? { ...n, ...change } : n));
+    }
+    case 'bulk_read':
+    case 'bulk_archived': {
+      const ids = new Set((event.data as BulkData).ids);
+      if (event.action === 'bulk_archived') return items.filter((n) => !ids.has(n.id));
+      return items.map((n) => (ids.has(n.id) ? { ...n, read: true } : n));
+    }
+    case 'all_read': {
+      const { before } = event.data as AllReadData;
+      return items.map((n) => (n.read || (before !== null && n.created_at > before) ? n : { ...n, read: true }));
+    }
+  }
 }

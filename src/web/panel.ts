@@ -1,10 +1,11 @@
 /**
- * The notification panel: keyed list rendering, "N new" marker, empty state, paging on scroll,
- * and keyboard use (arrows/Home/End move between items, Escape closes).
+ * The notification panel: its list (panel-list.ts: keyed rendering, focus, arrows/Home/End), the
+ * "N new" marker, empty state, paging on scroll, the mark-all button, and Escape to close.
  */
 import { byId } from './dom.js';
 import type { InboxState } from './inbox.js';
-import { refreshTimes, renderRow, rowKey } from './item.js';
+import { refreshTimes } from './item.js';
+import { createPanelList } from './panel-list.js';
 
 export interface PanelHandlers {
   readonly onActivate: (id: string) => void;
@@ -31,20 +32,7 @@ export function createPanel(handlers: PanelHandlers, now: () => number = Date.no
   const markAll = byId<HTMLButtonElement>('mark-all');
   const more = byId<HTMLButtonElement>('load-more');
   const listStatus = byId('list-status');
-  const rows = new Map<string, { key: string; li: HTMLLIElement }>();
-
-  function mains(): HTMLButtonElement[] {
-    return [...list.querySelectorAll<HTMLButtonElement>('.item-main')];
-  }
-
-  function moveFocus(key: string): boolean {
-    const buttons = mains();
-    if (buttons.length === 0) return false;
-    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
-    const next = key === 'Home' ? 0 : key === 'End' ? buttons.length - 1 : key === 'ArrowDown' ? Math.min(at + 1, buttons.length - 1) : Math.max(at - 1, 0);
-    buttons[next]?.focus();
-    return true;
-  }
+  const rows = createPanelList(list, now);
 
   list.addEventListener('click', (event) => {
     const target = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-id]');
@@ -57,7 +45,7 @@ export function createPanel(handlers: PanelHandlers, now: () => number = Date.no
     if (event.key === 'Escape') {
       event.preventDefault();
       handlers.onClose();
-    } else if (['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(event.key) && moveFocus(event.key)) {
+    } else if (['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(event.key) && rows.moveFocus(event.key)) {
       event.preventDefault();
     }
   });
@@ -65,7 +53,7 @@ export function createPanel(handlers: PanelHandlers, now: () => number = Date.no
   more.addEventListener('click', handlers.onNearEnd);
   marker.addEventListener('click', () => {
     scroller.scrollTop = 0;
-    mains()[0]?.focus();
+    rows.mains()[0]?.focus();
   });
   scroller.addEventListener('scroll', () => {
     if (scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 48) handlers.onNearEnd();
@@ -73,26 +61,7 @@ export function createPanel(handlers: PanelHandlers, now: () => number = Date.no
 
   return {
     render(state, loading) {
-      const active = document.activeElement as HTMLElement | null;
-      const focusedId = active !== null && list.contains(active) ? active.closest('li')?.dataset.id : undefined;
-      const focusedDelete = active?.classList.contains('delete') ?? false;
-      const nowMs = now();
-      const lis = state.items.map((n) => {
-        const isNew = state.newIds.has(n.id);
-        const key = rowKey(n, isNew);
-        const row = rows.get(n.id);
-        if (row !== undefined && row.key === key) return row.li;
-        const li = renderRow(n, isNew, nowMs);
-        rows.set(n.id, { key, li });
-        return li;
-      });
-      for (const id of rows.keys()) if (!state.items.some((n) => n.id === id)) rows.delete(id);
-      list.replaceChildren(...lis);
-      // Re-inserting a row blurs it: give focus back to the same row (or the next one, if deleted).
-      if (focusedId !== undefined && !list.contains(document.activeElement)) {
-        const row = rows.get(focusedId)?.li.querySelector<HTMLButtonElement>(focusedDelete ? '.delete' : '.item-main');
-        (row ?? mains()[0] ?? byId('panel-title')).focus();
-      }
+      rows.render(state);
       empty.hidden = state.items.length > 0 || loading;
       markAll.disabled = state.unreadCount === 0;
       more.hidden = state.nextCursor === null;
@@ -103,7 +72,7 @@ export function createPanel(handlers: PanelHandlers, now: () => number = Date.no
     },
     open() {
       panel.hidden = false;
-      (mains()[0] ?? byId('panel-title')).focus();
+      (rows.mains()[0] ?? byId('panel-title')).focus();
     },
     close() {
       panel.hidden = true;

@@ -160,6 +160,8 @@ describe('inventory events', () => {
       data: { level: 'error', category: 'host', title: 'Host hv-n1 disconnected', related_entity: { type: 'host', id: 'hv-n1' } },
     });
     await api(srv.url, 'PUT', '/api/v1/hosts/hv-n1', { status: 'connected' });
+    // Coming back resolves the disconnect's condition first, then says so.
+    expect(await client.next((m) => m.type === 'notification')).toMatchObject({ action: 'resolved', data: { condition_key: 'host:hv-n1:unreachable' } });
     expect(await client.next((m) => m.type === 'notification')).toMatchObject({ data: { level: 'info', title: 'Host hv-n1 reconnected' } });
     await client.close();
   });

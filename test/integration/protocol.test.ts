@@ -15,7 +15,7 @@ describe('connect', () => {
     expect(connection).toMatchObject({ type: 'connection', status: 'connected', user: 'dev-user' });
     expect(connection.client_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(connection.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    expect(initial.data).toEqual({ notifications: [], unread_count: 0 });
+    expect(initial.data).toEqual({ notifications: [], unread_count: 0, filter_counts: { all: 0, problems: 0, jobs: 0, archived: 0 } });
     expect(initial.positions).toEqual({ notifications: { offset: 0, epoch: srv.server.store.epoch } });
     await client.close();
   });

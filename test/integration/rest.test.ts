@@ -26,6 +26,14 @@ describe('create and read', () => {
       recipient: null,
       related_entity: null,
       metadata: null,
+      condition_key: null,
+      count: 1,
+      last_seen_at: r.body.created_at,
+      resolved_at: null,
+      seen: false,
+      archived: false,
+      snoozed_until: null,
+      actions: null,
     });
     const got = await api(srv.url, 'GET', `/api/v1/notifications/${r.body.id}`);
     expect(got.body).toEqual(r.body);

@@ -17,6 +17,7 @@ const OPTIONS = {
   level: { type: 'string', short: 'l' },
   category: { type: 'string', short: 'c' },
   to: { type: 'string' },
+  condition: { type: 'string' },
   'idempotency-key': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -33,16 +34,22 @@ Options:
   -l, --level LEVEL          ${NOTIFICATION_LEVELS.join(' | ')} (default info)
   -c, --category CATEGORY    ${NOTIFICATION_CATEGORIES.join(' | ')} (default system)
       --to USER              address it to one user (default: everyone)
+      --condition KEY        the condition it reports (host:hv-03:unreachable; 1–200 of
+                             A-Z a-z 0-9 . _ : / @ -): while that condition is active,
+                             notifying it again raises the same notification (count + 1)
+                             instead of adding one; \`aether-v resolve KEY\` clears it
       --idempotency-key KEY  retries with the same key create it only once
       --json                 print the whole notification as JSON instead of its id
   -                          read the notification as a JSON object from stdin
                              ({title, message, level?, category?, recipient?,
-                             related_entity?, metadata?}); options override its fields
+                             related_entity?, metadata?, condition_key?}); options
+                             override its fields
 
 ${CONNECTION_HELP}
 Examples:
   aether-v notify --title "Deploy done" --message "v1.4.2 is live" --level success
   echo '{"title":"Backup","message":"nightly ok","metadata":{"size_gb":12}}' | aether-v notify -
+  aether-v notify -t "hv-03 unreachable" -m "no heartbeat" -l error --condition host:hv-03:unreachable
 `;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -87,6 +94,7 @@ export const notify: Command = {
     if (level !== undefined) body.level = level;
     if (category !== undefined) body.category = category;
     if (values.to !== undefined) body.recipient = values.to;
+    if (values.condition !== undefined) body.condition_key = values.condition;
     const missing = (['title', 'message'] as const).filter((k) => body[k] === undefined);
     if (missing.length > 0) throw usageError(`missing ${missing.map((m) => `--${m}`).join(' and ')}`, NAME);
 

@@ -1,0 +1,94 @@
+/**
+ * The topics the client wants and the frames that ask for them: `subscribe`/`unsubscribe` while
+ * connected, the topics in each connect's URL, the seed's resubscription after a reconnect (and a
+ * `resume` frame when `resumeVia` is `message`), and a `subscribe` or `resume` the server refused
+ * with `budget_exceeded` asked again once its `retry_after_ms` has passed. Nothing changed on the
+ * server then, so asking again is the same ask: every topic (a no-op for those it has) and every
+ * position (the client sends one `resume` per connection, and only with `resumeVia: 'message'`).
+ */
+import type { ResolvedOptions } from './options.js';
+import type { PositionTracker } from './positions.js';
+
+export interface Subscriptions {
+  add(topics: readonly string[]): void;
+  remove(topics: readonly string[]): void;
+  /** The topics of the connect now being dialled, for its URL. */
+  dialing(): readonly string[];
+  /** The connection is up: resubscribe after a reconnect, or send what changed while dialling. */
+  connected(again: boolean): void;
+  /** The server refused the last `subscribe` or `resume` for its cost budget: ask again after `ms`. */
+  refused(ref: 'subscribe' | 'resume', ms: number): void;
+  /** The socket is gone: nothing is re-sent on it (a reconnect asks for everything again). */
+  down(): void;
+}
+
+export function createSubscriptions(
+  opts: ResolvedOptions,
+  positions: PositionTracker,
+  send: (message: object) => void,
+  isConnected: () => boolean,
+): Subscriptions {
+  const topics = new Set(opts.topics);
+  const retries = new Map<string, unknown>();
+  let dialTopics: readonly string[] = [];
+
+  /** Every topic in one frame: those the server already has are a no-op there, costing nothing. */
+  function resubscribe(): void {
+    if (topics.size > 0) send({ type: 'subscribe', topics: [...topics] });
+  }
+
+  /** The positions applied so far, when a reconnect asks for missed events by message. */
+  function resume(): void {
+    const resumable = positions.resumable();
+    if (opts.resumeVia === 'message' && Object.keys(resumable).length > 0) send({ type: 'resume', positions: resumable });
+  }
+
+  function cancel(ref: string): void {
+    const timer = retries.get(ref);
+    if (timer !== undefined) opts.timers.clearTimeout(timer);
+    retries.delete(ref);
+  }
+
+  return {
+    add(list) {
+      const added = list.filter((t) => !topics.has(t));
+      for (const t of added) topics.add(t);
+      if (added.length > 0 && isConnected()) send({ type: 'subscribe', topics: added });
+    },
+    remove(list) {
+      const removed = list.filter((t) => topics.has(t));
+      for (const t of removed) {
+        topics.delete(t);
+        positions.forget(t);
+      }
+      if (removed.length > 0 && isConnected()) send({ type: 'unsubscribe', topics: removed });
+    },
+    dialing: () => (dialTopics = [...topics]),
+    connected(again) {
+      if (again) {
+        // The seed's resubscription, in one frame (a no-op for topics the URL already subscribed).
+        resubscribe();
+        resume();
+        return;
+      }
+      // Topics changed while the first connect was being dialled.
+      const added = [...topics].filter((t) => !dialTopics.includes(t));
+      const removed = dialTopics.filter((t) => !topics.has(t));
+      if (added.length > 0) send({ type: 'subscribe', topics: added });
+      if (removed.length > 0) send({ type: 'unsubscribe', topics: removed });
+    },
+    refused(ref, ms) {
+      // A later answer for the same kind of request names the wait for both.
+      cancel(ref);
+      const timer = opts.timers.setTimeout(() => {
+        retries.delete(ref);
+        if (ref === 'subscribe') resubscribe();
+        else resume();
+      }, ms);
+      retries.set(ref, timer);
+    },
+    down() {
+      for (const ref of [...retries.keys()]) cancel(ref);
+    },
+  };
+}

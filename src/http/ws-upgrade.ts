@@ -1,0 +1,168 @@
+/**
+ * The gate in front of /ws, passed before the WebSocket exists: the path, this process's connect
+ * rate (503), the per-IP limit (429), Host and Origin, then the credential under its deadline.
+ * Host, Origin and credential refusals pass the gate with their answer, so the socket still opens
+ * and closes with 1008 and the reason: browsers would see only 1006 otherwise.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { AuthResult, Authenticator } from '../auth/authenticator.js';
+import type { AuthLimits } from '../auth/limits.js';
+import type { OriginPolicy } from '../auth/origin.js';
+import type { Logger } from '../shared/logger.js';
+import { MAX_MESSAGE_DEPTH, nestsDeeperThan, validateClientMessage, type Positions } from '../protocol/index.js';
+import { withDeadline } from './ws-credential.js';
+import type { UpgradeAttach } from './ws-session.js';
+
+export interface UpgradeGateOptions {
+  readonly authenticator: Authenticator;
+  readonly origins: OriginPolicy;
+  readonly limits: AuthLimits;
+  readonly logger: Logger;
+  /** Deadline for the credential check; a miss passes as `late` (the socket closes with 4002). */
+  readonly authCheckTimeoutMs: number;
+  /** Upgrades accepted per second by this process; beyond it the answer is 503 (0 = unlimited). */
+  readonly connectRatePerSecond: number;
+  readonly onRefused?: ((reason: string) => void) | undefined;
+}
+
+/** An upgrade that passed the gate: what its session starts from. */
+export interface PassedUpgrade {
+  readonly ip: string;
+  /** The Origin header, kept by the session for in-band credential checks. */
+  readonly origin: string | undefined;
+  /** `?topics=` and `?resume=` from the URL, or the problem with them. */
+  readonly attach: UpgradeAttach;
+  /** The credential check's answer (a refusal included), or `late` past the deadline. */
+  readonly result: AuthResult | 'late';
+  /** Stops guarding the raw socket once `ws` owns it: ws handles its errors, the session gives the per-IP slot back. */
+  handOver(): void;
+}
+
+/** Resolves undefined when the upgrade was answered (404, 429, 503) or its socket went away meanwhile. */
+export type UpgradeGate = (request: IncomingMessage, socket: Duplex) => Promise<PassedUpgrade | undefined>;
+
+/** Destroys the socket that emitted an error (a plain function: no closure to retain). */
+function destroySelf(this: Duplex): void {
+  this.destroy();
+}
+
+/** A release of one per-IP slot that runs at most once, capturing nothing else. */
+function releaseOnce(limit: { release(key: string): Promise<unknown> }, ip: string): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    void limit.release(ip);
+  };
+}
+
+function rejectUpgrade(socket: Duplex, status: number, text: string, headers = ''): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+}
+
+function clientIp(request: IncomingMessage): string {
+  return request.socket.remoteAddress ?? 'unknown';
+}
+
+function originOf(request: IncomingMessage): string | undefined {
+  const value = request.headers.origin;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Reads `?topics=a,b` and `?resume=<json positions>` from the upgrade URL. */
+function attachOptionsFrom(url: URL): UpgradeAttach {
+  const result: { topics?: string[]; positions?: Positions; problem?: string } = {};
+  const topics = url.searchParams.get('topics');
+  if (topics !== null)
+    result.topics = topics
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0);
+  const resume = url.searchParams.get('resume');
+  if (resume !== null) {
+    let positions: unknown;
+    try {
+      positions = nestsDeeperThan(resume, MAX_MESSAGE_DEPTH) ? undefined : JSON.parse(resume);
+    } catch {
+      positions = undefined;
+    }
+    const parsed = validateClientMessage({ type: 'resume', positions });
+    if (parsed.ok && parsed.message.type === 'resume') result.positions = parsed.message.positions;
+    else result.problem = parsed.ok ? 'invalid resume parameter' : `invalid resume parameter: ${parsed.message}`;
+  }
+  return result;
+}
+
+/** A check that answers false (and the socket 503) when this second's connection budget is spent. */
+function connectRate(perSecond: number, onRefused: UpgradeGateOptions['onRefused']): (socket: Duplex) => Promise<boolean> {
+  if (perSecond <= 0) return async () => true;
+  const limiter = new RateLimiterMemory({ points: perSecond, duration: 1 });
+  return async (socket) => {
+    try {
+      await limiter.consume('upgrade');
+      return true;
+    } catch {
+      onRefused?.('connect_rate');
+      rejectUpgrade(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
+      return false;
+    }
+  };
+}
+
+/** Takes one of the IP's connection slots (or answers 429); the slot goes back when the socket closes. */
+async function takeIpSlot(options: UpgradeGateOptions, socket: Duplex, ip: string): Promise<(() => void) | undefined> {
+  if (!(await options.limits.perIp.acquire(ip))) {
+    options.logger.warn({ ip }, `WebSocket connection refused: too many connections from ${ip}`);
+    options.onRefused?.('ip_limit');
+    rejectUpgrade(socket, 429, 'Too Many Requests', 'Retry-After: 10\r\n');
+    return undefined;
+  }
+  const release = releaseOnce(options.limits.perIp, ip);
+  socket.once('close', release);
+  return release;
+}
+
+/** Host (development mode: DNS rebinding), then Origin, then the credential. */
+async function checkCredential(options: UpgradeGateOptions, request: IncomingMessage, url: URL, ip: string): Promise<AuthResult | 'late'> {
+  const origin = options.origins.check(request);
+  if (origin.kind === 'refused') {
+    options.logger.warn({ ip, [origin.header]: origin.value }, `WebSocket connection refused: ${origin.header} ${origin.value} not allowed from ${ip}`);
+    return { ok: false, reason: 'forbidden', message: origin.message };
+  }
+  // A slow identity provider may not hold the upgrade past the deadline: the socket opens and closes with 4002.
+  return withDeadline<AuthResult | 'late'>(options.authenticator.upgrade(request, url), options.authCheckTimeoutMs, () => 'late');
+}
+
+/** The gate for upgrades to `path`; any other path is answered 404. */
+export function createUpgradeGate(options: UpgradeGateOptions, path: string): UpgradeGate {
+  const withinConnectRate = connectRate(options.connectRatePerSecond, options.onRefused);
+  return async (request, socket) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== path) {
+      rejectUpgrade(socket, 404, 'Not Found');
+      return undefined;
+    }
+    socket.on('error', destroySelf);
+    if (!(await withinConnectRate(socket))) return undefined;
+    const ip = clientIp(request);
+    const release = await takeIpSlot(options, socket, ip);
+    if (release === undefined) return undefined;
+    const result = await checkCredential(options, request, url, ip);
+    if (socket.destroyed) {
+      release();
+      return undefined;
+    }
+    return {
+      ip,
+      origin: originOf(request),
+      attach: attachOptionsFrom(url),
+      result,
+      handOver() {
+        socket.off('error', destroySelf);
+        socket.off('close', release);
+      },
+    };
+  };
+}

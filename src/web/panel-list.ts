@@ -1,0 +1,54 @@
+/**
+ * The panel's list of notifications: keyed rendering (a row is rebuilt only when what it shows
+ * changed), focus kept on the same row across renders, and moving between rows with the keyboard.
+ */
+import { byId } from './dom.js';
+import type { InboxState } from './inbox.js';
+import { renderRow, rowKey } from './item.js';
+
+export interface PanelList {
+  render(state: InboxState): void;
+  /** Each row's main button, in order. */
+  mains(): HTMLButtonElement[];
+  /** Moves focus for ArrowDown/ArrowUp/Home/End; false when there is no row to move to. */
+  moveFocus(key: string): boolean;
+}
+
+export function createPanelList(list: HTMLElement, now: () => number): PanelList {
+  const rows = new Map<string, { key: string; li: HTMLLIElement }>();
+  const mains = (): HTMLButtonElement[] => [...list.querySelectorAll<HTMLButtonElement>('.item-main')];
+
+  return {
+    render(state) {
+      const active = document.activeElement as HTMLElement | null;
+      const focusedId = active !== null && list.contains(active) ? active.closest('li')?.dataset.id : undefined;
+      const focusedDelete = active?.classList.contains('delete') ?? false;
+      const nowMs = now();
+      const lis = state.items.map((n) => {
+        const isNew = state.newIds.has(n.id);
+        const key = rowKey(n, isNew);
+        const row = rows.get(n.id);
+        if (row !== undefined && row.key === key) return row.li;
+        const li = renderRow(n, isNew, nowMs);
+        rows.set(n.id, { key, li });
+        return li;
+      });
+      for (const id of rows.keys()) if (!state.items.some((n) => n.id === id)) rows.delete(id);
+      list.replaceChildren(...lis);
+      // Re-inserting a row blurs it: give focus back to the same row (or the next one, if deleted).
+      if (focusedId !== undefined && !list.contains(document.activeElement)) {
+        const row = rows.get(focusedId)?.li.querySelector<HTMLButtonElement>(focusedDelete ? '.delete' : '.item-main');
+        (row ?? mains()[0] ?? byId('panel-title')).focus();
+      }
+    },
+    mains,
+    moveFocus(key) {
+      const buttons = mains();
+      if (buttons.length === 0) return false;
+      const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+      const next = key === 'Home' ? 0 : key === 'End' ? buttons.length - 1 : key === 'ArrowDown' ? Math.min(at + 1, buttons.length - 1) : Math.max(at - 1, 0);
+      buttons[next]?.focus();
+      return true;
+    },
+  };
+}
