@@ -115,6 +115,9 @@ describe('real answers', () => {
     });
     await check('GET', '/api/v1/notifications', '/api/v1/notifications');
     await check('PUT', `/api/v1/notifications/${n.body.id}/read`, '/api/v1/notifications/:id/read');
+    await check('PUT', `/api/v1/notifications/${n.body.id}/archive`, '/api/v1/notifications/:id/archive');
+    await check('POST', '/api/v1/notifications/counts', '/api/v1/notifications/counts', { filters: [{ state: 'archived' }, { levels: ['error'] }] });
+    await check('POST', '/api/v1/notifications/bulk', '/api/v1/notifications/bulk', { op: 'read', filter: { state: 'all' } });
     await check('GET', '/healthz', '/healthz');
     await check('GET', '/readyz', '/readyz');
     await check('GET', '/auth/me', '/auth/me');

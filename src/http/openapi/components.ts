@@ -3,7 +3,15 @@
  * They document; they validate nothing on the request path (openapi/install.ts says why).
  * test/integration/openapi.test.ts checks real answers against them, so they stay true.
  */
-import { HOST_STATUSES, JOB_STATUSES, NOTIFICATION_CATEGORIES, NOTIFICATION_LEVELS, VM_STATES } from '../../protocol/index.js';
+import {
+  CONDITION_FILTERS,
+  HOST_STATUSES,
+  JOB_STATUSES,
+  NOTIFICATION_CATEGORIES,
+  NOTIFICATION_LEVELS,
+  NOTIFICATION_STATES,
+  VM_STATES,
+} from '../../protocol/index.js';
 
 /** A JSON Schema object; loose on purpose: these are data, read by @fastify/swagger and ajv. */
 export type Schema = Readonly<Record<string, unknown>>;
@@ -108,7 +116,7 @@ const JobType = object({
 
 const RelatedEntity = object({ type: str, id: str, name: str }, ['type', 'id']);
 
-const Notification = object({
+const NotificationBase = object({
   id: str,
   title: str,
   message: str,
@@ -121,6 +129,58 @@ const Notification = object({
   metadata: nullable({ type: 'object' }),
 });
 
+/** The inbox's fields, sent by this server on every notification (optional for older servers). */
+const NotificationInbox: Readonly<Record<string, Schema>> = {
+  condition_key: { ...nullable(str), description: 'The condition it reports (`host:hv-03:unreachable`); one active notification per key' },
+  count: { ...int, description: 'How many times the condition was raised' },
+  last_seen_at: time,
+  resolved_at: nullable(time),
+  seen: { type: 'boolean', description: 'This user has had it shown' },
+  archived: { type: 'boolean', description: 'This user archived it' },
+  snoozed_until: nullable(time),
+  actions: nullable({ type: 'array', items: ref('NotificationAction') }),
+};
+
+const NotificationAction = object(
+  {
+    label: str,
+    kind: { enum: ['job', 'link'] },
+    job_type: str,
+    parameters: { type: 'object' },
+    url: { ...str, description: 'A path on this server or an http(s) URL' },
+  },
+  ['label', 'kind'],
+);
+
+const NotificationFilter: Schema = {
+  type: 'object',
+  description: 'Which notifications a list, count or bulk change covers (docs/PROTOCOL.md, Inbox filters)',
+  properties: {
+    levels: { type: 'array', items: { enum: NOTIFICATION_LEVELS } },
+    categories: { type: 'array', items: { enum: NOTIFICATION_CATEGORIES } },
+    state: { enum: NOTIFICATION_STATES },
+    condition: { enum: CONDITION_FILTERS },
+    condition_key: str,
+  },
+};
+
 /** Every named schema; each becomes `#/components/schemas/<name>`. */
-export const COMPONENTS = { Error: Error_, Cluster, Host, Vm, Job, JobOutputLine, JobType, RelatedEntity, Notification } as const;
+const Notification: Schema = {
+  ...NotificationBase,
+  properties: { ...(NotificationBase.properties as Readonly<Record<string, Schema>>), ...NotificationInbox },
+};
+
+export const COMPONENTS = {
+  Error: Error_,
+  Cluster,
+  Host,
+  Vm,
+  Job,
+  JobOutputLine,
+  JobType,
+  RelatedEntity,
+  Notification,
+  NotificationAction,
+  NotificationFilter,
+} as const;
 export type ComponentName = keyof typeof COMPONENTS;

@@ -168,7 +168,16 @@ const notifications: Readonly<Record<string, OperationDoc>> = {
   'GET /api/v1/notifications': {
     summary: "The caller's notifications, newest first, a page at a time",
     tags: ['notifications'],
-    querystring: query({ limit: limit(50, 500), unread_only: { type: 'boolean', default: false }, cursor: str }),
+    querystring: query({
+      limit: limit(50, 500),
+      unread_only: { type: 'boolean', default: false },
+      cursor: str,
+      level: { ...str, description: 'Comma-separated levels' },
+      category: { ...str, description: 'Comma-separated categories' },
+      state: { enum: ['inbox', 'archived', 'snoozed', 'all'], default: 'inbox' },
+      condition: { enum: ['any', 'none', 'active', 'resolved', 'unresolved'] },
+      condition_key: str,
+    }),
     response: {
       200: {
         allOf: [
@@ -200,10 +209,12 @@ const notifications: Readonly<Record<string, OperationDoc>> = {
         recipient: { anyOf: [{ type: 'string', maxLength: 200 }, { type: 'null' }], description: 'One user; omit for everyone' },
         related_entity: { anyOf: [ref('RelatedEntity'), { type: 'null' }] },
         metadata: { anyOf: [{ type: 'object' }, { type: 'null' }], description: 'At most 16 KiB as JSON' },
+        condition_key: { anyOf: [str, { type: 'null' }], description: 'Raising an active condition again answers 200 with it (count + 1), not 201' },
+        actions: { anyOf: [{ type: 'array', items: ref('NotificationAction') }, { type: 'null' }] },
       },
       required: ['title', 'message'],
     },
-    response: { 201: ref('Notification'), ...err },
+    response: { 201: ref('Notification'), 200: { ...ref('Notification'), description: 'An active condition raised again' }, ...err },
   },
   'PUT /api/v1/notifications/mark-all-read': {
     summary: 'Marks all (up to `before`) read',
