@@ -20,7 +20,12 @@ export default defineConfig({
           ...shared,
           name: 'sqlite',
           include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-          exclude: ['test/store/concurrent-writers.test.ts', 'test/security/**'],
+          exclude: [
+            'test/store/concurrent-writers.test.ts',
+            'test/store/conditions-race.test.ts',
+            'test/integration/inbox-instances.test.ts',
+            'test/security/**',
+          ],
         },
       },
       // The adversarial suite measures /healthz latency, so scripts/test.sh runs it on its own, one file at a time.

@@ -13,11 +13,12 @@ import { connectReady } from '../helpers/ws-client.js';
 import { onPostgres } from '../services/database.js';
 import { startRedis, type PrivateRedis } from '../services/processes.js';
 
-describe.runIf(onPostgres())('the inbox on two instances (PostgreSQL)', () => {
+describe('the inbox on two instances (PostgreSQL)', () => {
   let a: Running;
   let b: Running;
   let redis: PrivateRedis;
   beforeAll(async () => {
+    if (!onPostgres()) throw new Error('this suite needs TEST_DATABASE=postgres (the postgres vitest project)');
     // Events cross instances on the Redis bus, as in production.
     redis = await startRedis();
     const env = { REDIS_URL: redis.url, REDIS_CHANNEL_PREFIX: `inbox-${Date.now()}` };

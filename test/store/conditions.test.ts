@@ -2,8 +2,8 @@
  * Conditions in the store: raise inserts, raising an active condition again updates that row
  * (count, last seen, message), resolve ends it, and the next raise starts a new one. Uniqueness is
  * the database's (a partial unique index), not a check: a plain duplicate insert fails, and two
- * transactions raising one condition at once, each on its own connection and without the store's
- * write lock, leave one row. On SQLite here, PostgreSQL in the postgres project.
+ * transactions raising one condition at once leave one row (conditions-race.test.ts, PostgreSQL).
+ * On SQLite here, PostgreSQL in the postgres project.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,28 +17,7 @@ import { createNotificationRepo } from '../../src/store/notifications-repo.js';
 import type { Database } from '../../src/store/schema.js';
 import type { StoredNotification } from '../../src/store/types.js';
 import { createPostgresDatabase, onPostgres } from '../services/database.js';
-
-let counter = 0;
-function stored(conditionKey: string | null, message = 'm'): StoredNotification {
-  counter += 1;
-  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, counter)).toISOString();
-  return {
-    id: `n-${counter}-${Math.random().toString(36).slice(2)}`,
-    title: 'Host hv-03 unreachable',
-    message,
-    level: 'error',
-    category: 'host',
-    created_at: at,
-    recipient: null,
-    related_entity: null,
-    metadata: null,
-    condition_key: conditionKey,
-    count: 1,
-    last_seen_at: at,
-    resolved_at: null,
-    actions: null,
-  };
-}
+import { stored } from './condition-fixtures.js';
 
 describe('conditions in the store', () => {
   const dbs: Array<Kysely<Database>> = [];
@@ -86,28 +65,5 @@ describe('conditions in the store', () => {
     // Without a condition there is no constraint.
     await repo.insert(stored(null));
     await repo.insert(stored(null));
-  });
-
-  // PostgreSQL only: two SQLite connections in one process block each other's event loop on the
-  // file lock (SQLite's single writer makes the race impossible there anyway).
-  it.runIf(onPostgres())('leaves one row when two connections raise the same condition at once', async () => {
-    const key = `host:race-${Date.now()}:unreachable`;
-    const rounds = 10;
-    for (let round = 0; round < rounds; round++) {
-      // Each transaction holds its insert open a moment, so the other's insert meets the
-      // uncommitted row in the index and must wait for it, then take the update path.
-      const both = dbs.map((db) =>
-        db.transaction().execute(async (trx) => {
-          const result = await createNotificationRepo(trx).raise(stored(key));
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          return result;
-        }),
-      );
-      const results = await Promise.all(both);
-      expect(results.filter((r) => r.created).length).toBeLessThanOrEqual(1);
-    }
-    const rows = await dbs[0]!.selectFrom('notifications').select(['id', 'raise_count']).where('condition_key', '=', key).execute();
-    expect(rows).toHaveLength(1);
-    expect(Number(rows[0]!.raise_count)).toBe(rounds * 2);
   });
 });
