@@ -15,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createNotificationRepo } from '../../src/store/notifications-repo.js';
 import type { Database } from '../../src/store/schema.js';
-import type { StoredNotification } from '../../src/store/types.js';
 import { createPostgresDatabase, onPostgres } from '../services/database.js';
 import { stored } from './condition-fixtures.js';
 
