@@ -2,7 +2,8 @@
  * Search and filters of the Inventory (name, VM state, cluster) and Jobs (status, type, user)
  * views, kept in the URL (`#/inventory?q=web&state=running`) so a filtered view can be shared and
  * survives a reload. Typing replaces the URL (no history entry per key); opening such a link
- * fills the fields.
+ * fills the fields; a link to the view without a query (the tab, a job opened from the list, ✕)
+ * keeps the filters held.
  */
 import type { Job } from '../protocol/index.js';
 import { byId, h } from './dom.js';
@@ -76,8 +77,13 @@ export function createFilters(changed: () => void): Filters {
   return {
     route(route) {
       if (route.view === 'home') return;
-      params[route.view] = route.params;
-      for (const f of fieldsOf(forms[route.view])) f.value = route.params[f.name] ?? '';
+      const held = params[route.view];
+      // A link without a query (a job opened from the list, ✕, the tab) keeps the filters, in the URL too.
+      if (Object.keys(route.params).length === 0 && Object.values(held).some((v) => v !== '')) {
+        const [path = ''] = location.hash.split('?', 1);
+        history.replaceState(null, '', `${path}${viewHref(route.view, held).slice(`#/${route.view}`.length)}`);
+      } else params[route.view] = route.params;
+      for (const f of fieldsOf(forms[route.view])) f.value = params[route.view][f.name] ?? '';
       changed();
     },
     inventory: (state) => filterInventory(state, params.inventory),

@@ -64,5 +64,12 @@ describe('filters', () => {
     await page.locator(`tr[data-job-id="${bad.id}"]`).waitFor(WAIT);
     expect(await page.inputValue('#jobs-status-filter')).toBe('failed');
     expect(await page.locator(`tr[data-job-id="${ok.id}"]`).count()).toBe(0);
+
+    // Opening a job from the filtered list and closing it keeps the filter.
+    await page.click(`tr[data-job-id="${bad.id}"] a.job-link`);
+    await page.locator('#job-detail').waitFor({ state: 'visible', ...WAIT });
+    expect(new URL(page.url()).hash).toBe(`#/jobs/${bad.id}?status=failed`);
+    expect(await page.locator(`tr[data-job-id="${ok.id}"]`).count()).toBe(0);
+    expect(await page.inputValue('#jobs-status-filter')).toBe('failed');
   });
 });
