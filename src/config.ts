@@ -58,6 +58,8 @@ export interface Realtime {
   readonly wsCompression: boolean;
   /** Frames smaller than this are sent uncompressed even with compression on. */
   readonly wsCompressionThresholdBytes: number;
+  /** A comment line goes to every /sse stream this often, so proxies keep it open. */
+  readonly sseHeartbeatMs: number;
 }
 
 export interface JobsConfig {
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
       wsBatchWindowMs: readInt(env, 'WS_BATCH_WINDOW_MS', 0, 0, 1000),
       wsCompression: readBool(env, 'WS_COMPRESSION', false),
       wsCompressionThresholdBytes: readInt(env, 'WS_COMPRESSION_THRESHOLD_BYTES', 1024, 0, 64 * 1024 * 1024),
+      sseHeartbeatMs: readInt(env, 'SSE_HEARTBEAT_MS', 15_000, 100, 300_000),
     },
     jobs: {
       tickMs: readInt(env, 'JOB_TICK_MS', 500, 1, 60_000),

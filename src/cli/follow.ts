@@ -13,6 +13,8 @@ import { clean, err, out, type Paint } from './output.js';
 export interface FollowSettings {
   readonly connection: Connection;
   readonly topics: readonly string[];
+  /** `sse`: GET /sse instead of the /ws upgrade (the token goes as a bearer header either way). */
+  readonly transport?: 'websocket' | 'sse';
   readonly json: boolean;
   readonly sinceNow: boolean;
   /** Reconnection attempts before giving up; Number.MAX_SAFE_INTEGER for "never". */
@@ -47,7 +49,11 @@ export function describeStatus(status: ConnectionStatus, data: StatusData, state
   const transport = state.lastTransportError;
   switch (status) {
     case 'connecting':
-      return state.everConnected ? {} : { note: `connecting to ${wsUrl} (topics: ${settings.topics.join(', ')})` };
+      return state.everConnected
+        ? {}
+        : {
+            note: `connecting to ${settings.transport === 'sse' ? wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/sse') : wsUrl} (topics: ${settings.topics.join(', ')})`,
+          };
     case 'reconnecting': {
       if (!state.everConnected) return { error: new CliError(ExitCode.CONNECT, `cannot connect to ${wsUrl}: ${transport ?? closeText(data)}`) };
       state.lastTransportError = undefined;
@@ -107,6 +113,8 @@ export function follow(settings: FollowSettings): Promise<ExitCode> {
   const client = createWsClient({
     url: settings.connection.wsUrl,
     WebSocket: nodeWebSocket({ headers: authHeaders(settings.connection), onTransportError: (e) => (state.lastTransportError = e.message) }),
+    transport: settings.transport ?? 'websocket',
+    headers: authHeaders(settings.connection),
     topics: settings.topics,
     autoConnect: false,
     browserEvents: false,

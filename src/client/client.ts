@@ -69,6 +69,7 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
     isConnected: () => isConnected() && link.isOpen(),
     getClientId: () => link.clientId(),
     getStatus: () => status.current(),
+    getTransport: () => opts.transports.current(),
     getPositions: () => positions.snapshot(),
     connect() {
       const now = status.current();

@@ -13,6 +13,8 @@ const OPEN = 1;
 /** Close code the client uses for a connection its watchdog declared dead (4000–4999 is private use). */
 const WATCHDOG_CLOSE = 4000;
 const ignore = (): void => undefined;
+/** Sockets that delivered something: a WebSocket that closes without having done so was refused on the way. */
+const heardFrom = new WeakSet<WebSocketLike>();
 
 export interface LinkHooks {
   /** The URL of the next connect; `again` is true once a connection has been up before. */
@@ -62,7 +64,7 @@ function messageOf(error: unknown): string {
 /** The socket of one connect, or why it could not even be created (a bad URL). */
 function open(opts: ResolvedOptions, url: string): WebSocketLike | string {
   try {
-    return new opts.WebSocket(url);
+    return opts.transports.open(url);
   } catch (error) {
     return messageOf(error);
   }
@@ -95,6 +97,7 @@ export function createLink(opts: ResolvedOptions, status: StatusBoard, hooks: Li
 
   /** The socket is gone (closed, failed to open, or declared dead): decide what comes next. */
   function dropped(code: number | undefined, reason: string): void {
+    if (socket !== null && !stopped) opts.transports.dropped(heardFrom.has(socket), code);
     keepalive.stop();
     socket = null;
     clientId = null;
@@ -113,6 +116,7 @@ export function createLink(opts: ResolvedOptions, status: StatusBoard, hooks: Li
     socket = ws;
     ws.onmessage = (event) => {
       if (socket !== ws) return;
+      heardFrom.add(ws);
       keepalive.heard();
       hooks.receive(event.data);
     };

@@ -1,11 +1,13 @@
 /** Defaults under the caller's options, checked up front, and the URL of each connect. */
 import type { Positions } from '../protocol/index.js';
 import { checkBackoffOptions, type BackoffOptions } from './backoff.js';
-import type { Timers, WebSocketConstructor, WsClientOptions } from './types.js';
+import { createTransports, type Transports } from './transport.js';
+import type { Timers, WsClientOptions } from './types.js';
 
 export interface ResolvedOptions {
   readonly url: string;
-  readonly WebSocket: WebSocketConstructor;
+  /** Opens each connect's socket: WebSocket, or Server-Sent Events (transport.ts). */
+  readonly transports: Transports;
   readonly getToken: (() => Promise<string | undefined>) | undefined;
   readonly topics: readonly string[];
   readonly autoConnect: boolean;
@@ -32,10 +34,19 @@ function defaultUrl(): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
 }
 
-function defaultWebSocket(): WebSocketConstructor {
-  const impl = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (impl === undefined) throw new TypeError("no global WebSocket: pass options.WebSocket (in Node 20, the 'ws' package's WebSocket)");
-  return impl;
+function transportsOf(options: WsClientOptions): Transports {
+  // Passing a WebSocket implementation (Node, tests) asks for WebSocket; a browser page gets the fallback.
+  const choice = options.transport ?? (options.WebSocket === undefined ? 'auto' : 'websocket');
+  if (choice !== 'auto' && choice !== 'websocket' && choice !== 'sse')
+    throw new TypeError(`transport must be 'auto', 'websocket' or 'sse', got ${String(choice)}`);
+  const impl = options.WebSocket ?? (globalThis as { WebSocket?: WsClientOptions['WebSocket'] }).WebSocket;
+  if (impl === undefined && choice !== 'sse') {
+    throw new TypeError("no global WebSocket: pass options.WebSocket (in Node 20, the 'ws' package's WebSocket), or transport: 'sse'");
+  }
+  return createTransports(choice, impl, {
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+  });
 }
 
 function nonNegative(name: string, value: number): number {
@@ -57,7 +68,7 @@ export function resolveOptions(options: WsClientOptions): ResolvedOptions {
   if (!/^wss?:\/\//.test(url)) throw new TypeError(`url must start with ws:// or wss://, got ${url}`);
   return {
     url,
-    WebSocket: options.WebSocket ?? defaultWebSocket(),
+    transports: transportsOf(options),
     getToken: options.getToken,
     topics: [...new Set(options.topics ?? ['notifications'])],
     autoConnect: options.autoConnect ?? true,

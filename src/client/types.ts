@@ -89,6 +89,17 @@ export interface WsClientOptions {
   readonly url?: string;
   /** WebSocket implementation. Default: the global `WebSocket` (pass the `ws` package in Node 20). */
   readonly WebSocket?: WebSocketConstructor;
+  /**
+   * `auto`: WebSocket, and Server-Sent Events from the first WebSocket that closes (1006) before
+   * the server said anything (an upgrade refused on the way). `websocket` or `sse`: only that one.
+   * Default: `auto`, or `websocket` when `options.WebSocket` is given. SSE needs no WebSocket
+   * implementation (Node 20's `fetch` will do).
+   */
+  readonly transport?: 'auto' | 'websocket' | 'sse';
+  /** For SSE: the `fetch` to use. Default: the global one. */
+  readonly fetch?: typeof fetch;
+  /** For SSE: extra headers on the stream and its requests (in Node, `Authorization: Bearer …`). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Called before every connect; a string is sent as `?token=`. A throw counts as a failed attempt. */
   readonly getToken?: () => Promise<string | undefined>;
   /** Topics to subscribe to from the start. Default `['notifications']`. */
@@ -132,6 +143,8 @@ export interface WsClient {
   /** The server-assigned id of the current connection, or null. */
   getClientId(): string | null;
   getStatus(): ConnectionStatus;
+  /** The transport the current (or next) connection uses: `websocket` or `sse`. */
+  getTransport(): 'websocket' | 'sse';
   /** The last applied position per topic. */
   getPositions(): Readonly<Record<string, TrackedPosition>>;
   /** Starts connecting if idle (no-op when connecting or connected). */

@@ -1,6 +1,6 @@
 /**
  * The HTTP edge of one process: the Fastify app (REST, sign-in, /readyz, /metrics, the page) and
- * the /ws endpoint on its server, sharing one origin policy and one authenticator. `close()` is
+ * the /ws and /sse endpoints on its server, sharing one origin policy and one authenticator. `close()` is
  * the edge's part of a graceful stop: no new upgrades, every socket closed with 1001 (the hub's
  * drain), then the requests in flight finish.
  */
@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { buildApp } from '../http/app.js';
 import { capHttpServer } from '../http/connection-cap.js';
 import type { Metrics } from '../http/metrics.js';
+import { createSseEndpoint, type SseEndpoint } from '../http/sse.js';
 import { createWsEndpoint, type WsEndpoint } from '../http/ws.js';
 import { CloseCode } from '../protocol/index.js';
 import type { Store } from '../store/types.js';
@@ -51,6 +52,7 @@ export async function startEdge(deps: EdgeDeps): Promise<Edge> {
   // Before listen: Node reads the connection checking interval when listening starts.
   deps.metrics.bind({ hub, eventLogSize: () => deps.parts.store.eventCount(), http: capHttpServer(app.server, config.http) });
   const ws = openWsEndpoint(deps, app, origins);
+  const sse = openSseEndpoint(deps, app, origins);
   return {
     app,
     async listen() {
@@ -61,6 +63,7 @@ export async function startEdge(deps: EdgeDeps): Promise<Edge> {
     },
     async close() {
       await ws.close();
+      sse.close();
       await hub.drain(CloseCode.GOING_AWAY, 'server shutting down; reconnect and resume');
       const timeout = setTimeout(() => logger.warn({}, 'shutdown timeout reached; forcing close'), config.shutdownTimeoutMs);
       await app.close();
@@ -115,6 +118,24 @@ function openWsEndpoint(deps: EdgeDeps, app: FastifyInstance, origins: OriginPol
     connectRatePerSecond: limits.wsMaxConnectRate,
     onRefused: (reason) => metrics.observer.refused(reason),
     compression: config.realtime.wsCompression ? { thresholdBytes: config.realtime.wsCompressionThresholdBytes } : undefined,
+  });
+}
+
+/** GET /sse and its subscription endpoint, under the same gates and limits as /ws. */
+function openSseEndpoint(deps: EdgeDeps, app: FastifyInstance, origins: OriginPolicy): SseEndpoint {
+  const { config, metrics } = deps;
+  return createSseEndpoint({
+    app,
+    hub: deps.realtime.hub,
+    authenticator: deps.authenticator,
+    origins,
+    limits: deps.auth.limits,
+    logger: deps.logger,
+    heartbeatMs: config.realtime.sseHeartbeatMs,
+    authCheckTimeoutMs: config.limits.wsAuthCheckTimeoutMs,
+    maxMessageBytes: config.limits.wsMaxMessageBytes,
+    connectRatePerSecond: config.limits.wsMaxConnectRate,
+    onRefused: (reason) => metrics.observer.refused(reason),
   });
 }
 

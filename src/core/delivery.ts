@@ -53,10 +53,22 @@ export function createFanout(deps: DeliveryDeps): Fanout {
   /** Frames per user: extras asked once per (user, event); users without extras share one set. */
   async function framesByUser(shares: Shares): Promise<Map<string, ShareFrames>> {
     const pending = new Map<string, Map<TopicEvent, Promise<Extras>>>();
+    // Receivers of one user often come one after another: their map is looked up once per run.
+    let lastUser: string | undefined;
+    let mine = new Map<TopicEvent, Promise<Extras>>();
     for (const conn of shares.conns) {
-      let mine = pending.get(conn.principal.id);
-      if (mine === undefined) pending.set(conn.principal.id, (mine = new Map<TopicEvent, Promise<Extras>>()));
-      for (const event of shares.shareOf(conn)) if (!mine.has(event)) mine.set(event, sources.extras(event, conn.principal));
+      const userId = conn.principal.id;
+      if (userId !== lastUser) {
+        lastUser = userId;
+        const known = pending.get(userId);
+        if (known === undefined) pending.set(userId, (mine = new Map<TopicEvent, Promise<Extras>>()));
+        else mine = known;
+      }
+      const share = shares.shareOf(conn);
+      for (let i = 0; i < share.length; i += 1) {
+        const event = share[i] as TopicEvent;
+        if (!mine.has(event)) mine.set(event, sources.extras(event, conn.principal));
+      }
     }
     const frames = new Map<string, ShareFrames>();
     let plain: ShareFrames | undefined;
@@ -80,6 +92,10 @@ export function createFanout(deps: DeliveryDeps): Fanout {
     // One user (or no extras for anyone): no lookup per receiver.
     const distinct = new Set(frames.values());
     const only = distinct.size === 1 ? (distinct.values().next().value as ShareFrames) : undefined;
-    for (const conn of shares.conns) conn.deliver(shares.shareOf(conn), only ?? (frames.get(conn.principal.id) as ShareFrames));
+    const conns = shares.conns;
+    for (let i = 0; i < conns.length; i += 1) {
+      const conn = conns[i] as Connection;
+      conn.deliver(shares.shareOf(conn), only ?? (frames.get(conn.principal.id) as ShareFrames));
+    }
   };
 }

@@ -49,7 +49,7 @@ export interface AppOptions {
   readonly serveSourceMaps?: boolean;
 }
 
-const PUBLIC = /^\/(healthz|readyz|metrics)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html|openapi\.json|docs(\/|\?|$))/;
+const PUBLIC = /^\/(healthz|readyz|metrics|sse)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html|openapi\.json|docs(\/|\?|$))/;
 
 /** Directory holding the built page: <package>/dist/web, whether running from src/ or dist/. */
 export function defaultWebRoot(): string {

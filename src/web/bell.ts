@@ -37,7 +37,8 @@ export function badgeText(count: number): string {
 }
 
 export interface BellView {
-  setUnread(count: number): void;
+  /** `count` unread (the bell's label); the badge shows `unseen`, those the panel has not shown yet. */
+  setUnread(count: number, unseen?: number): void;
   setStatus(status: ConnectionStatus, data: StatusData): void;
   setExpanded(open: boolean): void;
   readonly button: HTMLButtonElement;
@@ -47,16 +48,16 @@ export function createBell(): BellView {
   const button = byId<HTMLButtonElement>('bell');
   const badge = byId('badge');
   const dot = byId('ws-status');
-  let shown = -1;
+  let shown = '';
   return {
     button,
-    setUnread(count) {
-      if (count === shown) return;
-      shown = count;
+    setUnread(count, unseen = count) {
+      if (`${count}/${unseen}` === shown) return;
+      shown = `${count}/${unseen}`;
       button.setAttribute('aria-label', `Notifications, ${count} unread`);
-      badge.textContent = count > 0 ? badgeText(count) : '';
-      badge.setAttribute('aria-label', `${count} unread notifications`);
-      badge.classList.toggle('empty', count === 0);
+      badge.textContent = unseen > 0 ? badgeText(unseen) : '';
+      badge.setAttribute('aria-label', unseen === count ? `${count} unread notifications` : `${unseen} new, ${count} unread notifications`);
+      badge.classList.toggle('empty', unseen === 0);
     },
     setStatus(status, data) {
       const state = dotFor(status, data);

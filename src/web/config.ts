@@ -6,6 +6,8 @@ export interface PageConfig {
   readonly maxDelayMs?: number;
   readonly pingIntervalMs?: number;
   readonly pollIntervalMs: number;
+  /** `?transport=sse` or `websocket` fixes the transport; default `auto` (WebSocket, then SSE). */
+  readonly transport: 'auto' | 'websocket' | 'sse';
 }
 
 function int(query: URLSearchParams, name: string, min: number, max: number): number | undefined {
@@ -23,5 +25,6 @@ export function readConfig(search: string): PageConfig {
     maxDelayMs: int(q, 'ws_max_delay_ms', 10, 600_000),
     pingIntervalMs: int(q, 'ws_ping_interval_ms', 1000, 600_000),
     pollIntervalMs: int(q, 'poll_interval_ms', 500, 600_000) ?? 10_000,
+    transport: q.get('transport') === 'sse' ? 'sse' : q.get('transport') === 'websocket' ? 'websocket' : 'auto',
   };
 }

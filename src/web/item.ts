@@ -1,6 +1,7 @@
 /** One inbox row: level icon and text, title, message, relative time (absolute in the tooltip). */
 import type { Notification, NotificationLevel } from '../protocol/index.js';
 import { h } from './dom.js';
+import { renderTools, toolsKey, type RowContext } from './item-tools.js';
 import { absoluteTime, relativeTime } from './time.js';
 
 const LEVELS: Record<NotificationLevel, { readonly icon: string; readonly text: string }> = {
@@ -11,8 +12,8 @@ const LEVELS: Record<NotificationLevel, { readonly icon: string; readonly text: 
 };
 
 /** What a row shows; when it changes the row is rebuilt. */
-export function rowKey(n: Notification, isNew: boolean): string {
-  return `${n.id}|${String(n.read)}|${String(isNew)}|${n.title}|${n.message}|${n.level}`;
+export function rowKey(n: Notification, isNew: boolean, context: RowContext): string {
+  return `${n.id}|${String(n.read)}|${String(isNew)}|${n.title}|${n.message}|${n.level}|${toolsKey(n, context)}`;
 }
 
 /** A link to what a notification is about, in the Jobs or Inventory view, when there is one. */
@@ -27,7 +28,7 @@ export function relatedLink(n: Notification): HTMLAnchorElement | null {
   return null;
 }
 
-export function renderRow(n: Notification, isNew: boolean, nowMs: number): HTMLLIElement {
+export function renderRow(n: Notification, isNew: boolean, nowMs: number, context: RowContext): HTMLLIElement {
   const level = LEVELS[n.level] ?? LEVELS.info;
   const time = h('time', { class: 'time', datetime: n.created_at, title: absoluteTime(n.created_at) }, relativeTime(n.created_at, nowMs));
   const main = h(
@@ -45,7 +46,7 @@ export function renderRow(n: Notification, isNew: boolean, nowMs: number): HTMLL
   );
   const remove = h('button', { class: 'delete', type: 'button', 'data-id': n.id, 'aria-label': `Delete notification: ${n.title}`, title: 'Delete' }, '✕');
   const classes = ['item', n.read ? 'read' : 'unread', isNew ? 'new' : ''].filter(Boolean).join(' ');
-  return h('li', { class: classes, 'data-id': n.id }, main, relatedLink(n) ?? '', remove);
+  return h('li', { class: classes, 'data-id': n.id }, main, relatedLink(n) ?? '', remove, renderTools(n, context));
 }
 
 /** Refreshes the relative times of rendered rows. */

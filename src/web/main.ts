@@ -14,6 +14,7 @@ import { byId } from './dom.js';
 import { FLEET_TOPICS, startFleet } from './fleet.js';
 import { createNotificationsUi, type Fail } from './notifications-ui.js';
 import { createPoller } from './poller.js';
+import { showTransport } from './transport-label.js';
 
 declare global {
   interface Window {
@@ -38,6 +39,7 @@ function start(): void {
     baseDelayMs: config.baseDelayMs,
     maxDelayMs: config.maxDelayMs,
     pingIntervalMs: config.pingIntervalMs,
+    transport: config.transport,
   });
   window.wsClient = client;
 
@@ -47,6 +49,7 @@ function start(): void {
   client.onConnectionStatus((status, data) => {
     ui.bell.setStatus(status, data);
     banner.setStatus(status, data, config.pollIntervalMs);
+    showTransport(status, client.getTransport());
     if (status === 'failed' || status === 'auth_failed') poller.start();
     else poller.stop();
   });

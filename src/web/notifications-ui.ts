@@ -1,13 +1,16 @@
 /**
- * The bell and the inbox panel: the newest notifications over REST first, older pages as the list
- * scrolls, the panel's actions (read, delete, mark all read), opening and closing it, and the
- * socket's snapshots and events into the same inbox.
+ * The bell and the inbox panel: the newest notifications of the selected tab over REST first,
+ * older pages as the list scrolls, the panel's actions (read, delete, mark all read, the row tools
+ * of inbox-tools.ts), opening and closing it (opening marks what it shows seen), and the socket's
+ * snapshots and events into the same inbox.
  */
 import type { WsClient } from '../client/index.js';
 import type { Api } from './api.js';
 import { createBell, type BellView } from './bell.js';
 import { byId } from './dom.js';
-import { createInbox, SNAPSHOT_SIZE, type Inbox } from './inbox.js';
+import { createInbox, SNAPSHOT_SIZE, type Inbox, type TabName } from './inbox.js';
+import { createInboxApi, type InboxApi } from './inbox-api.js';
+import { createInboxTools } from './inbox-tools.js';
 import { createPanel, type PanelView } from './panel.js';
 
 const PAGE_SIZE = 20;
@@ -27,11 +30,13 @@ export interface NotificationsUi {
 }
 
 /** Opens and closes the panel: the bell toggles it; following a link or clicking elsewhere closes it. */
-function createOpener(panel: PanelView, bell: BellView, inbox: Inbox): (open: boolean, returnFocus: boolean) => void {
+function createOpener(panel: PanelView, bell: BellView, inbox: Inbox, onOpen: () => void): (open: boolean, returnFocus: boolean) => void {
   function setOpen(open: boolean, returnFocus: boolean): void {
     if (open === panel.isOpen()) return;
-    if (open) panel.open();
-    else {
+    if (open) {
+      panel.open();
+      onOpen();
+    } else {
       panel.close();
       inbox.clearNew();
       if (returnFocus) bell.button.focus();
@@ -48,29 +53,54 @@ function createOpener(panel: PanelView, bell: BellView, inbox: Inbox): (open: bo
   return setOpen;
 }
 
+/** The newest page of the selected tab into `inbox`; false when another tab was selected meanwhile. */
+async function loadTab(inbox: Inbox, api: InboxApi): Promise<boolean> {
+  const tab = inbox.state().tab;
+  const page = await api.list(tab, { limit: SNAPSHOT_SIZE });
+  if (inbox.state().tab !== tab) return false;
+  inbox.replaceNewest(page.notifications, page.unread_count, page.next_cursor);
+  return true;
+}
+
 export function createNotificationsUi(api: Api, client: WsClient, fail: Fail): NotificationsUi {
   const inbox = createInbox();
   const bell = createBell();
+  const inboxApi = createInboxApi();
+  const tools = createInboxTools(inboxApi, inbox, client, () => render());
   let loading = true;
 
   function render(): void {
     const state = inbox.state();
-    bell.setUnread(state.unreadCount);
-    panel.render(state, loading);
+    bell.setUnread(state.unreadCount, state.unseenCount);
+    panel.render(state, loading, tools.context);
+  }
+
+  /** Says "Loading…" while `work` runs (it handles its own failure). */
+  function whileLoading(work: Promise<unknown>): void {
+    loading = true;
+    render();
+    void work.finally(() => {
+      loading = false;
+      render();
+    });
+  }
+
+  function selectTab(tab: TabName): void {
+    if (tab === inbox.state().tab) return;
+    inbox.setTab(tab);
+    const load = loadTab(inbox, inboxApi).then((current) => {
+      if (current && panel.isOpen()) tools.markShownSeen();
+    }, fail('Loading the tab'));
+    whileLoading(load);
   }
 
   function loadMore(): void {
-    const cursor = inbox.state().nextCursor;
+    const { nextCursor: cursor, tab } = inbox.state();
     if (loading || cursor === null) return;
-    loading = true;
-    render();
-    api
-      .list({ limit: PAGE_SIZE, cursor })
-      .then(inbox.appendPage, fail('Loading more'))
-      .finally(() => {
-        loading = false;
-        render();
-      });
+    const load = inboxApi.list(tab, { limit: PAGE_SIZE, cursor }).then((page) => {
+      if (inbox.state().tab === tab) inbox.appendPage(page);
+    }, fail('Loading more'));
+    whileLoading(load);
   }
 
   const panel = createPanel({
@@ -85,21 +115,32 @@ export function createNotificationsUi(api: Api, client: WsClient, fail: Fail): N
     },
     onNearEnd: loadMore,
     onClose: () => setOpen(false, true),
+    onTab: selectTab,
+    onOp: (op) => tools.run(op),
   });
-  const setOpen = createOpener(panel, bell, inbox);
+  const setOpen = createOpener(panel, bell, inbox, () => tools.markShownSeen());
 
   inbox.onChange(render);
   client.on('initial_state', (m) => {
-    if (m.data.notifications !== undefined) inbox.replaceNewest(m.data.notifications, m.data.unread_count ?? 0);
+    if (m.data.notifications === undefined) return;
+    if (m.data.filter_counts !== undefined) inbox.setTabCounts(m.data.filter_counts);
+    // The snapshot is the default view, the All tab; another tab reloads its own page.
+    if (inbox.state().tab === 'all') inbox.replaceNewest(m.data.notifications, m.data.unread_count ?? 0);
+    else loadTab(inbox, inboxApi).catch(fail('Loading the tab'));
+  });
+  client.onConnectionStatus((status) => {
+    if (status === 'connected') tools.loadRoles();
   });
   client.on('notification', (m) => inbox.applyEvent(m, panel.isOpen()));
   return {
     bell,
     async loadNewest() {
       const polledWhile = client.getStatus();
-      const page = await api.list({ limit: SNAPSHOT_SIZE });
+      const tab = inbox.state().tab;
+      const [page, counts] = await Promise.all([inboxApi.list(tab, { limit: SNAPSHOT_SIZE }), inboxApi.tabCounts()]);
       // A socket that came up meanwhile has sent a fresher snapshot: do not overwrite it.
-      if (client.getStatus() === 'connected' && polledWhile !== 'connected') return;
+      if ((client.getStatus() === 'connected' && polledWhile !== 'connected') || inbox.state().tab !== tab) return;
+      inbox.setTabCounts(counts);
       inbox.replaceNewest(page.notifications, page.unread_count, page.next_cursor);
     },
     loaded() {

@@ -5,9 +5,10 @@
 import { byId } from './dom.js';
 import type { InboxState } from './inbox.js';
 import { renderRow, rowKey } from './item.js';
+import type { RowContext } from './item-tools.js';
 
 export interface PanelList {
-  render(state: InboxState): void;
+  render(state: InboxState, context: (id: string) => RowContext): void;
   /** Each row's main button, in order. */
   mains(): HTMLButtonElement[];
   /** Moves focus for ArrowDown/ArrowUp/Home/End; false when there is no row to move to. */
@@ -19,17 +20,23 @@ export function createPanelList(list: HTMLElement, now: () => number): PanelList
   const mains = (): HTMLButtonElement[] => [...list.querySelectorAll<HTMLButtonElement>('.item-main')];
 
   return {
-    render(state) {
+    render(state, contextOf) {
       const active = document.activeElement as HTMLElement | null;
       const focusedId = active !== null && list.contains(active) ? active.closest('li')?.dataset.id : undefined;
-      const focusedDelete = active?.classList.contains('delete') ?? false;
+      // The control that had focus, found again in the rebuilt row by its class.
+      const focusedClass = active?.classList.contains('delete')
+        ? '.delete'
+        : active?.dataset.op !== undefined
+          ? `[data-op="${active.dataset.op}"]`
+          : '.item-main';
       const nowMs = now();
       const lis = state.items.map((n) => {
         const isNew = state.newIds.has(n.id);
-        const key = rowKey(n, isNew);
+        const context = contextOf(n.id);
+        const key = rowKey(n, isNew, context);
         const row = rows.get(n.id);
         if (row !== undefined && row.key === key) return row.li;
-        const li = renderRow(n, isNew, nowMs);
+        const li = renderRow(n, isNew, nowMs, context);
         rows.set(n.id, { key, li });
         return li;
       });
@@ -37,7 +44,7 @@ export function createPanelList(list: HTMLElement, now: () => number): PanelList
       list.replaceChildren(...lis);
       // Re-inserting a row blurs it: give focus back to the same row (or the next one, if deleted).
       if (focusedId !== undefined && !list.contains(document.activeElement)) {
-        const row = rows.get(focusedId)?.li.querySelector<HTMLButtonElement>(focusedDelete ? '.delete' : '.item-main');
+        const row = rows.get(focusedId)?.li.querySelector<HTMLElement>(focusedClass);
         (row ?? mains()[0] ?? byId('panel-title')).focus();
       }
     },

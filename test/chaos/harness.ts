@@ -1,12 +1,14 @@
 /**
  * The chaos harness: many mirrors on a real server process while a driver changes notifications
  * over REST; meanwhile the server is killed (SIGKILL) or stopped (SIGTERM) and restarted, clients
- * are dropped at random and some stall. Afterwards every mirror must equal the database.
+ * are dropped at random and some stall. Afterwards every mirror must equal the database. Half the
+ * clients use WebSocket, half Server-Sent Events (sse-mirror.ts).
  */
 import fs from 'node:fs';
 import { api } from '../helpers/inprocess.js';
 import { startServer, type ChildServer } from '../helpers/server.js';
 import { createMirror, type Mirror } from './mirror.js';
+import { createSseMirror } from './sse-mirror.js';
 
 export interface ChaosOptions {
   readonly clients: number;
@@ -84,12 +86,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const server = await startServer({
     env: { INITIAL_STATE_LIMIT: '1000', NOTIFICATION_RETENTION_COUNT: '400', WS_MAX_BUFFERED_BYTES: '65536', WS_MAX_CONNECT_RATE: '0' },
   });
+  // Every other client is on Server-Sent Events, resuming with Last-Event-ID as a browser does.
   const mirrors: Mirror[] = Array.from({ length: options.clients }, (_, i) =>
-    createMirror(
-      i,
-      () => server.wsUrl,
-      (e) => errors.push(e),
-    ),
+    i % 2 === 1
+      ? createSseMirror(
+          i,
+          () => server.url,
+          (e) => errors.push(e),
+        )
+      : createMirror(
+          i,
+          () => server.wsUrl,
+          (e) => errors.push(e),
+        ),
   );
   try {
     return await exercise(server, mirrors, options, errors, counts);

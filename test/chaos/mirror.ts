@@ -5,8 +5,8 @@
  */
 import WebSocket from 'ws';
 
-type Pos = { offset: number; epoch: string };
-interface Note {
+export type Pos = { offset: number; epoch: string };
+export interface Note {
   id: string;
   read: boolean;
   created_at: string;
@@ -37,13 +37,19 @@ export interface Mirror {
   stop(): Promise<void>;
 }
 
-export function createMirror(id: number, wsUrl: () => string, onError: (message: string) => void): Mirror {
+/** What every mirror keeps, whatever its transport: the inbox, the position, the checks. */
+export interface MirrorCore {
+  readonly state: Map<string, Note>;
+  readonly stats: MirrorStats;
+  position(): Pos | undefined;
+  /** One server message. */
+  handle(m: Record<string, unknown> & { type: string }): void;
+}
+
+export function createMirrorCore(id: number, onError: (message: string) => void): MirrorCore {
   const state = new Map<string, Note>();
   const stats: MirrorStats = { events: 0, duplicates: 0, gaps: 0, snapshots: 0, reconnects: 0, recovered: 0, notRecovered: 0, closes: new Map() };
   let position: Pos | undefined;
-  let ws: WebSocket | undefined;
-  let stopped = false;
-  let retry: NodeJS.Timeout | undefined;
 
   function applySnapshot(data: { notifications?: Note[] }, pos: Pos): void {
     state.clear();
@@ -82,13 +88,11 @@ export function createMirror(id: number, wsUrl: () => string, onError: (message:
     }
   }
 
-  function connect(): void {
-    if (stopped) return;
-    const query = position === undefined ? '' : `?resume=${encodeURIComponent(JSON.stringify({ notifications: position }))}`;
-    const socket = new WebSocket(wsUrl() + query);
-    ws = socket;
-    socket.on('message', (raw) => {
-      const m = JSON.parse(raw.toString()) as Record<string, unknown> & { type: string };
+  return {
+    state,
+    stats,
+    position: () => position,
+    handle(m) {
       if (m.type === 'initial_state') {
         const pos = (m.positions as Record<string, Pos>).notifications;
         if (pos !== undefined) applySnapshot(m.data as { notifications?: Note[] }, pos);
@@ -97,7 +101,24 @@ export function createMirror(id: number, wsUrl: () => string, onError: (message:
         else stats.notRecovered += 1;
       } else if (m.type === 'notification') applyEvent(m as unknown as { action: string; data: Record<string, unknown>; offset: number });
       else if (m.type === 'error') onError(`client ${id}: server error ${JSON.stringify(m)}`);
-    });
+    },
+  };
+}
+
+export function createMirror(id: number, wsUrl: () => string, onError: (message: string) => void): Mirror {
+  const core = createMirrorCore(id, onError);
+  const { state, stats } = core;
+  let ws: WebSocket | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  function connect(): void {
+    if (stopped) return;
+    const position = core.position();
+    const query = position === undefined ? '' : `?resume=${encodeURIComponent(JSON.stringify({ notifications: position }))}`;
+    const socket = new WebSocket(wsUrl() + query);
+    ws = socket;
+    socket.on('message', (raw) => core.handle(JSON.parse(raw.toString()) as Record<string, unknown> & { type: string }));
     socket.on('error', () => undefined);
     socket.on('close', (code) => {
       stats.closes.set(code, (stats.closes.get(code) ?? 0) + 1);
@@ -113,7 +134,7 @@ export function createMirror(id: number, wsUrl: () => string, onError: (message:
     id,
     stats,
     state,
-    position: () => position,
+    position: () => core.position(),
     drop: () => ws?.terminate(),
     stall(ms) {
       const raw = (ws as unknown as { _socket?: { pause(): void; resume(): void } | null } | undefined)?._socket;

@@ -14,9 +14,22 @@ it('shows the open panel with every level, read and unread', async () => {
   for (const [title, level] of [
     ['Nightly backup finished', 'success'],
     ['VM web-01 started', 'info'],
-    ['Memory pressure on hv-02', 'warning'],
   ] as const)
     made.push(await createNotification(env.server.url, title, level));
+  // A condition raised twice, with a job action and a link: the row's count and buttons.
+  const pressure = {
+    title: 'Memory pressure on hv-02',
+    message: 'Memory use above 90% for 5 minutes',
+    level: 'warning',
+    category: 'host',
+    condition_key: 'host:hv-02:memory',
+    actions: [
+      { label: 'Start maintenance', kind: 'job', job_type: 'host.maintenance', parameters: { host: 'hv-02' } },
+      { label: 'Runbook', kind: 'link', url: '/docs' },
+    ],
+  };
+  for (let i = 0; i < 2; i++)
+    await fetch(`${env.server.url}/api/v1/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pressure) });
   await fetch(`${env.server.url}/api/v1/notifications/${made[1]?.id ?? ''}/read`, { method: 'PUT' });
   const page = await env.browser.open(`${env.server.url}/`);
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });

@@ -137,7 +137,8 @@ export interface PrivateHaproxy {
  * HAProxy in front of `backends` (round robin, no stickiness), health-checking `/readyz`; the
  * WebSocket timeouts are longer than the server's ping interval, as docs/OPERATIONS.md says.
  */
-export async function startHaproxy(backends: readonly number[], options: { port?: number } = {}): Promise<PrivateHaproxy> {
+export async function startHaproxy(backends: readonly number[], options: { port?: number; clientServerTimeout?: string } = {}): Promise<PrivateHaproxy> {
+  const idle = options.clientServerTimeout ?? '60s';
   const port = options.port ?? (await freePort());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-haproxy-'));
   const cfg = path.join(dir, 'haproxy.cfg');
@@ -150,8 +151,8 @@ export async function startHaproxy(backends: readonly number[], options: { port?
       '  mode http',
       '  option http-server-close',
       '  timeout connect 2s',
-      '  timeout client 60s',
-      '  timeout server 60s',
+      `  timeout client ${idle}`,
+      `  timeout server ${idle}`,
       '  timeout tunnel 1h',
       '  timeout client-fin 5s',
       'frontend fe',

@@ -107,3 +107,54 @@ describe('bell and time', () => {
     expect(relativeTime('2024-12-25T12:00:00Z', now)).toBe('7 days ago');
   });
 });
+
+describe('inbox tabs', () => {
+  it('moves items between tabs by their view-state events and keeps the tab counts', () => {
+    const inbox = createInbox();
+    inbox.replaceNewest([note(1), note(2)], 2, null);
+    const counts = { all: 1, problems: 0, jobs: 0, archived: 1 };
+    inbox.applyEvent({ ...ev('archived', { ...note(2), archived: true }, 2), filter_counts: counts }, false);
+    expect(inbox.state().items.map((n) => n.id)).toEqual(['n001']);
+    expect(inbox.state().tabCounts).toEqual(counts);
+
+    inbox.setTab('archived');
+    expect(inbox.state().items).toEqual([]);
+    inbox.replaceNewest([{ ...note(2), archived: true }], 2, null);
+    inbox.applyEvent(ev('archived', { ...note(1), archived: true }, 2), false);
+    inbox.applyEvent(ev('created', note(3), 3), false);
+    expect(inbox.state().items.map((n) => n.id)).toEqual(['n002', 'n001']);
+    inbox.applyEvent(ev('unarchived', note(2), 3), false);
+    expect(inbox.state().items.map((n) => n.id)).toEqual(['n001']);
+  });
+
+  it('drops a resolved condition from Problems and brings a snooze back when it ends', () => {
+    const inbox = createInbox();
+    inbox.setTab('problems');
+    const alarm = { ...note(1), level: 'error' as const, condition_key: 'host:a:down', resolved_at: null };
+    inbox.applyEvent(ev('created', alarm, 1), false);
+    expect(inbox.state().items).toHaveLength(1);
+    inbox.applyEvent(
+      ev('resolved', { id: 'n001', condition_key: 'host:a:down', count: 1, last_seen_at: alarm.created_at, resolved_at: alarm.created_at, message: 'm' }, 1),
+      false,
+    );
+    expect(inbox.state().items).toEqual([]);
+
+    inbox.setTab('all');
+    inbox.replaceNewest([note(2)], 1, null);
+    inbox.applyEvent(ev('snoozed', { ...note(2), snoozed_until: '2999-01-01T00:00:00.000Z' }, 1), false);
+    expect(inbox.state().items).toEqual([]);
+    inbox.applyEvent(ev('unsnoozed', { ...note(2), snoozed_until: null }, 1), false);
+    expect(inbox.state().items.map((n) => n.id)).toEqual(['n002']);
+  });
+
+  it('leaves seen notifications out of the badge, but not out of the unread count', () => {
+    const inbox = createInbox();
+    inbox.replaceNewest([note(1), note(2), note(3, true)], 2, null);
+    expect(inbox.state().unseenCount).toBe(2);
+    inbox.applyEvent(ev('seen', { ...note(1), seen: true }, 2), false);
+    inbox.upsert({ ...note(3, true), seen: true });
+    expect(inbox.state()).toMatchObject({ unreadCount: 2, unseenCount: 1 });
+    inbox.applyEvent(ev('updated', { ...note(1, true), seen: true }, 1), false);
+    expect(inbox.state()).toMatchObject({ unreadCount: 1, unseenCount: 1 });
+  });
+});

@@ -18,6 +18,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'since-now': { type: 'boolean' },
   'max-attempts': { type: 'string' },
+  transport: { type: 'string' },
 } as const;
 
 const HELP = `Usage: aether-v watch [TOPIC…] [options]
@@ -37,6 +38,8 @@ Options:
   --since-now         skip the state at connect; print only new events
   --max-attempts N    reconnection attempts before giving up with exit 4
                       (default 10; 0 = never give up)
+  --transport T       websocket (default) or sse: Server-Sent Events (GET /sse), for
+                      networks that strip WebSocket upgrades
 
 ${CONNECTION_HELP}
 Output is coloured on a terminal unless NO_COLOR is set.
@@ -44,6 +47,7 @@ Output is coloured on a terminal unless NO_COLOR is set.
 Examples:
   aether-v watch
   aether-v watch jobs inventory --since-now
+  aether-v watch --transport sse
   aether-v watch all --json | jq -c 'select(.type == "job")'
 `;
 
@@ -63,11 +67,14 @@ export const watch: Command = {
     const { values, positionals } = parse(NAME, argv, OPTIONS, true);
     const topics = positionals.length > 0 ? [...new Set(positionals)] : ['notifications'];
     checkTopics(topics);
+    const transport = values.transport ?? 'websocket';
+    if (transport !== 'websocket' && transport !== 'sse') throw usageError(`--transport: expected websocket or sse, got ${JSON.stringify(transport)}`, NAME);
     const attempts = intOption(NAME, 'max-attempts', values['max-attempts'], 10, 0, 1_000_000);
     exitQuietlyOnClosedPipe();
     return follow({
       connection: resolveConnection(NAME, values),
       topics,
+      transport,
       json: values.json === true,
       sinceNow: values['since-now'] === true,
       maxAttempts: attempts === 0 ? Number.MAX_SAFE_INTEGER : attempts,

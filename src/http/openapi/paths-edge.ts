@@ -32,6 +32,34 @@ export const EDGE_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     security: [{ metricsToken: [] }],
     response: { 200: { content: { 'text/plain': { schema: str } } }, ...err },
   },
+  'GET /sse': {
+    summary: 'The live protocol over Server-Sent Events (docs/PROTOCOL.md, Server-Sent Events)',
+    tags: ['live'],
+    security: open,
+    description: 'Authenticates itself like /ws (`?token=`, bearer, session cookie); refusals after the gates are `close` events on the stream.',
+    querystring: {
+      type: 'object',
+      properties: {
+        topics: { ...str, description: 'Comma-separated topics; default notifications' },
+        token: { ...str, description: 'A ws-token or API token' },
+      },
+    },
+    response: {
+      200: { content: { 'text/event-stream': { schema: { ...str, description: 'One event per server message, its JSON on one data: line' } } } },
+      ...err,
+    },
+  },
+  'POST /sse/:clientId/subscriptions': {
+    summary: 'One client message (subscribe, unsubscribe, ping, …) for the stream `clientId`; its answers arrive on the stream',
+    tags: ['live'],
+
+    params: { type: 'object', properties: { clientId: str }, required: ['clientId'] },
+    body: { type: 'object', properties: { type: str }, required: ['type'], description: 'A client message as on /ws' },
+    response: {
+      202: { type: 'object', properties: { status: { const: 'accepted' }, client_id: str, type: str }, required: ['status', 'client_id', 'type'] },
+      ...err,
+    },
+  },
   'GET /openapi.json': { summary: 'This document', tags: ['health'], security: open, response: { 200: { type: 'object' } } },
   'GET /auth/me': {
     summary: 'Who the caller is',

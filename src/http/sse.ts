@@ -1,0 +1,143 @@
+/**
+ * GET /sse: the hub over Server-Sent Events, for networks that strip WebSocket upgrades. The same
+ * gates as /ws, in the same order (ws.ts): connection rate, per-IP slot, Host and Origin, the same
+ * credential check (`authenticator.upgrade`: `?token=`, bearer, session cookie) within
+ * WS_AUTH_CHECK_TIMEOUT_MS, the per-user slot, the hub's connection cap. The response is a
+ * HubSocket (sse-stream.ts); its event ids carry the stream's positions (sse-cursor.ts), so the
+ * browser's own reconnect with `Last-Event-ID` resumes. Refusals after the gates that answer 429
+ * or 503 are `close` events on a 200 stream (as /ws completes the handshake before 1008), so the
+ * client learns the code and the reason. The gates are sse-admission.ts; client requests go
+ * through sse-requests.ts.
+ */
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { AuthLimits } from '../auth/limits.js';
+import type { OriginPolicy } from '../auth/origin.js';
+import type { AttachOptions, Hub } from '../core/index.js';
+import { AppError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { MAX_MESSAGE_DEPTH, nestsDeeperThan, validateClientMessage } from '../protocol/index.js';
+import { MAX_EVENT_ID_CHARS, parseEventId, StreamCursor, type StreamStart } from './sse-cursor.js';
+import { createSseAdmission } from './sse-admission.js';
+import { registerSseRequests } from './sse-requests.js';
+import { SseStream } from './sse-stream.js';
+
+export interface SseEndpointOptions {
+  readonly app: FastifyInstance;
+  readonly hub: Hub;
+  readonly authenticator: Authenticator;
+  readonly origins: OriginPolicy;
+  readonly limits: AuthLimits;
+  readonly logger: Logger;
+  /** A comment line goes to every stream this often, so proxies do not time it out (SSE_HEARTBEAT_MS). */
+  readonly heartbeatMs: number;
+  /** Deadline for the credential check and the per-user slot (WS_AUTH_CHECK_TIMEOUT_MS); a miss closes with 4002. */
+  readonly authCheckTimeoutMs: number;
+  /** Longest client request body (WS_MAX_MESSAGE_BYTES). */
+  readonly maxMessageBytes: number;
+  /** New streams per second in this process (WS_MAX_CONNECT_RATE, counted apart from /ws); 0 = unlimited. */
+  readonly connectRatePerSecond: number;
+  readonly onRefused?: (reason: string) => void;
+}
+
+export interface SseEndpoint {
+  /** Streams open now (in this process). */
+  readonly size: number;
+  /** Stops the heartbeat. Open streams are closed by the hub's drain. */
+  close(): void;
+}
+
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  // nginx buffers proxied responses unless told not to (docs/OPERATIONS.md).
+  'x-accel-buffering': 'no',
+  connection: 'keep-alive',
+} as const;
+
+/** What the stream starts with: `?topics=`, then `?resume=` or `Last-Event-ID` (which wins, and may carry the topics). */
+export function streamStart(url: URL, lastEventId: unknown): { urlTopics: readonly string[]; attach: AttachOptions; problem?: string } {
+  const raw = url.searchParams.get('topics');
+  const urlTopics =
+    raw === null
+      ? ['notifications']
+      : raw
+          .split(',')
+          .map((t) => t.trim())
+          .filter((t) => t.length > 0);
+  const idText = lastEventId ?? url.searchParams.get('last_event_id') ?? undefined;
+  if (idText === undefined || idText === '') return { urlTopics, ...resumeParam(url, urlTopics) };
+  const parsed = parseEventId(idText);
+  if (!parsed.ok) return { urlTopics, attach: { topics: urlTopics }, problem: `invalid Last-Event-ID: ${parsed.message}; starting from snapshots` };
+  const start: StreamStart = parsed.start;
+  return { urlTopics, attach: { topics: start.topics ?? urlTopics, ...(start.positions === undefined ? {} : { positions: start.positions }) } };
+}
+
+/** `?resume=<json positions>`, as on /ws (the client library's own reconnects use it). */
+function resumeParam(url: URL, topics: readonly string[]): { attach: AttachOptions; problem?: string } {
+  const raw = url.searchParams.get('resume');
+  if (raw === null) return { attach: { topics } };
+  let positions: unknown;
+  try {
+    positions = raw.length > MAX_EVENT_ID_CHARS || nestsDeeperThan(raw, MAX_MESSAGE_DEPTH) ? undefined : JSON.parse(raw);
+  } catch {
+    positions = undefined;
+  }
+  const parsed = validateClientMessage({ type: 'resume', positions });
+  if (parsed.ok && parsed.message.type === 'resume') return { attach: { topics, positions: parsed.message.positions } };
+  return { attach: { topics }, problem: parsed.ok ? 'invalid resume parameter' : `invalid resume parameter: ${parsed.message}` };
+}
+
+export function createSseEndpoint(options: SseEndpointOptions): SseEndpoint {
+  const { app, limits, logger } = options;
+  const streams = new Map<string, SseStream>();
+  const host = {
+    log: logger,
+    gone(stream: SseStream): void {
+      void limits.perIp.release(stream.ip);
+      if (stream.attached !== undefined) streams.delete(stream.attached.id);
+      if (stream.principal !== undefined) void limits.perUser.release(stream.principal.id);
+    },
+  };
+
+  const { gate, authenticate, admit } = createSseAdmission(options, streams);
+
+  async function open(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const ip = await gate(request);
+    const url = new URL(request.url, 'http://localhost');
+    const start = streamStart(url, request.headers['last-event-id']);
+    const res: ServerResponse = reply.raw;
+    reply.hijack();
+    res.writeHead(200, STREAM_HEADERS);
+    res.write('retry: 2000\n\n');
+    const stream = new SseStream(res, ip, new StreamCursor(start.attach.topics ?? [], start.urlTopics, start.attach.positions), host);
+    const principal = await authenticate(request.raw, url, stream);
+    if (principal === undefined || stream.ended) return;
+    await admit(stream, principal, start.attach, start.problem);
+  }
+
+  // No HEAD: a body-less stream would hold a connection and show nothing.
+  app.get('/sse', { exposeHeadRoute: false }, (request, reply) =>
+    open(request, reply).catch((err: unknown) => {
+      if (err instanceof AppError && !reply.sent) throw err;
+      logger.error({ err }, 'SSE stream failed');
+      if (!reply.raw.destroyed) reply.raw.destroy();
+    }),
+  );
+  registerSseRequests(app, { streams, limits, logger, maxMessageBytes: options.maxMessageBytes });
+
+  const timer = setInterval(() => {
+    for (const stream of streams.values()) stream.beat();
+  }, options.heartbeatMs);
+  timer.unref();
+
+  return {
+    get size() {
+      return streams.size;
+    },
+    close() {
+      clearInterval(timer);
+    },
+  };
+}
