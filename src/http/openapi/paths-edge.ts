@@ -52,7 +52,6 @@ export const EDGE_OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'POST /sse/:clientId/subscriptions': {
     summary: 'One client message (subscribe, unsubscribe, ping, …) for the stream `clientId`; its answers arrive on the stream',
     tags: ['live'],
-
     params: { type: 'object', properties: { clientId: str }, required: ['clientId'] },
     body: { type: 'object', properties: { type: str }, required: ['type'], description: 'A client message as on /ws' },
     response: {
