@@ -17,6 +17,7 @@ import { installAuth } from './auth-hook.js';
 import { installErrorHandling } from './errors.js';
 import type { MetricsSource } from './metrics-cluster.js';
 import { metricsRoute, type MetricsAccess } from './metrics-route.js';
+import { hideFromDocument, installOpenApi } from './openapi/install.js';
 import { registerAuthRoutes, type AuthRoutesOptions } from './routes-auth.js';
 import { registerInventoryRoutes } from './routes-inventory.js';
 import { registerJobRoutes } from './routes-jobs.js';
@@ -48,7 +49,7 @@ export interface AppOptions {
   readonly serveSourceMaps?: boolean;
 }
 
-const PUBLIC = /^\/(healthz|readyz|metrics|sse)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html)/;
+const PUBLIC = /^\/(healthz|readyz|metrics|sse)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html|openapi\.json|docs(\/|\?|$))/;
 
 /** Directory holding the built page: <package>/dist/web, whether running from src/ or dist/. */
 export function defaultWebRoot(): string {
@@ -78,6 +79,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
   installAuth(app, options.authenticator, (url) => PUBLIC.test(url), options.origins);
+  await installOpenApi(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -96,6 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const webRoot = options.webRoot ?? defaultWebRoot();
   const serveMaps = options.serveSourceMaps === true;
   await app.register(async (page) => {
+    hideFromDocument(page);
     await installPageHeaders(page);
     if (fs.existsSync(path.join(webRoot, 'index.html'))) {
       await page.register(fastifyStatic, {

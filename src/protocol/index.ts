@@ -3,4 +3,5 @@ export * from './messages.js';
 export * from './parse.js';
 export * from './topics.js';
 export * from './entities.js';
+export * from './job-parameters.js';
 export * from './inbox.js';

@@ -3,7 +3,7 @@
  * subscriber to `jobs` gets first, with the log position it was read at.
  */
 import { AppError } from '../shared/errors.js';
-import { JOB_STATUSES, type Job, type JobOutputLine, type JobStatus, type Position } from '../protocol/index.js';
+import { JOB_STATUSES, type Job, type JobOutputLine, type JobStatus, type JobTypeInfo, type Position } from '../protocol/index.js';
 import type { Cursor, Store, StoredJob } from '../store/types.js';
 import { isFinal, JOBS_TOPIC, publicJob } from './job-changes.js';
 import type { JobTypeRegistry } from './job-types.js';
@@ -24,7 +24,8 @@ export interface JobReads {
   output(id: string, afterSeq: number, limit: number): Promise<readonly JobOutputLine[]>;
   /** Unfinished jobs and the newest `limit` jobs, newest first, with the `jobs` log position. */
   snapshot(limit: number): Promise<{ data: { jobs: readonly Job[] }; position: Position }>;
-  types(): readonly { name: string; description: string }[];
+  /** Each type with its parameters' JSON Schema and where the page offers it. */
+  types(): readonly JobTypeInfo[];
 }
 
 /** The stored job `id`, or not_found. */
@@ -64,6 +65,6 @@ export function createJobReads(store: Store, registry: JobTypeRegistry): JobRead
         return { data: { jobs: jobs.map(publicJob) }, position: await tx.position(JOBS_TOPIC) };
       }),
 
-    types: () => [...registry.values()].map((t) => ({ name: t.name, description: t.description })),
+    types: () => [...registry.values()].map((t) => ({ name: t.name, description: t.description, parameters: t.parameters, actions: t.actions })),
   };
 }

@@ -3,10 +3,10 @@
  * executes one step per tick (`JOB_TICK_MS`), each in one transaction with the job's progress, its
  * output lines and any inventory change the step makes.
  */
+import type { JobRowAction, ParameterSchema, ParametersSchema } from '../protocol/index.js';
 import { AppError } from '../shared/errors.js';
 import type { InventoryMutations } from './inventory.js';
 import type { WriteContext } from './tx.js';
-import type { Checker } from './validate.js';
 
 /** Thrown by a step: the job fails with this message (no stack, safe to show). */
 export class JobFailure extends Error {
@@ -30,8 +30,10 @@ export interface JobStep {
 export interface JobType {
   readonly name: string;
   readonly description: string;
-  /** Checks the (raw) parameters, pushing field errors onto `check`. */
-  validate(parameters: Readonly<Record<string, unknown>>, check: Checker): void;
+  /** The parameters as JSON Schema: jobs.ts validates a job's body with it, the page builds its form from it. */
+  readonly parameters: ParametersSchema;
+  /** Where the page offers it on an inventory row (none: only from the Jobs form). */
+  readonly actions: readonly JobRowAction[];
   /** The steps, planned when the job starts. */
   plan(parameters: Readonly<Record<string, unknown>>, tickMs: number): readonly JobStep[];
   /** A short human name for lists and notifications ("Start VM hv-01/web-01"). */
@@ -40,10 +42,9 @@ export interface JobType {
 
 const str = (p: Readonly<Record<string, unknown>>, name: string): string => String(p[name]);
 
-function hostAndVm(parameters: Readonly<Record<string, unknown>>, check: Checker): void {
-  check.string('parameters.host', parameters.host, { max: 64 });
-  check.string('parameters.vm', parameters.vm, { max: 64 });
-}
+const HOST: ParameterSchema = { type: 'string', maxLength: 64, title: 'Host', 'x-inventory': 'host' };
+const VM: ParameterSchema = { type: 'string', maxLength: 64, title: 'VM', description: 'A VM of the host', 'x-inventory': 'vm' };
+const HOST_AND_VM: ParametersSchema = { type: 'object', properties: { host: HOST, vm: VM }, required: ['host', 'vm'] };
 
 function vmPower(name: 'vm.start' | 'vm.stop'): JobType {
   const starting = name === 'vm.start';
@@ -51,7 +52,10 @@ function vmPower(name: 'vm.start' | 'vm.stop'): JobType {
   return {
     name,
     description: starting ? 'Starts a VM: off → starting → running' : 'Stops a VM: running → stopping → off',
-    validate: hostAndVm,
+    parameters: HOST_AND_VM,
+    actions: starting
+      ? [{ label: 'Start', kind: 'vm', states: ['off', 'saved', 'paused'] }]
+      : [{ label: 'Stop', kind: 'vm', states: ['running', 'paused'], destructive: true }],
     title: (p) => `${starting ? 'Start' : 'Stop'} VM ${str(p, 'host')}/${str(p, 'vm')}`,
     plan(p) {
       const host = str(p, 'host');
@@ -89,10 +93,15 @@ function vmPower(name: 'vm.start' | 'vm.stop'): JobType {
 const hostMaintenance: JobType = {
   name: 'host.maintenance',
   description: 'Puts a host into maintenance (enable: true, the default) or takes it out (enable: false)',
-  validate(p, check) {
-    check.string('parameters.host', p.host, { max: 64 });
-    check.bool('parameters.enable', p.enable);
+  parameters: {
+    type: 'object',
+    properties: { host: HOST, enable: { type: 'boolean', default: true, title: 'Enable', description: 'true: into maintenance; false: back to service' } },
+    required: ['host'],
   },
+  actions: [
+    { label: 'Start maintenance', kind: 'host', states: ['connected'], parameters: { enable: true }, destructive: true },
+    { label: 'End maintenance', kind: 'host', states: ['maintenance'], parameters: { enable: false } },
+  ],
   title: (p) => `${p.enable === false ? 'End' : 'Start'} maintenance on ${str(p, 'host')}`,
   plan(p) {
     const host = str(p, 'host');
@@ -121,10 +130,15 @@ const hostMaintenance: JobType = {
 const backup: JobType = {
   name: 'backup',
   description: 'Backs up a VM (host, vm) to a target; credentials for the target are accepted and redacted',
-  validate(p, check) {
-    hostAndVm(p, check);
-    check.string('parameters.target', p.target, { max: 200, optional: true });
+  parameters: {
+    type: 'object',
+    properties: {
+      ...HOST_AND_VM.properties,
+      target: { type: 'string', maxLength: 200, title: 'Target', description: 'Where to store it (default target when empty)' },
+    },
+    required: ['host', 'vm'],
   },
+  actions: [{ label: 'Back up', kind: 'vm', states: ['running', 'off', 'paused', 'saved'] }],
   title: (p) => `Back up VM ${str(p, 'host')}/${str(p, 'vm')}`,
   plan(p) {
     const host = str(p, 'host');
@@ -148,9 +162,12 @@ const backup: JobType = {
 const sleep: JobType = {
   name: 'sleep',
   description: 'Waits duration_ms (default 1000), advancing progress each tick (for tests and demos)',
-  validate(p, check) {
-    check.int('parameters.duration_ms', p.duration_ms, { min: 0, max: 3_600_000, optional: true });
+  parameters: {
+    type: 'object',
+    properties: { duration_ms: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 1000, title: 'Duration (ms)' } },
+    required: [],
   },
+  actions: [],
   title: (p) => `Sleep ${typeof p.duration_ms === 'number' ? p.duration_ms : 1000} ms`,
   plan(p, tickMs) {
     const duration = typeof p.duration_ms === 'number' ? p.duration_ms : 1000;
@@ -162,9 +179,8 @@ const sleep: JobType = {
 const fail: JobType = {
   name: 'fail',
   description: 'Runs to 50% and then fails with `message` (for tests)',
-  validate(p, check) {
-    check.string('parameters.message', p.message, { max: 500, optional: true });
-  },
+  parameters: { type: 'object', properties: { message: { type: 'string', maxLength: 500, title: 'Message', default: 'failed as requested' } }, required: [] },
+  actions: [],
   title: () => 'Failing job',
   plan(p) {
     const message = typeof p.message === 'string' ? p.message : 'failed as requested';

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../shared/errors.js';
-import type { Job, JobChangeData, JobDeletedData } from '../protocol/index.js';
+import { parameterErrors, type Job, type JobChangeData, type JobDeletedData } from '../protocol/index.js';
 import type { Store, StoredJob } from '../store/types.js';
 import { changeJob, isFinal, JOBS_TOPIC, publicJob } from './job-changes.js';
 import { createJobReads, mustGetJob, type JobReads } from './job-reads.js';
@@ -56,7 +56,7 @@ export function parseCreate(registry: JobTypeRegistry, input: unknown): { type: 
   const parameters = check.object('parameters', b.parameters, JOB_PARAMETERS_MAX_BYTES) ?? {};
   check.done();
   const jobType = jobTypeOf(registry, type as string);
-  jobType.validate(parameters, check);
+  check.errors.push(...parameterErrors(jobType.parameters, parameters, 'parameters.'));
   check.done();
   return { type: jobType.name, parameters };
 }

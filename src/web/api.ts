@@ -32,6 +32,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The answer's per-field problems (`errors`), for inline messages. */
+    readonly fields: readonly { readonly field: string; readonly message: string }[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -49,7 +51,12 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   const json: unknown = await res.json().catch(() => undefined);
   if (!res.ok) {
     const detail = typeof json === 'object' && json !== null && 'detail' in json ? String(json.detail) : res.statusText;
-    throw new ApiError(res.status, `${method} ${path}: ${res.status} ${detail}`);
+    const errors = typeof json === 'object' && json !== null && 'errors' in json && Array.isArray(json.errors) ? (json.errors as unknown[]) : [];
+    const fields = errors.filter(
+      (e): e is { field: string; message: string } =>
+        typeof e === 'object' && e !== null && typeof (e as { field?: unknown }).field === 'string' && typeof (e as { message?: unknown }).message === 'string',
+    );
+    throw new ApiError(res.status, `${method} ${path}: ${res.status} ${detail}`, fields);
   }
   return json as T;
 }

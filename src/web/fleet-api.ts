@@ -1,11 +1,9 @@
 /** The REST calls of the Inventory and Jobs views (first load, an opened job's output, starting a job). */
-import type { InventorySnapshot, Job, JobOutputLine } from '../protocol/index.js';
+import type { InventorySnapshot, Job, JobOutputLine, JobTypeInfo } from '../protocol/index.js';
 import { call } from './api.js';
 
-export interface JobType {
-  readonly name: string;
-  readonly description: string;
-}
+/** A job type with its parameter schema and row actions (`GET /api/v1/jobs/types`). */
+export type JobType = JobTypeInfo;
 
 export interface FleetApi {
   inventory(): Promise<InventorySnapshot>;
@@ -16,6 +14,8 @@ export interface FleetApi {
   types(): Promise<readonly JobType[]>;
   createJob(type: string, parameters: Readonly<Record<string, unknown>>): Promise<Job>;
   cancel(id: string): Promise<Job>;
+  /** The signed-in user's roles (GET /auth/me), or undefined when unknown. */
+  roles(): Promise<readonly string[] | undefined>;
 }
 
 const JOBS = '/api/v1/jobs';
@@ -30,5 +30,9 @@ export function createFleetApi(): FleetApi {
     types: async () => (await call<{ types: JobType[] }>('GET', `${JOBS}/types`)).types,
     createJob: (type, parameters) => call<Job>('POST', JOBS, { type, parameters }),
     cancel: (id) => call<Job>('POST', `${one(id)}/cancel`),
+    roles: async () => {
+      const me = await call<{ roles?: unknown }>('GET', '/auth/me').catch(() => undefined);
+      return Array.isArray(me?.roles) ? me.roles.filter((r): r is string => typeof r === 'string') : undefined;
+    },
   };
 }

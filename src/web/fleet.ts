@@ -6,13 +6,13 @@
  */
 import type { WsClient } from '../client/index.js';
 import type { InventoryEventData, InventorySnapshot, Job, JobOutputLine } from '../protocol/index.js';
+import type { FleetApi } from './fleet-api.js';
 import { createFleetApi } from './fleet-api.js';
-import { createInventoryStore } from './inventory-state.js';
-import { createInventoryView } from './inventory-view.js';
-import { createJobDetail } from './job-detail.js';
-import { createJobForm } from './job-form.js';
-import { createJobsStore } from './jobs-state.js';
-import { createJobsView } from './jobs-view.js';
+import { createInventoryStore, type InventoryStore } from './inventory-state.js';
+import { createJobForm, type JobForm } from './job-form.js';
+import { createJobsStore, type JobsStore } from './jobs-state.js';
+import { createFleetViews, type FleetViews } from './fleet-views.js';
+import { createRowActions, type RowActions } from './row-actions.js';
 import { jobHref, startRouter } from './router.js';
 
 /** The topics whose snapshots and events these views need. */
@@ -28,41 +28,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const hasVersion = (v: unknown): v is { id: string; version: number; [field: string]: unknown } =>
   isRecord(v) && typeof v.id === 'string' && typeof v.version === 'number';
 
-export function startFleet(client: WsClient, report: (text: string) => void): Fleet {
-  const api = createFleetApi();
-  const inventory = createInventoryStore();
-  const jobs = createJobsStore();
-  const inventoryView = createInventoryView();
-  const jobsView = createJobsView();
-  const detail = createJobDetail();
-  const fail = (what: string) => (error: unknown) => report(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-
-  inventory.onChange(() => inventoryView.render(inventory.state()));
-  jobs.onChange(() => {
-    const state = jobs.state();
-    jobsView.render(state);
-    detail.render(state, state.openId === null ? undefined : jobs.get(state.openId));
-  });
-
-  /** The open job's output after the last line held, page by page (live lines merge by seq). */
-  async function loadOutput(id: string): Promise<void> {
-    for (let after = jobs.lastSeq(); ;) {
-      const lines = await api.output(id, after);
-      if (jobs.state().openId !== id) return;
-      jobs.addLines(id, lines);
-      const last = lines[lines.length - 1];
-      if (lines.length < 1000 || last === undefined) return;
-      after = last.seq;
-    }
-  }
-
-  function openJob(id: string | null): void {
-    jobs.open(id);
-    if (id === null) return;
-    if (jobs.get(id) === undefined) api.job(id).then((job) => void jobs.put(job), fail('Loading the job'));
-    loadOutput(id).catch(fail('Loading the job output'));
-  }
-
+/** Applies the socket's snapshots and events to the stores. */
+function listen(client: WsClient, inventory: InventoryStore, jobs: JobsStore, openJob: (id: string | null) => void): void {
   client.on('initial_state', (m) => {
     if (m.data.inventory !== undefined) inventory.replace(m.data.inventory);
     if (m.data.jobs !== undefined) {
@@ -86,19 +53,82 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
     else if (m.action === 'output' && Array.isArray(data.lines)) jobs.addLines(data.id, data.lines as JobOutputLine[]);
     else if (m.action === 'deleted' && typeof data.version === 'number') jobs.remove(data.id, data.version);
   });
+}
 
-  detail.onCancel((id) => void api.cancel(id).catch(fail('Cancelling the job')));
-  const jobForm = createJobForm(api, (job) => {
-    jobs.put(job);
-    location.hash = jobHref(job.id);
-  });
+let loaded: Promise<void> | undefined;
+
+/** The job types for the form and the rows, and the user's roles for the rows; again after a failure. */
+function loadOnce(api: FleetApi, form: JobForm, actions: RowActions, views: FleetViews): void {
+  loaded ??= Promise.all([api.types(), api.roles()]).then(
+    ([types, roles]) => {
+      form.setTypes(types);
+      views.setTypes(types);
+      actions.setTypes(types);
+      actions.setRoles(roles);
+    },
+    () => void (loaded = undefined),
+  );
+}
+
+export function startFleet(client: WsClient, report: (text: string) => void): Fleet {
+  const api = createFleetApi();
+  const inventory = createInventoryStore();
+  const jobs = createJobsStore();
+  const actions = createRowActions(
+    async (type, parameters) => {
+      const job = await api.createJob(type, parameters);
+      jobs.put(job);
+      return job;
+    },
+    (question) => window.confirm(question),
+  );
+  const views = createFleetViews(inventory, jobs, actions);
+  const fail = (what: string) => (error: unknown) => report(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+
+  inventory.onChange(views.renderInventory);
+  jobs.onChange(views.renderJobs);
+
+  /** The open job's output after the last line held, page by page (live lines merge by seq). */
+  async function loadOutput(id: string): Promise<void> {
+    for (let after = jobs.lastSeq(); ;) {
+      const lines = await api.output(id, after);
+      if (jobs.state().openId !== id) return;
+      jobs.addLines(id, lines);
+      const last = lines[lines.length - 1];
+      if (lines.length < 1000 || last === undefined) return;
+      after = last.seq;
+    }
+  }
+
+  function openJob(id: string | null): void {
+    jobs.open(id);
+    if (id === null) return;
+    if (jobs.get(id) === undefined) api.job(id).then((job) => void jobs.put(job), fail('Loading the job'));
+    loadOutput(id).catch(fail('Loading the job output'));
+  }
+
+  listen(client, inventory, jobs, openJob);
+
+  views.detail.onCancel((id) => void api.cancel(id).catch(fail('Cancelling the job')));
+  const jobForm = createJobForm(
+    api,
+    () => inventory.state(),
+    (job) => {
+      jobs.put(job);
+      location.hash = jobHref(job.id);
+    },
+  );
+  inventory.onChange(() => jobForm.inventoryChanged());
   // Job types need a principal: load them once the socket is in (a signed-out page never asks).
   client.onConnectionStatus((status) => {
-    if (status === 'connected') jobForm.loadTypes();
+    if (status === 'connected') loadOnce(api, jobForm, actions, views);
   });
-  startRouter((route) => openJob(route.view === 'jobs' ? route.jobId : null));
-  inventoryView.render(inventory.state());
-  jobsView.render(jobs.state());
+  startRouter((route) => {
+    views.route(route);
+    openJob(route.view === 'jobs' ? route.jobId : null);
+  });
+  views.renderInventory();
+  views.renderJobs();
 
   return {
     async refresh() {
@@ -106,9 +136,6 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
       inventory.replace(snapshot as InventorySnapshot);
       jobs.replace(list);
     },
-    tick() {
-      inventoryView.tick();
-      jobsView.tick();
-    },
+    tick: () => views.tick(),
   };
 }

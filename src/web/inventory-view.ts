@@ -7,6 +7,7 @@ import { badge, HOST_LOOKS, VM_LOOKS } from './badges.js';
 import { byId, h } from './dom.js';
 import { countBy, groupHosts, type InventoryState } from './inventory-state.js';
 import { refreshTimes } from './item.js';
+import type { RowActions } from './row-actions.js';
 import { absoluteTime, relativeTime } from './time.js';
 
 export function formatMemory(mb: number): string {
@@ -31,7 +32,8 @@ function lastSeen(host: Host, nowMs: number): HTMLElement {
   return h('span', { class: 'last-seen' }, 'Last seen ', time);
 }
 
-function vmRow(vm: Vm): HTMLTableRowElement {
+function vmRow(vm: Vm, actions: RowActions | undefined): HTMLTableRowElement {
+  const cell = actions?.cell({ kind: 'vm', id: vm.id, state: vm.state, host: vm.host_id, vm: vm.name });
   return h(
     'tr',
     { 'data-vm': vm.id },
@@ -39,16 +41,19 @@ function vmRow(vm: Vm): HTMLTableRowElement {
     h('td', {}, badge(VM_LOOKS, vm.state, `VM ${vm.name}`)),
     h('td', { class: 'num' }, String(vm.cpu_count)),
     h('td', { class: 'num' }, formatMemory(vm.memory_mb)),
+    ...(cell === undefined ? [] : [h('td', { class: 'actions' }, cell)]),
   );
 }
 
-function hostCard(host: Host, vms: readonly Vm[], nowMs: number): HTMLLIElement {
+function hostCard(host: Host, vms: readonly Vm[], nowMs: number, actions: RowActions | undefined): HTMLLIElement {
+  const cell = actions?.cell({ kind: 'host', id: host.id, state: host.status, host: host.id });
   const head = h(
     'div',
     { class: 'host-head' },
     h('h3', { class: 'host-name' }, host.id),
     badge(HOST_LOOKS, host.status, `Host ${host.id}`),
     lastSeen(host, nowMs),
+    ...(cell === undefined ? [] : [cell]),
   );
   const resources = h(
     'div',
@@ -73,9 +78,10 @@ function hostCard(host: Host, vms: readonly Vm[], nowMs: number): HTMLLIElement 
               h('th', { scope: 'col' }, 'State'),
               h('th', { scope: 'col', class: 'num' }, 'vCPUs'),
               h('th', { scope: 'col', class: 'num' }, 'Memory'),
+              ...(actions === undefined ? [] : [h('th', { scope: 'col' }, 'Actions')]),
             ),
           ),
-          h('tbody', {}, ...vms.map(vmRow)),
+          h('tbody', {}, ...vms.map((vm) => vmRow(vm, actions))),
         );
   return h('li', { class: `host host-${host.status}`, 'data-host': host.id }, head, resources, table);
 }
@@ -92,7 +98,8 @@ export interface InventoryView {
   tick(): void;
 }
 
-export function createInventoryView(now: () => number = Date.now): InventoryView {
+/** `actions`, when given, adds each row's job actions (row-actions.ts). */
+export function createInventoryView(now: () => number = Date.now, actions?: RowActions): InventoryView {
   const body = byId('inventory-body');
   const status = byId('inventory-status');
   const cards = new Map<string, { key: string; li: HTMLLIElement }>();
@@ -107,7 +114,7 @@ export function createInventoryView(now: () => number = Date.now): InventoryView
           const key = `${host.version}|${host.last_seen ?? ''}|${vms.map((v) => `${v.id}@${v.version}`).join(',')}`;
           const card = cards.get(host.id);
           if (card !== undefined && card.key === key) return card.li;
-          const li = hostCard(host, vms, nowMs);
+          const li = hostCard(host, vms, nowMs, actions);
           cards.set(host.id, { key, li });
           return li;
         });
@@ -122,6 +129,7 @@ export function createInventoryView(now: () => number = Date.now): InventoryView
         );
       });
       for (const id of [...cards.keys()]) if (!seen.has(id)) cards.delete(id);
+      actions?.keepOnly(new Set([...state.hosts.keys(), ...state.vms.keys()]));
       body.replaceChildren(...sections);
     },
     tick() {

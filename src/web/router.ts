@@ -10,14 +10,18 @@ export interface Route {
   readonly view: View;
   /** With `jobs`: the open job. */
   readonly jobId: string | null;
+  /** The filters after `?` (`#/inventory?q=web&state=running`), so a filtered view can be shared and reloaded. */
+  readonly params: Readonly<Record<string, string>>;
 }
 
 const JOB_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Parses `location.hash`; anything unknown is home. */
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/');
-  if (parts[0] === 'inventory' && parts.length === 1) return { view: 'inventory', jobId: null };
+  const [path = '', search = ''] = hash.replace(/^#\/?/, '').split('?', 2);
+  const params = Object.fromEntries(new URLSearchParams(search));
+  const parts = path.split('/');
+  if (parts[0] === 'inventory' && parts.length === 1) return { view: 'inventory', jobId: null, params };
   if (parts[0] === 'jobs' && parts.length <= 2) {
     let id = '';
     try {
@@ -25,12 +29,18 @@ export function parseRoute(hash: string): Route {
     } catch {
       // A malformed escape: no job.
     }
-    return { view: 'jobs', jobId: JOB_ID.test(id) ? id : null };
+    return { view: 'jobs', jobId: JOB_ID.test(id) ? id : null, params };
   }
-  return { view: 'home', jobId: null };
+  return { view: 'home', jobId: null, params: {} };
 }
 
 export const jobHref = (id: string): string => `#/jobs/${encodeURIComponent(id)}`;
+
+/** `#/<view>` with `params` (empty values left out) as its query. */
+export function viewHref(view: 'inventory' | 'jobs', params: Readonly<Record<string, string>>): string {
+  const search = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== '')).toString();
+  return `#/${view}${search === '' ? '' : `?${search}`}`;
+}
 
 const VIEWS: readonly View[] = ['home', 'inventory', 'jobs'];
 

@@ -1,7 +1,7 @@
 /**
- * The Inventory and Jobs views on the demo fleet (DUMMY_DATA, simulator off so the picture is
- * stable), written to test-output/, and to docs/screenshot-inventory.png and
- * docs/screenshot-jobs.png when UPDATE_SCREENSHOT=1.
+ * Home, the Inventory and Jobs views on the demo fleet (DUMMY_DATA, simulator off so the picture
+ * is stable), written to test-output/, and to docs/screenshot-home.png,
+ * docs/screenshot-inventory.png and docs/screenshot-jobs.png when UPDATE_SCREENSHOT=1.
  */
 import { mkdirSync } from 'node:fs';
 import { expect, it } from 'vitest';
@@ -21,9 +21,15 @@ it('shows the demo fleet in the Inventory view and a few jobs in the Jobs view',
     hosts: Array<{ id: string; status: string }>;
     vms: Array<{ id: string; host_id: string; name: string }>;
   };
-  const page = await env.browser.open(`${env.server.url}/#/inventory`);
+  const page = await env.browser.open(`${env.server.url}/`);
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });
+  await page.locator('[data-glance="hosts"] .total', { hasText: String(inventory.hosts.length) }).waitFor({ timeout: 10_000 });
+  expect(await page.locator('[data-glance="vms"] .total').textContent()).toBe(String(inventory.vms.length));
+  await shoot(page, 'screenshot-home');
+
+  await page.goto(`${env.server.url}/#/inventory`);
   await page.locator('li[data-host]').first().waitFor({ timeout: 10_000 });
+  await page.locator('button.row-action').first().waitFor({ timeout: 10_000 });
   expect(await page.locator('li[data-host]').count()).toBe(inventory.hosts.length);
   expect(await page.locator('tr[data-vm]').count()).toBe(inventory.vms.length);
   expect(await page.locator('li[data-host] .host-head .state[data-state="disconnected"]').count()).toBe(

@@ -168,7 +168,7 @@ describe('the Jobs view, live', () => {
   it('starts a job from the form and cancels it from its details', async () => {
     const page = await openAt('#/jobs');
     await page.locator('#job-type option[value="sleep"]').waitFor({ state: 'attached', ...WAIT });
-    await page.fill('#job-params', '{"duration_ms": 60000}');
+    await page.fill('#job-field-duration_ms', '60000');
     await page.click('#job-form button[type="submit"]');
     await page.locator('#job-detail').waitFor({ state: 'visible', ...WAIT });
     expect(await page.locator('#job-detail-title').textContent()).toBe('Sleep 60000 ms');

@@ -51,6 +51,9 @@ describe('npm run demo', () => {
     expect((initial.data as { notifications: unknown[] }).notifications.length).toBeGreaterThanOrEqual(5);
     await client.close();
     expect(output.join('')).toMatch(/development auth is on/);
+    // pino-pretty in the demo only: readable lines, not JSON.
+    expect(output.join('')).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: development auth is on/m);
+    expect(output.join('')).not.toMatch(/^\{"level"/m);
   });
 
   it('stops cleanly on SIGTERM', async () => {

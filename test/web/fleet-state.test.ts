@@ -178,15 +178,17 @@ describe('jobs state', () => {
 
 describe('routes and the job form', () => {
   it('parses hash routes, anything unknown being home', () => {
-    expect(parseRoute('')).toEqual({ view: 'home', jobId: null });
-    expect(parseRoute('#/')).toEqual({ view: 'home', jobId: null });
-    expect(parseRoute('#/inventory')).toEqual({ view: 'inventory', jobId: null });
-    expect(parseRoute('#/jobs')).toEqual({ view: 'jobs', jobId: null });
-    expect(parseRoute('#/jobs/7d0c-1')).toEqual({ view: 'jobs', jobId: '7d0c-1' });
-    expect(parseRoute('#/jobs/%3Cscript%3E')).toEqual({ view: 'jobs', jobId: null });
-    expect(parseRoute('#/jobs/%E0%A4%A')).toEqual({ view: 'jobs', jobId: null });
-    expect(parseRoute('#/inventory/x')).toEqual({ view: 'home', jobId: null });
-    expect(parseRoute('#/elsewhere')).toEqual({ view: 'home', jobId: null });
+    expect(parseRoute('')).toEqual({ view: 'home', jobId: null, params: {} });
+    expect(parseRoute('#/')).toEqual({ view: 'home', jobId: null, params: {} });
+    expect(parseRoute('#/inventory')).toEqual({ view: 'inventory', jobId: null, params: {} });
+    expect(parseRoute('#/jobs')).toEqual({ view: 'jobs', jobId: null, params: {} });
+    expect(parseRoute('#/jobs/7d0c-1')).toEqual({ view: 'jobs', jobId: '7d0c-1', params: {} });
+    expect(parseRoute('#/jobs/%3Cscript%3E')).toEqual({ view: 'jobs', jobId: null, params: {} });
+    expect(parseRoute('#/jobs/%E0%A4%A')).toEqual({ view: 'jobs', jobId: null, params: {} });
+    expect(parseRoute('#/inventory/x')).toEqual({ view: 'home', jobId: null, params: {} });
+    expect(parseRoute('#/elsewhere')).toEqual({ view: 'home', jobId: null, params: {} });
+    expect(parseRoute('#/inventory?q=web&state=running')).toEqual({ view: 'inventory', jobId: null, params: { q: 'web', state: 'running' } });
+    expect(parseRoute('#/jobs/7d0c-1?status=failed')).toEqual({ view: 'jobs', jobId: '7d0c-1', params: { status: 'failed' } });
   });
 
   it('reads job parameters as a JSON object', () => {

@@ -1,0 +1,134 @@
+/** /openapi.json: a valid OpenAPI 3.1 document that covers every route, and real answers that match it. */
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { undescribedRoutes } from '../../src/http/openapi/install.js';
+import { api, startInProcess, type Running } from '../helpers/inprocess.js';
+
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }>; requestBody?: unknown }>>;
+};
+
+let srv: Running;
+let doc: Doc;
+beforeAll(async () => {
+  srv = await startInProcess({ JOB_TICK_MS: '10' });
+  const answer = await api(srv.url, 'GET', '/openapi.json');
+  expect(answer.status).toBe(200);
+  doc = answer.body as Doc;
+});
+afterAll(() => srv.close());
+
+/** `/api/v1/vms/:host/:vm` → `/api/v1/vms/{host}/{vm}`. */
+const openapiPath = (url: string): string => url.replace(/:([A-Za-z_]+)/g, '{$1}');
+
+describe('the document', () => {
+  it('validates as OpenAPI 3.1', async () => {
+    const result = await new Validator().validate(structuredClone(doc) as unknown as Parameters<Validator['validate']>[0]);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(doc.openapi).toBe('3.1.0');
+  });
+
+  it('describes every registered route, with its answers and bodies', () => {
+    // Every route registered outside the page's and /docs' own files has an entry in the tables.
+    expect(undescribedRoutes(srv.server.app)).toEqual([]);
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })),
+    );
+    const keys = operations.map((o) => o.key);
+    for (const expected of [
+      'GET /api/v1/jobs',
+      'POST /api/v1/jobs',
+      'GET /api/v1/vms/{host}/{vm}',
+      'PUT /api/v1/hosts/{host}',
+      'GET /healthz',
+      'GET /metrics',
+      'GET /auth/me',
+      'GET /openapi.json',
+    ])
+      expect(keys).toContain(expected);
+    expect(keys.filter((k) => k.includes('/docs') || k.endsWith('.js') || k.endsWith('.css') || k.endsWith('.html'))).toEqual([]);
+    for (const { key, op } of operations) {
+      expect(Object.keys(op.responses ?? {}).length, key).toBeGreaterThan(0);
+      if (/^(POST|PUT) \/api\/v1\/(vms|hosts\/\{host\}|jobs|notifications)$/.test(key)) expect(op.requestBody, key).toBeDefined();
+    }
+  });
+
+  it('is served at /docs as a browsable page from node_modules', async () => {
+    const page = await fetch(`${srv.url}/docs/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('swagger-initializer.js');
+  });
+});
+
+describe('real answers', () => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  let added = false;
+
+  /** Checks `body` against the document's schema for `method path` and `status` (or `default`). */
+  function expectMatches(method: string, url: string, status: number, body: unknown): void {
+    if (!added) ajv.addSchema({ ...doc, $id: 'openapi' });
+    added = true;
+    const path = openapiPath(url);
+    const responses = doc.paths[path]?.[method.toLowerCase()]?.responses ?? {};
+    const code = responses[String(status)] !== undefined ? String(status) : 'default';
+    expect(responses[code], `${method} ${path} ${status}`).toBeDefined();
+    const pointer = `openapi#/paths/${path.replaceAll('~', '~0').replaceAll('/', '~1')}/${method.toLowerCase()}/responses/${code}/content/application~1json/schema`;
+    const validate = ajv.getSchema(pointer);
+    expect(validate, pointer).toBeDefined();
+    const ok = validate?.(body);
+    expect(validate?.errors ?? [], `${method} ${url} ${status}`).toEqual([]);
+    expect(ok).toBe(true);
+  }
+
+  async function check(method: string, url: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const answer = await api(srv.url, method, url, body);
+    if (answer.status !== 204) expectMatches(method, route, answer.status, answer.body);
+    return answer;
+  }
+
+  it('of the inventory, jobs, notifications, health and errors match their schemas', async () => {
+    await check('PUT', '/api/v1/hosts/hv-1', '/api/v1/hosts/:host', {
+      cluster_id: 'c1',
+      status: 'connected',
+      cpu_cores: 8,
+      vms: [{ name: 'web-1', state: 'off' }],
+    });
+    await check('GET', '/api/v1/inventory', '/api/v1/inventory');
+    await check('GET', '/api/v1/hosts', '/api/v1/hosts');
+    await check('GET', '/api/v1/vms?state=off', '/api/v1/vms');
+    await check('GET', '/api/v1/vms/hv-1/web-1', '/api/v1/vms/:host/:vm');
+    await check('POST', '/api/v1/vms', '/api/v1/vms', { host: 'hv-1', name: 'db-1' });
+    const job = await check('POST', '/api/v1/jobs', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 20 } });
+    await check('GET', '/api/v1/jobs', '/api/v1/jobs');
+    await check('GET', '/api/v1/jobs/types', '/api/v1/jobs/types');
+    await check('GET', `/api/v1/jobs/${job.body.id}`, '/api/v1/jobs/:id');
+    await check('GET', `/api/v1/jobs/${job.body.id}/output`, '/api/v1/jobs/:id/output');
+    const n = await check('POST', '/api/v1/notifications', '/api/v1/notifications', {
+      title: 'Hi',
+      message: 'There',
+      related_entity: { type: 'vm', id: 'hv-1/web-1' },
+    });
+    await check('GET', '/api/v1/notifications', '/api/v1/notifications');
+    await check('PUT', `/api/v1/notifications/${n.body.id}/read`, '/api/v1/notifications/:id/read');
+    await check('PUT', `/api/v1/notifications/${n.body.id}/archive`, '/api/v1/notifications/:id/archive');
+    await check('POST', '/api/v1/notifications/counts', '/api/v1/notifications/counts', { filters: [{ state: 'archived' }, { levels: ['error'] }] });
+    await check('POST', '/api/v1/notifications/bulk', '/api/v1/notifications/bulk', { op: 'read', filter: { state: 'all' } });
+    await check('GET', '/healthz', '/healthz');
+    await check('GET', '/readyz', '/readyz');
+    await check('GET', '/auth/me', '/auth/me');
+    // Errors: the same shape everywhere, and still the services' own messages.
+    const bad = await check('POST', '/api/v1/vms', '/api/v1/vms', { host: 'hv-1' });
+    expect(bad.body).toMatchObject({ code: 'validation_failed', errors: [{ field: 'name', message: 'is required' }] });
+    const missing = await check('GET', '/api/v1/vms/hv-1/nope', '/api/v1/vms/:host/:vm');
+    expect(missing.status).toBe(404);
+  });
+
+  it('fail against a schema when they do not match (the check can fail)', () => {
+    expect(() => expectMatches('GET', '/api/v1/vms/:host/:vm', 200, { id: 'x' })).toThrow();
+  });
+});
