@@ -10,9 +10,7 @@
 import type { Job, JobRowAction, JobTypeInfo } from '../protocol/index.js';
 import { h } from './dom.js';
 import { jobHref } from './router.js';
-
-/** The role that may start jobs (src/auth/roles.ts WRITER_ROLE). */
-export const WRITER_ROLE = 'admin';
+import { WRITER_ROLE } from './item-tools.js';
 
 export interface RowTarget {
   readonly kind: 'vm' | 'host';
