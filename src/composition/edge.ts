@@ -14,6 +14,7 @@ import { buildApp } from '../http/app.js';
 import { capHttpServer } from '../http/connection-cap.js';
 import type { Metrics } from '../http/metrics.js';
 import { createSseEndpoint, type SseEndpoint } from '../http/sse.js';
+import { createConnectRate, type ConnectRate } from '../http/connect-rate.js';
 import { createWsEndpoint, type WsEndpoint } from '../http/ws.js';
 import { CloseCode } from '../protocol/index.js';
 import type { Store } from '../store/types.js';
@@ -51,8 +52,10 @@ export async function startEdge(deps: EdgeDeps): Promise<Edge> {
   const app = await createHttpApp(deps, origins);
   // Before listen: Node reads the connection checking interval when listening starts.
   deps.metrics.bind({ hub, eventLogSize: () => deps.parts.store.eventCount(), http: capHttpServer(app.server, config.http) });
-  const ws = openWsEndpoint(deps, app, origins);
-  const sse = openSseEndpoint(deps, app, origins);
+  // One budget of new connections per second for both transports.
+  const connectRate = createConnectRate(config.limits.wsMaxConnectRate);
+  const ws = openWsEndpoint(deps, app, origins, connectRate);
+  const sse = openSseEndpoint(deps, app, origins, connectRate);
   return {
     app,
     async listen() {
@@ -97,7 +100,7 @@ function createHttpApp(deps: EdgeDeps, origins: OriginPolicy): Promise<FastifyIn
   });
 }
 
-function openWsEndpoint(deps: EdgeDeps, app: FastifyInstance, origins: OriginPolicy): WsEndpoint {
+function openWsEndpoint(deps: EdgeDeps, app: FastifyInstance, origins: OriginPolicy, connectRate: ConnectRate): WsEndpoint {
   const { config, metrics } = deps;
   const limits = config.limits;
   return createWsEndpoint({
@@ -115,14 +118,14 @@ function openWsEndpoint(deps: EdgeDeps, app: FastifyInstance, origins: OriginPol
     maxPayloadBytes: limits.wsMaxPayloadBytes,
     pingIntervalMs: limits.wsPingIntervalMs,
     pongTimeoutMs: limits.wsPongTimeoutMs,
-    connectRatePerSecond: limits.wsMaxConnectRate,
+    connectRate,
     onRefused: (reason) => metrics.observer.refused(reason),
     compression: config.realtime.wsCompression ? { thresholdBytes: config.realtime.wsCompressionThresholdBytes } : undefined,
   });
 }
 
 /** GET /sse and its subscription endpoint, under the same gates and limits as /ws. */
-function openSseEndpoint(deps: EdgeDeps, app: FastifyInstance, origins: OriginPolicy): SseEndpoint {
+function openSseEndpoint(deps: EdgeDeps, app: FastifyInstance, origins: OriginPolicy, connectRate: ConnectRate): SseEndpoint {
   const { config, metrics } = deps;
   return createSseEndpoint({
     app,
@@ -134,7 +137,7 @@ function openSseEndpoint(deps: EdgeDeps, app: FastifyInstance, origins: OriginPo
     heartbeatMs: config.realtime.sseHeartbeatMs,
     authCheckTimeoutMs: config.limits.wsAuthCheckTimeoutMs,
     maxMessageBytes: config.limits.wsMaxMessageBytes,
-    connectRatePerSecond: config.limits.wsMaxConnectRate,
+    connectRate,
     onRefused: (reason) => metrics.observer.refused(reason),
   });
 }

@@ -6,7 +6,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { AuthResult } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
 import type { AttachOptions } from '../core/index.js';
@@ -27,16 +26,11 @@ export interface SseAdmission {
 
 export function createSseAdmission(options: SseEndpointOptions, streams: Map<string, SseStream>): SseAdmission {
   const { hub, limits, logger } = options;
-  const connectLimiter = options.connectRatePerSecond > 0 ? new RateLimiterMemory({ points: options.connectRatePerSecond, duration: 1 }) : undefined;
 
   async function gate(request: FastifyRequest): Promise<string> {
-    if (connectLimiter !== undefined) {
-      try {
-        await connectLimiter.consume('sse');
-      } catch {
-        options.onRefused?.('connect_rate');
-        throw new AppError('unavailable', 'too many new connections; retry shortly', [], { headers: { 'retry-after': '1' } });
-      }
+    if (!(await options.connectRate.take())) {
+      options.onRefused?.('connect_rate');
+      throw new AppError('unavailable', 'too many new connections; retry shortly', [], { headers: { 'retry-after': '1' } });
     }
     const ip = request.raw.socket.remoteAddress ?? 'unknown';
     if (!(await limits.perIp.acquire(ip))) {

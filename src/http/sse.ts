@@ -9,6 +9,7 @@
  * client learns the code and the reason. The gates are sse-admission.ts; client requests go
  * through sse-requests.ts.
  */
+import type { ConnectRate } from './connect-rate.js';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -36,8 +37,8 @@ export interface SseEndpointOptions {
   readonly authCheckTimeoutMs: number;
   /** Longest client request body (WS_MAX_MESSAGE_BYTES). */
   readonly maxMessageBytes: number;
-  /** New streams per second in this process (WS_MAX_CONNECT_RATE, counted apart from /ws); 0 = unlimited. */
-  readonly connectRatePerSecond: number;
+  /** New connections per second in this process (WS_MAX_CONNECT_RATE), shared with /ws; beyond it 503. */
+  readonly connectRate: ConnectRate;
   readonly onRefused?: (reason: string) => void;
 }
 

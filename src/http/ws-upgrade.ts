@@ -4,9 +4,9 @@
  * Host, Origin and credential refusals pass the gate with their answer, so the socket still opens
  * and closes with 1008 and the reason: browsers would see only 1006 otherwise.
  */
+import type { ConnectRate } from './connect-rate.js';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { AuthResult, Authenticator } from '../auth/authenticator.js';
 import type { AuthLimits } from '../auth/limits.js';
 import type { OriginPolicy } from '../auth/origin.js';
@@ -22,8 +22,8 @@ export interface UpgradeGateOptions {
   readonly logger: Logger;
   /** Deadline for the credential check; a miss passes as `late` (the socket closes with 4002). */
   readonly authCheckTimeoutMs: number;
-  /** Upgrades accepted per second by this process; beyond it the answer is 503 (0 = unlimited). */
-  readonly connectRatePerSecond: number;
+  /** New connections per second in this process (WS_MAX_CONNECT_RATE), shared with /sse; beyond it 503. */
+  readonly connectRate: ConnectRate;
   readonly onRefused?: ((reason: string) => void) | undefined;
 }
 
@@ -96,18 +96,12 @@ function attachOptionsFrom(url: URL): UpgradeAttach {
 }
 
 /** A check that answers false (and the socket 503) when this second's connection budget is spent. */
-function connectRate(perSecond: number, onRefused: UpgradeGateOptions['onRefused']): (socket: Duplex) => Promise<boolean> {
-  if (perSecond <= 0) return async () => true;
-  const limiter = new RateLimiterMemory({ points: perSecond, duration: 1 });
+function connectRate(rate: ConnectRate, onRefused: UpgradeGateOptions['onRefused']): (socket: Duplex) => Promise<boolean> {
   return async (socket) => {
-    try {
-      await limiter.consume('upgrade');
-      return true;
-    } catch {
-      onRefused?.('connect_rate');
-      rejectUpgrade(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
-      return false;
-    }
+    if (await rate.take()) return true;
+    onRefused?.('connect_rate');
+    rejectUpgrade(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
+    return false;
   };
 }
 
@@ -137,7 +131,7 @@ async function checkCredential(options: UpgradeGateOptions, request: IncomingMes
 
 /** The gate for upgrades to `path`; any other path is answered 404. */
 export function createUpgradeGate(options: UpgradeGateOptions, path: string): UpgradeGate {
-  const withinConnectRate = connectRate(options.connectRatePerSecond, options.onRefused);
+  const withinConnectRate = connectRate(options.connectRate, options.onRefused);
   return async (request, socket) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) {

@@ -7,6 +7,7 @@
  * WS_AUTH_TIMEOUT_MS to send `{"type":"auth","token":…}` and receives nothing before. Heartbeats
  * ping on a fixed schedule that incoming data does not postpone.
  */
+import type { ConnectRate } from './connect-rate.js';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebSocket } from 'ws';
@@ -42,8 +43,8 @@ export interface WsEndpointOptions {
   readonly authCheckTimeoutMs: number;
   /** The hub's limit for one client message (WS_MAX_MESSAGE_BYTES). */
   readonly maxMessageBytes: number;
-  /** Upgrades accepted per second by this process; beyond it the server answers 503 (0 = unlimited). */
-  readonly connectRatePerSecond: number;
+  /** New connections per second in this process (WS_MAX_CONNECT_RATE), shared with /sse; beyond it 503. */
+  readonly connectRate: ConnectRate;
   readonly onRefused?: (reason: string) => void;
   /** permessage-deflate for frames of at least `thresholdBytes`; off when absent. */
   readonly compression?: { readonly thresholdBytes: number } | undefined;

@@ -72,6 +72,18 @@ describe('connection storms', () => {
     await Promise.all(ok.map((a) => (a as PromiseFulfilledResult<Awaited<ReturnType<typeof connectClient>>>).value.close()));
     await srv.close();
   });
+
+  it('counts /ws upgrades and /sse streams against one connect rate', async () => {
+    const srv = await startInProcess({ WS_MAX_CONNECT_RATE: '5' });
+    const sockets = await Promise.all(Array.from({ length: 5 }, () => connectClient(srv.wsUrl)));
+    // The second's budget is spent by the WebSockets: a stream in the same second is refused too.
+    const stream = await fetch(`${srv.url}/sse`);
+    expect(stream.status).toBe(503);
+    expect(stream.headers.get('retry-after')).toBe('1');
+    await stream.body?.cancel();
+    await Promise.all(sockets.map((s) => s.close()));
+    await srv.close();
+  });
 });
 
 describe('metrics', () => {
