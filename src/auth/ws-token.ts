@@ -1,8 +1,9 @@
 /**
  * Short-lived WebSocket tokens (`GET /auth/ws-token`): HS256 JWTs signed with SESSION_SECRET_KEY,
  * audience `websocket`, usable once (`jti` remembered until the token's expiry). The used-jti set
- * is in memory by default; with several instances pass `claim` (Redis `SET NX PX`, see server.ts)
- * so a token used on one instance is refused on every other.
+ * is in memory by default; with several instances pass `claim` (Redis `SET NX PX`, or PostgreSQL's
+ * `ws_token_jti` table without Redis; see wiring.ts) so a token used on one instance is refused on
+ * every other.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';

@@ -1,5 +1,5 @@
 /**
- * The Redis bus: pub/sub between instances. Loaded only when REDIS_URL is set (server.ts imports
+ * The Redis bus: pub/sub between instances. Loaded only when REDIS_URL is set (wiring.ts imports
  * it dynamically).
  *
  * - Channels are `<prefix>:events` and `<prefix>:control`; the prefix lets deployments share a Redis.

@@ -1,6 +1,6 @@
 /**
  * Opens (and migrates) the PostgreSQL store. Loaded only when DATABASE_URL is a postgres URL
- * (server.ts imports it dynamically), so the embedded default never loads `pg`.
+ * (wiring.ts imports it dynamically), so the embedded default never loads `pg`.
  */
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
