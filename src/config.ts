@@ -60,6 +60,10 @@ export interface Realtime {
   readonly wsCompressionThresholdBytes: number;
   /** A comment line goes to every /sse stream this often, so proxies keep it open. */
   readonly sseHeartbeatMs: number;
+  /** Recent events kept in memory per log topic for resumes (0 = off; capped by EVENT_LOG_RETENTION_COUNT). */
+  readonly resumeRingEvents: number;
+  /** Bytes of frames those recent events may hold per log topic. */
+  readonly resumeRingBytes: number;
 }
 
 export interface JobsConfig {
@@ -164,6 +168,8 @@ export function loadConfig(env: Env = process.env): Config {
       wsCompression: readBool(env, 'WS_COMPRESSION', false),
       wsCompressionThresholdBytes: readInt(env, 'WS_COMPRESSION_THRESHOLD_BYTES', 1024, 0, 64 * 1024 * 1024),
       sseHeartbeatMs: readInt(env, 'SSE_HEARTBEAT_MS', 15_000, 100, 300_000),
+      resumeRingEvents: readInt(env, 'RESUME_RING_EVENTS', 1000, 0, 100_000),
+      resumeRingBytes: readInt(env, 'RESUME_RING_BYTES', 1024 * 1024, 0, 256 * 1024 * 1024),
     },
     jobs: {
       tickMs: readInt(env, 'JOB_TICK_MS', 500, 1, 60_000),

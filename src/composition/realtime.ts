@@ -120,5 +120,10 @@ function hubLimits(config: Config): HubLimits {
     costPerConnection: config.limits.costs.perConnection,
     costWindowMs: config.limits.costs.windowSec * 1000,
     replayStallMs: config.limits.costs.replayStallMs,
+    recent: {
+      maxEvents: config.realtime.resumeRingEvents,
+      maxBytes: config.realtime.resumeRingBytes,
+      maxAgeMs: config.retention.eventLogMaxAgeHours * 3_600_000,
+    },
   };
 }

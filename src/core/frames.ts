@@ -9,20 +9,31 @@ export interface EventFrames {
   frame(extras: Extras): string;
   /** The same frame UTF-8 encoded once, to be shared by every receiver with these extras. */
   bytes(extras: Extras): Buffer;
+  /** Characters of the frame without extras (its size in bytes for ASCII text). */
+  readonly size: number;
 }
 
-export function createEventFrames(event: TopicEvent): EventFrames {
+/**
+ * `maxVariants` bounds the distinct extras whose frames are kept (beyond it a frame is built on
+ * every call): unbounded for the live fan-out, whose events live briefly; bounded for events kept
+ * long (recent.ts).
+ */
+export function createEventFrames(event: TopicEvent, maxVariants = Infinity): EventFrames {
   const head = `{"type":${JSON.stringify(event.type)},"action":${JSON.stringify(event.action)},"data":${JSON.stringify(event.data)}`;
   const tail = `,"topic":${JSON.stringify(event.topic)},"offset":${event.offset}}`;
   const cache = new Map<string, string>();
   const encoded = new Map<string, Buffer>();
   let plain: Buffer | undefined;
   return {
+    size: head.length + tail.length,
     bytes(extras) {
       if (extras === undefined) return (plain ??= Buffer.from(head + tail));
       const key = JSON.stringify(extras);
       let buffer = encoded.get(key);
-      if (buffer === undefined) encoded.set(key, (buffer = Buffer.from(this.frame(extras))));
+      if (buffer === undefined) {
+        buffer = Buffer.from(this.frame(extras));
+        if (encoded.size < maxVariants) encoded.set(key, buffer);
+      }
       return buffer;
     },
     frame(extras) {
@@ -31,7 +42,7 @@ export function createEventFrames(event: TopicEvent): EventFrames {
       let frame = cache.get(middle);
       if (frame === undefined) {
         frame = middle === '{}' ? head + tail : `${head},${middle.slice(1, -1)}${tail}`;
-        cache.set(middle, frame);
+        if (cache.size < maxVariants) cache.set(middle, frame);
       }
       return frame;
     },

@@ -16,6 +16,7 @@ import { Connection, type ConnectionContext } from './connection.js';
 import { createConnectionSet } from './connection-set.js';
 import { createFanout, type Fanout } from './delivery.js';
 import { createFrameCache } from './frames.js';
+import { createRecentEvents, type RecentLimits } from './recent.js';
 import type { HubObserver } from './observer.js';
 import { createRequests, type AttachOptions, type Requests } from './requests.js';
 import type { HubSocket } from './socket.js';
@@ -39,6 +40,8 @@ export interface HubLimits {
   readonly costWindowMs: number;
   /** A catch-up whose send buffer makes no progress for this long is closed (4009). */
   readonly replayStallMs: number;
+  /** The ring of recent events per log topic that resumes are served from (recent.ts); off when absent. Its count is capped at `maxReplay`. */
+  readonly recent?: RecentLimits;
 }
 
 export interface HubOptions {
@@ -146,7 +149,9 @@ export function createHub(options: HubOptions): Hub {
   const index = createSubscriptionIndex<Connection>((conn) => conn.principal.id);
   const framesOf = createFrameCache();
   const lowWaterBytes = Math.floor(limits.maxBufferedBytes / 2);
-  const sync = createSync({ sources, maxReplay: limits.maxReplay, lowWaterBytes, stallMs: limits.replayStallMs, observer, framesOf });
+  const ring = limits.recent ?? { maxEvents: 0, maxBytes: 0, maxAgeMs: 0 };
+  const recent = createRecentEvents({ ...ring, maxEvents: Math.min(ring.maxEvents, limits.maxReplay) }, () => now().getTime());
+  const sync = createSync({ sources, recent, maxReplay: limits.maxReplay, lowWaterBytes, stallMs: limits.replayStallMs, observer, framesOf });
   const requests = createRequests({ limits, budget: options.budget ?? UNLIMITED_BUDGET, now, observer, sync });
   const events = orderedFanout(createFanout({ index, sources, framesOf }), logger, options.batch);
   const context: ConnectionContext = {
@@ -172,6 +177,7 @@ export function createHub(options: HubOptions): Hub {
       return new Attached(conn, requests);
     },
     deliver(event) {
+      recent.add(event);
       sync.moved(event.topic);
       events.add(event);
     },

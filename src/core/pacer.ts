@@ -5,6 +5,10 @@
  * over that mark the catch-up waits for it to drain, so a client that reads at any steady pace
  * receives everything; one whose buffer makes no progress for `stallMs`, or whose stream buffers
  * more live events than `maxBuffered` meanwhile, is closed as a slow consumer (4009).
+ *
+ * A small catch-up (at most SMALL frames, e.g. a client away a few seconds) is sent at once without
+ * yielding: waiting for the next window would cost it far more than the fraction of a millisecond
+ * it takes. Its time still counts toward the window, so the long catch-ups give way to it.
  */
 import { CloseCode } from '../protocol/index.js';
 import type { Connection } from './connection.js';
@@ -13,6 +17,8 @@ import type { Stream } from './streams.js';
 
 /** Frames sent between two yields to the event loop, at most. */
 const CHUNK = 32;
+/** A catch-up of at most this many frames is sent at once, without yielding (a fraction of a millisecond). */
+const SMALL = 128;
 /** Time one catch-up works before it yields, at most (one frame may overrun it). */
 const SLICE_MS = 1;
 /**
@@ -41,7 +47,8 @@ export interface Gate {
 }
 
 export interface Pacer {
-  gate(conn: Connection, stream: Stream): Gate;
+  /** `expected`: frames the catch-up will send, when known; at most SMALL are sent without yielding. */
+  gate(conn: Connection, stream: Stream, expected?: number): Gate;
   /** Accounts `sinceMs` (a `performance.now()`) of catch-up work and yields: the next turn, or the next window when this one is spent. */
   turn(sinceMs: number): Promise<void>;
 }
@@ -77,14 +84,21 @@ export function createPacer(options: PacerOptions): Pacer {
 
   let windowStart = 0;
   let usedMs = 0;
+  /** The end of the time already counted: concurrent catch-ups' slices overlap, and count once. */
+  let countedUntil = 0;
 
-  async function turn(sinceMs: number): Promise<void> {
-    let now = performance.now();
+  function account(sinceMs: number, now: number): void {
     if (now - windowStart >= WINDOW_MS) {
       windowStart = now;
       usedMs = 0;
     }
-    usedMs += now - sinceMs;
+    usedMs += Math.max(0, now - Math.max(sinceMs, countedUntil));
+    countedUntil = now;
+  }
+
+  async function turn(sinceMs: number): Promise<void> {
+    let now = performance.now();
+    account(sinceMs, now);
     await nextTurn();
     for (now = performance.now(); now - windowStart < WINDOW_MS && usedMs >= SHARE_MS; now = performance.now()) {
       await sleep(windowStart + WINDOW_MS - now);
@@ -93,14 +107,18 @@ export function createPacer(options: PacerOptions): Pacer {
 
   return {
     turn,
-    gate(conn, stream) {
+    gate(conn, stream, expected = Infinity) {
       let sent = 0;
       let sliceStart = performance.now();
+      const small = expected <= SMALL;
       return {
         async next() {
           if (conn.closed) return false;
           sent += 1;
-          if (sent % CHUNK === 0 || performance.now() - sliceStart >= SLICE_MS) {
+          if (small && sent <= SMALL) {
+            // Counted, never waited for (see the header).
+            if (sent === expected) account(sliceStart, performance.now());
+          } else if (sent % CHUNK === 0 || performance.now() - sliceStart >= SLICE_MS) {
             await turn(sliceStart);
             sliceStart = performance.now();
             if (conn.closed) return false;

@@ -2,12 +2,14 @@
  * Reading what a connection missed on one log topic, in pages, with bounded memory: a first pass
  * counts the events the connection will receive (so `resumed.replayed` is exact before any of them
  * is sent), a second streams them page by page. A range that fits in one page is read once. Pages
- * are shared between connections asking the same question (topic-reads.ts).
+ * are shared between connections asking the same question (topic-reads.ts). A range the ring of
+ * recent events holds (recent.ts) is answered from memory: no log read, no yield.
  */
 import type { Position } from '../protocol/index.js';
 import type { EventRange, TopicEvent } from '../store/types.js';
 import type { Connection } from './connection.js';
 import { audienceMatches } from './frames.js';
+import type { RecentEvents } from './recent.js';
 import type { TopicReads } from './topic-reads.js';
 import { subscribedTo } from './topics.js';
 
@@ -49,10 +51,50 @@ export interface Replays {
 }
 
 /**
+ * Counts the matching events of a range page by page (keeping them when there is one page);
+ * undefined when the log lost part of it. Only counting is work for the pacer, not waiting for a
+ * page, and a range of one page never yields.
+ */
+async function countPages(
+  pages: AsyncGenerator<readonly TopicEvent[] | undefined>,
+  matches: (event: TopicEvent) => boolean,
+  turn: (sinceMs: number) => Promise<void>,
+  conn: Connection,
+): Promise<{ count: number; held: readonly TopicEvent[] | undefined } | undefined> {
+  let count = 0;
+  let pagesRead = 0;
+  let held: TopicEvent[] | undefined = [];
+  let workedMs = 0;
+  for await (const events of pages) {
+    if (events === undefined) return undefined;
+    pagesRead += 1;
+    if (pagesRead > 1) {
+      held = undefined;
+      await turn(performance.now() - workedMs);
+      if (conn.closed) break;
+    }
+    const started = performance.now();
+    for (const e of events) {
+      if (!matches(e)) continue;
+      count += 1;
+      held?.push(e);
+    }
+    workedMs = performance.now() - started;
+  }
+  return { count, held };
+}
+
+/**
  * `turn(sinceMs)` yields to the event loop after a page, accounting the work since `sinceMs`
  * (pacer.ts), so counting a long range shares the loop like sending it does.
  */
-export function createReplays(log: LogReader, reads: TopicReads, maxReplay: number, turn: (sinceMs: number) => Promise<void>): Replays {
+export function createReplays(
+  log: LogReader,
+  reads: TopicReads,
+  recent: Pick<RecentEvents, 'since'>,
+  maxReplay: number,
+  turn: (sinceMs: number) => Promise<void>,
+): Replays {
   const bounds = (topic: string): Promise<EventRange> => reads.share(topic, 'bounds', () => log.eventsAfter(topic, 0, 0));
   /**
    * The page after `after`: events already in the log do not change, so pages are kept across the
@@ -92,31 +134,20 @@ export function createReplays(log: LogReader, reads: TopicReads, maxReplay: numb
 
   async function plan(conn: Connection, topic: string, from: Position): Promise<ReplayPlan | NotReplayable> {
     if (from.epoch !== log.epoch) return 'epoch_changed';
-    const range = await bounds(topic);
-    const refused = refusal(from, range);
-    if (refused !== undefined) return refused;
     // What the connection's subscriptions match now: one on `jobs:42` alone replays that job.
     const subscriptions = new Set(conn.subscriptions);
     const userId = conn.principal.id;
     const matches = (e: TopicEvent): boolean => audienceMatches(e, userId) && subscribedTo(subscriptions, e);
-    let count = 0;
-    let pagesRead = 0;
-    let held: TopicEvent[] | undefined = [];
-    let sliceStart = performance.now();
-    for await (const events of pages(topic, from.offset, range.head)) {
-      if (events === undefined) return 'out_of_range';
-      pagesRead += 1;
-      if (pagesRead > 1) held = undefined;
-      for (const e of events) {
-        if (!matches(e)) continue;
-        count += 1;
-        held?.push(e);
-      }
-      await turn(sliceStart);
-      sliceStart = performance.now();
-      if (conn.closed) break;
+    const inMemory = recent.since(topic, from.offset);
+    if (inMemory !== undefined) {
+      const held = inMemory.events.filter(matches);
+      return { topic, from: from.offset, head: inMemory.head, count: held.length, matches, held };
     }
-    return { topic, from: from.offset, head: range.head, count, matches, held };
+    const range = await bounds(topic);
+    const refused = refusal(from, range);
+    if (refused !== undefined) return refused;
+    const counted = await countPages(pages(topic, from.offset, range.head), matches, turn, conn);
+    return counted === undefined ? 'out_of_range' : { topic, from: from.offset, head: range.head, matches, ...counted };
   }
 
   async function stream(plan: ReplayPlan, each: (event: TopicEvent) => Promise<boolean>): Promise<boolean> {

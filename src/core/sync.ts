@@ -14,6 +14,7 @@ import type { EventFrames } from './frames.js';
 import { createCatchUpSender } from './catch-up-sender.js';
 import type { HubObserver } from './observer.js';
 import { createPacer } from './pacer.js';
+import type { RecentEvents } from './recent.js';
 import { createReplays, type LogReader } from './replay.js';
 import type { TopicSources } from './sources.js';
 import { createTopicReads } from './topic-reads.js';
@@ -28,6 +29,8 @@ const SHARED_READ_MAX_AGE_MS = 2000;
 
 export interface SyncDeps {
   readonly sources: TopicSources;
+  /** The recent events in memory: resumes they cover read no log (recent.ts). */
+  readonly recent: RecentEvents;
   /** Most log events a resume may be behind before it answers `recovered: false` instead. */
   readonly maxReplay: number;
   /** Catch-up sends only while the socket holds at most this many unsent bytes. */
@@ -72,8 +75,9 @@ export function createSync(deps: SyncDeps): Sync {
     maxBuffered: deps.maxReplay,
     observer,
   });
-  const replays = createReplays(log, reads, deps.maxReplay, (sinceMs) => pacer.turn(sinceMs));
-  const sender = createCatchUpSender(sources, deps.framesOf);
+  const { recent } = deps;
+  const replays = createReplays(log, reads, recent, deps.maxReplay, (sinceMs) => pacer.turn(sinceMs));
+  const sender = createCatchUpSender(sources, (event) => recent.framesOf(event) ?? deps.framesOf(event));
   /** Rows of the last snapshot of each topic: the estimate charged for the next one. */
   const snapshotRows = new Map<string, number>();
 
@@ -100,7 +104,7 @@ export function createSync(deps: SyncDeps): Sync {
       const stream = conn.streams.get(topic);
       if (stream === undefined) continue;
       stream.position = (snaps[i] as (typeof snaps)[number]).position.offset;
-      await sender.flush(conn, stream, pacer.gate(conn, stream));
+      await sender.flush(conn, stream, pacer.gate(conn, stream, stream.buffer.length));
       if (conn.closed) return;
     }
   }
@@ -121,7 +125,7 @@ export function createSync(deps: SyncDeps): Sync {
     observer?.resumed(true);
     conn.sendJson({ type: 'resumed', topic: logTopic, recovered: true, replayed: plan.count, position: { offset: plan.head, epoch: sources.epoch } });
     stream.position = from.offset;
-    const gate = pacer.gate(conn, stream);
+    const gate = pacer.gate(conn, stream, plan.count + stream.buffer.length);
     const whole = await replays.stream(plan, (event) => sender.send(conn, stream, gate, event));
     if (conn.closed) return;
     if (!whole) {
@@ -135,6 +139,8 @@ export function createSync(deps: SyncDeps): Sync {
 
   async function cost(logTopic: string, from?: Position): Promise<number> {
     if (from !== undefined && from.epoch === sources.epoch) {
+      const head = recent.reach(logTopic, from.offset);
+      if (head !== undefined) return 1 + head - from.offset;
       const bounds = await replays.bounds(logTopic);
       if (replays.refusal(from, bounds) === undefined) return 1 + bounds.head - from.offset;
     }
