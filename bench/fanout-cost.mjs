@@ -32,6 +32,8 @@ const limits = {
   costPerConnection: 0,
   costWindowMs: 1000,
   replayStallMs: 1000,
+  // The server's default ring of recent events (builds before it ignore it).
+  recent: { maxEvents: 1000, maxBytes: 1024 * 1024, maxAgeMs: 86_400_000 },
 };
 const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (/** @type {object} */ o) => console.error(o) };
 const hub = createHub({ sources, limits, logger });

@@ -150,7 +150,12 @@ export function createHub(options: HubOptions): Hub {
   const framesOf = createFrameCache();
   const lowWaterBytes = Math.floor(limits.maxBufferedBytes / 2);
   const ring = limits.recent ?? { maxEvents: 0, maxBytes: 0, maxAgeMs: 0 };
-  const recent = createRecentEvents({ ...ring, maxEvents: Math.min(ring.maxEvents, limits.maxReplay) }, () => now().getTime());
+  // The ring sizes an event by its frame, made here rather than in fan-out (the same cache).
+  const recent = createRecentEvents(
+    { ...ring, maxEvents: Math.min(ring.maxEvents, limits.maxReplay) },
+    (event) => framesOf(event).size,
+    () => now().getTime(),
+  );
   const sync = createSync({ sources, recent, maxReplay: limits.maxReplay, lowWaterBytes, stallMs: limits.replayStallMs, observer, framesOf });
   const requests = createRequests({ limits, budget: options.budget ?? UNLIMITED_BUDGET, now, observer, sync });
   const events = orderedFanout(createFanout({ index, sources, framesOf }), logger, options.batch);

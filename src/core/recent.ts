@@ -42,13 +42,12 @@ export interface RecentEvents {
   reach(topic: string, after: number): number | undefined;
   /** Events of `topic` after `after` up to the newest delivered, when the ring holds all of them. */
   since(topic: string, after: number): RecentRange | undefined;
-  /** The frames of an event the ring holds (so replays share them), else undefined. */
+  /** The frames of an event the ring holds (made on first use, shared by replays), else undefined. */
   framesOf(event: TopicEvent): EventFrames | undefined;
 }
 
 interface Entry {
   readonly event: TopicEvent;
-  readonly frames: EventFrames;
   readonly bytes: number;
 }
 
@@ -87,9 +86,11 @@ class Ring {
   }
 }
 
-export function createRecentEvents(limits: RecentLimits, now: () => number = Date.now): RecentEvents {
+/** `sizeOf`: the bytes of an event's frame (the hub's frame cache, which fan-out fills anyway). */
+export function createRecentEvents(limits: RecentLimits, sizeOf: (event: TopicEvent) => number, now: () => number = Date.now): RecentEvents {
   const rings = new Map<string, Ring>();
-  const frames = new WeakMap<TopicEvent, EventFrames>();
+  /** The ring's copies, with their frames once a replay asked for them. */
+  const held = new WeakMap<TopicEvent, EventFrames | undefined>();
   const off = limits.maxEvents <= 0 || limits.maxBytes <= 0;
 
   function add(event: TopicEvent): void {
@@ -98,10 +99,8 @@ export function createRecentEvents(limits: RecentLimits, now: () => number = Dat
     if (ring === undefined) rings.set(event.topic, (ring = new Ring(limits.maxEvents)));
     if (ring.count > 0 && ring.at(ring.count - 1).event.offset + 1 !== event.offset) ring.clear();
     const copy: TopicEvent = { ...event };
-    const eventFrames = createEventFrames(copy, FRAME_VARIANTS);
-    const entry: Entry = { event: copy, frames: eventFrames, bytes: eventFrames.size };
-    frames.set(copy, eventFrames);
-    ring.push(entry);
+    held.set(copy, undefined);
+    ring.push({ event: copy, bytes: sizeOf(event) });
     // An event larger than the whole bound empties the ring: the next one starts it afresh.
     while (ring.count > 0 && ring.bytes > limits.maxBytes) ring.shift();
   }
@@ -130,5 +129,12 @@ export function createRecentEvents(limits: RecentLimits, now: () => number = Dat
     return { head: ring.at(ring.count - 1).event.offset, events };
   }
 
-  return { add, reach, since, framesOf: (event) => frames.get(event) };
+  function framesOf(event: TopicEvent): EventFrames | undefined {
+    if (!held.has(event)) return undefined;
+    let frames = held.get(event);
+    if (frames === undefined) held.set(event, (frames = createEventFrames(event, FRAME_VARIANTS)));
+    return frames;
+  }
+
+  return { add, reach, since, framesOf };
 }

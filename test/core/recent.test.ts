@@ -3,6 +3,7 @@
  * hands a resume to the log, and its bounds (count, bytes, age, a gap).
  */
 import { describe, expect, it } from 'vitest';
+import { createEventFrames } from '../../src/core/frames.js';
 import { createRecentEvents, type RecentLimits } from '../../src/core/recent.js';
 import type { TopicEvent } from '../../src/store/types.js';
 
@@ -22,11 +23,12 @@ function event(offset: number, options: { topic?: string; at?: number; text?: st
   };
 }
 
+const sizeOf = (e: TopicEvent): number => createEventFrames(e).size;
 const limits: RecentLimits = { maxEvents: 5, maxBytes: 1 << 20, maxAgeMs: 3_600_000 };
 const offsets = (events: readonly TopicEvent[] | undefined): number[] | undefined => events?.map((e) => e.offset);
 
 function filled(from: number, to: number, l: RecentLimits = limits): ReturnType<typeof createRecentEvents> {
-  const recent = createRecentEvents(l, () => NOW);
+  const recent = createRecentEvents(l, sizeOf, () => NOW);
   for (let i = from; i <= to; i += 1) recent.add(event(i));
   return recent;
 }
@@ -34,7 +36,7 @@ function filled(from: number, to: number, l: RecentLimits = limits): ReturnType<
 describe('recent events ring', () => {
   it('answers a range it holds, up to the newest delivered, with copies of the events', () => {
     const original = event(1);
-    const recent = createRecentEvents(limits, () => NOW);
+    const recent = createRecentEvents(limits, sizeOf, () => NOW);
     recent.add(original);
     for (let i = 2; i <= 4; i += 1) recent.add(event(i));
     const range = recent.since('notifications', 1);
@@ -57,7 +59,7 @@ describe('recent events ring', () => {
 
   it('holds at most maxBytes of frames, and an event larger than that empties it', () => {
     const size = JSON.stringify({ type: 'notification', action: 'created', data: { n: 1, text: 'x'.repeat(100) }, topic: 'notifications', offset: 1 }).length;
-    const recent = createRecentEvents({ ...limits, maxBytes: size * 2 + 5 }, () => NOW);
+    const recent = createRecentEvents({ ...limits, maxBytes: size * 2 + 5 }, sizeOf, () => NOW);
     for (let i = 1; i <= 4; i += 1) recent.add(event(i, { text: 'x'.repeat(100) }));
     expect(offsets(recent.since('notifications', 2)?.events)).toEqual([3, 4]);
     expect(recent.since('notifications', 1)).toBeUndefined();
@@ -75,7 +77,7 @@ describe('recent events ring', () => {
   });
 
   it('never serves an event older than the log keeps, and is off with no room', () => {
-    const recent = createRecentEvents(limits, () => NOW);
+    const recent = createRecentEvents(limits, sizeOf, () => NOW);
     recent.add(event(1, { at: NOW - 2 * 3_600_000 }));
     recent.add(event(2));
     expect(recent.since('notifications', 0)).toBeUndefined();

@@ -37,6 +37,8 @@ describe('config', () => {
     ['WORKERS', '0', /WORKERS: expected an integer from 1/],
     ['LISTEN_BACKLOG', '0', /LISTEN_BACKLOG: expected an integer from 1/],
     ['UNREAD_COUNT_CACHE_USERS', 'lots', /UNREAD_COUNT_CACHE_USERS: expected an integer/],
+    ['RESUME_RING_EVENTS', '-1', /RESUME_RING_EVENTS: expected an integer from 0/],
+    ['RESUME_RING_BYTES', 'big', /RESUME_RING_BYTES: expected an integer/],
   ])('fails fast on %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ ...dev, [name]: value })).toThrow(message);
   });
