@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from './command.js';
+import { connections, disconnect } from './commands/admin.js';
 import { archive, resolve, snooze } from './commands/inbox.js';
 import { inventory } from './commands/inventory.js';
 import { jobs } from './commands/jobs.js';
@@ -16,7 +17,7 @@ import { HelpRequested } from './args.js';
 import { CliError, ExitCode, usageError } from './exit.js';
 import { clean, err, out } from './output.js';
 
-const COMMANDS: readonly Command[] = [serve, notify, resolve, archive, snooze, watch, jobs, inventory, token, whoami];
+const COMMANDS: readonly Command[] = [serve, notify, resolve, archive, snooze, watch, jobs, inventory, connections, disconnect, token, whoami];
 
 /** The package version, read from package.json next to dist/. */
 function version(): string {
