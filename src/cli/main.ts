@@ -46,7 +46,7 @@ Exit codes:
   0  ok (watch: also after Ctrl-C / SIGTERM)
   1  the server answered with an error, or an unexpected failure
   2  bad usage (unknown option, missing argument, bad JSON on stdin)
-  3  authentication failed (401/403, WebSocket close 1008/4003, or no token)
+  3  authentication failed (401/403, WebSocket close 1008/4003/4011/4012, or no token)
   4  cannot connect to the server, or watch gave up reconnecting
 `;
 }
