@@ -106,7 +106,11 @@ export function startAdminControl(deps: AdminControlDeps): AdminControl {
     if (m.kind === LIST && filter !== undefined) {
       const limit = typeof m.limit === 'number' && Number.isSafeInteger(m.limit) ? Math.min(Math.max(m.limit, 1), listMax) : listMax;
       const { items, matched } = hub.list(filter, limit);
-      scatter.answer(m.rid, items.map((c) => ({ ...c, instance: instanceId })), { matched });
+      scatter.answer(
+        m.rid,
+        items.map((c) => ({ ...c, instance: instanceId })),
+        { matched },
+      );
     } else if (m.kind === DISCONNECT && filter !== undefined && Object.keys(filter).length > 0) {
       scatter.answer(m.rid, [], { closed: hub.closeMatching(filter, CloseCode.ADMIN_DISCONNECT, closeReason(m.reason)) });
     } else if (m.kind === ACCESS_CHANGED && typeof m.userId === 'string') {

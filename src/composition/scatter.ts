@@ -94,7 +94,9 @@ export function createScatter(deps: { readonly bus: Bus; readonly instanceId: st
     },
     answer(rid, items, summary) {
       const groups = splitParts(items);
-      groups.forEach((group, part) => bus.publishControl({ kind: SCATTER_REPLY, rid, instance: instanceId, part, parts: groups.length, items: group, summary }));
+      groups.forEach((group, part) =>
+        bus.publishControl({ kind: SCATTER_REPLY, rid, instance: instanceId, part, parts: groups.length, items: group, summary }),
+      );
     },
     close() {
       unsubscribe();

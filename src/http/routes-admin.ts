@@ -22,7 +22,10 @@ const REVOCABLE_ROLES = [ROLE_USER, ROLE_ADMIN] as const;
 
 /** What the routes need of the instances (composition/admin-control.ts). */
 export interface AdminReach {
-  list(filter: ConnectionFilter, limit: number): Promise<{ connections: readonly ConnectionInfo[]; matched: number; truncated: boolean; instances: readonly string[] }>;
+  list(
+    filter: ConnectionFilter,
+    limit: number,
+  ): Promise<{ connections: readonly ConnectionInfo[]; matched: number; truncated: boolean; instances: readonly string[] }>;
   disconnect(filter: ConnectionFilter, reason: string): Promise<{ closed: number; instances: readonly string[] }>;
   accessChanged(userId: string): Promise<{ closed: number; instances: readonly string[] }>;
 }
@@ -73,7 +76,8 @@ function reasonOf(value: unknown): string {
 function targetOf(body: Record<string, unknown>): ConnectionFilter & { readonly by: 'connection' | 'session' | 'user'; readonly id: string } {
   const given = (['connection', 'session', 'user'] as const).filter((k) => body[k] !== undefined);
   const by = given[0];
-  if (given.length !== 1 || by === undefined) throw new AppError('validation_failed', 'give exactly one of connection, session, user', [{ field: 'target', message: 'is required' }]);
+  if (given.length !== 1 || by === undefined)
+    throw new AppError('validation_failed', 'give exactly one of connection, session, user', [{ field: 'target', message: 'is required' }]);
   const check = createChecker();
   const id = check.string(by, body[by], { max: USER_ID_MAX, min: 1 }) ?? '';
   check.done();
@@ -87,13 +91,21 @@ function accessOf(body: unknown, user: string, actor: Principal, at: string): Us
   const roles = body.revoked_roles ?? [];
   const valid = Array.isArray(roles) && roles.length <= REVOCABLE_ROLES.length && roles.every((r) => (REVOCABLE_ROLES as readonly unknown[]).includes(r));
   check.done();
-  if (!valid) throw new AppError('validation_failed', `revoked_roles: an array of ${REVOCABLE_ROLES.join(', ')}`, [{ field: 'revoked_roles', message: 'is invalid' }]);
+  if (!valid)
+    throw new AppError('validation_failed', `revoked_roles: an array of ${REVOCABLE_ROLES.join(', ')}`, [{ field: 'revoked_roles', message: 'is invalid' }]);
   return { userId: user, blocked, revokedRoles: [...new Set(roles as string[])], reason: reasonOf(body.reason), updatedBy: actor.id, updatedAt: at };
 }
 
 function accessJson(access: UserAccess | undefined, user: string): object {
   if (access === undefined) return { user, blocked: false, revoked_roles: [], reason: null, updated_by: null, updated_at: null };
-  return { user, blocked: access.blocked, revoked_roles: access.revokedRoles, reason: access.reason, updated_by: access.updatedBy, updated_at: access.updatedAt };
+  return {
+    user,
+    blocked: access.blocked,
+    revoked_roles: access.revokedRoles,
+    reason: access.reason,
+    updated_by: access.updatedBy,
+    updated_at: access.updatedAt,
+  };
 }
 
 export function registerAdminRoutes(app: FastifyInstance, options: AdminRoutesOptions): void {
@@ -136,7 +148,14 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRoutesOp
           : 0;
     const filter: ConnectionFilter = { [target.by]: target.id };
     const result = await reach.disconnect(filter, reason);
-    audit(actor, { action: 'disconnect', target: { [target.by]: target.id }, reason, closed: result.closed, sessions_ended: sessionsEnded, instances: result.instances.length });
+    audit(actor, {
+      action: 'disconnect',
+      target: { [target.by]: target.id },
+      reason,
+      closed: result.closed,
+      sessions_ended: sessionsEnded,
+      instances: result.instances.length,
+    });
     return { closed: result.closed, sessions_ended: sessionsEnded, instances: result.instances };
   });
 

@@ -69,7 +69,12 @@ describe('admin API (one instance)', () => {
     bob.send({ type: 'ping' });
     expect(await bob.nextOfType('pong')).toMatchObject({ type: 'pong' });
     const audit = world.capture.grep(/"audit":"admin"/).map((l) => JSON.parse(l));
-    expect(audit.find((l) => l.action === 'disconnect')).toMatchObject({ actor: 'bob', target: { connection: row.id }, reason: 'maintenance on your account', closed: 1 });
+    expect(audit.find((l) => l.action === 'disconnect')).toMatchObject({
+      actor: 'bob',
+      target: { connection: row.id },
+      reason: 'maintenance on your account',
+      closed: 1,
+    });
     expect(world.capture.leaks()).toEqual([]);
     bob.close();
   });

@@ -42,7 +42,13 @@ for (const mode of BUS_MODES) {
       key = await createTestKey('key-1');
       provider = await startProvider({ keys: [key], clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: ['http://127.0.0.1/cb'], users: USERS });
       const databaseUrl = await createPostgresDatabase();
-      const env = { ...authEnv(provider.issuer), DATABASE_URL: databaseUrl, ADMIN_SCATTER_TIMEOUT_MS: '1500', WS_MAX_CONNECTIONS_PER_USER: '50', ...(await mode.setup(databaseUrl)) };
+      const env = {
+        ...authEnv(provider.issuer),
+        DATABASE_URL: databaseUrl,
+        ADMIN_SCATTER_TIMEOUT_MS: '1500',
+        WS_MAX_CONNECTIONS_PER_USER: '50',
+        ...(await mode.setup(databaseUrl)),
+      };
       a = await startServer(env, capture);
       b = await startServer(env, capture);
       admin = await mint(provider, key, 'bob', [USER_ROLE, ADMIN_ROLE]);
@@ -84,7 +90,7 @@ for (const mode of BUS_MODES) {
       for (const s of [onA, ...onB]) s.close();
     });
 
-    it('a disconnect asked of B closes the user\'s sockets on both instances with the reason', async () => {
+    it("a disconnect asked of B closes the user's sockets on both instances with the reason", async () => {
       const alice = await mint(provider, key, 'alice', [USER_ROLE]);
       const onA = await open(a, alice);
       const onB = await open(b, alice);

@@ -59,7 +59,8 @@ ${CONNECTION_HELP}`,
     const response = await request(connection, 'GET', `${LIST_PATH}?${query.toString()}`, { accept: [404] });
     if (response.status === 404) throw notAvailable(connection, LIST_PATH);
     const body = response.body as { connections?: unknown; instances?: unknown; truncated?: unknown; matched?: unknown } | undefined;
-    if (!Array.isArray(body?.connections) || !Array.isArray(body.instances)) throw new CliError(ExitCode.API, `${LIST_PATH}: expected {connections: […], instances: […]}`);
+    if (!Array.isArray(body?.connections) || !Array.isArray(body.instances))
+      throw new CliError(ExitCode.API, `${LIST_PATH}: expected {connections: […], instances: […]}`);
     if (values.json === true) {
       out(`${JSON.stringify(body)}\n`);
       return ExitCode.OK;
@@ -108,7 +109,8 @@ ${CONNECTION_HELP}`,
     const response = await request(connection, 'POST', DISCONNECT_PATH, { body: { [by]: values[by], reason: values.reason }, accept: [404] });
     if (response.status === 404) throw notAvailable(connection, DISCONNECT_PATH);
     const body = response.body as { closed?: unknown; sessions_ended?: unknown; instances?: unknown } | undefined;
-    if (typeof body?.closed !== 'number' || !Array.isArray(body.instances)) throw new CliError(ExitCode.API, `${DISCONNECT_PATH}: expected {closed, instances}`);
+    if (typeof body?.closed !== 'number' || !Array.isArray(body.instances))
+      throw new CliError(ExitCode.API, `${DISCONNECT_PATH}: expected {closed, instances}`);
     if (values.json === true) out(`${JSON.stringify(body)}\n`);
     else out(`closed ${body.closed} connection(s) on ${body.instances.length} instance(s); ${String(body.sessions_ended)} session(s) ended\n`);
     return ExitCode.OK;
