@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type TestSocket } from '../helpers/auth-socket.js';
 import { ADMIN_ROLE, API_TOKEN, startAuthWorld, USER_ROLE, type AuthWorld } from '../helpers/auth-world.js';
 import { runCli } from '../cli/run.js';
+import { signIn } from '../helpers/login.js';
 
 let world: AuthWorld;
 let adminToken: string;
@@ -77,6 +78,27 @@ describe('admin API (one instance)', () => {
     });
     expect(world.capture.leaks()).toEqual([]);
     bob.close();
+  });
+
+  it("a disconnect by session closes that session's socket with the reason and ends the session", async () => {
+    const { jar } = await signIn(world.app.url, 'alice');
+    world.capture.secret(jar.get(world.app.url, 'aether_session'));
+    const cookie = jar.header(world.app.url);
+    const byCookie = await connect(world.app.wsUrl, { headers: { cookie } });
+    expect(await byCookie.nextOfType('connection')).toMatchObject({ status: 'connected' });
+    const bearer = await open(userToken);
+    const listed = await call('GET', '/api/v1/admin/connections?user=alice', adminToken);
+    const session = listed.body.connections.find((c: { session: string | null }) => c.session !== null)?.session as string;
+    expect(session).toEqual(expect.any(String));
+    const done = await call('POST', '/api/v1/admin/disconnect', adminToken, { session, reason: 'session reset' });
+    expect(done.body).toMatchObject({ closed: 1, sessions_ended: 1 });
+    expect(await byCookie.closed).toEqual({ code: 4011, reason: 'session reset' });
+    expect((await fetch(`${world.app.url}/auth/me`, { headers: { cookie } })).status).toBe(401);
+    // The user's other connection, without that session, stays.
+    bearer.send({ type: 'ping' });
+    expect(await bearer.nextOfType('pong')).toMatchObject({ type: 'pong' });
+    bearer.close();
+    expect(world.capture.leaks()).toEqual([]);
   });
 
   it('refuses a reason over 100 bytes and a disconnect without exactly one target', async () => {
