@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { undescribedRoutes } from '../../src/http/openapi/install.js';
+import { startAuthWorld } from '../helpers/auth-world.js';
 import { api, startInProcess, type Running } from '../helpers/inprocess.js';
 
 type Doc = {
@@ -54,6 +55,24 @@ describe('the document', () => {
     for (const { key, op } of operations) {
       expect(Object.keys(op.responses ?? {}).length, key).toBeGreaterThan(0);
       if (/^(POST|PUT) \/api\/v1\/(vms|hosts\/\{host\}|jobs|notifications)$/.test(key)) expect(op.requestBody, key).toBeDefined();
+    }
+  });
+
+  it('describes the sign-in routes too, when OIDC is on (they exist only then)', async () => {
+    const world = await startAuthWorld();
+    try {
+      expect(undescribedRoutes(world.app.server.app)).toEqual([]);
+      const withAuth = (await (await fetch(`${world.app.url}/openapi.json`)).json()) as Doc;
+      const result = await new Validator().validate(structuredClone(withAuth) as unknown as Parameters<Validator['validate']>[0]);
+      expect(result.errors ?? []).toEqual([]);
+      for (const [path, method] of [
+        ['/auth/login', 'get'],
+        ['/auth/callback', 'get'],
+        ['/auth/logout', 'post'],
+      ] as const)
+        expect(Object.keys(withAuth.paths[path]?.[method]?.responses ?? {}).length, `${method} ${path}`).toBeGreaterThan(0);
+    } finally {
+      await world.close();
     }
   });
 
