@@ -77,6 +77,9 @@ describe('home, driven by the simulator step by step', () => {
     await page.locator('#ws-status.ws-connected').waitFor(WAIT);
     const seeded = await expectHomeMatches(page, srv.url);
     expect(seeded.hosts).toEqual({ connected: 3, disconnected: 2 });
+    // Each count links to the Inventory filtered to it.
+    expect(await page.locator('[data-glance="vms"] li[data-count="running"] a').getAttribute('href')).toBe('#/inventory?state=running');
+    expect(await page.locator('[data-glance="hosts"] li[data-count="disconnected"] a').getAttribute('href')).toBe('#/inventory?status=disconnected');
 
     // A connected host is lost: one more disconnected, and it is listed as a problem.
     const lost = /^host (\S+) lost$/.exec(await step(0, 0))?.[1];

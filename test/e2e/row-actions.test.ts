@@ -49,6 +49,16 @@ describe('actions on Inventory rows, as a writer', () => {
     await page.waitForTimeout(500);
     expect(await row.locator('a.row-job').count()).toBe(0);
     expect(await row.locator('.state').getAttribute('data-state')).toBe('running');
+
+    // Maintenance takes a host's VMs away: asked first too.
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.locator('li[data-host="hv-act-01"] button[data-action="host.maintenance"]').click();
+    expect(asked).toEqual(['Stop VM hv-act-01/db-01?', 'Start maintenance host hv-act-01?']);
+    await page.waitForTimeout(300);
+    expect(await page.locator('li[data-host="hv-act-01"] a.row-job').count()).toBe(0);
   });
 });
 
