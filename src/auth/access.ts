@@ -31,17 +31,21 @@ export interface AccessLookup {
 const MAX_CACHED_USERS = 10_000;
 
 export function createAccessLookup(load: (userId: string) => Promise<UserAccess | undefined>, cacheMs: number, now: () => number = Date.now): AccessLookup {
-  const cache = new Map<string, { readonly at: number; readonly access: UserAccess | undefined }>();
+  // Promises are cached, so a burst of connections of one user reads the store once.
+  const cache = new Map<string, { readonly at: number; readonly access: Promise<UserAccess | undefined> }>();
   return {
-    async get(userId) {
+    get(userId) {
       const hit = cache.get(userId);
       if (hit !== undefined && now() - hit.at < cacheMs) return hit.access;
-      const at = now();
-      const access = await load(userId);
+      const entry = { at: now(), access: load(userId) };
       cache.delete(userId);
-      if (cache.size >= MAX_CACHED_USERS) cache.delete(cache.keys().next().value as string);
-      if (cacheMs > 0) cache.set(userId, { at, access });
-      return access;
+      if (cacheMs > 0) {
+        if (cache.size >= MAX_CACHED_USERS) cache.delete(cache.keys().next().value as string);
+        cache.set(userId, entry);
+        // A failed read is not kept: the next authentication reads again.
+        entry.access.catch(() => cache.get(userId) === entry && cache.delete(userId));
+      }
+      return entry.access;
     },
     forget: (userId) => void cache.delete(userId),
   };
@@ -51,7 +55,14 @@ export function createAccessLookup(load: (userId: string) => Promise<UserAccess 
 export function withAccess(inner: Authenticator, lookup: AccessLookup): Authenticator {
   const check = async (result: AuthResult): Promise<AuthResult> => {
     if (!result.ok) return result;
-    const principal = applyAccess(result.principal, await lookup.get(result.principal.id));
+    let access: UserAccess | undefined;
+    try {
+      access = await lookup.get(result.principal.id);
+    } catch {
+      // The store is unreachable: the credential may be good, so retryable (REST 503, /ws 4002), never let in unchecked.
+      return { ok: false, reason: 'unavailable', message: 'the user access record could not be read; retry later' };
+    }
+    const principal = applyAccess(result.principal, access);
     return principal === undefined ? { ok: false, reason: 'forbidden', message: 'access revoked by an administrator' } : { ok: true, principal };
   };
   return {
