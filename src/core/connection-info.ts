@@ -87,3 +87,44 @@ export function listConnections(all: Iterable<Described>, filter: ConnectionFilt
   }
   return { items: picked.map(describe), matched };
 }
+
+/** What closing and re-checking need of a connection: its principal is replaced in place. */
+export interface Controlled {
+  readonly id: string;
+  principal: Principal;
+  close(code: number, reason: string): void;
+}
+
+/** Closes the connections matching `filter`; returns how many. */
+export function closeMatching(all: readonly Controlled[], filter: ConnectionFilter, code: number, reason: string): number {
+  const targets = all.filter((conn) => matches(conn, filter));
+  for (const conn of targets) conn.close(code, reason);
+  return targets.length;
+}
+
+/**
+ * Re-checks the connections of `userId`: `next` gives the principal a connection keeps, or
+ * undefined when it may not stay (closed with `code`).
+ */
+export function recheckUser(
+  all: readonly Controlled[],
+  userId: string,
+  next: (principal: Principal) => Principal | undefined,
+  code: number,
+  reason: string,
+): { kept: number; closed: number } {
+  let kept = 0;
+  let closed = 0;
+  for (const conn of all) {
+    if (conn.principal.id !== userId) continue;
+    const principal = next(conn.principal);
+    if (principal === undefined) {
+      conn.close(code, reason);
+      closed += 1;
+    } else {
+      conn.principal = principal;
+      kept += 1;
+    }
+  }
+  return { kept, closed };
+}

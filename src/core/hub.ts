@@ -13,7 +13,7 @@ import type { TopicEvent } from '../store/types.js';
 import { createBatcher } from './batcher.js';
 import { UNLIMITED_BUDGET, type CostBudget } from './budget.js';
 import { Connection, type ConnectionContext } from './connection.js';
-import { listConnections, matches, type ConnectionFilter, type ConnectionInfo } from './connection-info.js';
+import { closeMatching, listConnections, recheckUser, type ConnectionFilter, type ConnectionInfo } from './connection-info.js';
 import { createConnectionSet } from './connection-set.js';
 import { createFanout, type Fanout } from './delivery.js';
 import { createFrameCache } from './frames.js';
@@ -136,29 +136,6 @@ class Attached implements AttachedConnection {
   }
 }
 
-function recheckUser(
-  all: readonly Connection[],
-  userId: string,
-  next: (principal: Principal) => Principal | undefined,
-  code: number,
-  reason: string,
-): { kept: number; closed: number } {
-  let kept = 0;
-  let closed = 0;
-  for (const conn of all) {
-    if (conn.principal.id !== userId) continue;
-    const principal = next(conn.principal);
-    if (principal === undefined) {
-      conn.close(code, reason);
-      closed += 1;
-    } else {
-      conn.principal = principal;
-      kept += 1;
-    }
-  }
-  return { kept, closed };
-}
-
 /**
  * Committed events into fan-out, one fan-out after another (so each topic's frames leave in offset
  * order), through the batch window when there is one.
@@ -222,11 +199,7 @@ export function createHub(options: HubOptions): Hub {
     },
     closeWhere: (match, code, reason) => connections.closeWhere(match, code, reason),
     list: (filter, limit) => listConnections(connections.values(), filter, limit),
-    closeMatching(filter, code, reason) {
-      const targets = [...connections.values()].filter((conn) => matches(conn, filter));
-      for (const conn of targets) conn.close(code, reason);
-      return targets.length;
-    },
+    closeMatching: (filter, code, reason) => closeMatching([...connections.values()], filter, code, reason),
     recheck: (userId, next, code, reason) => recheckUser([...connections.values()], userId, next, code, reason),
     get size() {
       return connections.size;
