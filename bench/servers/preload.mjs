@@ -3,8 +3,14 @@
  * Answers the orchestrator over the IPC channel: {cmd:'mem', gc:true} → forced GC, then
  * process.memoryUsage() and process.cpuUsage(); {cmd:'heapsnapshot', file} writes a V8 heap snapshot. The same hook for ours and every peer, so no
  * server needs a benchmark endpoint. The channel is unref'd: it never keeps a server alive.
+ *
+ * Not in a cluster worker (ours with WORKERS=N: the workers inherit the --import): their channel
+ * is node:cluster's to the primary, and unref'ing it lets a worker exit as soon as it starts. The
+ * orchestrator talks to the primary only; S4 sums the whole process tree's CPU from /proc.
  */
-if (typeof process.send === 'function') {
+import cluster from 'node:cluster';
+
+if (typeof process.send === 'function' && !cluster.isWorker) {
   process.on('message', (/** @type {any} */ m) => {
     if (m !== null && typeof m === 'object' && m.cmd === 'heapsnapshot') {
       import('node:v8').then((v8) => process.send?.({ id: m.id, file: v8.writeHeapSnapshot(m.file) }));
