@@ -25,7 +25,16 @@ function fastListenerTable(): object {
   return Object.setPrototypeOf({}, null) as object;
 }
 
-/** Emits to `events` for the attached `session`, then to any listeners. */
+/**
+ * A ping is answered while less than this is queued unsent for the peer; beyond, it is dropped (a
+ * peer that pings and does not read meets the slow-consumer bound on the next frame instead).
+ */
+export const PONG_BELOW_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * Emits to `events` for the attached `session`, then to any listeners. Pings are answered here:
+ * the endpoint turns `ws`'s autoPong off, which allocates a closure per socket for its callback.
+ */
 export class SessionWebSocket<S = unknown> extends WebSocket {
   session: S | undefined = undefined;
   events: SocketEvents<S> | undefined = undefined;
@@ -39,6 +48,7 @@ export class SessionWebSocket<S = unknown> extends WebSocket {
   }
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'ping' && this.readyState === WebSocket.OPEN && this.bufferedAmount < PONG_BELOW_BUFFERED_BYTES) this.pong(args[0] as Buffer, false);
     const { session, events } = this;
     if (session !== undefined && events !== undefined) {
       if (event === 'message') events.message(session, args[0] as RawData, args[1] === true);

@@ -151,6 +151,8 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   const wss = new WebSocketServer({
     noServer: true,
     WebSocket: SessionWebSocket as typeof WebSocket,
+    // SessionWebSocket answers pings itself, without ws's per-socket autoPong closure.
+    autoPong: false,
     maxPayload: options.maxPayloadBytes,
     perMessageDeflate: deflateOptions(options.compression),
     clientTracking: false,

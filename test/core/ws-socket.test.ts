@@ -1,5 +1,8 @@
 /** The /ws socket class (src/http/ws-socket.ts): events straight to the session, the heartbeat's list. */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
 import { SessionList, SessionWebSocket, type SocketEvents } from '../../src/http/ws-socket.js';
 
 interface Item {
@@ -58,5 +61,22 @@ describe('SessionWebSocket', () => {
     expect(calls).toEqual(['s message hi false', 's pong', 's error boom', 's close 1000']);
     expect(heard).toEqual([1000]);
     expect(ws.listenerCount('close')).toBe(0);
+  });
+});
+
+describe('SessionWebSocket on a server without autoPong', () => {
+  it("answers a client's ping with a pong carrying its data", async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: false, WebSocket: SessionWebSocket as typeof WebSocket });
+    await once(wss, 'listening');
+    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+    try {
+      await once(client, 'open');
+      client.ping(Buffer.from('are you there'));
+      const [data] = (await Promise.race([once(client, 'pong'), new Promise((_, reject) => setTimeout(() => reject(new Error('no pong')), 3000))])) as [Buffer];
+      expect(data.toString()).toBe('are you there');
+    } finally {
+      client.terminate();
+      wss.close();
+    }
   });
 });
