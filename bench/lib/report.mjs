@@ -30,6 +30,7 @@ export function tableRows(params, workers = []) {
   }
   for (const n of params.s1Counts) rows.push([`S1 idle heap KB/conn @${n}`, 'S1', `heap_kb_per_conn_${n}`]);
   rows.push([`S2 connect storm conn/s (${params.s2Count})`, 'S2', 'conn_per_s']);
+  rows.push([`S2 server CPU µs per connect`, 'S2', 'cpu_us_per_conn']);
   rows.push([`S2 failed connects`, 'S2', 'failed']);
   for (const s of params.s3) {
     const key = `S3 ${s.subs}x${s.rate}/s`;
@@ -40,6 +41,8 @@ export function tableRows(params, workers = []) {
       [`${key} loss`, key, 'loss'],
       [`${key} server busy / waiting for CPU`, key, 'server_sched'],
       [`${key} client busy / waiting for CPU`, key, 'client_sched'],
+      [`${key} server event-loop delay p99 / max ms`, key, 'loop_delay'],
+      [`${key} server GC pauses: count (major) / longest ms / total ms`, key, 'gc'],
       [`${key} placement`, key, 'placement'],
     );
   }
@@ -135,6 +138,14 @@ export function markdownTable(results, servers, params, workers = []) {
       const r = results[s]?.[scen];
       if (r === undefined) return '–';
       if (r.error) return key === tableRows(params).find((x) => x[1] === scen)?.[2] ? `error: ${r.error.value}` : '–';
+      if (key === 'loop_delay') {
+        const p = r.loop_delay_p99_ms?.median;
+        return p === undefined ? '–' : `${fmt(p)} / ${fmt(r.loop_delay_max_ms?.median)}`;
+      }
+      if (key === 'gc') {
+        const n = r.gc_count?.median;
+        return n === undefined ? '–' : `${fmt(n)} (${fmt(r.gc_major?.median)}) / ${fmt(r.gc_max_ms?.median)} / ${fmt(r.gc_total_ms?.median)}`;
+      }
       if (key === 'placement') {
         const v = (k) => r[k]?.median ?? r[k]?.value;
         if (v('machine_cores') === undefined) return '–';

@@ -114,8 +114,17 @@ export async function s2(ctx) {
   const server = await ctx.startServer();
   const pool = ctx.startWorkers(workersFor(n));
   try {
+    // Server CPU per connect (from /proc, like S4's per delivery): holds when other processes take the core.
+    const cpu0 = procTreeCpuMicros(server.pid);
     const c = await connectAll(ctx, pool, n, { concurrency: ctx.params.stormConcurrency, sampleEvery: 0 });
-    return { conns: c.ready, failed: c.failed, conn_per_s: round((c.ready / c.elapsedMs) * 1000, 0), storm_ms: round(c.elapsedMs, 0) };
+    const cpu = procTreeCpuMicros(server.pid) - cpu0;
+    return {
+      conns: c.ready,
+      failed: c.failed,
+      conn_per_s: round((c.ready / c.elapsedMs) * 1000, 0),
+      storm_ms: round(c.elapsedMs, 0),
+      cpu_us_per_conn: round(cpu / Math.max(1, c.ready), 0),
+    };
   } finally {
     await pool.stop();
     await server.stop();
@@ -141,8 +150,11 @@ export async function s3(ctx, { subs, rate, seconds }) {
     await sleep(300);
     await pool.all({ cmd: 'reset' });
     const sched = schedWindow([server.pid, ...pool.pids]);
+    await server.rpc({ cmd: 'loop', reset: true }, 5_000).catch(() => undefined);
     const p = await pubs.atRate(rate, seconds);
     const w = await waitDelivered(pool, p.ok, ctx.params.drainMs);
+    // The server's stalls over the run (bench/servers/preload.mjs): event-loop delay and GC pauses.
+    const loop = await server.rpc({ cmd: 'loop', reset: false }, 5_000).catch(() => ({}));
     const sch = schedSummary(sched);
     const s = await gather(pool);
     const expected = p.ok * s.healthy;
@@ -161,6 +173,7 @@ export async function s3(ctx, { subs, rate, seconds }) {
       all_delivered: w.done ? 'yes' : `no (${w.behind} behind)`,
       closed: s.healthy < c.ready ? c.ready - s.healthy : 0,
       ...sch,
+      ...Object.fromEntries(Object.entries(loop).filter(([k]) => k !== 'id')),
       ...ctx.placement,
     };
   } finally {
