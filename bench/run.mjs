@@ -35,7 +35,7 @@ const publisherFile = path.join(here, 'load', 'publisher.mjs');
 /**
  * @typedef {{ keepLogs: boolean, quick: boolean, profile?: boolean, s4Events?: number, runs: number | undefined,
  *   servers: string[] | undefined, scenarios: string[] | undefined, port: number, build: boolean, cluster: string,
- *   serverCpus: string, loadCpus: string, publishers: number, workers: number[] }} Args
+ *   serverCpus: string, loadCpus: string, publishers: number, workers: number[], baseDist?: string }} Args
  */
 
 /** @param {string[]} argv */
@@ -71,6 +71,7 @@ function parseArgs(argv) {
     else if (v.startsWith('--load-cpus')) a.loadCpus = val();
     else if (v.startsWith('--publishers')) a.publishers = Number(val());
     else if (v.startsWith('--workers')) a.workers = parseWorkers(val());
+    else if (v.startsWith('--base-dist')) a.baseDist = path.resolve(val());
     else if (v.startsWith('--cluster')) {
       a.cluster = val();
       if (!['redis', 'postgres'].includes(a.cluster)) throw new Error(`--cluster: redis or postgres, got ${a.cluster}`);
@@ -157,7 +158,7 @@ if (s4Events) params.s4 = params.s4.map((s) => ({ ...s, events: s4Events }));
  * (ws-tokens are minted for browser sessions only; the API token is the automation path.)
  */
 async function authFor(serverName) {
-  if (serverName !== 'ours') return { http: {}, ws: {}, env: {}, method: 'none' };
+  if (serverName !== 'ours' && serverName !== 'ours-base') return { http: {}, ws: {}, env: {}, method: 'none' };
   const token = benchToken;
   return {
     http: { authorization: `Bearer ${token}` },
@@ -238,6 +239,13 @@ const SERVERS = [
   },
   { name: 'uws', argv: node(path.join(here, 'servers', 'uws.mjs')), protocol: 'ws', prefix: '/ws?', topicPublish: true, optional: true },
 ];
+
+// --base-dist DIR: another build of ours (e.g. main's, compiled elsewhere) as server "ours-base",
+// run like ours in the same bench, so a change is measured before and after side by side.
+if (args.baseDist) {
+  const ours = /** @type {any} */ (SERVERS[0]);
+  SERVERS.splice(1, 0, { ...ours, name: 'ours-base', argv: node(path.join(args.baseDist, 'main.js')), workerRows: false });
+}
 
 /** @typedef {[name: string, run: (ctx: any) => Promise<object>]} Scenario */
 /** @type {Scenario[]} */
