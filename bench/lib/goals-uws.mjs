@@ -14,12 +14,19 @@ const div = (a, b) => (a === null || b === null || b === 0 ? null : a / b);
  *   lowerIsBetter: boolean, met: boolean | null, vsCork: number | null, vsSio: number | null, floorsMet: boolean | null }} UwsGoal
  */
 
+/**
+ * @param {any} results
+ * @param {string} scen
+ * @param {string} key
+ * @param {{ lowerIsBetter: boolean, label: string, target?: number, absolute?: number }} how
+ * @returns {UwsGoal}
+ */
 function figure(results, scen, key, { lowerIsBetter, target, label, absolute }) {
   const ours = med(results, 'ours', scen, key);
   const uws = med(results, 'uws', scen, key);
   const ratio = div(ours, uws);
   const measured = absolute === undefined ? ratio : ours;
-  const bound = absolute === undefined ? target : absolute;
+  const bound = /** @type {number} */ (absolute ?? target);
   const met = measured === null ? null : lowerIsBetter ? measured <= bound : measured >= bound;
   // Floors as "how many times better than the peer" (>1 is better for both directions).
   const better = (peer) => {
@@ -29,7 +36,8 @@ function figure(results, scen, key, { lowerIsBetter, target, label, absolute }) 
   const vsCork = better('ws-cork');
   const vsSio = better('socket.io');
   const floors = [vsCork === null ? null : vsCork >= 1.0, vsSio === null ? null : vsSio >= 3.0].filter((x) => x !== null);
-  return { goal: label, ours, uws, ratio, target: absolute === undefined ? target : null, lowerIsBetter, met, vsCork, vsSio, floorsMet: floors.length ? floors.every(Boolean) : null };
+  const floorsMet = floors.length ? floors.every(Boolean) : null;
+  return { goal: label, ours, uws, ratio, target: absolute === undefined ? (target ?? null) : null, lowerIsBetter, met, vsCork, vsSio, floorsMet };
 }
 
 /** @returns {UwsGoal[]} */
@@ -42,10 +50,24 @@ export function goalsVsUws(results, params, workers = []) {
   const c = params.s1Counts;
   if (c.length > 1) {
     const [a, b] = [c[c.length - 2], c[c.length - 1]];
-    out.push(figure(results, 'S1', `rss_kb_per_conn_marginal_${a}_${b}`, { lowerIsBetter: true, absolute: 2.5, label: `S1 RSS KB per added idle connection ${a}→${b} ≤ 2.5` }));
-    out.push(figure(results, 'S1', `heap_kb_per_conn_marginal_${a}_${b}`, { lowerIsBetter: true, absolute: 2.5, label: `S1 heap KB per added idle connection ${a}→${b} ≤ 2.5` }));
+    out.push(
+      figure(results, 'S1', `rss_kb_per_conn_marginal_${a}_${b}`, {
+        lowerIsBetter: true,
+        absolute: 2.5,
+        label: `S1 RSS KB per added idle connection ${a}→${b} ≤ 2.5`,
+      }),
+    );
+    out.push(
+      figure(results, 'S1', `heap_kb_per_conn_marginal_${a}_${b}`, {
+        lowerIsBetter: true,
+        absolute: 2.5,
+        label: `S1 heap KB per added idle connection ${a}→${b} ≤ 2.5`,
+      }),
+    );
   }
-  out.push(figure(results, 'S2', 'conn_per_s', { lowerIsBetter: false, target: 0.5, label: `S2 connect storm conn/s (${params.s2Count}, with auth) ≥ 0.5× uWS` }));
+  out.push(
+    figure(results, 'S2', 'conn_per_s', { lowerIsBetter: false, target: 0.5, label: `S2 connect storm conn/s (${params.s2Count}, with auth) ≥ 0.5× uWS` }),
+  );
   out.push(figure(results, 'S5', 'cpu_us_per_delivery', { lowerIsBetter: true, target: 2, label: 'S5 server CPU µs per delivery ≤ 2× uWS' }));
   for (const s of params.s4) {
     const k = `S4 burst ${s.subs}`;

@@ -55,7 +55,8 @@ export function procCpuMicros(pid) {
 export function procTree(pid) {
   const out = [pid];
   for (let i = 0; i < out.length; i++) {
-    let tids = [];
+    /** @type {string[]} */
+    let tids;
     try {
       tids = fs.readdirSync(`/proc/${out[i]}/task`);
     } catch {

@@ -15,7 +15,10 @@ const NOTIFICATIONS = () => '/api/v1/notifications';
 
 /**
  * Open-loop publishing at `rate` per second for `seconds`; t is stamped at the due time.
- * @param {{ index?: number, of?: number, makeBody?: (i: number) => object, pathFor?: (i: number) => string }} [o]
+ * @param {any} pub
+ * @param {number} rate
+ * @param {number} seconds
+ * @param {{ index?: number, of?: number, makeBody?: (i: number) => object, pathFor?: (i: number) => string }} [share]
  */
 export async function publishAtRate(pub, rate, seconds, { index = 0, of = 1, makeBody = (i) => body(i), pathFor = NOTIFICATIONS } = {}) {
   const n = Math.round(rate * seconds);
@@ -35,7 +38,10 @@ export async function publishAtRate(pub, rate, seconds, { index = 0, of = 1, mak
 
 /**
  * Closed-loop publishing of `total` events with `concurrency` requests in flight.
- * @param {{ index?: number, of?: number, makeBody?: (i: number) => object, pathFor?: (i: number) => string, method?: string }} [o]
+ * @param {any} pub
+ * @param {number} total
+ * @param {number} concurrency
+ * @param {{ index?: number, of?: number, makeBody?: (i: number) => object, pathFor?: (i: number) => string, method?: string }} [share]
  */
 export async function publishBurst(pub, total, concurrency, { index = 0, of = 1, makeBody = (i) => body(i), pathFor = NOTIFICATIONS, method = 'POST' } = {}) {
   const mine = Math.max(0, Math.ceil((total - index) / of));
