@@ -1,0 +1,49 @@
+/**
+ * The catch-up pacer (src/core/pacer.ts): a small catch-up goes out at once even when the window's
+ * share is spent, a long one still yields and waits, and overlapping slices count once.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Connection } from '../../src/core/connection.js';
+import { createPacer } from '../../src/core/pacer.js';
+import type { Stream } from '../../src/core/streams.js';
+
+const conn = { closed: false, socket: { bufferedAmount: 0 }, close: () => undefined } as unknown as Connection;
+const stream = { topic: 'notifications', mode: 'syncing', position: 0, buffer: [] } as Stream;
+const pacer = () => createPacer({ lowWaterBytes: 1000, stallMs: 1000, maxBuffered: 1000, observer: undefined });
+
+/** Calls `next()` `n` times; says whether the event loop got a turn meanwhile (a yield or a wait). */
+async function sendFrames(gate: { next(): Promise<boolean> }, n: number): Promise<{ yielded: boolean; ms: number }> {
+  let yielded = false;
+  const marker = setImmediate(() => (yielded = true));
+  const started = performance.now();
+  for (let i = 0; i < n; i += 1) expect(await gate.next()).toBe(true);
+  clearImmediate(marker);
+  return { yielded, ms: performance.now() - started };
+}
+
+describe('catch-up pacer', () => {
+  it('sends a catch-up of at most 128 frames at once, even with the window spent', async () => {
+    const p = pacer();
+    void p.turn(performance.now() - 30); // 30 ms of catch-up work, counted at once: over the 20 ms share
+    const small = await sendFrames(p.gate(conn, stream, 128), 128);
+    expect(small.yielded).toBe(false);
+  });
+
+  it('makes a longer catch-up yield every 32 frames and wait for the next window once the share is spent', async () => {
+    const p = pacer();
+    void p.turn(performance.now() - 30);
+    const long = await sendFrames(p.gate(conn, stream, 129), 40);
+    expect(long.yielded).toBe(true);
+    expect(long.ms).toBeGreaterThan(5); // slept to the end of the 50 ms window
+  });
+
+  it('counts overlapping slices of concurrent catch-ups once', async () => {
+    const p = pacer();
+    const start = performance.now() - 15;
+    // Two catch-ups report the same 15 ms: 15 ms used, under the share, so no wait.
+    void p.turn(start);
+    const before = performance.now();
+    await p.turn(start);
+    expect(performance.now() - before).toBeLessThan(5);
+  });
+});
