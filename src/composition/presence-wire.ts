@@ -18,13 +18,27 @@ export const PRESENCE_BYE = 'presence_bye';
 
 export type PresenceWire =
   | { readonly kind: typeof PRESENCE_DELTA; readonly origin: string; readonly seq: number; readonly entry: PresenceEntry }
-  | { readonly kind: typeof PRESENCE_HEARTBEAT; readonly origin: string; readonly seq: number; readonly part: number; readonly parts: number; readonly entries: readonly PresenceEntry[] }
+  | {
+      readonly kind: typeof PRESENCE_HEARTBEAT;
+      readonly origin: string;
+      readonly seq: number;
+      readonly part: number;
+      readonly parts: number;
+      readonly entries: readonly PresenceEntry[];
+    }
   | { readonly kind: typeof PRESENCE_SYNC | typeof PRESENCE_BYE; readonly origin: string };
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 function isEntry(value: unknown): value is PresenceEntry {
-  return Array.isArray(value) && value.length === 4 && typeof value[0] === 'string' && typeof value[1] === 'string' && typeof value[2] === 'string' && isCount(value[3]);
+  return (
+    Array.isArray(value) &&
+    value.length === 4 &&
+    typeof value[0] === 'string' &&
+    typeof value[1] === 'string' &&
+    typeof value[2] === 'string' &&
+    isCount(value[3])
+  );
 }
 
 /** The presence message in a control message, or undefined for anything else (or a malformed one). */

@@ -21,7 +21,8 @@ export interface PresenceConfig {
 export function readPresence(env: Env): PresenceConfig {
   const heartbeatMs = readInt(env, 'PRESENCE_HEARTBEAT_MS', 5000, 100, 600_000);
   const instanceTimeoutMs = readInt(env, 'PRESENCE_INSTANCE_TIMEOUT_MS', 15_000, 200, 3_600_000);
-  if (instanceTimeoutMs <= heartbeatMs) fail('PRESENCE_INSTANCE_TIMEOUT_MS', `must be more than PRESENCE_HEARTBEAT_MS (${heartbeatMs}), or live instances would expire`);
+  if (instanceTimeoutMs <= heartbeatMs)
+    fail('PRESENCE_INSTANCE_TIMEOUT_MS', `must be more than PRESENCE_HEARTBEAT_MS (${heartbeatMs}), or live instances would expire`);
   return {
     leaveGraceMs: readInt(env, 'PRESENCE_LEAVE_GRACE_MS', 5000, 0, 600_000),
     heartbeatMs,

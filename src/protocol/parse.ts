@@ -94,7 +94,11 @@ export function validateClientMessage(value: unknown): ParseResult {
       if (typeof topics === 'string') return fail(ErrorCode.INVALID_MESSAGE, topics, type);
       if (type === 'unsubscribe' || value.presence === undefined) return { ok: true, message: { type, topics } };
       if (typeof value.presence !== 'boolean') {
-        return fail(ErrorCode.INVALID_MESSAGE, `"subscribe" message expects the 'presence' property to be a boolean, but got ${describe(value.presence)}`, type);
+        return fail(
+          ErrorCode.INVALID_MESSAGE,
+          `"subscribe" message expects the 'presence' property to be a boolean, but got ${describe(value.presence)}`,
+          type,
+        );
       }
       return { ok: true, message: { type, topics, presence: value.presence } };
     }
