@@ -112,3 +112,31 @@ describe.each(BUS_MODES)('presence across three instances, bus: $name', (mode) =
     expect(users(erin.state)).toContain('alice');
   });
 });
+
+describe('presence across WORKERS=3 on SQLite (the IPC bus)', () => {
+  let server: ChildServer;
+  const open: TestClient[] = [];
+  beforeAll(async () => {
+    server = await startServer({ env: { WORKERS: '3', PRESENCE_LEAVE_GRACE_MS: '200' } });
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.allSettled(open.map((client) => client.close()));
+    await server?.close();
+  });
+
+  it('shows every socket of the port, whichever worker took it', async () => {
+    // Dev mode: every socket is dev-user, so the count of connections is what tells the workers apart.
+    const states: Msg[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { client } = await connectReady(server.wsUrl);
+      open.push(client);
+      client.send({ type: 'subscribe', topics: ['jobs:ipc'], presence: true });
+      states.push(await client.next((m) => m.type === 'presence' && m.action === 'state'));
+    }
+    // Sockets are spread over the workers: the sixth sees all six, counted on every worker.
+    expect(states[5]).toMatchObject({ count: 1, members: [{ user_id: 'dev-user', connections: 6 }] });
+    const first = open[0] as TestClient;
+    await open[5]?.close();
+    await first.next((m) => m.type === 'presence' && m.action === 'update' && (m.member as { connections: number }).connections === 5, 5000);
+  });
+});
