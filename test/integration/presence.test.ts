@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInProcess, type Running } from '../helpers/inprocess.js';
+import { openSse } from '../helpers/sse-client.js';
 import { multiUserAuthenticator } from '../helpers/users.js';
 import { connectReady, type Msg, type TestClient } from '../helpers/ws-client.js';
 
@@ -79,6 +80,24 @@ describe('presence on one instance', () => {
     await client.next((m) => m.type === 'subscription');
     await watcher('erin', topic);
     await client.expectNone((m) => m.type === 'presence', 300);
+  });
+
+  it('works over Server-Sent Events too: a subscribe with presence through POST /sse/{id}/subscriptions', async () => {
+    const topic = 'jobs:sse';
+    const ws = await watcher('walt', topic);
+    const stream = await openSse(`${app.url}/sse?topics=notifications&user=sam`, { headers: { 'x-test-user': 'sam' } });
+    const clientId = (await stream.next((m) => m.type === 'connection')).client_id as string;
+    const res = await fetch(`${app.url}/sse/${clientId}/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-user': 'sam' },
+      body: JSON.stringify({ type: 'subscribe', topics: [topic], presence: true }),
+    });
+    expect(res.status).toBe(202);
+    const state = await stream.next((m) => m.type === 'presence' && m.action === 'state');
+    expect(names(state)).toEqual(['sam', 'walt']);
+    expect(await ws.client.next(isPresence(topic, 'join'))).toMatchObject({ member: { user_id: 'sam' } });
+    stream.close();
+    expect(await ws.client.next(isPresence(topic, 'leave'), 5000)).toMatchObject({ member: { user_id: 'sam' } });
   });
 
   it('holds its bounds while an honest client is served', async () => {
