@@ -1,7 +1,8 @@
 /**
  * Presence across three server processes (A, B, C) on one PostgreSQL, once with Redis and once on
  * PostgreSQL alone: members on different instances see each other join and leave; a tab that
- * reconnects to another instance within the grace period does not flap; the members of an
+ * reconnects to another instance within the grace period does not flap; the members of an instance
+ * that shuts down (SIGTERM) leave after the grace period; the members of an
  * instance killed with SIGKILL leave after PRESENCE_INSTANCE_TIMEOUT_MS; and an instance that
  * starts again learns the membership of the others at once (it asks on start).
  */
@@ -110,6 +111,18 @@ describe.each(BUS_MODES)('presence across three instances, bus: $name', (mode) =
     // A heartbeats every 1.5 s: a state at once comes from the sync the restarted C asked for.
     const erin = await watch(c, 'erin');
     expect(users(erin.state)).toContain('alice');
+  });
+
+  it('lets the members of an instance that shuts down (SIGTERM) leave after the grace period, not the timeout', async () => {
+    const alice = await watch(a, 'alice');
+    await watch(b, 'frank');
+    await alice.client.next(change('join', 'frank'));
+    const stopping = Date.now();
+    await b.stop('SIGTERM');
+    await alice.client.next(change('leave', 'frank'), 15_000);
+    // It said presence_bye: the others waited the grace period, not PRESENCE_INSTANCE_TIMEOUT_MS.
+    expect(Date.now() - stopping).toBeLessThan(TIMEOUT_MS - 500);
+    await b.start();
   });
 });
 
