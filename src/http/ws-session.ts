@@ -59,7 +59,7 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring {
     this.stopTimer();
     const attach = this.attach ?? {};
     this.attach = undefined;
-    const attached = hub.attach(this, principal, attach);
+    const attached = hub.attach(this, principal, { ...attach, meta: { transport: 'websocket', remoteAddress: this.ip } });
     if (attached === undefined) {
       this.end();
       void limits.perUser.release(principal.id);
@@ -160,6 +160,7 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring {
         if (this.phase !== 'open') this.stopTimer();
         else if (outcome.principal !== undefined) this.rebind(outcome.principal);
         this.send(JSON.stringify(outcome.answer));
+        if (outcome.revoked === true && this.phase === 'open') this.close(CloseCode.ACCESS_REVOKED, 'access revoked; this user may no longer connect');
         return;
       }
       if (parsed.message.type === 'auth') {
