@@ -57,7 +57,7 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
   }
 
   const client: WsClient = {
-    subscribe: (list) => subscriptions.add(toList(list)),
+    subscribe: (list, subscribeOptions) => subscriptions.add(toList(list), subscribeOptions?.presence === true),
     unsubscribe: (list) => subscriptions.remove(toList(list)),
     on(type, handler) {
       emitter.on(type, handler as (m: GenericMessage) => void);
