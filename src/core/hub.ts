@@ -147,7 +147,7 @@ export function createHub(options: HubOptions): Hub {
   const framesOf = createFrameCache();
   const lowWaterBytes = Math.floor(limits.maxBufferedBytes / 2);
   const sync = createSync({ sources, maxReplay: limits.maxReplay, lowWaterBytes, stallMs: limits.replayStallMs, observer, framesOf });
-  const requests = createRequests({ limits, budget: options.budget ?? UNLIMITED_BUDGET, now, observer, sync });
+  const requests = createRequests({ limits, budget: options.budget ?? UNLIMITED_BUDGET, now, observer, sync, sources });
   const events = orderedFanout(createFanout({ index, sources, framesOf }), logger, options.batch);
   const context: ConnectionContext = {
     index,

@@ -219,6 +219,12 @@ export type ServerMessage =
 export interface SubscribeMessage {
   readonly type: 'subscribe';
   readonly topics: readonly string[];
+  /**
+   * Extension: named inbox filters (`{"errors": {"levels": ["error"]}}`, the grammar of
+   * protocol/inbox.ts) whose unread counts `filter_counts` carries for this connection instead of
+   * the tabs'; `{}` goes back to the tabs. Checked by the server (count and size bounded).
+   */
+  readonly filters?: Readonly<Record<string, unknown>>;
 }
 export interface UnsubscribeMessage {
   readonly type: 'unsubscribe';

@@ -80,6 +80,13 @@ function parsePosition(rawTopic: string, value: unknown): Position | string {
   return { offset, epoch };
 }
 
+/** A `subscribe` with the `filters` option: an object of named filters (their grammar is the server's to check). */
+function subscribeWithFilters(topics: readonly string[], filters: unknown): ParseResult {
+  if (!isRecord(filters))
+    return fail(ErrorCode.INVALID_MESSAGE, `"subscribe" message expects the 'filters' property to be an object, but got ${describe(filters)}`, 'subscribe');
+  return { ok: true, message: { type: 'subscribe', topics, filters } };
+}
+
 /** Validates an already-decoded JSON value as a client message. */
 export function validateClientMessage(value: unknown): ParseResult {
   if (!isRecord(value)) return fail(ErrorCode.INVALID_MESSAGE, `a message must be a JSON object, but got ${describe(value)}`);
@@ -92,6 +99,7 @@ export function validateClientMessage(value: unknown): ParseResult {
     case 'unsubscribe': {
       const topics = parseTopics(type, value.topics);
       if (typeof topics === 'string') return fail(ErrorCode.INVALID_MESSAGE, topics, type);
+      if (type === 'subscribe' && value.filters !== undefined) return subscribeWithFilters(topics, value.filters);
       return { ok: true, message: { type, topics } };
     }
     case 'ping':
