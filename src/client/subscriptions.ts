@@ -5,13 +5,18 @@
  * with `budget_exceeded` asked again once its `retry_after_ms` has passed. Nothing changed on the
  * server then, so asking again is the same ask: every topic (a no-op for those it has) and every
  * position (the client sends one `resume` per connection, and only with `resumeVia: 'message'`).
+ * Named filters (`filters`) ride on a `subscribe` of every topic after each connect and whenever
+ * they change: the server answers a change with a fresh `initial_state` for `notifications`.
  */
+import type { NotificationFilter } from '../protocol/index.js';
 import type { ResolvedOptions } from './options.js';
 import type { PositionTracker } from './positions.js';
 
 export interface Subscriptions {
   add(topics: readonly string[]): void;
   remove(topics: readonly string[]): void;
+  /** Replaces the named filters (`{}`: none). */
+  setFilters(filters: Readonly<Record<string, NotificationFilter>>): void;
   /** The topics of the connect now being dialled, for its URL. */
   dialing(): readonly string[];
   /** The connection is up: resubscribe after a reconnect, or send what changed while dialling. */
@@ -31,10 +36,11 @@ export function createSubscriptions(
   const topics = new Set(opts.topics);
   const retries = new Map<string, unknown>();
   let dialTopics: readonly string[] = [];
+  let filters = opts.filters !== undefined && Object.keys(opts.filters).length > 0 ? opts.filters : undefined;
 
-  /** Every topic in one frame: those the server already has are a no-op there, costing nothing. */
-  function resubscribe(): void {
-    if (topics.size > 0) send({ type: 'subscribe', topics: [...topics] });
+  /** Every topic in one frame (those the server already has are a no-op there), with the filters. */
+  function resubscribe(named = filters): void {
+    if (topics.size > 0) send({ type: 'subscribe', topics: [...topics], ...(named === undefined ? {} : { filters: named }) });
   }
 
   /** The positions applied so far, when a reconnect asks for missed events by message. */
@@ -76,6 +82,11 @@ export function createSubscriptions(
       const removed = dialTopics.filter((t) => !topics.has(t));
       if (added.length > 0) send({ type: 'subscribe', topics: added });
       if (removed.length > 0) send({ type: 'unsubscribe', topics: removed });
+      if (filters !== undefined) resubscribe();
+    },
+    setFilters(named) {
+      filters = Object.keys(named).length > 0 ? named : undefined;
+      if (isConnected()) resubscribe(named);
     },
     refused(ref, ms) {
       // A later answer for the same kind of request names the wait for both.

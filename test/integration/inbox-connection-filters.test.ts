@@ -5,7 +5,9 @@
  * `{}` goes back to the tabs; and the bounds (WS_COUNT_FILTERS names, WS_COUNT_FILTERS_MAX_BYTES,
  * the filter grammar), refused with an `error` while the connection goes on being served.
  */
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWsClient } from '../../src/client/index.js';
 import { api, startInProcess, type Running } from '../helpers/inprocess.js';
 import { multiUserAuthenticator } from '../helpers/users.js';
 import { connectReady, type Msg, type TestClient } from '../helpers/ws-client.js';
@@ -124,5 +126,35 @@ describe('filters a connection names', () => {
     const n = await call('POST', '', { title: 't', message: 'm', recipient: u, level: 'error' }, 'alice');
     expect((await eventAbout(client, n.body.id as string)).filter_counts).toEqual({ errors: 1 });
     await client.close();
+  });
+});
+
+describe('the Node client', () => {
+  it('asks for its filters after every connect and when they change', async () => {
+    const u = `cfc-${Date.now()}`;
+    const got: unknown[] = [];
+    const client = createWsClient({ url: `${srv.wsUrl}?user=${u}`, WebSocket, filters: { errors: { levels: ['error'], state: 'all' } } });
+    const counts = () =>
+      got.map((m) => {
+        const msg = m as { type: string; filter_counts?: unknown; data: { filter_counts?: unknown } };
+        return msg.type === 'initial_state' ? msg.data.filter_counts : msg.filter_counts;
+      });
+    client.on('initial_state', (m) => void got.push(m));
+    client.on('notification', (m) => void got.push(m));
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(check()).toBe(true);
+    };
+    await until(() => counts().some((c) => JSON.stringify(c) === '{"errors":0}'));
+    await call('POST', '', { title: 't', message: 'm', recipient: u, level: 'error' }, 'alice');
+    await until(() => JSON.stringify(counts().at(-1)) === '{"errors":1}');
+    // A reconnect asks for them again: the fresh initial_state counts them, not the tabs.
+    client.close();
+    got.length = 0;
+    client.connect();
+    await until(() => JSON.stringify(counts().at(-1)) === '{"errors":1}');
+    client.setFilters({});
+    await until(() => JSON.stringify(counts().at(-1)) === JSON.stringify({ all: 1, problems: 1, jobs: 0, archived: 0 }));
+    client.close();
   });
 });
