@@ -8,7 +8,8 @@
  *
  * - `created` for the user (or everyone) adds one to each filter the new notification matches;
  * - `updated` (a read change) adds or removes one in each filter the notification matches;
- * - `raised` and `seen` change no filter's membership or read state: nothing;
+ * - `raised` changes no filter's membership or read state: nothing; `seen` (only ever emitted for
+ *   a change) moves the notification from unseen to seen in filters on `seen`;
  * - `resolved` changes only filters on the condition's state (`condition` other than `any`);
  * - `archived`, `unarchived`, `snoozed`, `unsnoozed`, `bulk_archived` change only filters on the
  *   view state (`state` other than `all`);
@@ -36,6 +37,7 @@ export function countFilter(filter: NotificationFilter): CountFilter {
     state: filter.state ?? 'inbox',
     condition: filter.condition ?? 'any',
     condition_key: filter.condition_key ?? null,
+    seen: filter.seen ?? null,
   };
   return { key: JSON.stringify(canonical), filter };
 }
@@ -69,9 +71,8 @@ interface Entry {
 }
 
 function matchesEverything(f: NotificationFilter): boolean {
-  return (
-    (f.levels ?? []).length === 0 && (f.categories ?? []).length === 0 && f.state === 'all' && (f.condition ?? 'any') === 'any' && f.condition_key === undefined
-  );
+  const none = (f.levels ?? []).length === 0 && (f.categories ?? []).length === 0 && f.condition_key === undefined && f.seen === undefined;
+  return none && f.state === 'all' && (f.condition ?? 'any') === 'any';
 }
 
 /** Moves `entry` by `event`; false when the event does not say how (the count must be reloaded). */
@@ -89,8 +90,15 @@ function move(entry: Entry, event: TopicEvent, nowIso: string): boolean {
       return true;
     }
     case 'raised':
-    case 'seen':
       return true;
+    case 'seen': {
+      // Emitted only for a change: the notification was not seen before.
+      const n = event.data as Notification | null;
+      if (f.seen === undefined) return true;
+      if (typeof n?.read !== 'boolean') return false;
+      if (!n.read) entry.count += (matchesFilter(f, n, nowIso) ? 1 : 0) - (matchesFilter(f, { ...n, seen: false }, nowIso) ? 1 : 0);
+      return true;
+    }
     case 'resolved':
       return (f.condition ?? 'any') === 'any';
     case 'archived':

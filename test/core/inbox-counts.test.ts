@@ -25,6 +25,8 @@ const FILTERS: readonly CountFilter[] = [
   countFilter({ state: 'all', condition: 'active' }),
   countFilter({ state: 'snoozed' }),
   countFilter({ condition_key: 'c:1', state: 'all' }),
+  countFilter({ state: 'all', seen: false }),
+  countFilter({ levels: ['error'], seen: true }),
 ];
 
 /** A tiny seeded generator, so a failure replays. */
