@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWsClient } from '../../src/client/index.js';
 import { api, startInProcess, type Running } from '../helpers/inprocess.js';
 import { multiUserAuthenticator } from '../helpers/users.js';
+import { openSse } from '../helpers/sse-client.js';
 import { connectReady, type Msg, type TestClient } from '../helpers/ws-client.js';
 
 let srv: Running;
@@ -156,5 +157,26 @@ describe('the Node client', () => {
     client.setFilters({});
     await until(() => JSON.stringify(counts().at(-1)) === JSON.stringify({ all: 1, problems: 1, jobs: 0, archived: 0 }));
     client.close();
+  });
+});
+
+describe('over Server-Sent Events', () => {
+  it('takes filters in a POST /sse/{id}/subscriptions body, as over /ws', async () => {
+    const u = `cfs-${Date.now()}`;
+    const stream = await openSse(`${srv.url}/sse?topics=notifications&user=${u}`, { headers: as(u) });
+    const clientId = (await stream.next((m) => m.type === 'connection')).client_id as string;
+    await stream.next((m) => m.type === 'initial_state');
+    const ask = (body: unknown) =>
+      fetch(`${srv.url}/sse/${clientId}/subscriptions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...as(u) },
+        body: JSON.stringify(body),
+      });
+    expect((await ask({ type: 'subscribe', topics: ['notifications'], filters: { errors: { levels: ['error'] } } })).status).toBe(202);
+    expect(((await stream.next((m) => m.type === 'initial_state')).data as { filter_counts: unknown }).filter_counts).toEqual({ errors: 0 });
+    const n = await call('POST', '', { title: 't', message: 'm', recipient: u, level: 'error' }, 'bob');
+    const event = await stream.next((m) => m.type === 'notification' && (m.data as { id?: string }).id === n.body.id);
+    expect(event.filter_counts).toEqual({ errors: 1 });
+    stream.close();
   });
 });
