@@ -6,6 +6,7 @@ import { readAuth, readMetrics, readOrigins, type AuthConfig, type MetricsConfig
 import { readAdmin, type AdminConfig } from './config/admin.js';
 import { readCosts, readHttpEdge, type Costs, type HttpEdge } from './config/edge.js';
 import { LOOPBACK, fail, readBool, readInt, readUrl, type Env } from './config/read.js';
+import { readPresence, type PresenceConfig } from './config/presence.js';
 import { readDatabase, readRedis, type DatabaseConfig, type RedisConfig } from './config/stores.js';
 
 export { MIN_SECRET_BITS, secretWeakness } from './config/secrets.js';
@@ -40,6 +41,12 @@ export interface Limits {
   readonly restJsonMaxDepth: number;
   /** Users whose unread count is kept in memory for event frames (beyond it, reloaded on use). */
   readonly unreadCountCacheUsers: number;
+  /** Distinct filters whose unread counts are kept in memory per user (the tabs, the unread count and connections' own). */
+  readonly unreadCountFiltersPerUser: number;
+  /** Most named filters a connection's `subscribe` may ask to have counted (0: none). */
+  readonly wsCountFilters: number;
+  /** Most bytes (as JSON) of a connection's `filters` option. */
+  readonly wsCountFiltersMaxBytes: number;
   /** Snapshot, replay and queue bounds per connection and per user (see `Costs`). */
   readonly costs: Costs;
 }
@@ -108,6 +115,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** HTTP connection cap and request timeouts (HTTP_MAX_CONNECTIONS, HTTP_*_TIMEOUT_MS). */
   readonly http: HttpEdge;
+  /** Presence on entity topics (PRESENCE_*). */
+  readonly presence: PresenceConfig;
   /** Who may read /metrics (METRICS_TOKEN). */
   readonly metrics: MetricsConfig;
   /** The admin API's bounds (ADMIN_*). */
@@ -157,6 +166,9 @@ export function loadConfig(env: Env = process.env): Config {
       wsAuthCheckTimeoutMs: readInt(env, 'WS_AUTH_CHECK_TIMEOUT_MS', 5000, 100, 60_000),
       restJsonMaxDepth: readInt(env, 'REST_JSON_MAX_DEPTH', 32, 2, 1000),
       unreadCountCacheUsers: readInt(env, 'UNREAD_COUNT_CACHE_USERS', 100_000, 1),
+      unreadCountFiltersPerUser: readInt(env, 'UNREAD_COUNT_FILTERS_PER_USER', 64, 8, 4096),
+      wsCountFilters: readInt(env, 'WS_COUNT_FILTERS', 8, 0, 64),
+      wsCountFiltersMaxBytes: readInt(env, 'WS_COUNT_FILTERS_MAX_BYTES', 2048, 64, 65_536),
       costs: readCosts(env, guarded),
     },
     retention: {
@@ -183,6 +195,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     http: readHttpEdge(env, wsMaxConnections),
+    presence: readPresence(env),
     metrics: readMetrics(env, auth),
     admin: readAdmin(env),
   };

@@ -57,8 +57,9 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
   }
 
   const client: WsClient = {
-    subscribe: (list) => subscriptions.add(toList(list)),
+    subscribe: (list, subscribeOptions) => subscriptions.add(toList(list), subscribeOptions?.presence === true),
     unsubscribe: (list) => subscriptions.remove(toList(list)),
+    setFilters: (filters) => subscriptions.setFilters(filters),
     on(type, handler) {
       emitter.on(type, handler as (m: GenericMessage) => void);
     },

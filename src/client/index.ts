@@ -11,6 +11,7 @@ export type {
   ResyncEvent,
   StatusData,
   StatusListener,
+  SubscribeOptions,
   Timers,
   WebSocketConstructor,
   WebSocketLike,

@@ -6,8 +6,10 @@ import type {
   ConnectionMessage,
   ErrorMessage,
   InitialStateMessage,
+  NotificationFilter,
   NotificationEventMessage,
   PongMessage,
+  PresenceMessage,
   ResumedMessage,
   SubscriptionMessage,
 } from '../protocol/index.js';
@@ -77,6 +79,8 @@ export interface ClientEventMap {
   pong: PongMessage;
   error: ErrorMessage;
   resumed: ResumedMessage;
+  /** Who else is on an entity topic the client subscribed to with `{presence: true}`. */
+  presence: PresenceMessage;
   resync: ResyncEvent;
   '*': GenericMessage;
 }
@@ -104,6 +108,11 @@ export interface WsClientOptions {
   readonly getToken?: () => Promise<string | undefined>;
   /** Topics to subscribe to from the start. Default `['notifications']`. */
   readonly topics?: readonly string[];
+  /**
+   * Named inbox filters whose unread counts `filter_counts` carries (instead of the page's tabs),
+   * asked for with a `subscribe` after every connect; the server bounds their number and size.
+   */
+  readonly filters?: Readonly<Record<string, NotificationFilter>>;
   /** Start connecting at creation. Default true. */
   readonly autoConnect?: boolean;
   readonly pingIntervalMs?: number;
@@ -130,11 +139,21 @@ export interface WsClientOptions {
   readonly random?: () => number;
 }
 
+export interface SubscribeOptions {
+  /** Be a member of these entity topics' presence (`subscribe` with `presence: true`). */
+  readonly presence?: boolean;
+}
+
 /** The client: the seed's `wsClient` API plus explicit lifecycle calls. */
 export interface WsClient {
-  /** Adds topics; sent at once when connected, and after every reconnect. */
-  subscribe(topics: string | readonly string[]): void;
+  /**
+   * Adds topics; sent at once when connected, and after every reconnect. With `{presence: true}`
+   * (entity topics only) the client is a member of their presence and gets `presence` messages.
+   */
+  subscribe(topics: string | readonly string[], options?: SubscribeOptions): void;
   unsubscribe(topics: string | readonly string[]): void;
+  /** Replaces the named filters counted (`{}`: the tabs again); sent at once when connected, and after every reconnect. */
+  setFilters(filters: Readonly<Record<string, NotificationFilter>>): void;
   on<K extends string>(type: K, handler: Handler<K>): void;
   off<K extends string>(type: K, handler: Handler<K>): void;
   /** Calls `cb(status, data)` on every status change. Returns a function that removes it. */

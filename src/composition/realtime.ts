@@ -2,16 +2,16 @@
  * The real-time path inside one process: the hub (its topic sources, the users' cost budgets and
  * its limits), the sequencer that takes the bus's events back into offset order and delivers each
  * to the unread and tab counts, the hub and the job runner, the recovery that reads back from the store
- * whatever the bus dropped, and session revocation across instances.
+ * whatever the bus dropped, session revocation and presence across instances.
  */
 import type { Logger as PinoLogger } from 'pino';
 import { createUserBudget } from '../auth/budgets.js';
 import type { Config } from '../config.js';
 import { createHub, createSequencer, startBusRecovery, type Hub, type HubLimits, type HubObserver } from '../core/index.js';
 import { NOTIFICATIONS_TOPIC } from '../services/notifications.js';
-import { createUnreadCounts, type UnreadCounts } from '../services/unread-counts.js';
-import { createFilterCounts, TAB_FILTERS, type FilterCounts } from '../services/filter-counts.js';
+import { createInboxCounts, type InboxCounts } from '../services/inbox-counts.js';
 import type { Services } from './services.js';
+import { startPresence, type ClusterPresence } from './presence.js';
 import { startSessionRevocation, type SessionRevocation } from './session-revocation.js';
 import type { StoreAndBus } from './store-and-bus.js';
 import { createTopicSources } from './topic-sources.js';
@@ -44,21 +44,19 @@ export interface RealtimeDeps {
 export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   const { config, logger, services } = deps;
   const { store, bus } = deps.parts;
-  const unread = createUnreadCounts({ maxUsers: config.limits.unreadCountCacheUsers, load: (user) => services.notifications.unreadCountAt(user) });
-  const filterCounts = createFilterCounts({
+  const counts = createInboxCounts({
     maxUsers: config.limits.unreadCountCacheUsers,
-    load: (user) => services.notifications.filterCountsAt(user, TAB_FILTERS),
+    maxFiltersPerUser: config.limits.unreadCountFiltersPerUser,
+    load: (user, filters) => services.notifications.filterCountsAt(user, filters),
   });
-  const hub = createRealtimeHub(deps, unread, filterCounts);
+  const presence = startPresence({ bus, config: config.presence, logger });
+  const hub = createRealtimeHub(deps, counts, presence);
   const sequencer = createSequencer({
     heads: await store.heads(),
     gapTimeoutMs: GAP_TIMEOUT_MS,
     logger,
     deliver: (event) => {
-      if (event.topic === NOTIFICATIONS_TOPIC) {
-        unread.observe(event);
-        filterCounts.observe(event);
-      }
+      if (event.topic === NOTIFICATIONS_TOPIC) counts.observe(event);
       hub.deliver(event);
       services.runner.observe(event);
     },
@@ -80,6 +78,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     sessions,
     async close() {
       unsubscribe();
+      presence.close();
       sessions.close();
       await recovery.close();
       sequencer.close();
@@ -87,7 +86,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   };
 }
 
-function createRealtimeHub(deps: RealtimeDeps, unread: UnreadCounts, filterCounts: FilterCounts): Hub {
+function createRealtimeHub(deps: RealtimeDeps, counts: InboxCounts, presence: ClusterPresence): Hub {
   const { config, services } = deps;
   const { store, shared } = deps.parts;
   return createHub({
@@ -96,8 +95,8 @@ function createRealtimeHub(deps: RealtimeDeps, unread: UnreadCounts, filterCount
       notifications: services.notifications,
       inventory: services.inventory,
       jobs: services.jobs,
-      unread,
-      filterCounts,
+      counts,
+      filterLimits: { maxFilters: config.limits.wsCountFilters, maxBytes: config.limits.wsCountFiltersMaxBytes },
       initialStateLimit: config.limits.initialStateLimit,
       jobsSnapshotLimit: config.jobs.snapshotLimit,
     }),
@@ -107,6 +106,7 @@ function createRealtimeHub(deps: RealtimeDeps, unread: UnreadCounts, filterCount
     budget: createUserBudget({ ...config.limits.costs, ...(shared === undefined ? {} : { shared: shared.limits }) }),
     batch: { windowMs: config.realtime.wsBatchWindowMs },
     limits: hubLimits(config),
+    presence: { directory: presence, maxTopicsPerConnection: config.presence.maxTopicsPerConnection, maxTopicsPerUser: config.presence.maxTopicsPerUser },
   });
 }
 

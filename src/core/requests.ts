@@ -5,12 +5,15 @@
  * Fan-out and sync live elsewhere (delivery.ts, sync.ts); this is the request side. Refused at
  * connect, the socket is closed with 4010 after the error, since it has nothing to show.
  */
-import { CloseCode, ErrorCode, type Position, type ParseResult, type Positions } from '../protocol/index.js';
+import { CloseCode, ErrorCode, type Position, type ParseResult, type Positions, type SubscribeMessage } from '../protocol/index.js';
 import type { CostBudget } from './budget.js';
 import type { ConnectionMeta } from './connection-info.js';
 import { createCharges, type ChargeLimits } from './charges.js';
 import type { Connection } from './connection.js';
 import type { HubObserver } from './observer.js';
+import type { PresenceWatchers } from './presence.js';
+import { applyFilters, askFilters } from './receiver-filters.js';
+import type { TopicSources } from './sources.js';
 import type { Sync } from './sync.js';
 import { resumable, snapshotsFor, subscribe, unsubscribe, validTopics } from './subscribing.js';
 
@@ -29,6 +32,8 @@ export interface RequestDeps {
   readonly now: () => Date;
   readonly observer: HubObserver | undefined;
   readonly sync: Sync;
+  readonly presence: PresenceWatchers;
+  readonly sources: TopicSources;
 }
 
 export interface Requests {
@@ -39,7 +44,7 @@ export interface Requests {
 }
 
 export function createRequests(deps: RequestDeps): Requests {
-  const { limits, now, observer, sync } = deps;
+  const { limits, now, observer, sync, presence } = deps;
   const { admit } = createCharges(limits, deps.budget, sync);
 
   function startResumes(conn: Connection, positions: Positions, added: readonly string[]): void {
@@ -53,11 +58,19 @@ export function createRequests(deps: RequestDeps): Requests {
     startResumes(conn, positions, added);
   }
 
-  async function subscribeRequest(conn: Connection, topics: readonly string[], ref: string): Promise<void> {
+  async function subscribeRequest(conn: Connection, message: SubscribeMessage): Promise<void> {
+    const { topics, type: ref } = message;
+    const withPresence = message.presence === true;
     const added = validTopics(conn, topics, ref, limits.maxSubscriptions);
-    if (added === undefined || !(await admit(conn, snapshotsFor(conn, added), ref))) return;
-    const fresh = subscribe(conn, added);
+    const ask = added === undefined ? undefined : askFilters(conn, message.filters, deps.sources, ref);
+    if (added === undefined || ask === undefined || (withPresence && !presence.admit(conn, topics, ref))) return;
+    const work = snapshotsFor(conn, added);
+    for (const topic of ask.resync) work.set(topic, undefined);
+    if (!(await admit(conn, work, ref))) return;
+    const resynced = applyFilters(conn, ask);
+    const fresh = [...new Set([...subscribe(conn, added), ...resynced])];
     conn.sendJson({ type: 'subscription', status: 'subscribed', topics });
+    if (withPresence) presence.watch(conn, topics);
     if (fresh.length > 0) conn.run(() => sync.snapshots(conn, fresh));
   }
 
@@ -73,8 +86,9 @@ export function createRequests(deps: RequestDeps): Requests {
         conn.sendJson({ type: 'pong', timestamp: now().toISOString() });
         return undefined;
       case 'subscribe':
-        return subscribeRequest(conn, message.topics, message.type);
+        return subscribeRequest(conn, message);
       case 'unsubscribe':
+        presence.unwatch(conn, message.topics);
         unsubscribe(conn, message.topics);
         return undefined;
       case 'resume':

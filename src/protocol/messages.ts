@@ -6,6 +6,7 @@
  */
 import type { ErrorCode } from './codes.js';
 import type { BatchMessage, InventoryEventMessage, InventorySnapshot, Job, JobEventMessage } from './entities.js';
+import type { PresenceMessage } from './presence.js';
 
 export const NOTIFICATION_LEVELS = ['info', 'warning', 'error', 'success'] as const;
 export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];
@@ -212,13 +213,22 @@ export type ServerMessage =
   | SubscriptionMessage
   | PongMessage
   | ErrorMessage
-  | ResumedMessage;
+  | ResumedMessage
+  | PresenceMessage;
 
 // ---------------------------------------------------------------- client → server
 
 export interface SubscribeMessage {
   readonly type: 'subscribe';
   readonly topics: readonly string[];
+  /** Extension: be a member of these (entity) topics' presence and receive `presence` messages. */
+  readonly presence?: boolean;
+  /**
+   * Extension: named inbox filters (`{"errors": {"levels": ["error"]}}`, the grammar of
+   * protocol/inbox.ts) whose unread counts `filter_counts` carries for this connection instead of
+   * the tabs'; `{}` goes back to the tabs. Checked by the server (count and size bounded).
+   */
+  readonly filters?: Readonly<Record<string, unknown>>;
 }
 export interface UnsubscribeMessage {
   readonly type: 'unsubscribe';
