@@ -1,0 +1,148 @@
+/**
+ * The leader tab's port: it holds the browser's one connection (a plain one-connection client,
+ * on whatever transport the options pick) carrying the union of every tab's topics, hands each
+ * server message to its own page and relays it, with the positions after it, to the followers.
+ * Taking over, it connects with the union and positions the old leader last relayed, so the
+ * server replays exactly what the tabs have not seen. A follower new to the connection that asks
+ * for topics already carried gets fresh snapshots of their families: a `resume` with an epoch no
+ * log has answers `recovered: false` and an `initial_state` (docs/PROTOCOL.md, "resumed").
+ */
+import type { Positions } from '../../protocol/index.js';
+import { createConnectionClient, type ConnectionClient } from '../client.js';
+import type { GenericMessage, WsClientOptions } from '../types.js';
+import { wantsFamily } from './topic-filter.js';
+import type { TabView } from './view.js';
+import type { TabMessage } from './wire.js';
+
+/** The epoch of the `resume` that asks for a snapshot: never a log's (those are 16 hex digits). */
+export const SNAPSHOT_EPOCH = 'shared-tabs-snapshot';
+const FAMILIES = ['notifications', 'inventory', 'jobs'] as const;
+
+export interface ResolvedShareLimits {
+  readonly maxMessageChars: number;
+  readonly maxTopicsPerTab: number;
+  readonly maxFollowers: number;
+  /** How long topics inherited from the last leader stay carried without a tab re-joining for them. */
+  readonly inheritMs: number;
+}
+
+/** What every tab holds from the relay: the connection's topics and positions, for a next leader. */
+export interface Known {
+  topics: readonly string[];
+  positions: Positions;
+}
+
+export interface Port {
+  subscribe(topics: readonly string[]): void;
+  unsubscribe(topics: readonly string[]): void;
+  connect(): void;
+  reconnectNow(): void;
+  receive(message: TabMessage): void;
+  close(): void;
+}
+
+function positionsOf(client: ConnectionClient): Positions {
+  const out: Record<string, { offset: number; epoch: string }> = {};
+  for (const [topic, p] of Object.entries(client.getPositions())) if (p.epoch !== null) out[topic] = { offset: p.offset, epoch: p.epoch };
+  return out;
+}
+
+/** `post` is null for a tab that connects on its own (the leader had no room for it). */
+export function startLeader(view: TabView, options: WsClientOptions, known: Known, limits: ResolvedShareLimits, post: ((m: TabMessage) => void) | null): Port {
+  const followers = new Map<string, Set<string>>();
+  let inherited = new Set(post === null ? [] : known.topics);
+  const carried = new Set<string>();
+  const snapshotsDue = new Set<string>();
+  const union = (): Set<string> => new Set([...view.topics, ...inherited, ...[...followers.values()].flatMap((s) => [...s])]);
+  for (const t of union()) carried.add(t);
+  const resumeFrom = Object.keys(known.positions).length > 0 && post !== null ? { resumeFrom: known.positions } : {};
+  const inner = createConnectionClient({ ...options, ...resumeFrom, topics: [...carried], autoConnect: false });
+
+  function announce(): void {
+    const s = inner.getStatus();
+    post?.({ k: 'status', s, d: {}, transport: inner.getTransport(), clientId: inner.getClientId(), topics: [...carried], p: positionsOf(inner) });
+  }
+
+  function askSnapshots(): void {
+    if (snapshotsDue.size === 0 || !inner.isConnected()) return;
+    const positions = Object.fromEntries([...snapshotsDue].map((f) => [f, { offset: 0, epoch: SNAPSHOT_EPOCH }]));
+    snapshotsDue.clear();
+    inner.send({ type: 'resume', positions });
+  }
+
+  /** Carries the union's topics; a tab new to ones already carried gets fresh snapshots of them. */
+  function sync(fresh: readonly string[] = []): void {
+    const wanted = union();
+    const newTopics = new Set(fresh);
+    for (const f of FAMILIES) if (wantsFamily(newTopics, f) && wantsFamily(carried, f)) snapshotsDue.add(f);
+    const added = [...wanted].filter((t) => !carried.has(t));
+    const removed = [...carried].filter((t) => !wanted.has(t));
+    for (const t of added) carried.add(t);
+    for (const t of removed) carried.delete(t);
+    if (added.length > 0) inner.subscribe(added);
+    if (removed.length > 0) inner.unsubscribe(removed);
+    askSnapshots();
+    announce();
+  }
+
+  function relay(m: GenericMessage): void {
+    const position = m.position as { epoch?: unknown } | undefined;
+    if (m.type === 'resumed' && position?.epoch === SNAPSHOT_EPOCH) return; // our own ask for a snapshot
+    post?.({ k: 'relay', m, p: positionsOf(inner) });
+    view.deliver(m);
+  }
+
+  function join(tab: string, topics: readonly string[], fresh: boolean): void {
+    if (!followers.has(tab) && followers.size >= limits.maxFollowers) return post?.({ k: 'full', to: tab });
+    followers.set(tab, new Set(topics.slice(0, limits.maxTopicsPerTab)));
+    sync(fresh ? topics : []);
+  }
+
+  function change(tab: string, topics: readonly string[], add: boolean): void {
+    const mine = followers.get(tab);
+    if (mine === undefined) return join(tab, add ? topics : [], true);
+    const asked = topics.filter((t) => mine.has(t) !== add);
+    for (const t of asked) {
+      if (!add) mine.delete(t);
+      else if (mine.size < limits.maxTopicsPerTab) mine.add(t);
+    }
+    sync(add ? asked : []);
+  }
+
+  inner.on('*', relay);
+  inner.onConnectionStatus((s, d) => {
+    view.setStatus(s, d, inner.getTransport(), inner.getClientId());
+    post?.({ k: 'status', s, d, transport: inner.getTransport(), clientId: inner.getClientId(), topics: [...carried], p: positionsOf(inner) });
+    if (s === 'connected') askSnapshots();
+  });
+  // Topics of tabs that closed while another led are let go once the live tabs had time to re-join.
+  const inheritTimer = setTimeout(() => {
+    inherited = new Set();
+    sync();
+  }, limits.inheritMs);
+
+  return {
+    subscribe(topics) {
+      const fresh = topics.filter((t) => !view.topics.has(t));
+      for (const t of fresh) view.topics.add(t);
+      sync(fresh);
+    },
+    unsubscribe(topics) {
+      for (const t of topics) view.topics.delete(t);
+      for (const t of topics) view.positions.forget(t);
+      sync();
+    },
+    connect: () => inner.connect(),
+    reconnectNow: () => inner.reconnectNow(),
+    receive(m) {
+      if (m.k === 'join') join(m.tab, m.topics, m.fresh);
+      else if (m.k === 'sub' || m.k === 'unsub') change(m.tab, m.topics, m.k === 'sub');
+      else if (m.k === 'leave' && followers.delete(m.tab)) sync();
+      else if (m.k === 'reconnect') inner.reconnectNow();
+    },
+    close() {
+      clearTimeout(inheritTimer);
+      inner.close();
+    },
+  };
+}
