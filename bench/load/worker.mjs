@@ -12,7 +12,7 @@ import { LeanSse } from './lean-sse.mjs';
 
 const nowMs = () => performance.timeOrigin + performance.now();
 
-/** @type {Set<LeanConn>} */
+/** @type {Set<LeanConn | LeanSse>} */
 let conns = new Set();
 let latencies = [];
 let knownPosition = null; // {offset, epoch} of the notifications topic, from samples

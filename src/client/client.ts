@@ -47,7 +47,8 @@ export function createConnectionClient(options: WsClientOptions = {}): Connectio
     },
   );
   const link = createLink(opts, status, {
-    url: (token, again) => buildUrl(opts.url, subscriptions.dialing(), (again || options.resumeFrom !== undefined) && opts.resumeVia === 'url' ? positions.resumable() : {}, token),
+    url: (token, again) =>
+      buildUrl(opts.url, subscriptions.dialing(), (again || options.resumeFrom !== undefined) && opts.resumeVia === 'url' ? positions.resumable() : {}, token),
     receive,
     down: () => subscriptions.down(),
   });

@@ -37,7 +37,7 @@ async function openTab(query: string): Promise<Page> {
     const seen: string[] = [];
     (window as unknown as { seen: string[] }).seen = seen;
     window.wsClient.on('notification', (m) => {
-      if (m.action === 'created') seen.push(m.data.title);
+      if (m.action === 'created' && 'title' in m.data) seen.push(m.data.title);
     });
   });
   await page.locator('#ws-status.ws-connected').waitFor({ timeout: 15_000 });
@@ -58,7 +58,10 @@ async function expectEachOnce(page: Page, titles: readonly string[]): Promise<vo
 }
 
 // Over WebSocket (the default) and over Server-Sent Events: the leader holds whichever the choice gives.
-it.each(['', '&transport=sse'])('three tabs hold one connection (%s); closing the leader mid-stream loses and repeats nothing', async (transport) => {
+it.each([
+  ['WebSocket', ''],
+  ['Server-Sent Events', '&transport=sse'],
+])('three tabs hold one connection over %s; closing the leader mid-stream loses and repeats nothing', async (_name, transport) => {
   const tabs = [await openTab(transport), await openTab(transport), await openTab(transport)];
   const expected = transport === '' ? 'websocket' : 'sse';
   expect(await Promise.all(tabs.map((p) => p.evaluate(() => window.wsClient.getTransport())))).toEqual([expected, expected, expected]);
@@ -106,4 +109,32 @@ it('with ?share=0 each of three tabs holds its own connection', async () => {
   await expectConnections(3);
   await createNotification(env.server.url, 'Each on its own');
   for (const page of tabs) await expectEachOnce(page, ['Each on its own']);
+});
+
+it('hands each tab only its own topics, and a tab that asks again for a topic the connection carries gets a snapshot', async () => {
+  const [first, second] = [await openTab(''), await openTab('')] as [Page, Page];
+  await expectConnections(1);
+  const follower = (await first.evaluate(() => window.wsClient.getShareRole())) === 'follower' ? first : second;
+  const leader = follower === first ? second : first;
+  await follower.evaluate(() => {
+    const w = window as unknown as { snapshots: string[][] };
+    w.snapshots = [];
+    window.wsClient.on('initial_state', (m) => w.snapshots.push((m.data.notifications ?? []).map((n) => n.title)));
+    window.wsClient.unsubscribe('notifications');
+  });
+  await createNotification(env.server.url, 'Only for the leader');
+  await expectEachOnce(leader, ['Only for the leader']);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(await seenBy(follower)).toEqual([]);
+
+  // The connection still carries `notifications` (the leader's): no subscribe reaches the server,
+  // so the leader asks for a fresh snapshot, and the follower's page gets it, then live events.
+  await follower.evaluate(() => window.wsClient.subscribe('notifications'));
+  await follower.waitForFunction(() => (window as unknown as { snapshots: string[][] }).snapshots.some((s) => s.includes('Only for the leader')), undefined, {
+    timeout: 10_000,
+  });
+  await createNotification(env.server.url, 'For both again');
+  await expectEachOnce(follower, ['For both again']);
+  await expectEachOnce(leader, ['Only for the leader', 'For both again']);
+  expect(await seenBy(follower)).toEqual(['For both again']);
 });

@@ -10,21 +10,14 @@
 import type { Positions } from '../../protocol/index.js';
 import { createConnectionClient, type ConnectionClient } from '../client.js';
 import type { GenericMessage, WsClientOptions } from '../types.js';
+import { createFollowers } from './followers.js';
 import { wantsFamily } from './topic-filter.js';
 import type { TabView } from './view.js';
-import type { TabMessage } from './wire.js';
+import type { ResolvedShareLimits, TabMessage } from './wire.js';
 
 /** The epoch of the `resume` that asks for a snapshot: never a log's (those are 16 hex digits). */
 export const SNAPSHOT_EPOCH = 'shared-tabs-snapshot';
 const FAMILIES = ['notifications', 'inventory', 'jobs'] as const;
-
-export interface ResolvedShareLimits {
-  readonly maxMessageChars: number;
-  readonly maxTopicsPerTab: number;
-  readonly maxFollowers: number;
-  /** How long topics inherited from the last leader stay carried without a tab re-joining for them. */
-  readonly inheritMs: number;
-}
 
 /** What every tab holds from the relay: the connection's topics and positions, for a next leader. */
 export interface Known {
@@ -49,11 +42,12 @@ function positionsOf(client: ConnectionClient): Positions {
 
 /** `post` is null for a tab that connects on its own (the leader had no room for it). */
 export function startLeader(view: TabView, options: WsClientOptions, known: Known, limits: ResolvedShareLimits, post: ((m: TabMessage) => void) | null): Port {
-  const followers = new Map<string, Set<string>>();
+  const followers = createFollowers(limits);
+  let stopped = false;
   let inherited = new Set(post === null ? [] : known.topics);
   const carried = new Set<string>();
   const snapshotsDue = new Set<string>();
-  const union = (): Set<string> => new Set([...view.topics, ...inherited, ...[...followers.values()].flatMap((s) => [...s])]);
+  const union = (): Set<string> => new Set([...view.topics, ...inherited, ...followers.topics()]);
   for (const t of union()) carried.add(t);
   const resumeFrom = Object.keys(known.positions).length > 0 && post !== null ? { resumeFrom: known.positions } : {};
   const inner = createConnectionClient({ ...options, ...resumeFrom, topics: [...carried], autoConnect: false });
@@ -92,25 +86,10 @@ export function startLeader(view: TabView, options: WsClientOptions, known: Know
     view.deliver(m);
   }
 
-  function join(tab: string, topics: readonly string[], fresh: boolean): void {
-    if (!followers.has(tab) && followers.size >= limits.maxFollowers) return post?.({ k: 'full', to: tab });
-    followers.set(tab, new Set(topics.slice(0, limits.maxTopicsPerTab)));
-    sync(fresh ? topics : []);
-  }
-
-  function change(tab: string, topics: readonly string[], add: boolean): void {
-    const mine = followers.get(tab);
-    if (mine === undefined) return join(tab, add ? topics : [], true);
-    const asked = topics.filter((t) => mine.has(t) !== add);
-    for (const t of asked) {
-      if (!add) mine.delete(t);
-      else if (mine.size < limits.maxTopicsPerTab) mine.add(t);
-    }
-    sync(add ? asked : []);
-  }
-
   inner.on('*', relay);
   inner.onConnectionStatus((s, d) => {
+    // Closing (the tab goes away, or the page closed it): the next leader tells the followers.
+    if (stopped) return;
     view.setStatus(s, d, inner.getTransport(), inner.getClientId());
     post?.({ k: 'status', s, d, transport: inner.getTransport(), clientId: inner.getClientId(), topics: [...carried], p: positionsOf(inner) });
     if (s === 'connected') askSnapshots();
@@ -135,12 +114,16 @@ export function startLeader(view: TabView, options: WsClientOptions, known: Know
     connect: () => inner.connect(),
     reconnectNow: () => inner.reconnectNow(),
     receive(m) {
-      if (m.k === 'join') join(m.tab, m.topics, m.fresh);
-      else if (m.k === 'sub' || m.k === 'unsub') change(m.tab, m.topics, m.k === 'sub');
-      else if (m.k === 'leave' && followers.delete(m.tab)) sync();
+      if (m.k === 'join') {
+        const fresh = followers.join(m.tab, m.topics, m.fresh);
+        if (fresh === null) post?.({ k: 'full', to: m.tab });
+        else sync(fresh);
+      } else if (m.k === 'sub' || m.k === 'unsub') sync(followers.change(m.tab, m.topics, m.k === 'sub'));
+      else if (m.k === 'leave' && followers.leave(m.tab)) sync();
       else if (m.k === 'reconnect') inner.reconnectNow();
     },
     close() {
+      stopped = true;
       clearTimeout(inheritTimer);
       inner.close();
     },

@@ -7,9 +7,9 @@
  */
 import type { GenericMessage, WsClient, WsClientOptions } from '../types.js';
 import { startFollower } from './follower.js';
-import { startLeader, type Known, type Port, type ResolvedShareLimits } from './leader.js';
-import { createTabView } from './view.js';
-import { decodeTabMessage, encodeTabMessage, type TabMessage } from './wire.js';
+import { startLeader, type Known, type Port } from './leader.js';
+import { createTabView, type TabView } from './view.js';
+import { decodeTabMessage, encodeTabMessage, type ResolvedShareLimits, type TabMessage } from './wire.js';
 
 export interface ShareEnv {
   readonly locks: LockManager;
@@ -43,6 +43,45 @@ function toList(value: string | readonly string[]): string[] {
 
 function tabId(): string {
   return typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+}
+
+interface Controls {
+  port(): Port | null;
+  role(): 'leader' | 'follower' | 'own';
+  start(): void;
+  stop(): void;
+}
+
+/** The page's API over this tab's view and its current port (none before `connect()`). */
+function facade(view: TabView, c: Controls): WsClient {
+  return {
+    subscribe(list) {
+      const port = c.port();
+      if (port !== null) port.subscribe(toList(list));
+      else for (const t of toList(list)) view.topics.add(t);
+    },
+    unsubscribe(list) {
+      const port = c.port();
+      if (port !== null) port.unsubscribe(toList(list));
+      else for (const t of toList(list)) view.topics.delete(t);
+    },
+    on(type, handler) {
+      view.emitter.on(type, handler as (m: GenericMessage) => void);
+    },
+    off(type, handler) {
+      view.emitter.off(type, handler as (m: GenericMessage) => void);
+    },
+    onConnectionStatus: (cb) => view.status.listen(cb),
+    isConnected: () => view.status.current() === 'connected',
+    getClientId: () => view.clientId(),
+    getStatus: () => view.status.current(),
+    getTransport: () => view.transport(),
+    getShareRole: () => c.role(),
+    getPositions: () => view.positions.snapshot(),
+    connect: () => (c.port() === null ? c.start() : c.port()?.connect()),
+    reconnectNow: () => (c.port() === null ? c.start() : c.port()?.reconnectNow()),
+    close: () => c.stop(),
+  };
 }
 
 export function createSharedClient(options: WsClientOptions, url: string, env: ShareEnv): WsClient {
@@ -113,32 +152,7 @@ export function createSharedClient(options: WsClientOptions, url: string, env: S
   }
 
   if (typeof addEventListener === 'function') addEventListener('pagehide', () => port?.close());
-  const client: WsClient = {
-    subscribe(list) {
-      if (port !== null) port.subscribe(toList(list));
-      else for (const t of toList(list)) view.topics.add(t);
-    },
-    unsubscribe(list) {
-      if (port !== null) port.unsubscribe(toList(list));
-      else for (const t of toList(list)) view.topics.delete(t);
-    },
-    on(type, handler) {
-      view.emitter.on(type, handler as (m: GenericMessage) => void);
-    },
-    off(type, handler) {
-      view.emitter.off(type, handler as (m: GenericMessage) => void);
-    },
-    onConnectionStatus: (cb) => view.status.listen(cb),
-    isConnected: () => view.status.current() === 'connected',
-    getClientId: () => view.clientId(),
-    getStatus: () => view.status.current(),
-    getTransport: () => view.transport(),
-    getShareRole: () => role,
-    getPositions: () => view.positions.snapshot(),
-    connect: () => (port === null ? start() : port.connect()),
-    reconnectNow: () => (port === null ? start() : port.reconnectNow()),
-    close: stop,
-  };
+  const client = facade(view, { port: () => port, role: () => role, start, stop });
   if (options.autoConnect ?? true) client.connect();
   return client;
 }

@@ -36,7 +36,12 @@ export function createTabView(topics: readonly string[], transport: TransportNam
   let lastAttempt: number | undefined;
   let held = false;
   // `connection` and errors only move the leader's link; here they just reach the page.
-  const dispatch = createDispatcher(positions, emitter, () => undefined, () => undefined);
+  const dispatch = createDispatcher(
+    positions,
+    emitter,
+    () => undefined,
+    () => undefined,
+  );
   emitter.on('initial_state', () => void (held = true));
   return {
     topics: wanted,

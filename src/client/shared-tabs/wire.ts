@@ -8,6 +8,15 @@ import type { ConnectionStatus, GenericMessage, StatusData } from '../types.js';
 
 export type TransportName = 'websocket' | 'sse';
 
+/** The share limits with their defaults (types.ts ShareLimits), and the fixed re-join wait. */
+export interface ResolvedShareLimits {
+  readonly maxMessageChars: number;
+  readonly maxTopicsPerTab: number;
+  readonly maxFollowers: number;
+  /** How long topics inherited from the last leader stay carried without a tab re-joining for them. */
+  readonly inheritMs: number;
+}
+
 export type TabMessage =
   /** A server message as the leader's connection applied it, and the positions after it. */
   | { readonly k: 'relay'; readonly m: GenericMessage; readonly p: Positions }
