@@ -58,4 +58,29 @@ describe('the job form', () => {
     await page.click('#job-form button[type="submit"]');
     await page.locator('#job-detail-title', { hasText: 'Start VM hv-form-01/web-01' }).waitFor(WAIT);
   });
+
+  it('takes raw JSON under "Advanced", showing the server’s refusal on the field, then starts the job', async () => {
+    const page = await env.browser.open(`${env.server.url}/#/jobs`);
+    await page.locator('#ws-status.ws-connected').waitFor(WAIT);
+    await page.locator('#job-field-duration_ms').waitFor(WAIT);
+    const before = await jobCount();
+    await page.click('#job-advanced summary');
+    const status = page.locator('#job-form-status');
+
+    await page.fill('#job-params', '{"duration_ms": ');
+    await page.click('#job-form button[type="submit"]');
+    await status.filter({ hasText: 'Parameters are not valid JSON.' }).waitFor(WAIT);
+
+    // Not checked on the page in this mode: the server refuses it, and says where.
+    await page.fill('#job-params', '{"duration_ms": -5}');
+    await page.click('#job-form button[type="submit"]');
+    await status.filter({ hasText: 'Could not start the job' }).waitFor(WAIT);
+    expect(await page.locator('#job-field-duration_ms-error').textContent()).toBe('must be an integer from 0 to 3600000, got -5');
+    expect(await jobCount()).toBe(before);
+
+    await page.fill('#job-params', '{"duration_ms": 250}');
+    await page.click('#job-form button[type="submit"]');
+    await page.locator('#job-detail-title', { hasText: 'Sleep 250 ms' }).waitFor(WAIT);
+    expect(await jobCount()).toBe(before + 1);
+  });
 });

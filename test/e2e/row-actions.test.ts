@@ -49,6 +49,16 @@ describe('actions on Inventory rows, as a writer', () => {
     await page.waitForTimeout(500);
     expect(await row.locator('a.row-job').count()).toBe(0);
     expect(await row.locator('.state').getAttribute('data-state')).toBe('running');
+
+    // Maintenance takes a host's VMs away: asked first too.
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.locator('li[data-host="hv-act-01"] button[data-action="host.maintenance"]').click();
+    expect(asked).toEqual(['Stop VM hv-act-01/db-01?', 'Start maintenance host hv-act-01?']);
+    await page.waitForTimeout(300);
+    expect(await page.locator('li[data-host="hv-act-01"] a.row-job').count()).toBe(0);
   });
 });
 
@@ -75,6 +85,10 @@ describe('actions on Inventory rows, as a reader', () => {
     expect(await button.isDisabled()).toBe(true);
     const why = await button.getAttribute('aria-describedby');
     expect(await page.locator(`[id="${why ?? ''}"]`).textContent()).toBe('Needs the admin role');
+    // Pressing it anyway (a disabled button takes no click) starts nothing.
+    await button.click({ force: true });
+    const jobsNow = async (): Promise<number> => ((await api(srv.url, 'GET', '/api/v1/jobs')).body as { jobs: unknown[] }).jobs.length;
+    expect(await jobsNow()).toBe(0);
 
     const refused = await api(
       srv.url,
@@ -85,5 +99,10 @@ describe('actions on Inventory rows, as a reader', () => {
     );
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ code: 'forbidden', detail: 'requires role admin' });
+    // Refused before anything was written: no job, and the VM as it was.
+    await page.waitForTimeout(300);
+    expect(await jobsNow()).toBe(0);
+    expect(await page.locator('tr[data-vm="hv-read-01/web-01"] a.row-job').count()).toBe(0);
+    expect((await api(srv.url, 'GET', '/api/v1/vms/hv-read-01/web-01')).body).toMatchObject({ state: 'off' });
   });
 });

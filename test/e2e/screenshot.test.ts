@@ -5,11 +5,17 @@
 import { mkdirSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { devAuth404, useServerAndBrowser } from './browser.js';
-import { createNotification } from './rest.js';
+import { createNotification, reportHost } from './rest.js';
 
 const env = useServerAndBrowser('all');
 
 it('shows the open panel with every level, read and unread', async () => {
+  // A small fleet, so Home behind the panel has something to show.
+  for (const [host, states] of [
+    ['hv-01', ['running', 'running', 'off']],
+    ['hv-02', ['running', 'paused']],
+  ] as const)
+    await reportHost(env.server.url, host, { cluster_id: 'cluster-a', vms: states.map((state, i) => ({ name: `vm-${i + 1}`, state })) });
   const made = [];
   for (const [title, level] of [
     ['Nightly backup finished', 'success'],

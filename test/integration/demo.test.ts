@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/server.js';
+import { freePort, startServer } from '../helpers/server.js';
 import { connectReady } from '../helpers/ws-client.js';
 
 let port: number;
@@ -60,5 +60,20 @@ describe('npm run demo', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('the server alone (npm start)', () => {
+  it('writes JSON lines, one object per line, as its default log', async () => {
+    const server = await startServer({ env: { DUMMY_DATA: 'true', SIMULATOR_INTERVAL_MS: '0' } });
+    await fetch(`${server.url}/api/v1/inventory`);
+    await server.close();
+    const lines = server.output
+      .join('')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) expect(JSON.parse(line), line).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) });
+    expect(lines.some((line) => line.includes('seeded demo inventory'))).toBe(true);
   });
 });

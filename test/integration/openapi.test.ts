@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { undescribedRoutes } from '../../src/http/openapi/install.js';
+import { startAuthWorld } from '../helpers/auth-world.js';
 import { api, startInProcess, type Running } from '../helpers/inprocess.js';
 
 type Doc = {
@@ -57,6 +58,24 @@ describe('the document', () => {
     }
   });
 
+  it('describes the sign-in routes too, when OIDC is on (they exist only then)', async () => {
+    const world = await startAuthWorld();
+    try {
+      expect(undescribedRoutes(world.app.server.app)).toEqual([]);
+      const withAuth = (await (await fetch(`${world.app.url}/openapi.json`)).json()) as Doc;
+      const result = await new Validator().validate(structuredClone(withAuth) as unknown as Parameters<Validator['validate']>[0]);
+      expect(result.errors ?? []).toEqual([]);
+      for (const [path, method] of [
+        ['/auth/login', 'get'],
+        ['/auth/callback', 'get'],
+        ['/auth/logout', 'post'],
+      ] as const)
+        expect(Object.keys(withAuth.paths[path]?.[method]?.responses ?? {}).length, `${method} ${path}`).toBeGreaterThan(0);
+    } finally {
+      await world.close();
+    }
+  });
+
   it('is served at /docs as a browsable page from node_modules', async () => {
     const page = await fetch(`${srv.url}/docs/`);
     expect(page.status).toBe(200);
@@ -85,9 +104,15 @@ describe('real answers', () => {
     expect(ok).toBe(true);
   }
 
+  /** Operations whose real answer was checked, as `METHOD /openapi/{path}`. */
+  const checked = new Set<string>();
+
   async function check(method: string, url: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
     const answer = await api(srv.url, method, url, body);
-    if (answer.status !== 204) expectMatches(method, route, answer.status, answer.body);
+    const responses = doc.paths[openapiPath(route)]?.[method.toLowerCase()]?.responses ?? {};
+    if (answer.status === 204) expect(responses['204'], `${method} ${route} 204`).toBeDefined();
+    else expectMatches(method, route, answer.status, answer.body);
+    if (answer.status < 400) checked.add(`${method} ${openapiPath(route)}`);
     return answer;
   }
 
@@ -126,6 +151,50 @@ describe('real answers', () => {
     expect(bad.body).toMatchObject({ code: 'validation_failed', errors: [{ field: 'name', message: 'is required' }] });
     const missing = await check('GET', '/api/v1/vms/hv-1/nope', '/api/v1/vms/:host/:vm');
     expect(missing.status).toBe(404);
+  });
+
+  it('of every other JSON route match their schemas too', async () => {
+    await check('GET', '/api/v1/hosts/hv-1/vms', '/api/v1/hosts/:host/vms');
+    await check('PUT', '/api/v1/vms/hv-1/db-1', '/api/v1/vms/:host/:vm', { state: 'running' });
+    await check('DELETE', '/api/v1/vms/hv-1/db-1', '/api/v1/vms/:host/:vm');
+    const long = await check('POST', '/api/v1/jobs', '/api/v1/jobs', { type: 'sleep', parameters: { duration_ms: 600_000 } });
+    await check('POST', `/api/v1/jobs/${long.body.id}/cancel`, '/api/v1/jobs/:id/cancel');
+    const n = await check('POST', '/api/v1/notifications', '/api/v1/notifications', {
+      title: 'Pressure',
+      message: 'Memory above 90%',
+      level: 'warning',
+      condition_key: 'host:hv-1:memory',
+      actions: [{ label: 'Maintenance', kind: 'job', job_type: 'sleep', parameters: { duration_ms: 10 } }],
+    });
+    // Raised again: 200 with the same entry.
+    expect(
+      (await check('POST', '/api/v1/notifications', '/api/v1/notifications', { title: 'Pressure', message: 'Again', condition_key: 'host:hv-1:memory' }))
+        .status,
+    ).toBe(200);
+    const id: string = n.body.id;
+    await check('GET', `/api/v1/notifications/${id}`, '/api/v1/notifications/:id');
+    await check('POST', `/api/v1/notifications/${id}/actions/0`, '/api/v1/notifications/:id/actions/:index');
+    await check('PUT', `/api/v1/notifications/${id}/seen`, '/api/v1/notifications/:id/seen');
+    await check('PUT', '/api/v1/notifications/seen', '/api/v1/notifications/seen', { ids: [id] });
+    await check('PUT', `/api/v1/notifications/${id}/unread`, '/api/v1/notifications/:id/unread');
+    await check('PUT', `/api/v1/notifications/${id}/snooze`, '/api/v1/notifications/:id/snooze', { minutes: 60 });
+    await check('PUT', `/api/v1/notifications/${id}/unsnooze`, '/api/v1/notifications/:id/unsnooze');
+    await check('PUT', `/api/v1/notifications/${id}/archive`, '/api/v1/notifications/:id/archive');
+    await check('PUT', `/api/v1/notifications/${id}/unarchive`, '/api/v1/notifications/:id/unarchive');
+    await check('PUT', '/api/v1/notifications/mark-all-read', '/api/v1/notifications/mark-all-read', {});
+    await check('POST', '/api/v1/notifications/resolve', '/api/v1/notifications/resolve', { condition_key: 'host:hv-1:memory' });
+    await check('DELETE', `/api/v1/notifications/${id}`, '/api/v1/notifications/:id');
+    await check('GET', '/openapi.json', '/openapi.json');
+    // Development auth has no token to give (the socket needs none): the documented 204.
+    expect((await check('GET', '/auth/ws-token', '/auth/ws-token')).status).toBe(204);
+  });
+
+  it('were checked for every JSON operation of the document', () => {
+    // Not JSON: the Prometheus text, the event stream and what only an open stream can call
+    // (test/integration/sse.test.ts covers those).
+    const elsewhere = ['GET /metrics', 'GET /sse', 'POST /sse/{clientId}/subscriptions'];
+    const all = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(all.filter((key) => !checked.has(key) && !elsewhere.includes(key)).sort()).toEqual([]);
   });
 
   it('fail against a schema when they do not match (the check can fail)', () => {
