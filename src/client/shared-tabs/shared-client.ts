@@ -16,11 +16,16 @@ export interface ShareEnv {
   readonly Channel: typeof BroadcastChannel;
 }
 
-/** The browser's Web Locks and BroadcastChannel, or undefined when either is missing (then each tab connects itself). */
+/**
+ * The page's Web Locks and BroadcastChannel, or undefined outside a page or when either is missing
+ * (then each client connects itself). A page only: in Node both would be per process, and clients
+ * of one process (tests, tools) would share one connection unasked.
+ */
 export function shareEnv(): ShareEnv | undefined {
-  const g = globalThis as { navigator?: { locks?: LockManager }; BroadcastChannel?: typeof BroadcastChannel };
+  const g = globalThis as { navigator?: { locks?: LockManager }; BroadcastChannel?: typeof BroadcastChannel; document?: unknown };
   const locks = g.navigator?.locks;
-  return locks !== undefined && g.BroadcastChannel !== undefined ? { locks, Channel: g.BroadcastChannel } : undefined;
+  if (g.document === undefined || locks === undefined || g.BroadcastChannel === undefined) return undefined;
+  return { locks, Channel: g.BroadcastChannel };
 }
 
 function limitsOf(options: WsClientOptions): ResolvedShareLimits {
