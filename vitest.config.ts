@@ -24,6 +24,7 @@ export default defineConfig({
             'test/store/concurrent-writers.test.ts',
             'test/store/conditions-race.test.ts',
             'test/integration/inbox-instances.test.ts',
+            'test/admin/admin-instances.test.ts',
             'test/security/**',
           ],
         },

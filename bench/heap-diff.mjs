@@ -4,8 +4,12 @@
  * N more, snapshots again, and prints the self-size difference per added connection grouped by
  * constructor / type. Uses the same preload and lean client as the benchmark.
  *
- *   node bench/heap-diff.mjs [--server ours|ws-raw|socket.io] [--n 1000] [--top 30]
+ *   node bench/heap-diff.mjs [--server ours|ws-raw|socket.io] [--n 1000] [--top 30] [--by-retainer] [--keep]
+ *
+ * --by-retainer splits each kind by who holds it (the first retainer's constructor and the edge's
+ * name, e.g. `object: Object <- WsSession.principal`): where a connection's plain objects come from.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +30,35 @@ const entries = {
   'socket.io': { file: path.join(here, 'servers', 'socketio.mjs'), prefix: '/socket.io/?EIO=4&transport=websocket&', protocol: 'sio' },
 };
 const def = entries[server];
+const token = randomBytes(24).toString('hex');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-heap-'));
+
+const byRetainer = process.argv.includes('--by-retainer');
+
+/** For each node (by ordinal), "<retainer name>.<edge name>" of its first non-weak retainer. */
+function firstRetainers(snap) {
+  const f = snap.snapshot.meta.node_fields;
+  const ef = snap.snapshot.meta.edge_fields;
+  const edgeTypes = snap.snapshot.meta.edge_types[0];
+  const [iName, iEdges] = [f.indexOf('name'), f.indexOf('edge_count')];
+  const [eType, eName, eTo] = [ef.indexOf('type'), ef.indexOf('name_or_index'), ef.indexOf('to_node')];
+  const nodes = snap.nodes;
+  const edges = snap.edges;
+  const out = new Array(nodes.length / f.length);
+  let e = 0;
+  for (let i = 0; i < nodes.length; i += f.length) {
+    const from = snap.strings[nodes[i + iName]];
+    for (let k = 0; k < nodes[i + iEdges]; k++, e += ef.length) {
+      const type = edgeTypes[edges[e + eType]];
+      if (type === 'weak' || type === 'shortcut') continue;
+      const to = edges[e + eTo] / f.length;
+      if (out[to] !== undefined) continue;
+      const name = type === 'element' || type === 'hidden' ? `[${type}]` : snap.strings[edges[e + eName]];
+      out[to] = `${from.length > 30 ? from.slice(0, 27) + '...' : from}.${name}`;
+    }
+  }
+  return out;
+}
 
 function summarise(file) {
   const snap = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -35,6 +67,7 @@ function summarise(file) {
   const [iType, iName, iSize] = [f.indexOf('type'), f.indexOf('name'), f.indexOf('self_size')];
   const out = new Map();
   const nodes = snap.nodes;
+  const retainers = byRetainer ? firstRetainers(snap) : null;
   for (let i = 0; i < nodes.length; i += f.length) {
     const type = types[nodes[i + iType]];
     let name = snap.strings[nodes[i + iName]];
@@ -42,7 +75,7 @@ function summarise(file) {
     else if (type === 'code') name = '(code)';
     else if (type === 'number') name = '(heap number)';
     if (name.length > 60) name = name.slice(0, 57) + '...';
-    const key = `${type}: ${name}`;
+    const key = retainers === null ? `${type}: ${name}` : `${type}: ${name} <- ${retainers[i / f.length] ?? '(root)'}`;
     const e = out.get(key) ?? { size: 0, count: 0 };
     e.size += nodes[i + iSize];
     e.count += 1;
@@ -57,7 +90,18 @@ const srv = await startServer({
   port,
   useTaskset: false,
   logFile: path.join(tmp, 'server.log'),
-  env: { AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true', HOST: '127.0.0.1', PORT: String(port), DATA_DIR: tmp, WS_MAX_CONNECTIONS: '25000' },
+  env: {
+    // Ours as the bench runs it (S1): real auth with an API token on every upgrade, no per-user caps.
+    ...(server === 'ours' ? { AUTH_ENABLED: 'true', ALLOW_DEV_AUTH: 'false', API_TOKEN: token, SESSION_SECRET_KEY: randomBytes(32).toString('hex') } : {}),
+    WS_MAX_CONNECTIONS_PER_USER: '0',
+    WS_MAX_CONNECTIONS_PER_IP: '0',
+    WS_MAX_CONNECT_RATE: '0',
+    WS_COST_BUDGET_PER_USER: '0',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: tmp,
+    WS_MAX_CONNECTIONS: '25000',
+  },
 });
 const pool = startWorkers(1, path.join(here, 'load', 'worker.mjs'), false);
 const connect = (startIndex) =>
@@ -67,7 +111,7 @@ const connect = (startIndex) =>
     port,
     protocol: def.protocol,
     prefix: def.prefix,
-    headers: {},
+    headers: server === 'ours' ? { authorization: `Bearer ${token}` } : {},
     count: n,
     startIndex,
     concurrency: 200,
@@ -102,7 +146,8 @@ try {
 } finally {
   await pool.stop();
   await srv.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+  if (process.argv.includes('--keep')) process.stdout.write(`snapshots kept in ${tmp}\n`);
+  else fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 async function srvSnapshot(tag) {

@@ -4,9 +4,11 @@
  * in turn on the same port with the same load generator. See bench/README.md.
  *
  *   node bench/run.mjs [--quick] [--runs N] [--servers ours,ws-raw,...] [--scenarios S1,S3,...] [--port N] [--cluster redis|postgres]
+ *                      [--server-cpus 0] [--load-cpus 1] [--publishers N] [--workers 1,2,all]
  *
- * The orchestrator is also the publisher; it pins itself to CPU 1 with the load workers, and each
- * server to CPU 0. Everything it starts is bounded in time and stopped before it exits.
+ * The orchestrator is also the publisher (or starts `--publishers N` of them); it pins itself to the
+ * load CPUs (default 1) with the load workers, and each server to the server CPUs (default 0).
+ * Everything it starts is bounded in time and stopped before it exits.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -19,23 +21,40 @@ import { aggregate } from './lib/stats.mjs';
 import { goalRatios, goalsMarkdown, latencySvg, markdownTable, sanityFlags } from './lib/report.mjs';
 import * as S from './lib/scenarios.mjs';
 import { s8, s9 } from './lib/churn.mjs';
+import { parseCpuList, parseWorkers, placementLine } from './lib/cpus.mjs';
+import { goalsUwsMarkdown, goalsVsUws } from './lib/goals-uws.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const preload = path.join(here, 'servers', 'preload.mjs');
 const workerFile = path.join(here, 'load', 'worker.mjs');
+const publisherFile = path.join(here, 'load', 'publisher.mjs');
 
 // ---------------------------------------------------------------- arguments and parameters
 
 /**
  * @typedef {{ keepLogs: boolean, quick: boolean, profile?: boolean, s4Events?: number, runs: number | undefined,
- *   servers: string[] | undefined, scenarios: string[] | undefined, port: number, build: boolean, cluster: string }} Args
+ *   servers: string[] | undefined, scenarios: string[] | undefined, port: number, build: boolean, cluster: string,
+ *   serverCpus: string, loadCpus: string, publishers: number, workers: number[], baseDist?: string }} Args
  */
 
 /** @param {string[]} argv */
 function parseArgs(argv) {
   /** @type {Args} */
-  const a = { keepLogs: false, quick: false, runs: undefined, servers: undefined, scenarios: undefined, port: 18_765, build: true, cluster: 'redis' };
+  const a = {
+    keepLogs: false,
+    quick: false,
+    runs: undefined,
+    servers: undefined,
+    scenarios: undefined,
+    port: 18_765,
+    build: true,
+    cluster: 'redis',
+    serverCpus: '0',
+    loadCpus: '1',
+    publishers: 1,
+    workers: /** @type {number[]} */ ([]),
+  };
   for (let i = 0; i < argv.length; i++) {
     const v = /** @type {string} */ (argv[i]);
     const val = () => /** @type {string} */ (v.includes('=') ? v.slice(v.indexOf('=') + 1) : argv[++i]);
@@ -48,6 +67,11 @@ function parseArgs(argv) {
     else if (v.startsWith('--servers')) a.servers = val().split(',');
     else if (v.startsWith('--scenarios')) a.scenarios = val().toUpperCase().split(',');
     else if (v.startsWith('--port')) a.port = Number(val());
+    else if (v.startsWith('--server-cpus')) a.serverCpus = val();
+    else if (v.startsWith('--load-cpus')) a.loadCpus = val();
+    else if (v.startsWith('--publishers')) a.publishers = Number(val());
+    else if (v.startsWith('--workers')) a.workers = parseWorkers(val());
+    else if (v.startsWith('--base-dist')) a.baseDist = path.resolve(val());
     else if (v.startsWith('--cluster')) {
       a.cluster = val();
       if (!['redis', 'postgres'].includes(a.cluster)) throw new Error(`--cluster: redis or postgres, got ${a.cluster}`);
@@ -56,6 +80,9 @@ function parseArgs(argv) {
       process.exit(0);
     } else throw new Error(`unknown argument ${v}`);
   }
+  parseCpuList(a.serverCpus);
+  parseCpuList(a.loadCpus);
+  if (!Number.isInteger(a.publishers) || a.publishers < 1 || a.publishers > 64) throw new Error(`--publishers: 1..64, got ${a.publishers}`);
   return a;
 }
 
@@ -186,6 +213,7 @@ const SERVERS = [
     cluster: true,
     topicPublish: false,
     s5: OURS_S5,
+    workerRows: true,
   },
   {
     // Ours over Server-Sent Events (GET /sse, bench/load/lean-sse.mjs): memory and latency only.
@@ -222,6 +250,13 @@ const SERVERS = [
   { name: 'uws', argv: node(path.join(here, 'servers', 'uws.mjs')), protocol: 'ws', prefix: '/ws?', topicPublish: true, optional: true },
 ];
 
+// --base-dist DIR: another build of ours (e.g. main's, compiled elsewhere) as server "ours-base",
+// run like ours in the same bench, so a change is measured before and after side by side.
+if (args.baseDist) {
+  const ours = /** @type {any} */ (SERVERS[0]);
+  SERVERS.splice(1, 0, { ...ours, name: 'ours-base', argv: node(path.join(args.baseDist, 'main.js')), workerRows: false });
+}
+
 /** @typedef {[name: string, run: (ctx: any) => Promise<object>]} Scenario */
 /** @type {Scenario[]} */
 const SCENARIOS = [
@@ -229,6 +264,11 @@ const SCENARIOS = [
   ['S2', (ctx) => S.s2(ctx)],
   ...params.s3.map((s) => /** @type {Scenario} */ ([`S3 ${s.subs}x${s.rate}/s`, (ctx) => S.s3(ctx, s)])),
   ...params.s4.map((s) => /** @type {Scenario} */ ([`S4 burst ${s.subs}`, (ctx) => S.s4(ctx, s)])),
+  // --workers: ours again with WORKERS=N (the cluster), one row per N, after the single-process rows.
+  ...args.workers.flatMap((w) => [
+    ...params.s3.map((s) => /** @type {Scenario} */ ([`S3 ${s.subs}x${s.rate}/s W${w}`, (ctx) => S.s3(ctx, s)])),
+    ...params.s4.map((s) => /** @type {Scenario} */ ([`S4 burst ${s.subs} W${w}`, (ctx) => S.s4(ctx, s)])),
+  ]),
   ['S5', (ctx) => S.s5(ctx)],
   ['S6', (ctx) => S.s6(ctx)],
   ['S7', (ctx) => S.s7(ctx)],
@@ -266,7 +306,7 @@ function machine() {
 async function main() {
   const started = new Date();
   const useTaskset = hasTaskset();
-  if (useTaskset) pinSelf(1);
+  if (useTaskset) pinSelf(args.loadCpus);
   const commit = sh('git', ['rev-parse', '--short', 'HEAD']) ?? 'unknown';
   const dirty = (sh('git', ['status', '--porcelain']) ?? '').length > 0;
   const mach = machine();
@@ -289,7 +329,8 @@ async function main() {
   const header = [
     `Aether-V Realtime benchmark — ${args.quick ? 'quick' : 'full'} mode, ${params.runs} run(s) per figure${params.runs > 1 ? ' (median, min–max)' : ' (single run, no spread)'}`,
     `date ${started.toISOString()} · commit ${commit}${dirty ? ' (dirty tree)' : ''} · Node ${mach.node} · ${mach.cpu}, ${mach.cores} cores, ${mach.memory_gb} GB · ${mach.kernel}`,
-    `pinning: ${useTaskset ? 'server taskset -c 0, load generator and publisher taskset -c 1' : 'NOT pinned (taskset missing)'} · load average at start ${mach.load_average_at_start.join(' ')}`,
+    `pinning: ${useTaskset ? `server taskset -c ${args.serverCpus}, load generator and publisher taskset -c ${args.loadCpus}` : 'NOT pinned (taskset missing)'} · load average at start ${mach.load_average_at_start.join(' ')}`,
+    placementLine(args),
   ];
   process.stdout.write(header.join('\n') + '\n');
   for (const [n, why] of Object.entries(skipped)) process.stdout.write(`skipping ${n}: ${why}\n`);
@@ -303,6 +344,9 @@ async function main() {
     let serverSeq = 0;
     for (const [scenName, fn] of scenarios) {
       if (def.scenarios && !def.scenarios.some((x) => scenName.startsWith(x))) continue;
+      const wMatch = / W(\d+)$/.exec(scenName);
+      const serverWorkers = wMatch ? Number(wMatch[1]) : undefined;
+      if (serverWorkers !== undefined && !def.workerRows) continue;
       const runs = [];
       for (let r = 0; r < params.runs; r++) {
         if (Date.now() > deadline) {
@@ -331,6 +375,7 @@ async function main() {
               cwd: root,
               port,
               pin: opts.pin ?? true,
+              cpus: args.serverCpus,
               useTaskset,
               logFile: path.join(tmp, `${def.name}-${serverSeq}.log`),
               env: {
@@ -349,11 +394,23 @@ async function main() {
                 // Likewise the user's snapshot/replay budget, which all those connections would share.
                 WS_COST_BUDGET_PER_USER: '0',
                 NOTIFICATION_RETENTION_COUNT: '1000000',
+                ...(serverWorkers === undefined ? {} : { WORKERS: String(serverWorkers) }),
                 ...(opts.env ?? {}),
               },
             });
           },
-          startWorkers: (n, file = workerFile, opts = {}) => startWorkers(n, file, useTaskset, opts),
+          startWorkers: (n, file = workerFile, opts = {}) => startWorkers(n, file, useTaskset, { cpus: args.loadCpus, ...opts }),
+          startPublishers: (n) => startWorkers(n, publisherFile, useTaskset, { cpus: args.loadCpus, nice: false }),
+          publishersCount: args.publishers,
+          serverWorkers,
+          // Where this row ran: every S3/S4 row carries it (the machine's cores, the pinning, WORKERS).
+          placement: {
+            machine_cores: mach.cores,
+            server_cpus: args.serverCpus,
+            load_cpus: args.loadCpus,
+            publishers: args.publishers,
+            workers: serverWorkers ?? 1,
+          },
           publisher: () => createPublisher({ port: args.port, headers: auth.http }),
         };
         const t0 = Date.now();
@@ -381,6 +438,11 @@ async function main() {
     ...params,
     port: args.port,
     cluster: args.cluster,
+    server_cpus: args.serverCpus,
+    load_cpus: args.loadCpus,
+    publishers: args.publishers,
+    workers_rows: args.workers,
+    machine_cores: mach.cores,
     ours_auth: (await authFor('ours')).method,
     ours_env:
       'WS_MAX_CONNECTIONS=25000 WS_MAX_CONNECT_RATE=0 WS_MAX_CONNECTIONS_PER_USER=0 WS_MAX_CONNECTIONS_PER_IP=0 WS_COST_BUDGET_PER_USER=0 NOTIFICATION_RETENTION_COUNT=1000000 (fresh SQLite per scenario), logs to a file',
@@ -390,6 +452,7 @@ async function main() {
   };
   // A subset run (--servers / --scenarios / --profile / --s4-events) never overwrites the full table.
   const partial = Boolean(args.servers || args.scenarios || args.profile || args.s4Events);
+  const uwsGoals = goalsVsUws(results, params, args.workers);
   const stem = `${settings.mode}${partial ? '-partial' : ''}`;
   const title = `Aether-V Realtime vs peers — ${settings.mode} mode, ${started.toISOString().slice(0, 16)}Z, commit ${commit}`;
   const md = [
@@ -399,7 +462,13 @@ async function main() {
     `- servers: ${names.map((n) => (skipped[n] ? `${n} (skipped: ${skipped[n]})` : n)).join(', ')}`,
     `- settings: sample 1 in ${params.sampleEvery} connections; burst ${params.burstConcurrency} POSTs in flight; ours uses ${settings.ours_auth}; ${settings.load_generator}`,
     '',
-    markdownTable(results, shown, params),
+    `${placementLine(args).replace(/^m/, 'M')}.`,
+    '',
+    markdownTable(results, shown, params, args.workers),
+    '',
+    `## Ours against uWebSockets.js (issue 21; ratios in the same run, ${mach.cores}-core machine)`,
+    '',
+    goalsUwsMarkdown(uwsGoals),
     '',
     '## Ours against the goals (issue 8)',
     '',
@@ -418,7 +487,20 @@ async function main() {
   fs.writeFileSync(
     path.join(outDir, `${stem}.json`),
     JSON.stringify(
-      { title, date: started.toISOString(), commit, dirty, machine: mach, settings, servers: names, skipped, results, goals, sanity: flags },
+      {
+        title,
+        date: started.toISOString(),
+        commit,
+        dirty,
+        machine: mach,
+        settings,
+        servers: names,
+        skipped,
+        results,
+        goals,
+        goals_vs_uws: uwsGoals,
+        sanity: flags,
+      },
       null,
       2,
     ) + '\n',

@@ -3,12 +3,13 @@
  * concept) and nowhere else; a bad value fails fast with the variable's name. README.md lists them all.
  */
 import { readAuth, readMetrics, readOrigins, type AuthConfig, type MetricsConfig, type OidcConfig } from './config/access.js';
+import { readAdmin, type AdminConfig } from './config/admin.js';
 import { readCosts, readHttpEdge, type Costs, type HttpEdge } from './config/edge.js';
 import { LOOPBACK, fail, readBool, readInt, readUrl, type Env } from './config/read.js';
 import { readDatabase, readRedis, type DatabaseConfig, type RedisConfig } from './config/stores.js';
 
 export { MIN_SECRET_BITS, secretWeakness } from './config/secrets.js';
-export type { AuthConfig, Costs, DatabaseConfig, Env, HttpEdge, MetricsConfig, OidcConfig, RedisConfig };
+export type { AdminConfig, AuthConfig, Costs, DatabaseConfig, Env, HttpEdge, MetricsConfig, OidcConfig, RedisConfig };
 
 export interface Limits {
   readonly wsMaxPayloadBytes: number;
@@ -105,6 +106,8 @@ export interface Config {
   readonly http: HttpEdge;
   /** Who may read /metrics (METRICS_TOKEN). */
   readonly metrics: MetricsConfig;
+  /** The admin API's bounds (ADMIN_*). */
+  readonly admin: AdminConfig;
 }
 
 /** Reads the configuration from the environment. Throws an AppError naming the variable on a bad value. */
@@ -175,6 +178,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     http: readHttpEdge(env, wsMaxConnections),
     metrics: readMetrics(env, auth),
+    admin: readAdmin(env),
   };
   if (config.limits.wsMaxMessageBytes > config.limits.wsMaxPayloadBytes) {
     fail('WS_MAX_MESSAGE_BYTES', `must not exceed WS_MAX_PAYLOAD_BYTES (${config.limits.wsMaxPayloadBytes})`);

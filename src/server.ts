@@ -11,6 +11,8 @@ import type { Config } from './config.js';
 import type { Hub } from './core/index.js';
 import { createLogger } from './http/log.js';
 import { createMetrics } from './http/metrics.js';
+import { createAccessLookup, withAccess } from './auth/access.js';
+import { startAdminControl } from './composition/admin-control.js';
 import { startDemo } from './composition/demo.js';
 import { startEdge } from './composition/edge.js';
 import { startMaintenance } from './composition/maintenance.js';
@@ -59,8 +61,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const demo = await startDemo(config, services, logger);
   const auth = createAuth(config, parts.store, now, overrides.jwksCooldownMs, parts.shared);
   let closing = false;
-  const authenticator = overrides.authenticator ?? auth.authenticator;
-  const edge = await startEdge({ config, parts, services, realtime, auth, authenticator, metrics, logger, closing: () => closing });
+  // Administrators' decisions about users apply at every authentication and, on a change, to open sockets.
+  const access = createAccessLookup((user) => parts.store.read((tx) => tx.access.get(user)), config.admin.accessCacheMs);
+  const authenticator = withAccess(overrides.authenticator ?? auth.authenticator, access);
+  const admin = startAdminControl({
+    hub: realtime.hub,
+    bus: parts.bus,
+    access,
+    logger,
+    timeoutMs: config.admin.scatterTimeoutMs,
+    listMax: config.admin.listMax,
+    lone: parts.shared === undefined,
+  });
+  const edge = await startEdge({ config, parts, services, realtime, auth, authenticator, metrics, logger, closing: () => closing, admin });
   const maintenance = await startMaintenance({
     config,
     store: parts.store,
@@ -94,6 +107,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       await demo.close();
       await services.close();
       await edge.close();
+      admin.close();
       await realtime.close();
       await parts.close();
     },

@@ -32,7 +32,7 @@ const hasNice = (() => {
   }
 })();
 
-/** Pins this process (the orchestrator, which is also the publisher) to `cpu`. */
+/** Pins this process (the orchestrator, which is also the publisher) to `cpu` (a taskset list). */
 export function pinSelf(cpu) {
   try {
     execFileSync('taskset', ['-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
@@ -49,6 +49,42 @@ export function procCpuMicros(pid) {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1e6) / clockTicks;
+}
+
+/** The pids of a process and all its descendants, from /proc/<pid>/task/<tid>/children. */
+export function procTree(pid) {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    /** @type {string[]} */
+    let tids;
+    try {
+      tids = fs.readdirSync(`/proc/${out[i]}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const kids = fs.readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(/\s+/).map(Number));
+      } catch {
+        /* the thread ended */
+      }
+    }
+  }
+  return out;
+}
+
+/** CPU time in µs of a process and its live descendants (WORKERS=N: the primary and its workers). */
+export function procTreeCpuMicros(pid) {
+  let sum = 0;
+  for (const p of procTree(pid)) {
+    try {
+      sum += procCpuMicros(p);
+    } catch {
+      /* exited between the listing and the read */
+    }
+  }
+  return sum;
 }
 
 /**
@@ -124,16 +160,16 @@ function pinned(cpu, argv, useTaskset) {
 }
 
 /**
- * Starts a server under test pinned to CPU 0 (unless `pin` is false), with the GC/memory preload and an IPC channel.
- * Resolves when GET /healthz answers 200.
- * @param {{ argv: string[], env: Record<string, any>, port: number, logFile: string, useTaskset?: boolean, cwd?: string, pin?: boolean }} options
+ * Starts a server under test pinned to `cpus` (a taskset list, default CPU 0; unless `pin` is
+ * false), with the GC/memory preload and an IPC channel. Resolves when GET /healthz answers 200.
+ * @param {{ argv: string[], env: Record<string, any>, port: number, logFile: string, useTaskset?: boolean, cwd?: string, pin?: boolean, cpus?: string }} options
  */
-export async function startServer({ argv, env, port, logFile, useTaskset, cwd, pin = true }) {
+export async function startServer({ argv, env, port, logFile, useTaskset, cwd, pin = true, cpus = '0' }) {
   // Another process on the port (another bench run, a server left over) would answer /healthz
   // for ours and take the load: refuse rather than measure it.
   if ((await httpGetStatus(port, '/healthz').catch(() => 0)) !== 0) throw new Error(`port ${port} is already in use; pick another with --port`);
   const log = fs.openSync(logFile, 'a');
-  const [cmd, args] = pinned(0, argv, useTaskset && pin);
+  const [cmd, args] = pinned(cpus, argv, useTaskset && pin);
   const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', log, log, 'ipc'] });
   fs.closeSync(log);
   const rpc = rpcChannel(child);
@@ -177,15 +213,15 @@ export async function startServer({ argv, env, port, logFile, useTaskset, cwd, p
 }
 
 /**
- * Starts `count` load workers pinned to CPU 1, at nice 10: the publisher (the orchestrator, also
+ * Starts `count` load workers pinned to `cpus` (a taskset list, default CPU 1), at nice 10: the publisher (the orchestrator, also
  * on CPU 1) must not be starved by receivers, or a slow client would throttle the offered load.
  * `nice: false` where the clients' own timing is the figure (S8, S9: a niced client on a busy
  * machine waits seconds for its reconnect timer and its handshake reply).
  */
-export function startWorkers(count, workerFile, useTaskset, { nice = true } = {}) {
+export function startWorkers(count, workerFile, useTaskset, { nice = true, cpus = '1' } = {}) {
   const workers = [];
   for (let i = 0; i < count; i++) {
-    const [cmd0, args0] = pinned(1, [process.execPath, workerFile], useTaskset);
+    const [cmd0, args0] = pinned(cpus, [process.execPath, workerFile], useTaskset);
     const [cmd, args] = hasNice && nice ? ['nice', ['-n', '10', cmd0, ...args0]] : [cmd0, args0];
     const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     workers.push({ child, rpc: rpcChannel(child) });

@@ -20,7 +20,7 @@ export function cell(metric) {
 }
 
 /** The rows of the main table: [label, scenario key, metric key]. */
-export function tableRows(params) {
+export function tableRows(params, workers = []) {
   /** @type {Array<[label: string, scenario: string, key: string]>} */
   const rows = [];
   for (const n of params.s1Counts) rows.push([`S1 idle RSS KB/conn @${n}`, 'S1', `rss_kb_per_conn_${n}`]);
@@ -30,6 +30,7 @@ export function tableRows(params) {
   }
   for (const n of params.s1Counts) rows.push([`S1 idle heap KB/conn @${n}`, 'S1', `heap_kb_per_conn_${n}`]);
   rows.push([`S2 connect storm conn/s (${params.s2Count})`, 'S2', 'conn_per_s']);
+  rows.push([`S2 server CPU µs per connect`, 'S2', 'cpu_us_per_conn']);
   rows.push([`S2 failed connects`, 'S2', 'failed']);
   for (const s of params.s3) {
     const key = `S3 ${s.subs}x${s.rate}/s`;
@@ -40,6 +41,9 @@ export function tableRows(params) {
       [`${key} loss`, key, 'loss'],
       [`${key} server busy / waiting for CPU`, key, 'server_sched'],
       [`${key} client busy / waiting for CPU`, key, 'client_sched'],
+      [`${key} server event-loop delay p99 / max ms`, key, 'loop_delay'],
+      [`${key} server GC pauses: count (major) / longest ms / total ms`, key, 'gc'],
+      [`${key} placement`, key, 'placement'],
     );
   }
   for (const s of params.s4) {
@@ -51,7 +55,24 @@ export function tableRows(params) {
       [`${key} loss`, key, 'loss'],
       [`${key} server busy / waiting for CPU`, key, 'server_sched'],
       [`${key} client busy / waiting for CPU`, key, 'client_sched'],
+      [`${key} placement`, key, 'placement'],
     );
+  }
+  // --workers: ours with WORKERS=N, each row with where it ran (the machine's cores, the pinning).
+  for (const w of workers) {
+    for (const s of params.s3) {
+      const key = `S3 ${s.subs}x${s.rate}/s W${w}`;
+      rows.push([`${key} p50 ms`, key, 'p50_ms'], [`${key} p99 ms`, key, 'p99_ms'], [`${key} loss`, key, 'loss'], [`${key} placement`, key, 'placement']);
+    }
+    for (const s of params.s4) {
+      const key = `S4 burst ${s.subs} W${w}`;
+      rows.push(
+        [`${key} deliveries/s`, key, 'deliveries_per_s'],
+        [`${key} server CPU µs/delivery (all processes)`, key, 'cpu_us_per_delivery'],
+        [`${key} loss`, key, 'loss'],
+        [`${key} placement`, key, 'placement'],
+      );
+    }
   }
   rows.push(
     [`S5 ${params.s5Topics} topics x${params.s5PerTopic} deliveries/s`, 'S5', 'deliveries_per_s'],
@@ -108,15 +129,28 @@ export function tableRows(params) {
   return rows;
 }
 
-export function markdownTable(results, servers, params) {
+export function markdownTable(results, servers, params, workers = []) {
   const lines = [];
   lines.push(`| metric | ${servers.join(' | ')} |`);
   lines.push(`| --- | ${servers.map(() => '---:').join(' | ')} |`);
-  for (const [label, scen, key] of tableRows(params)) {
+  for (const [label, scen, key] of tableRows(params, workers)) {
     const cells = servers.map((s) => {
       const r = results[s]?.[scen];
       if (r === undefined) return '–';
       if (r.error) return key === tableRows(params).find((x) => x[1] === scen)?.[2] ? `error: ${r.error.value}` : '–';
+      if (key === 'loop_delay') {
+        const p = r.loop_delay_p99_ms?.median;
+        return p === undefined ? '–' : `${fmt(p)} / ${fmt(r.loop_delay_max_ms?.median)}`;
+      }
+      if (key === 'gc') {
+        const n = r.gc_count?.median;
+        return n === undefined ? '–' : `${fmt(n)} (${fmt(r.gc_major?.median)}) / ${fmt(r.gc_max_ms?.median)} / ${fmt(r.gc_total_ms?.median)}`;
+      }
+      if (key === 'placement') {
+        const v = (k) => r[k]?.median ?? r[k]?.value;
+        if (v('machine_cores') === undefined) return '–';
+        return `${v('machine_cores')} cores; server CPU ${v('server_cpus')}, WORKERS=${v('workers')}; load CPU ${v('load_cpus')}, ${v('publishers')} pub`;
+      }
       if (key === 'server_sched' || key === 'client_sched') {
         const who = key.split('_')[0];
         const b = r[`${who}_busy`]?.median;

@@ -3,7 +3,8 @@
  * returns one run's flat metrics {name: number|string}. Every wait is bounded.
  */
 import { latencySummary } from './stats.mjs';
-import { inLanes, is2xx, nowMs, schedWindow, sleep } from './proc.mjs';
+import { nowMs, schedWindow, sleep, procTreeCpuMicros } from './proc.mjs';
+import { body, publishAtRate, publishBurst, publisherGroup } from './publishing.mjs';
 
 const PER_WORKER = 9_000; // well under the 20,000 open files one process may hold
 
@@ -69,38 +70,6 @@ async function waitDelivered(pool, perConn, timeoutMs) {
   return { done: replies.every((r) => r.done), at: Math.max(...replies.map((r) => r.at)), behind: replies.reduce((a, r) => a + r.behind, 0) };
 }
 
-function body(i, pad = '') {
-  return { title: `bench ${i}`, message: 'bench', metadata: pad ? { t: nowMs(), i, pad } : { t: nowMs(), i } };
-}
-
-/**
- * Open-loop publishing at `rate` per second for `seconds`; t is stamped at the due time.
- * @param {(i: number) => string} [pathFor]
- */
-async function publishAtRate(pub, rate, seconds, makeBody, pathFor = () => '/api/v1/notifications') {
-  const n = Math.round(rate * seconds);
-  const t0 = nowMs();
-  let ok = 0;
-  let failed = 0;
-  const inflight = [];
-  for (let i = 0; i < n; i++) {
-    const due = t0 + (i * 1000) / rate;
-    const wait = due - nowMs();
-    if (wait > 1) await sleep(wait);
-    inflight.push(pub.post(pathFor(i), makeBody(i)).then((s) => (s === 201 ? ok++ : failed++)));
-  }
-  await Promise.all(inflight);
-  return { ok, failed, seconds: (nowMs() - t0) / 1000 };
-}
-
-/**
- * Closed-loop publishing of `total` events with `concurrency` POSTs in flight.
- * @param {(i: number) => string} [pathFor]
- */
-function publishBurst(pub, total, concurrency, makeBody, pathFor = () => '/api/v1/notifications', method = 'POST') {
-  return inLanes(total, concurrency, async (i) => is2xx(await pub.request(method, pathFor(i), makeBody(i))));
-}
-
 const kb = (bytes) => bytes / 1024;
 const round = (x, d = 2) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
 
@@ -145,8 +114,17 @@ export async function s2(ctx) {
   const server = await ctx.startServer();
   const pool = ctx.startWorkers(workersFor(n));
   try {
+    // Server CPU per connect (from /proc, like S4's per delivery): holds when other processes take the core.
+    const cpu0 = procTreeCpuMicros(server.pid);
     const c = await connectAll(ctx, pool, n, { concurrency: ctx.params.stormConcurrency, sampleEvery: 0 });
-    return { conns: c.ready, failed: c.failed, conn_per_s: round((c.ready / c.elapsedMs) * 1000, 0), storm_ms: round(c.elapsedMs, 0) };
+    const cpu = procTreeCpuMicros(server.pid) - cpu0;
+    return {
+      conns: c.ready,
+      failed: c.failed,
+      conn_per_s: round((c.ready / c.elapsedMs) * 1000, 0),
+      storm_ms: round(c.elapsedMs, 0),
+      cpu_us_per_conn: round(cpu / Math.max(1, c.ready), 0),
+    };
   } finally {
     await pool.stop();
     await server.stop();
@@ -166,14 +144,17 @@ function schedSummary(end) {
 export async function s3(ctx, { subs, rate, seconds }) {
   const server = await ctx.startServer();
   const pool = ctx.startWorkers(workersFor(subs));
-  const pub = ctx.publisher();
+  const pubs = publisherGroup(ctx);
   try {
     const c = await connectAll(ctx, pool, subs);
     await sleep(300);
     await pool.all({ cmd: 'reset' });
     const sched = schedWindow([server.pid, ...pool.pids]);
-    const p = await publishAtRate(pub, rate, seconds, (i) => body(i));
+    await server.rpc({ cmd: 'loop', reset: true }, 5_000).catch(() => undefined);
+    const p = await pubs.atRate(rate, seconds);
     const w = await waitDelivered(pool, p.ok, ctx.params.drainMs);
+    // The server's stalls over the run (bench/servers/preload.mjs): event-loop delay and GC pauses.
+    const loop = await server.rpc({ cmd: 'loop', reset: false }, 5_000).catch(() => ({}));
     const sch = schedSummary(sched);
     const s = await gather(pool);
     const expected = p.ok * s.healthy;
@@ -192,9 +173,11 @@ export async function s3(ctx, { subs, rate, seconds }) {
       all_delivered: w.done ? 'yes' : `no (${w.behind} behind)`,
       closed: s.healthy < c.ready ? c.ready - s.healthy : 0,
       ...sch,
+      ...Object.fromEntries(Object.entries(loop).filter(([k]) => k !== 'id')),
+      ...ctx.placement,
     };
   } finally {
-    pub.close();
+    await pubs.close();
     await pool.stop();
     await server.stop();
   }
@@ -204,22 +187,23 @@ export async function s3(ctx, { subs, rate, seconds }) {
 export async function s4(ctx, { subs, events }) {
   const server = await ctx.startServer();
   const pool = ctx.startWorkers(workersFor(subs));
-  const pub = ctx.publisher();
+  const pubs = publisherGroup(ctx);
   try {
     const c = await connectAll(ctx, pool, subs);
     await sleep(300);
-    // Warm-up: a few events so the JIT has seen the path.
-    const warm = Math.min(20, events);
-    await publishBurst(pub, warm, 4, (i) => body(i));
+    // Warm-up: a few events so the JIT has seen the path (every worker's, with WORKERS=N).
+    const warm = Math.min(20 * (ctx.serverWorkers ?? 1), events);
+    await pubs.burst(warm, 4);
     await waitDelivered(pool, warm, ctx.params.drainMs);
     await pool.all({ cmd: 'reset' });
-    const cpu0 = server.cpuMicros();
+    // The whole process tree: with WORKERS=N the deliveries happen in the primary's children.
+    const cpu0 = procTreeCpuMicros(server.pid);
     const sched = schedWindow([server.pid, ...pool.pids]);
     const t0 = nowMs();
-    const p = await publishBurst(pub, events, ctx.params.burstConcurrency, (i) => body(i));
+    const p = await pubs.burst(events, ctx.params.burstConcurrency);
     const tPublished = nowMs();
     const w = await waitDelivered(pool, p.ok, ctx.params.drainMs);
-    const cpu1 = server.cpuMicros();
+    const cpu1 = procTreeCpuMicros(server.pid);
     const sch = schedSummary(sched);
     const s = await gather(pool);
     const seconds = (w.at - t0) / 1000;
@@ -237,9 +221,10 @@ export async function s4(ctx, { subs, events }) {
       loss: p.ok * s.healthy - s.events,
       all_delivered: w.done ? 'yes' : `no (${w.behind} behind)`,
       ...sch,
+      ...ctx.placement,
     };
   } finally {
-    pub.close();
+    await pubs.close();
     await pool.stop();
     await server.stop();
   }
@@ -275,14 +260,11 @@ export async function s5(ctx) {
     await pool.all({ cmd: 'reset' });
     const cpu0 = server.cpuMicros();
     const t0 = nowMs();
-    const p = await publishBurst(
-      pub,
-      events,
-      ctx.params.burstConcurrency,
-      (i) => plan.body(i, topics),
-      (i) => plan.path(i, topics),
-      plan.method,
-    );
+    const p = await publishBurst(pub, events, ctx.params.burstConcurrency, {
+      makeBody: (i) => plan.body(i, topics),
+      pathFor: (i) => plan.path(i, topics),
+      method: plan.method,
+    });
     const w = await waitDelivered(pool, Math.floor(p.ok / topics), ctx.params.drainMs);
     const cpu1 = server.cpuMicros();
     const s = await gather(pool);
@@ -327,7 +309,7 @@ export async function s6(ctx) {
     const c = await connectAll(ctx, pool, subs);
     await sleep(300);
     await pool.all({ cmd: 'reset' });
-    const before = await publishAtRate(pub, rate, seconds, (i) => body(i, filler));
+    const before = await publishAtRate(pub, rate, seconds, { makeBody: (i) => body(i, filler) });
     await waitDelivered(pool, before.ok, ctx.params.drainMs);
     const sBefore = await gather(pool);
     const latBefore = latencySummary(sBefore.latencies);
@@ -343,7 +325,7 @@ export async function s6(ctx) {
         await sleep(250);
       }
     })();
-    const during = await publishAtRate(pub, rate, seconds, (i) => body(i + 100_000, filler));
+    const during = await publishAtRate(pub, rate, seconds, { makeBody: (i) => body(i + 100_000, filler) });
     await waitDelivered(pool, during.ok, ctx.params.drainMs);
     sampling = false;
     await sampler;
@@ -389,7 +371,7 @@ export async function s7(ctx) {
   let pub = ctx.publisher();
   try {
     await connectAll(ctx, pool, subs);
-    await publishBurst(pub, 10, 2, (i) => body(i));
+    await publishBurst(pub, 10, 2);
     await waitDelivered(pool, 10, ctx.params.drainMs);
     pub.close();
     const tStop = nowMs();
@@ -400,7 +382,7 @@ export async function s7(ctx) {
     server = await ctx.startServer({ keepData: true, reuse: true });
     const startMs = nowMs() - tStart;
     pub = ctx.publisher();
-    const p = await publishBurst(pub, missed, 2, (i) => body(i + 1000));
+    const p = await publishBurst(pub, missed, 2, { makeBody: (i) => body(i + 1000) });
     const resume = ctx.def.resume === true;
     const c = await connectAll(ctx, pool, subs, { concurrency: subs, resume, untilEvents: resume ? p.ok : 0, timeoutMs: ctx.params.drainMs + 30_000 });
     return {

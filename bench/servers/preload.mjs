@@ -1,11 +1,60 @@
 /**
  * Loaded into every server under test with `node --expose-gc --import bench/servers/preload.mjs`.
  * Answers the orchestrator over the IPC channel: {cmd:'mem', gc:true} → forced GC, then
- * process.memoryUsage() and process.cpuUsage(); {cmd:'heapsnapshot', file} writes a V8 heap snapshot. The same hook for ours and every peer, so no
+ * process.memoryUsage() and process.cpuUsage(); {cmd:'heapsnapshot', file} writes a V8 heap snapshot;
+ * {cmd:'loop', reset} answers the event-loop delay and GC pauses since the last reset. The same hook for ours and every peer, so no
  * server needs a benchmark endpoint. The channel is unref'd: it never keeps a server alive.
+ *
+ * Not in a cluster worker (ours with WORKERS=N: the workers inherit the --import): their channel
+ * is node:cluster's to the primary, and unref'ing it lets a worker exit as soon as it starts. The
+ * orchestrator talks to the primary only; S4 sums the whole process tree's CPU from /proc.
  */
-if (typeof process.send === 'function') {
+import cluster from 'node:cluster';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+
+/**
+ * Stalls, for S3's tail: the event loop's delay (a 1 ms timer's lateness, a histogram) and GC
+ * pauses (count, total and longest, by kind), since the last {cmd:'loop', reset:true}.
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+let gc = { count: 0, totalMs: 0, maxMs: 0, major: 0 };
+function startStallWatch() {
+  loopDelay.enable();
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+      // detail.kind 4 is NODE_PERFORMANCE_GC_MAJOR (mark-compact).
+      if (/** @type {any} */ (e).detail?.kind === 4) gc.major++;
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
+function stalls(reset) {
+  const ms = (ns) => Math.round((ns / 1e6) * 100) / 100;
+  const out = {
+    loop_delay_p50_ms: ms(loopDelay.percentile(50)),
+    loop_delay_p99_ms: ms(loopDelay.percentile(99)),
+    loop_delay_max_ms: ms(loopDelay.max),
+    gc_count: gc.count,
+    gc_major: gc.major,
+    gc_total_ms: Math.round(gc.totalMs * 10) / 10,
+    gc_max_ms: Math.round(gc.maxMs * 10) / 10,
+  };
+  if (reset) {
+    loopDelay.reset();
+    gc = { count: 0, totalMs: 0, maxMs: 0, major: 0 };
+  }
+  return out;
+}
+
+if (typeof process.send === 'function' && !cluster.isWorker) {
+  startStallWatch();
   process.on('message', (/** @type {any} */ m) => {
+    if (m !== null && typeof m === 'object' && m.cmd === 'loop') {
+      process.send?.({ id: m.id, ...stalls(m.reset === true) });
+      return;
+    }
     if (m !== null && typeof m === 'object' && m.cmd === 'heapsnapshot') {
       import('node:v8').then((v8) => process.send?.({ id: m.id, file: v8.writeHeapSnapshot(m.file) }));
       return;

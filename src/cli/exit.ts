@@ -10,7 +10,7 @@ export const ExitCode = {
   API: 1,
   /** Bad usage: unknown option, missing or malformed argument, bad JSON on stdin. */
   USAGE: 2,
-  /** The credential was refused (HTTP 401/403, WebSocket close 1008/4003), or none was given and one is needed. */
+  /** The credential was refused (HTTP 401/403, WebSocket close 1008/4003/4011/4012), or none was given and one is needed. */
   AUTH: 3,
   /** The server could not be reached (refused, DNS, timeout), or `watch` gave up reconnecting. */
   CONNECT: 4,

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from './command.js';
+import { connections, disconnect } from './commands/admin.js';
 import { archive, resolve, snooze } from './commands/inbox.js';
 import { inventory } from './commands/inventory.js';
 import { jobs } from './commands/jobs.js';
@@ -16,7 +17,7 @@ import { HelpRequested } from './args.js';
 import { CliError, ExitCode, usageError } from './exit.js';
 import { clean, err, out } from './output.js';
 
-const COMMANDS: readonly Command[] = [serve, notify, resolve, archive, snooze, watch, jobs, inventory, token, whoami];
+const COMMANDS: readonly Command[] = [serve, notify, resolve, archive, snooze, watch, jobs, inventory, connections, disconnect, token, whoami];
 
 /** The package version, read from package.json next to dist/. */
 function version(): string {
@@ -45,7 +46,7 @@ Exit codes:
   0  ok (watch: also after Ctrl-C / SIGTERM)
   1  the server answered with an error, or an unexpected failure
   2  bad usage (unknown option, missing argument, bad JSON on stdin)
-  3  authentication failed (401/403, WebSocket close 1008/4003, or no token)
+  3  authentication failed (401/403, WebSocket close 1008/4003/4011/4012, or no token)
   4  cannot connect to the server, or watch gave up reconnecting
 `;
 }

@@ -19,6 +19,7 @@ import { createWsEndpoint, type WsEndpoint } from '../http/ws.js';
 import { CloseCode } from '../protocol/index.js';
 import type { Store } from '../store/types.js';
 import { metricsSource, type AuthParts } from '../wiring.js';
+import type { AdminControl } from './admin-control.js';
 import type { Realtime } from './realtime.js';
 import type { Services } from './services.js';
 import type { StoreAndBus } from './store-and-bus.js';
@@ -43,6 +44,8 @@ export interface EdgeDeps {
   readonly logger: PinoLogger;
   /** True once the server's shutdown has begun: /readyz fails from then on. */
   readonly closing: () => boolean;
+  /** The admin API's reach across instances (admin-control.ts). */
+  readonly admin: AdminControl;
 }
 
 export async function startEdge(deps: EdgeDeps): Promise<Edge> {
@@ -97,6 +100,13 @@ function createHttpApp(deps: EdgeDeps, origins: OriginPolicy): Promise<FastifyIn
     metrics: metricsSource(deps.metrics.registry),
     metricsAccess: config.metrics,
     serveSourceMaps: config.auth.mode === 'dev',
+    admin: {
+      reach: deps.admin,
+      store,
+      logger: deps.logger,
+      listMax: config.admin.listMax,
+      actionsPerMinute: config.admin.actionsPerMinute,
+    },
   });
 }
 

@@ -7,6 +7,8 @@ export interface ConnectionSet {
   /** True when `conn` was open (and is now let go of). */
   remove(conn: Connection): boolean;
   get(id: string): Connection | undefined;
+  /** The open connections, in the order they attached. */
+  values(): IterableIterator<Connection>;
   readonly size: number;
   /** Closes every connection whose principal matches. Returns how many. */
   closeWhere(match: (principal: Principal) => boolean, code: number, reason: string): number;
@@ -22,6 +24,7 @@ export function createConnectionSet(): ConnectionSet {
     add: (conn) => void byId.set(conn.id, conn),
     remove: (conn) => byId.delete(conn.id),
     get: (id) => byId.get(id),
+    values: () => byId.values(),
     get size() {
       return byId.size;
     },

@@ -9,6 +9,7 @@ import { CloseCode, type ErrorMessage } from '../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { TopicEvent } from '../store/types.js';
 import type { LocalBudget } from './budget.js';
+import type { ConnectionMeta } from './connection-info.js';
 import type { ShareFrames } from './frames.js';
 import type { HubObserver } from './observer.js';
 import type { HubSocket } from './socket.js';
@@ -39,6 +40,11 @@ export class Connection implements LocalBudget {
   budgetSpent = 0;
   budgetWindowEnd = 0;
   closed = false;
+  /** What the admin API lists (connection-info.ts): when it attached and what went each way. */
+  readonly sinceMs = Date.now();
+  messagesIn = 0;
+  framesOut = 0;
+  bytesOut = 0;
 
   constructor(
     readonly id: string,
@@ -46,6 +52,7 @@ export class Connection implements LocalBudget {
     public principal: Principal,
     readonly socket: HubSocket,
     private readonly ctx: ConnectionContext,
+    readonly meta?: ConnectionMeta,
   ) {}
 
   /** Queues a frame, or closes the connection (4009) when its send buffer is over the bound. */
@@ -57,6 +64,8 @@ export class Connection implements LocalBudget {
       return;
     }
     this.socket.send(frame);
+    this.framesOut += 1;
+    this.bytesOut += frame.length;
     this.ctx.observer?.messageOut(frame.length);
   }
 

@@ -13,6 +13,7 @@ import type { TopicEvent } from '../store/types.js';
 import { createBatcher } from './batcher.js';
 import { UNLIMITED_BUDGET, type CostBudget } from './budget.js';
 import { Connection, type ConnectionContext } from './connection.js';
+import { closeMatching, listConnections, recheckUser, type ConnectionFilter, type ConnectionInfo } from './connection-info.js';
 import { createConnectionSet } from './connection-set.js';
 import { createFanout, type Fanout } from './delivery.js';
 import { createFrameCache } from './frames.js';
@@ -86,6 +87,15 @@ export interface Hub {
   sendPersonalMessage(clientId: string, message: object): boolean;
   /** Closes every connection whose principal matches. Returns how many. */
   closeWhere(match: (principal: Principal) => boolean, code: number, reason: string): number;
+  /** The admin listing (connection-info.ts): matching connections, oldest first, at most `limit`. */
+  list(filter: ConnectionFilter, limit: number): { readonly items: readonly ConnectionInfo[]; readonly matched: number };
+  /** Closes the connections matching `filter` (by id, session or user). Returns how many. */
+  closeMatching(filter: ConnectionFilter, code: number, reason: string): number;
+  /**
+   * Re-checks the connections of `userId` after their access changed: `next` gives the principal
+   * a connection keeps (roles taken away), or undefined when it may not stay (closed with `code`).
+   */
+  recheck(userId: string, next: (principal: Principal) => Principal | undefined, code: number, reason: string): { kept: number; closed: number };
   readonly size: number;
   /** The session ids of the open connections that have one (a browser session's sockets). */
   openSessions(): ReadonlySet<string>;
@@ -112,6 +122,7 @@ class Attached implements AttachedConnection {
   }
 
   receive(parsed: ParseResult): Promise<void> | undefined {
+    this.conn.messagesIn += 1;
     return this.conn.closed ? undefined : this.requests.handle(this.conn, parsed);
   }
 
@@ -164,7 +175,7 @@ export function createHub(options: HubOptions): Hub {
         socket.close(CloseCode.TRY_AGAIN_LATER, 'server at connection capacity; try again later');
         return undefined;
       }
-      const conn = new Connection(randomUUID(), principal, socket, context);
+      const conn = new Connection(randomUUID(), principal, socket, context, attachOptions.meta);
       connections.add(conn);
       observer?.connected();
       conn.sendJson({ type: 'connection', status: 'connected', client_id: conn.id, timestamp: now().toISOString(), user: principal.name });
@@ -187,6 +198,9 @@ export function createHub(options: HubOptions): Hub {
       return conn !== undefined;
     },
     closeWhere: (match, code, reason) => connections.closeWhere(match, code, reason),
+    list: (filter, limit) => listConnections(connections.values(), filter, limit),
+    closeMatching: (filter, code, reason) => closeMatching([...connections.values()], filter, code, reason),
+    recheck: (userId, next, code, reason) => recheckUser([...connections.values()], userId, next, code, reason),
     get size() {
       return connections.size;
     },

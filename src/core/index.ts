@@ -4,6 +4,7 @@
  */
 export { createHub, type AttachOptions, type AttachedConnection, type Hub, type HubLimits, type HubOptions } from './hub.js';
 export type { HubSocket } from './socket.js';
+export type { ConnectionFilter, ConnectionInfo, ConnectionMeta } from './connection-info.js';
 export { UNLIMITED_BUDGET, type BudgetAnswer, type CostBudget } from './budget.js';
 export type { HubObserver } from './observer.js';
 export type { SubscriptionCount } from './topics.js';

@@ -7,6 +7,7 @@
  */
 import { CloseCode, ErrorCode, type Position, type ParseResult, type Positions } from '../protocol/index.js';
 import type { CostBudget } from './budget.js';
+import type { ConnectionMeta } from './connection-info.js';
 import { createCharges, type ChargeLimits } from './charges.js';
 import type { Connection } from './connection.js';
 import type { HubObserver } from './observer.js';
@@ -18,6 +19,8 @@ export interface AttachOptions {
   readonly topics?: readonly string[];
   /** Positions to resume from at connect, instead of snapshots for those topics. */
   readonly positions?: Positions;
+  /** The transport and the client's address, for the admin listing (connection-info.ts). */
+  readonly meta?: ConnectionMeta;
 }
 
 export interface RequestDeps {

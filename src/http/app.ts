@@ -18,6 +18,7 @@ import { installErrorHandling } from './errors.js';
 import type { MetricsSource } from './metrics-cluster.js';
 import { metricsRoute, type MetricsAccess } from './metrics-route.js';
 import { hideFromDocument, installOpenApi } from './openapi/install.js';
+import { registerAdminRoutes, type AdminRoutesOptions } from './routes-admin.js';
 import { registerAuthRoutes, type AuthRoutesOptions } from './routes-auth.js';
 import { registerInventoryRoutes } from './routes-inventory.js';
 import { registerJobRoutes } from './routes-jobs.js';
@@ -47,6 +48,8 @@ export interface AppOptions {
   readonly metricsAccess: MetricsAccess;
   /** Serve the page's `*.map` source maps (development mode only); otherwise they answer 404. */
   readonly serveSourceMaps?: boolean;
+  /** The admin API (/api/v1/admin); absent, its routes are not registered. */
+  readonly admin?: AdminRoutesOptions;
 }
 
 const PUBLIC = /^\/(healthz|readyz|metrics|sse)?(\?|$)|^\/(auth\/|assets\/|app\.js|client\.js|styles\.css|favicon|index\.html|openapi\.json|docs(\/|\?|$))/;
@@ -93,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerNotificationRoutes(app, options.notifications, options.jobs);
   registerInventoryRoutes(app, options.inventory);
   registerJobRoutes(app, options.jobs);
+  if (options.admin !== undefined) registerAdminRoutes(app, options.admin);
 
   // The page's files, in their own context: helmet's full headers and the page's CSP apply there only.
   const webRoot = options.webRoot ?? defaultWebRoot();

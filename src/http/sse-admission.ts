@@ -72,7 +72,7 @@ export function createSseAdmission(options: SseEndpointOptions, streams: Map<str
       }
       return;
     }
-    const attached = stream.ended ? undefined : hub.attach(stream, principal, attach);
+    const attached = stream.ended ? undefined : hub.attach(stream, principal, { ...attach, meta: { transport: 'sse', remoteAddress: stream.ip } });
     if (attached === undefined) {
       void limits.perUser.release(principal.id);
       return;

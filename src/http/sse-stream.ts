@@ -34,6 +34,8 @@ export function retryAfterClose(code: number): number {
     case CloseCode.POLICY_VIOLATION:
     case CloseCode.TOKEN_EXPIRED:
     case CloseCode.SESSION_REVOKED:
+    case CloseCode.ADMIN_DISCONNECT:
+    case CloseCode.ACCESS_REVOKED:
       return 60_000;
     default:
       return 2000;

@@ -46,6 +46,8 @@ export function expiryClose(principal: Principal): [code: number, reason: string
 export interface RefreshOutcome {
   readonly answer: object;
   readonly principal?: Principal;
+  /** The user may no longer connect: close with 4012 after the answer. */
+  readonly revoked?: boolean;
 }
 
 /**
@@ -66,7 +68,10 @@ export function withDeadline<T>(promise: Promise<T>, deadlineMs: number, late: (
  * socket's user, and re-arms the clock for its expiry. A token tied to a browser session (a
  * ws-token) binds the socket to that session: its principal takes the session id, so logout or the
  * session's end closes it with 4003 on every instance. A token without a session keeps an earlier
- * binding. Roles and name stay those of the socket's first credential.
+ * binding. Roles come from the new credential, so roles changed at the identity provider (or by
+ * an administrator, auth/access.ts) take effect on the socket at its next refresh; the name stays
+ * the first credential's. A refresh refused as `forbidden` (the user may no longer connect at all)
+ * says `revoked`: the socket closes with 4012.
  */
 export async function refreshCredential(
   socket: Expiring & SocketFacts,
@@ -77,13 +82,17 @@ export async function refreshCredential(
 ): Promise<RefreshOutcome> {
   const late = (): AuthResult => ({ ok: false, reason: 'unavailable', message: 'the credential could not be checked in time; retry later' });
   const result = await withDeadline(authenticator.credential(token, socket), deadlineMs, late);
-  if (!result.ok) return { answer: { type: 'error', code: ErrorCode.UNAUTHORIZED, message: `refresh refused: ${result.message}`, ref: 'refresh' } };
+  if (!result.ok) {
+    const answer = { type: 'error', code: ErrorCode.UNAUTHORIZED, message: `refresh refused: ${result.message}`, ref: 'refresh' };
+    return result.reason === 'forbidden' ? { answer: { ...answer, code: ErrorCode.FORBIDDEN }, revoked: true } : { answer };
+  }
   if (result.principal.id !== principal.id) {
     return { answer: { type: 'error', code: ErrorCode.FORBIDDEN, message: 'refresh refused: the token belongs to another user', ref: 'refresh' } };
   }
   const sessionId = result.principal.sessionId ?? principal.sessionId;
   const { expiresAt } = result.principal;
-  const { id, name, roles, method } = principal;
+  const { id, name, method } = principal;
+  const { roles } = result.principal;
   const next: Principal = { id, name, roles, method, ...(sessionId === undefined ? {} : { sessionId }), ...(expiresAt === undefined ? {} : { expiresAt }) };
   socket.expiresAt = expiresAt;
   armExpiry(socket);

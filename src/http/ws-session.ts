@@ -2,8 +2,8 @@
  * One open socket on /ws: the HubSocket the hub writes to, the heartbeat, the credential's expiry
  * and the message rate. Getting in (the credential check, admission, the pre-auth bounds) is its
  * base class's (ws-admission.ts). Its behaviour lives on the prototype and the endpoint's listeners
- * are shared by every socket (src/http/ws.ts), so an idle connection costs the edge this one object
- * and no closures. The upgrade request is not kept: only the client's address and the `Origin`
+ * are shared by every socket (src/http/ws.ts, called from the socket's emit: ws-socket.ts), so an
+ * idle connection costs the edge this one object, no closures and no listeners. The upgrade request is not kept: only the client's address and the `Origin`
  * header outlive it. Once open, each frame is sized, then parsed once, and handed to the hub typed.
  */
 import type { RawData } from 'ws';
@@ -14,13 +14,14 @@ import { AdmissionSocket } from './ws-admission.js';
 import { armExpiry, expiryClose, refreshCredential, type Expiring } from './ws-credential.js';
 import { byteLength, limitFrames, textOf } from './ws-data.js';
 import { whenDrained } from './ws-drain.js';
+import type { Slotted } from './ws-socket.js';
 
 export type { Edge, UpgradeAttach } from './ws-admission.js';
 
 /** Buffers the hub hands over hold UTF-8 text: send them as text frames. */
 const TEXT = { binary: false } as const;
 
-export class WsSession extends AdmissionSocket implements HubSocket, Expiring {
+export class WsSession extends AdmissionSocket implements HubSocket, Expiring, Slotted {
   /** The socket's user, once it is open. */
   principal: Principal | undefined = undefined;
   attached: AttachedConnection | undefined = undefined;
@@ -31,6 +32,8 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring {
   /** Frames are handled in arrival order; the rate check is asynchronous, so they chain. Undefined when idle. */
   private chain: Promise<void> | undefined = undefined;
   private limited = false;
+  /** Its place in the endpoint's session list (ws-socket.ts), -1 when not in it. */
+  slot = -1;
 
   // HubSocket: what the hub writes to.
 
@@ -59,7 +62,7 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring {
     this.stopTimer();
     const attach = this.attach ?? {};
     this.attach = undefined;
-    const attached = hub.attach(this, principal, attach);
+    const attached = hub.attach(this, principal, { ...attach, meta: { transport: 'websocket', remoteAddress: this.ip } });
     if (attached === undefined) {
       this.end();
       void limits.perUser.release(principal.id);
@@ -160,6 +163,7 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring {
         if (this.phase !== 'open') this.stopTimer();
         else if (outcome.principal !== undefined) this.rebind(outcome.principal);
         this.send(JSON.stringify(outcome.answer));
+        if (outcome.revoked === true && this.phase === 'open') this.close(CloseCode.ACCESS_REVOKED, 'access revoked; this user may no longer connect');
         return;
       }
       if (parsed.message.type === 'auth') {

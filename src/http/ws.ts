@@ -10,7 +10,7 @@
 import type { ConnectRate } from './connect-rate.js';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type PerMessageDeflateOptions, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
 import type { AuthResult, Authenticator } from '../auth/authenticator.js';
 import type { AuthLimits } from '../auth/limits.js';
 import type { OriginPolicy } from '../auth/origin.js';
@@ -21,6 +21,7 @@ import { createCorker } from './cork.js';
 import { createPreparedFrames } from './prepared-frames.js';
 import { createUpgradeGate } from './ws-upgrade.js';
 import { WsSession, type Edge } from './ws-session.js';
+import { SessionList, SessionWebSocket, type SocketEvents } from './ws-socket.js';
 
 /** The application subprotocol; the server selects it whenever the client offers it. */
 export const WS_PROTOCOL = 'aether-v';
@@ -95,49 +96,41 @@ function edgeOf(options: WsEndpointOptions): Edge {
 
 /** The open sockets' sessions: one set of listeners for every socket, and one heartbeat over them all. */
 interface SessionTable {
-  add(ws: WebSocket, session: WsSession): void;
-  /** Stops the heartbeat. */
+  add(ws: SessionWebSocket<WsSession>, session: WsSession): void;
   close(): void;
 }
 
 function createSessionTable(options: WsEndpointOptions): SessionTable {
   const { logger, pingIntervalMs, pongTimeoutMs } = options;
-  const sessions = new Map<WebSocket, WsSession>();
-  // `this` is the socket, its session is looked up.
-  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-    sessions.get(this)?.frame(data, isBinary);
-  }
-  function onPong(this: WebSocket): void {
-    sessions.get(this)?.ponged();
-  }
-  function onError(this: WebSocket, err: Error): void {
-    // `ws` refused a frame (over WS_PREAUTH_MAX_BYTES before the socket opened, from its header) and sent 1009.
-    const session = sessions.get(this);
-    if (session !== undefined && session.phase !== 'open' && (err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-      options.onRefused?.('preauth_too_large');
-      session.dropSoon();
-    }
-    logger.debug({ err, clientId: sessions.get(this)?.attached?.id }, 'WebSocket error');
-  }
-  function onClose(this: WebSocket, code: number, reason: Buffer): void {
-    const session = sessions.get(this);
-    sessions.delete(this);
-    session?.closed(code, reason);
-  }
+  const sessions = new SessionList<WsSession>();
+  // Called from the socket's emit (ws-socket.ts) with its session: no listener, no lookup.
+  const events: SocketEvents<WsSession> = {
+    message: (session, data, isBinary) => session.frame(data, isBinary),
+    pong: (session) => session.ponged(),
+    error(session, err) {
+      // `ws` refused a frame (over WS_PREAUTH_MAX_BYTES before the socket opened, from its header) and sent 1009.
+      if (session.phase !== 'open' && (err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        options.onRefused?.('preauth_too_large');
+        session.dropSoon();
+      }
+      logger.debug({ err, clientId: session.attached?.id }, 'WebSocket error');
+    },
+    close(session, code, reason) {
+      sessions.remove(session);
+      session.closed(code, reason);
+    },
+  };
 
   const tickMs = Math.max(50, Math.floor(Math.min(pingIntervalMs, pongTimeoutMs) / 2));
   const timer = setInterval(() => {
     const now = Date.now();
-    for (const session of sessions.values()) session.beat(now, pingIntervalMs, pongTimeoutMs);
+    sessions.forEachBackwards((session) => session.beat(now, pingIntervalMs, pongTimeoutMs));
   }, tickMs);
   timer.unref();
   return {
     add(ws, session) {
-      sessions.set(ws, session);
-      ws.on('message', onMessage);
-      ws.on('pong', onPong);
-      ws.on('error', onError);
-      ws.on('close', onClose);
+      sessions.add(session);
+      ws.bind(session, events);
     },
     close() {
       clearInterval(timer);
@@ -157,6 +150,9 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   const { logger } = options;
   const wss = new WebSocketServer({
     noServer: true,
+    WebSocket: SessionWebSocket as typeof WebSocket,
+    // SessionWebSocket answers pings itself, without ws's per-socket autoPong closure.
+    autoPong: false,
     maxPayload: options.maxPayloadBytes,
     perMessageDeflate: deflateOptions(options.compression),
     clientTracking: false,
@@ -169,7 +165,8 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const passed = await gate(request, socket);
     if (passed === undefined) return;
-    wss.handleUpgrade(request, socket, head, (ws) => {
+    wss.handleUpgrade(request, socket, head, (plain) => {
+      const ws = plain as SessionWebSocket<WsSession>;
       // ws has its own error handling on the socket now; from here the session gives the per-IP slot back.
       passed.handOver();
       const session = new WsSession(edge, ws, passed.ip, passed.origin, passed.attach);

@@ -35,6 +35,17 @@ export const CloseCode = {
    * (an `error` `budget_exceeded` with `retry_after_ms` comes first). Reconnect after that long.
    */
   BUDGET_EXCEEDED: 4010,
+  /**
+   * An administrator ended the connection (the admin API or `aether-v disconnect`); the reason is
+   * the administrator's. Do not reconnect on your own: show the reason. A disconnect by session or
+   * user also ended the browser sessions, so the page must sign in again.
+   */
+  ADMIN_DISCONNECT: 4011,
+  /**
+   * The user may no longer connect at all: an administrator blocked them or took the role every
+   * user needs, or a refreshed credential no longer carries it. Do not reconnect.
+   */
+  ACCESS_REVOKED: 4012,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -57,4 +68,9 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Close codes after which a client should not reconnect blindly. */
-export const NON_RETRYABLE_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.POLICY_VIOLATION, CloseCode.SESSION_REVOKED]);
+export const NON_RETRYABLE_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.POLICY_VIOLATION,
+  CloseCode.SESSION_REVOKED,
+  CloseCode.ADMIN_DISCONNECT,
+  CloseCode.ACCESS_REVOKED,
+]);

@@ -9,6 +9,7 @@ import { createGroupCommit, type GroupWrite } from './group-commit.js';
 import { createInventoryRepo } from './inventory-repo.js';
 import { createJobRepo } from './jobs-repo.js';
 import { createNotificationRepo } from './notifications-repo.js';
+import { createUserAccessRepo } from './access-repo.js';
 import type { Database } from './schema.js';
 import type { IdempotencyRepo, NewEvent, SessionRepo, Store, StoreTx } from './types.js';
 
@@ -88,6 +89,10 @@ function createSessionRepo(db: Db): SessionRepo {
       if (ids.length > 0) await db.deleteFrom('sessions').where('id', 'in', ids).execute();
       return ids;
     },
+    async deleteByUser(userId) {
+      const rows = await db.deleteFrom('sessions').where('user_id', '=', userId).returning('id').execute();
+      return rows.map((r) => r.id);
+    },
   };
 }
 
@@ -98,6 +103,7 @@ function createStoreTx(trx: Db, log: EventLogOptions): StoreTx {
     jobs: createJobRepo(trx),
     idempotency: createIdempotencyRepo(trx),
     sessions: createSessionRepo(trx),
+    access: createUserAccessRepo(trx),
     appendEvent: (event: NewEvent) => appendEvent(trx, event, log),
     position: (topic: string) => readPosition(trx, topic, log.epoch),
   };

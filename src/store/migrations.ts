@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import { up0005 } from './migration-0005.js';
+import { up0006 } from './migration-0006.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_notifications_and_event_log': {
@@ -183,6 +184,13 @@ export const migrations: Record<string, Migration> = {
     up: up0005,
     async down(): Promise<void> {
       throw new Error('0005 cannot be reverted');
+    },
+  },
+  '0006_user_access': {
+    up: up0006,
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('sessions_user').ifExists().execute();
+      await db.schema.dropTable('user_access').ifExists().execute();
     },
   },
 };

@@ -139,6 +139,18 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+/** Migration 0006: an administrator's decision about a user (the admin API). */
+export interface UserAccessTable {
+  user_id: string;
+  /** 1: the user may not sign in or connect. */
+  blocked: number;
+  /** JSON array of application roles taken away. */
+  revoked_roles: string;
+  reason: string;
+  updated_by: string;
+  updated_at: string;
+}
+
 export interface Database {
   clusters: ClustersTable;
   hosts: HostsTable;
@@ -153,4 +165,5 @@ export interface Database {
   meta: MetaTable;
   idempotency_keys: IdempotencyKeysTable;
   sessions: SessionsTable;
+  user_access: UserAccessTable;
 }

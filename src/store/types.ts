@@ -191,6 +191,27 @@ export interface SessionRepo {
   delete(id: string): Promise<boolean>;
   /** Deletes sessions past their absolute end or idle since before `idleBefore`; returns their ids. */
   deleteExpired(nowMs: number, idleBefore: number): Promise<readonly string[]>;
+  /** Deletes every session of `userId`; returns their ids. */
+  deleteByUser(userId: string): Promise<readonly string[]>;
+}
+
+/** An administrator's decision about a user, applied on top of the identity provider at every authentication. */
+export interface UserAccess {
+  readonly userId: string;
+  /** The user may not sign in, call the API or connect. */
+  readonly blocked: boolean;
+  /** Application roles taken away (`admin`; `user` takes every access away, like `blocked`). */
+  readonly revokedRoles: readonly string[];
+  readonly reason: string;
+  readonly updatedBy: string;
+  /** ISO time. */
+  readonly updatedAt: string;
+}
+
+export interface UserAccessRepo {
+  get(userId: string): Promise<UserAccess | undefined>;
+  /** Inserts or replaces the user's record. */
+  put(access: UserAccess): Promise<void>;
 }
 
 export interface StoreTx {
@@ -199,6 +220,7 @@ export interface StoreTx {
   readonly jobs: JobRepo;
   readonly idempotency: IdempotencyRepo;
   readonly sessions: SessionRepo;
+  readonly access: UserAccessRepo;
   /** Appends an event to its topic's log with the next offset. */
   appendEvent(event: NewEvent): Promise<TopicEvent>;
   /** The topic's newest offset (0 before any event) in this store's epoch. */

@@ -1,10 +1,20 @@
 /** The connection banner: shown while the socket is down, with a countdown and "Reconnect now". */
 import type { ConnectionStatus, StatusData } from '../client/index.js';
+import { CloseCode } from '../protocol/codes.js';
 import { byId } from './dom.js';
 
 export interface BannerView {
   setStatus(status: ConnectionStatus, data: StatusData, pollIntervalMs: number): void;
   onReconnect(handler: () => void): void;
+}
+
+/** Why live updates stopped for good: an administrator's reason is shown as they wrote it (text, never HTML). */
+function refusal(data: StatusData, pollSeconds: number): string {
+  const polling = `Checking for new notifications every ${pollSeconds} s.`;
+  const why = data.reason === undefined || data.reason === '' ? '' : `: ${data.reason}`;
+  if (data.code === CloseCode.ADMIN_DISCONNECT) return `Disconnected by an administrator${why}. Live updates stay off until you reconnect. ${polling}`;
+  if (data.code === CloseCode.ACCESS_REVOKED) return `Your access was revoked by an administrator${why}. ${polling}`;
+  return `Live updates were refused: sign in again. ${polling}`;
 }
 
 function message(status: ConnectionStatus, data: StatusData, pollSeconds: number): string | null {
@@ -18,7 +28,7 @@ function message(status: ConnectionStatus, data: StatusData, pollSeconds: number
     case 'failed':
       return `Live updates are unavailable. Checking for new notifications every ${pollSeconds} s.`;
     case 'auth_failed':
-      return `Live updates were refused: sign in again. Checking for new notifications every ${pollSeconds} s.`;
+      return refusal(data, pollSeconds);
     case 'disconnected':
       return 'Live updates are off.';
     default: {

@@ -163,6 +163,24 @@ describe('authentication closes', () => {
     expect(rec.statuses.filter((s) => s.status === 'reconnecting')).toHaveLength(0);
   });
 
+  it('4011 (an administrator) and 4012 (access revoked) stop with the reason and never redial on their own', async () => {
+    rec = recordedClient({ url: server.url, getToken: async () => 'fresh' });
+    const first = await server.nextConnection();
+    first.greet('a');
+    await rec.waitFor('connected');
+    first.close(4011, 'maintenance on your account');
+    expect(await rec.waitFor('auth_failed')).toEqual({ code: 4011, reason: 'maintenance on your account' });
+    rec.client.reconnectNow();
+    const second = await server.nextConnection();
+    second.greet('b');
+    await rec.waitFor('connected', 2);
+    second.close(4012, 'access revoked');
+    expect(await rec.waitFor('auth_failed', 2)).toEqual({ code: 4012, reason: 'access revoked' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.connections).toHaveLength(2);
+    expect(rec.statuses.filter((s) => s.status === 'reconnecting')).toHaveLength(0);
+  });
+
   it('a getToken that throws counts as a failed attempt', async () => {
     let calls = 0;
     rec = recordedClient({

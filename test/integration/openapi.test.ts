@@ -185,6 +185,11 @@ describe('real answers', () => {
     await check('POST', '/api/v1/notifications/resolve', '/api/v1/notifications/resolve', { condition_key: 'host:hv-1:memory' });
     await check('DELETE', `/api/v1/notifications/${id}`, '/api/v1/notifications/:id');
     await check('GET', '/openapi.json', '/openapi.json');
+    // The admin API (development auth is an admin; another user's access, since one's own is refused).
+    await check('GET', '/api/v1/admin/connections?limit=5', '/api/v1/admin/connections');
+    await check('POST', '/api/v1/admin/disconnect', '/api/v1/admin/disconnect', { user: 'nobody', reason: 'schema check' });
+    await check('PUT', '/api/v1/admin/users/someone/access', '/api/v1/admin/users/:user/access', { revoked_roles: ['admin'], reason: 'schema check' });
+    await check('GET', '/api/v1/admin/users/someone/access', '/api/v1/admin/users/:user/access');
     // Development auth has no token to give (the socket needs none): the documented 204.
     expect((await check('GET', '/auth/ws-token', '/auth/ws-token')).status).toBe(204);
   });

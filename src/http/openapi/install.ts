@@ -19,11 +19,12 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { COMPONENTS } from './components.js';
+import { ADMIN_OPERATIONS } from './paths-admin.js';
 import { API_OPERATIONS, type OperationDoc } from './paths-api.js';
 import { EDGE_OPERATIONS } from './paths-edge.js';
 import { INBOX_OPERATIONS } from './paths-inbox.js';
 
-const OPERATIONS: Readonly<Record<string, OperationDoc>> = { ...API_OPERATIONS, ...INBOX_OPERATIONS, ...EDGE_OPERATIONS };
+const OPERATIONS: Readonly<Record<string, OperationDoc>> = { ...API_OPERATIONS, ...INBOX_OPERATIONS, ...ADMIN_OPERATIONS, ...EDGE_OPERATIONS };
 
 /** The routes registered on each app, as `METHOD /url`, for undescribedRoutes. */
 const registered = new WeakMap<FastifyInstance, Set<string>>();
