@@ -6,6 +6,7 @@ import { readAuth, readMetrics, readOrigins, type AuthConfig, type MetricsConfig
 import { readAdmin, type AdminConfig } from './config/admin.js';
 import { readCosts, readHttpEdge, type Costs, type HttpEdge } from './config/edge.js';
 import { LOOPBACK, fail, readBool, readInt, readUrl, type Env } from './config/read.js';
+import { readPresence, type PresenceConfig } from './config/presence.js';
 import { readDatabase, readRedis, type DatabaseConfig, type RedisConfig } from './config/stores.js';
 
 export { MIN_SECRET_BITS, secretWeakness } from './config/secrets.js';
@@ -104,6 +105,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** HTTP connection cap and request timeouts (HTTP_MAX_CONNECTIONS, HTTP_*_TIMEOUT_MS). */
   readonly http: HttpEdge;
+  /** Presence on entity topics (PRESENCE_*). */
+  readonly presence: PresenceConfig;
   /** Who may read /metrics (METRICS_TOKEN). */
   readonly metrics: MetricsConfig;
   /** The admin API's bounds (ADMIN_*). */
@@ -177,6 +180,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     http: readHttpEdge(env, wsMaxConnections),
+    presence: readPresence(env),
     metrics: readMetrics(env, auth),
     admin: readAdmin(env),
   };

@@ -67,7 +67,7 @@ export function createConnectionClient(options: WsClientOptions = {}): Connectio
 
   const client: ConnectionClient = {
     send: (message) => link.send(message),
-    subscribe: (list) => subscriptions.add(toList(list)),
+    subscribe: (list, subscribeOptions) => subscriptions.add(toList(list), subscribeOptions?.presence === true),
     unsubscribe: (list) => subscriptions.remove(toList(list)),
     on(type, handler) {
       emitter.on(type, handler as (m: GenericMessage) => void);

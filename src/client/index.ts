@@ -12,6 +12,7 @@ export type {
   ShareLimits,
   StatusData,
   StatusListener,
+  SubscribeOptions,
   Timers,
   WebSocketConstructor,
   WebSocketLike,

@@ -5,12 +5,14 @@
  * with `budget_exceeded` asked again once its `retry_after_ms` has passed. Nothing changed on the
  * server then, so asking again is the same ask: every topic (a no-op for those it has) and every
  * position (the client sends one `resume` per connection, and only with `resumeVia: 'message'`).
+ * Topics asked for with presence are asked for again with `presence: true` on every connect (the
+ * URL's topics carry no presence).
  */
 import type { ResolvedOptions } from './options.js';
 import type { PositionTracker } from './positions.js';
 
 export interface Subscriptions {
-  add(topics: readonly string[]): void;
+  add(topics: readonly string[], presence?: boolean): void;
   remove(topics: readonly string[]): void;
   /** The topics of the connect now being dialled, for its URL. */
   dialing(): readonly string[];
@@ -29,12 +31,19 @@ export function createSubscriptions(
   isConnected: () => boolean,
 ): Subscriptions {
   const topics = new Set(opts.topics);
+  /** The topics whose presence the client is a member of (a subset of `topics`). */
+  const present = new Set<string>();
   const retries = new Map<string, unknown>();
   let dialTopics: readonly string[] = [];
 
   /** Every topic in one frame: those the server already has are a no-op there, costing nothing. */
   function resubscribe(): void {
     if (topics.size > 0) send({ type: 'subscribe', topics: [...topics] });
+    rejoin();
+  }
+
+  function rejoin(): void {
+    if (present.size > 0) send({ type: 'subscribe', topics: [...present], presence: true });
   }
 
   /** The positions applied so far, when a reconnect asks for missed events by message. */
@@ -50,15 +59,19 @@ export function createSubscriptions(
   }
 
   return {
-    add(list) {
-      const added = list.filter((t) => !topics.has(t));
-      for (const t of added) topics.add(t);
+    add(list, presence = false) {
+      const added = list.filter((t) => !topics.has(t) && !presence);
+      const joined = presence ? list.filter((t) => !present.has(t)) : [];
+      for (const t of [...added, ...joined]) topics.add(t);
+      for (const t of joined) present.add(t);
       if (added.length > 0 && isConnected()) send({ type: 'subscribe', topics: added });
+      if (joined.length > 0 && isConnected()) send({ type: 'subscribe', topics: joined, presence: true });
     },
     remove(list) {
       const removed = list.filter((t) => topics.has(t));
       for (const t of removed) {
         topics.delete(t);
+        present.delete(t);
         positions.forget(t);
       }
       if (removed.length > 0 && isConnected()) send({ type: 'unsubscribe', topics: removed });
@@ -72,10 +85,11 @@ export function createSubscriptions(
         return;
       }
       // Topics changed while the first connect was being dialled.
-      const added = [...topics].filter((t) => !dialTopics.includes(t));
+      const added = [...topics].filter((t) => !dialTopics.includes(t) && !present.has(t));
       const removed = dialTopics.filter((t) => !topics.has(t));
       if (added.length > 0) send({ type: 'subscribe', topics: added });
       if (removed.length > 0) send({ type: 'unsubscribe', topics: removed });
+      rejoin();
     },
     refused(ref, ms) {
       // A later answer for the same kind of request names the wait for both.

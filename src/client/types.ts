@@ -9,6 +9,7 @@ import type {
   InitialStateMessage,
   NotificationEventMessage,
   PongMessage,
+  PresenceMessage,
   ResumedMessage,
   SubscriptionMessage,
 } from '../protocol/index.js';
@@ -78,6 +79,8 @@ export interface ClientEventMap {
   pong: PongMessage;
   error: ErrorMessage;
   resumed: ResumedMessage;
+  /** Who else is on an entity topic the client subscribed to with `{presence: true}`. */
+  presence: PresenceMessage;
   resync: ResyncEvent;
   '*': GenericMessage;
 }
@@ -155,10 +158,18 @@ export interface WsClientOptions {
   readonly random?: () => number;
 }
 
+export interface SubscribeOptions {
+  /** Be a member of these entity topics' presence (`subscribe` with `presence: true`). */
+  readonly presence?: boolean;
+}
+
 /** The client: the seed's `wsClient` API plus explicit lifecycle calls. */
 export interface WsClient {
-  /** Adds topics; sent at once when connected, and after every reconnect. */
-  subscribe(topics: string | readonly string[]): void;
+  /**
+   * Adds topics; sent at once when connected, and after every reconnect. With `{presence: true}`
+   * (entity topics only) the client is a member of their presence and gets `presence` messages.
+   */
+  subscribe(topics: string | readonly string[], options?: SubscribeOptions): void;
   unsubscribe(topics: string | readonly string[]): void;
   on<K extends string>(type: K, handler: Handler<K>): void;
   off<K extends string>(type: K, handler: Handler<K>): void;

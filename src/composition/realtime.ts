@@ -2,7 +2,7 @@
  * The real-time path inside one process: the hub (its topic sources, the users' cost budgets and
  * its limits), the sequencer that takes the bus's events back into offset order and delivers each
  * to the unread and tab counts, the hub and the job runner, the recovery that reads back from the store
- * whatever the bus dropped, and session revocation across instances.
+ * whatever the bus dropped, session revocation and presence across instances.
  */
 import type { Logger as PinoLogger } from 'pino';
 import { createUserBudget } from '../auth/budgets.js';
@@ -12,6 +12,7 @@ import { NOTIFICATIONS_TOPIC } from '../services/notifications.js';
 import { createUnreadCounts, type UnreadCounts } from '../services/unread-counts.js';
 import { createFilterCounts, TAB_FILTERS, type FilterCounts } from '../services/filter-counts.js';
 import type { Services } from './services.js';
+import { startPresence, type ClusterPresence } from './presence.js';
 import { startSessionRevocation, type SessionRevocation } from './session-revocation.js';
 import type { StoreAndBus } from './store-and-bus.js';
 import { createTopicSources } from './topic-sources.js';
@@ -49,7 +50,8 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     maxUsers: config.limits.unreadCountCacheUsers,
     load: (user) => services.notifications.filterCountsAt(user, TAB_FILTERS),
   });
-  const hub = createRealtimeHub(deps, unread, filterCounts);
+  const presence = startPresence({ bus, config: config.presence, logger });
+  const hub = createRealtimeHub(deps, unread, filterCounts, presence);
   const sequencer = createSequencer({
     heads: await store.heads(),
     gapTimeoutMs: GAP_TIMEOUT_MS,
@@ -80,6 +82,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     sessions,
     async close() {
       unsubscribe();
+      presence.close();
       sessions.close();
       await recovery.close();
       sequencer.close();
@@ -87,7 +90,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   };
 }
 
-function createRealtimeHub(deps: RealtimeDeps, unread: UnreadCounts, filterCounts: FilterCounts): Hub {
+function createRealtimeHub(deps: RealtimeDeps, unread: UnreadCounts, filterCounts: FilterCounts, presence: ClusterPresence): Hub {
   const { config, services } = deps;
   const { store, shared } = deps.parts;
   return createHub({
@@ -107,6 +110,7 @@ function createRealtimeHub(deps: RealtimeDeps, unread: UnreadCounts, filterCount
     budget: createUserBudget({ ...config.limits.costs, ...(shared === undefined ? {} : { shared: shared.limits }) }),
     batch: { windowMs: config.realtime.wsBatchWindowMs },
     limits: hubLimits(config),
+    presence: { directory: presence, maxTopicsPerConnection: config.presence.maxTopicsPerConnection, maxTopicsPerUser: config.presence.maxTopicsPerUser },
   });
 }
 

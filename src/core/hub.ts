@@ -18,6 +18,7 @@ import { createConnectionSet } from './connection-set.js';
 import { createFanout, type Fanout } from './delivery.js';
 import { createFrameCache } from './frames.js';
 import type { HubObserver } from './observer.js';
+import { createPresenceWatchers, type PresenceOptions } from './presence.js';
 import { createRequests, type AttachOptions, type Requests } from './requests.js';
 import type { HubSocket } from './socket.js';
 import type { TopicSources } from './sources.js';
@@ -56,6 +57,8 @@ export interface HubOptions {
    * the plain event). Off when absent or 0.
    */
   readonly batch?: { readonly windowMs: number; readonly maxEvents?: number };
+  /** Presence on entity topics (`subscribe` with `presence: true`); refused with an `error` when absent. */
+  readonly presence?: PresenceOptions;
 }
 
 /** Returned by `attach`: the adapter feeds frames in and reports the close. */
@@ -158,14 +161,18 @@ export function createHub(options: HubOptions): Hub {
   const framesOf = createFrameCache();
   const lowWaterBytes = Math.floor(limits.maxBufferedBytes / 2);
   const sync = createSync({ sources, maxReplay: limits.maxReplay, lowWaterBytes, stallMs: limits.replayStallMs, observer, framesOf });
-  const requests = createRequests({ limits, budget: options.budget ?? UNLIMITED_BUDGET, now, observer, sync });
+  const presence = createPresenceWatchers(options.presence);
+  const requests = createRequests({ limits, budget: options.budget ?? UNLIMITED_BUDGET, now, observer, sync, presence });
   const events = orderedFanout(createFanout({ index, sources, framesOf }), logger, options.batch);
   const context: ConnectionContext = {
     index,
     maxBufferedBytes: limits.maxBufferedBytes,
     observer,
     logger,
-    forget: (conn, code) => void (connections.remove(conn) && observer?.disconnected(code)),
+    forget: (conn, code) => {
+      presence.dropConnection(conn);
+      if (connections.remove(conn)) observer?.disconnected(code);
+    },
   };
 
   return {

@@ -12,3 +12,4 @@ export type { Snapshot, TopicSources } from './sources.js';
 export { createSequencer, type Sequencer, type SequencerOptions } from './sequencer.js';
 export { startBusRecovery, type BusRecoveryOptions } from './catch-up.js';
 export { createRunnerGate, type LedRunner, type RunnerGate, type RunnerGateOptions } from './leader.js';
+export type { PresenceDirectory, PresenceList, PresenceOptions, PresenceSink, PresenceUser } from './presence.js';

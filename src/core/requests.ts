@@ -11,6 +11,7 @@ import type { ConnectionMeta } from './connection-info.js';
 import { createCharges, type ChargeLimits } from './charges.js';
 import type { Connection } from './connection.js';
 import type { HubObserver } from './observer.js';
+import type { PresenceWatchers } from './presence.js';
 import type { Sync } from './sync.js';
 import { resumable, snapshotsFor, subscribe, unsubscribe, validTopics } from './subscribing.js';
 
@@ -29,6 +30,7 @@ export interface RequestDeps {
   readonly now: () => Date;
   readonly observer: HubObserver | undefined;
   readonly sync: Sync;
+  readonly presence: PresenceWatchers;
 }
 
 export interface Requests {
@@ -39,7 +41,7 @@ export interface Requests {
 }
 
 export function createRequests(deps: RequestDeps): Requests {
-  const { limits, now, observer, sync } = deps;
+  const { limits, now, observer, sync, presence } = deps;
   const { admit } = createCharges(limits, deps.budget, sync);
 
   function startResumes(conn: Connection, positions: Positions, added: readonly string[]): void {
@@ -53,11 +55,13 @@ export function createRequests(deps: RequestDeps): Requests {
     startResumes(conn, positions, added);
   }
 
-  async function subscribeRequest(conn: Connection, topics: readonly string[], ref: string): Promise<void> {
+  async function subscribeRequest(conn: Connection, topics: readonly string[], ref: string, withPresence: boolean): Promise<void> {
     const added = validTopics(conn, topics, ref, limits.maxSubscriptions);
-    if (added === undefined || !(await admit(conn, snapshotsFor(conn, added), ref))) return;
+    if (added === undefined || (withPresence && !presence.admit(conn, topics, ref))) return;
+    if (!(await admit(conn, snapshotsFor(conn, added), ref))) return;
     const fresh = subscribe(conn, added);
     conn.sendJson({ type: 'subscription', status: 'subscribed', topics });
+    if (withPresence) presence.watch(conn, topics);
     if (fresh.length > 0) conn.run(() => sync.snapshots(conn, fresh));
   }
 
@@ -73,8 +77,9 @@ export function createRequests(deps: RequestDeps): Requests {
         conn.sendJson({ type: 'pong', timestamp: now().toISOString() });
         return undefined;
       case 'subscribe':
-        return subscribeRequest(conn, message.topics, message.type);
+        return subscribeRequest(conn, message.topics, message.type, message.presence === true);
       case 'unsubscribe':
+        presence.unwatch(conn, message.topics);
         unsubscribe(conn, message.topics);
         return undefined;
       case 'resume':

@@ -5,3 +5,4 @@ export * from './topics.js';
 export * from './entities.js';
 export * from './job-parameters.js';
 export * from './inbox.js';
+export * from './presence.js';

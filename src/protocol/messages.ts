@@ -6,6 +6,7 @@
  */
 import type { ErrorCode } from './codes.js';
 import type { BatchMessage, InventoryEventMessage, InventorySnapshot, Job, JobEventMessage } from './entities.js';
+import type { PresenceMessage } from './presence.js';
 
 export const NOTIFICATION_LEVELS = ['info', 'warning', 'error', 'success'] as const;
 export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];
@@ -212,13 +213,16 @@ export type ServerMessage =
   | SubscriptionMessage
   | PongMessage
   | ErrorMessage
-  | ResumedMessage;
+  | ResumedMessage
+  | PresenceMessage;
 
 // ---------------------------------------------------------------- client → server
 
 export interface SubscribeMessage {
   readonly type: 'subscribe';
   readonly topics: readonly string[];
+  /** Extension: be a member of these (entity) topics' presence and receive `presence` messages. */
+  readonly presence?: boolean;
 }
 export interface UnsubscribeMessage {
   readonly type: 'unsubscribe';

@@ -92,7 +92,15 @@ export function validateClientMessage(value: unknown): ParseResult {
     case 'unsubscribe': {
       const topics = parseTopics(type, value.topics);
       if (typeof topics === 'string') return fail(ErrorCode.INVALID_MESSAGE, topics, type);
-      return { ok: true, message: { type, topics } };
+      if (type === 'unsubscribe' || value.presence === undefined) return { ok: true, message: { type, topics } };
+      if (typeof value.presence !== 'boolean') {
+        return fail(
+          ErrorCode.INVALID_MESSAGE,
+          `"subscribe" message expects the 'presence' property to be a boolean, but got ${describe(value.presence)}`,
+          type,
+        );
+      }
+      return { ok: true, message: { type, topics, presence: value.presence } };
     }
     case 'ping':
       return { ok: true, message: { type } };

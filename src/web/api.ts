@@ -23,7 +23,7 @@ export interface Api {
   me(): Promise<string | undefined>;
   /** Who is signed in and how (`session`, `dev`, …), or undefined when nobody is. */
   /** Who is signed in; `'signed-out'` when the server requires a sign-in (401); undefined when unknown. */
-  account(): Promise<{ name: string; method: string } | 'signed-out' | undefined>;
+  account(): Promise<{ id: string; name: string; method: string } | 'signed-out' | undefined>;
   /** Ends the browser session (its sockets are closed by the server with 4003). */
   signOut(): Promise<void>;
 }
@@ -101,7 +101,8 @@ export function createApi(): Api {
       if (res.status !== 200) return undefined;
       const json = (await res.json().catch(() => undefined)) as { user?: unknown; name?: unknown; method?: unknown } | undefined;
       const name = nameOf(json?.name ?? json?.user);
-      return name === undefined ? undefined : { name, method: typeof json?.method === 'string' ? json.method : 'unknown' };
+      const id = typeof json?.user === 'string' ? json.user : name;
+      return name === undefined || id === undefined ? undefined : { id, name, method: typeof json?.method === 'string' ? json.method : 'unknown' };
     },
     signOut: () => call<void>('POST', '/auth/logout'),
   };

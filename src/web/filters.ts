@@ -23,14 +23,22 @@ export interface Filters {
 
 const lower = (s: string): string => s.trim().toLowerCase();
 
-/** The hosts and VMs that match: hosts by cluster and status; a VM by its `host/name` and state; a host also needs its name or a VM to match. */
+/**
+ * The hosts and VMs that match: hosts by cluster, status and exact name (`host`: the host's page);
+ * a VM by its `host/name` and state; a host also needs its name or a VM to match.
+ */
 export function filterInventory(state: InventoryState, p: Params): InventoryState {
   const q = lower(p.q ?? '');
   const wantState = p.state ?? '';
   const cluster = p.cluster ?? '';
   const status = p.status ?? '';
-  if (q === '' && wantState === '' && cluster === '' && status === '') return state;
-  const hosts = new Map([...state.hosts].filter(([, host]) => (cluster === '' || host.cluster_id === cluster) && (status === '' || host.status === status)));
+  const only = p.host ?? '';
+  if (q === '' && wantState === '' && cluster === '' && status === '' && only === '') return state;
+  const hosts = new Map(
+    [...state.hosts].filter(
+      ([id, host]) => (cluster === '' || host.cluster_id === cluster) && (status === '' || host.status === status) && (only === '' || id === only),
+    ),
+  );
   const vms = new Map(
     [...state.vms].filter(([, vm]) => hosts.has(vm.host_id) && (wantState === '' || vm.state === wantState) && (q === '' || lower(vm.id).includes(q))),
   );

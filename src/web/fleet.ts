@@ -6,14 +6,16 @@
  */
 import type { WsClient } from '../client/index.js';
 import type { InventoryEventData, InventorySnapshot, Job, JobOutputLine } from '../protocol/index.js';
+import { byId } from './dom.js';
 import type { FleetApi } from './fleet-api.js';
 import { createFleetApi } from './fleet-api.js';
 import { createInventoryStore, type InventoryStore } from './inventory-state.js';
 import { createJobForm, type JobForm } from './job-form.js';
 import { createJobsStore, type JobsStore } from './jobs-state.js';
 import { createFleetViews, type FleetViews } from './fleet-views.js';
+import { createPresenceBars, type PresenceBars } from './presence.js';
 import { createRowActions, type RowActions } from './row-actions.js';
-import { jobHref, startRouter } from './router.js';
+import { jobHref, startRouter, type Route } from './router.js';
 
 /** The topics whose snapshots and events these views need. */
 export const FLEET_TOPICS = ['inventory', 'jobs'] as const;
@@ -22,6 +24,17 @@ export interface Fleet {
   /** Reloads both views over REST (the fallback while the socket is down for good). */
   refresh(): Promise<void>;
   tick(): void;
+  /** The signed-in user's id: left out of "who else is viewing" and of the row warnings. */
+  setSelf(userId: string): void;
+}
+
+const ENTITY_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Who else is on the host's page (`host` filter) and on the open job's page. */
+function followPresence(presence: PresenceBars, route: Route): void {
+  const host = route.view === 'inventory' ? byId<HTMLInputElement>('inventory-host').value || (route.params.host ?? '') : '';
+  presence.show('host', ENTITY_ID.test(host) ? `inventory:${host}` : null);
+  presence.show('job', route.view === 'jobs' && route.jobId !== null ? `jobs:${route.jobId}` : null);
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -123,9 +136,16 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
   client.onConnectionStatus((status) => {
     if (status === 'connected') loadOnce(api, jobForm, actions, views);
   });
-  startRouter((route) => {
-    views.route(route);
-    openJob(route.view === 'jobs' ? route.jobId : null);
+  const presence = createPresenceBars(client);
+  let route: Route | undefined;
+  startRouter((next) => {
+    route = next;
+    views.route(next);
+    openJob(next.view === 'jobs' ? next.jobId : null);
+    followPresence(presence, next);
+  });
+  byId('inventory-filter').addEventListener('input', () => {
+    if (route !== undefined) followPresence(presence, route);
   });
   views.renderInventory();
   views.renderJobs();
@@ -136,6 +156,13 @@ export function startFleet(client: WsClient, report: (text: string) => void): Fl
       inventory.replace(snapshot as InventorySnapshot);
       jobs.replace(list);
     },
-    tick: () => views.tick(),
+    tick() {
+      views.tick();
+      actions.tick();
+    },
+    setSelf(userId) {
+      presence.setSelf(userId);
+      actions.setSelf(userId);
+    },
   };
 }

@@ -8,6 +8,7 @@ import { byId, h } from './dom.js';
 import { countBy, groupHosts, type InventoryState } from './inventory-state.js';
 import { refreshTimes } from './item.js';
 import type { RowActions } from './row-actions.js';
+import { viewHref } from './router.js';
 import { absoluteTime, relativeTime } from './time.js';
 
 export function formatMemory(mb: number): string {
@@ -50,7 +51,7 @@ function hostCard(host: Host, vms: readonly Vm[], nowMs: number, actions: RowAct
   const head = h(
     'div',
     { class: 'host-head' },
-    h('h3', { class: 'host-name' }, host.id),
+    h('h3', { class: 'host-name' }, h('a', { href: viewHref('inventory', { host: host.id }) }, host.id)),
     badge(HOST_LOOKS, host.status, `Host ${host.id}`),
     lastSeen(host, nowMs),
     ...(cell === undefined ? [] : [cell]),

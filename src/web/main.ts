@@ -82,7 +82,10 @@ function start(): void {
         report('Sign in to see notifications and live updates.');
         return;
       }
-      if (account !== undefined) showAccount(api, account, fail);
+      if (account !== undefined) {
+        showAccount(api, account, fail);
+        fleet.setSelf(account.id);
+      }
       goLive();
     },
     () => goLive(),

@@ -99,6 +99,20 @@ describe('subscriptions and resume', () => {
     expect(await conn.nextMessage()).toEqual({ type: 'unsubscribe', topics: ['inventory'] });
   });
 
+  it('asks for presence with presence: true, and again after a reconnect', async () => {
+    const conn = await connected({});
+    rec?.client.subscribe('jobs:7', { presence: true });
+    expect(await conn.nextMessage()).toEqual({ type: 'subscribe', topics: ['jobs:7'], presence: true });
+    conn.terminate();
+    const next = await server.nextConnection();
+    next.greet('c-2', {});
+    expect(next.url.searchParams.get('topics')).toBe('notifications,jobs:7');
+    expect(await next.nextMessage()).toEqual({ type: 'subscribe', topics: ['notifications', 'jobs:7'] });
+    expect(await next.nextMessage()).toEqual({ type: 'subscribe', topics: ['jobs:7'], presence: true });
+    rec?.client.unsubscribe('jobs:7');
+    expect(await next.nextMessage()).toEqual({ type: 'unsubscribe', topics: ['jobs:7'] });
+  });
+
   it('by default resumes on the reconnect URL, then resubscribes in one frame', async () => {
     const conn = await connected({ notifications: { offset: 3, epoch: 'e1' } }, 'url');
     expect(conn.url.searchParams.get('resume')).toBeNull();

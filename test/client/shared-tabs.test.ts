@@ -50,6 +50,9 @@ describe('what a tab is handed', () => {
     expect(forTab(tab('jobs:1'), { type: 'resumed', topic: 'jobs', recovered: true })).not.toBeNull();
     expect(forTab(tab('notifications'), { type: 'resumed', topic: 'jobs', recovered: true })).toBeNull();
     expect(forTab(tab(), { type: 'connection', client_id: 'c' })).not.toBeNull();
+    // Presence is about one entity topic: not for the family's other subscribers.
+    expect(forTab(tab('inventory:hv-01'), { type: 'presence', topic: 'inventory:hv-01', action: 'join' })).not.toBeNull();
+    expect(forTab(tab('inventory'), { type: 'presence', topic: 'inventory:hv-01', action: 'join' })).toBeNull();
   });
 });
 

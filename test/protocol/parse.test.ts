@@ -15,6 +15,10 @@ describe('parseClientMessage', () => {
       ok: true,
       message: { type: 'subscribe', topics: ['jobs', 'jobs:42'] },
     });
+    expect(parseClientMessage('{"type":"subscribe","topics":["jobs:42"],"presence":true}')).toEqual({
+      ok: true,
+      message: { type: 'subscribe', topics: ['jobs:42'], presence: true },
+    });
     expect(parseClientMessage('{"type":"unsubscribe","topics":["jobs"]}')).toMatchObject({ ok: true });
     expect(parseClientMessage('{"type":"resume","positions":{"jobs":{"offset":3,"epoch":"e1"}}}')).toEqual({
       ok: true,
@@ -31,6 +35,10 @@ describe('parseClientMessage', () => {
     expect(fails('{"type":"subscribe","topics":"jobs"}')).toMatchObject({
       message: `"subscribe" message expects the 'topics' property to be an array of strings, but got string`,
       ref: 'subscribe',
+    });
+    expect(fails('{"type":"subscribe","topics":["jobs:1"],"presence":"yes"}')).toMatchObject({
+      code: 'invalid_message',
+      message: `"subscribe" message expects the 'presence' property to be a boolean, but got string`,
     });
     expect(fails('{"type":"subscribe","topics":[]}').message).toBe('"subscribe" message expects at least one topic');
     expect(fails('{"type":"subscribe","topics":["a",2]}').message).toBe(`"subscribe" message expects 'topics[1]' to be a string, but got number`);

@@ -9,18 +9,20 @@ import type { TabView } from './view.js';
 import type { TabMessage } from './wire.js';
 
 export function startFollower(tab: string, view: TabView, known: Known, post: (m: TabMessage) => void, solo: () => void): Port {
-  const join = (): void => post({ k: 'join', tab, topics: [...view.topics], fresh: !view.holdsState() });
+  const join = (): void => post({ k: 'join', tab, topics: [...view.topics], fresh: !view.holdsState(), presence: [...view.present] });
   join();
   return {
-    subscribe(topics) {
-      const added = topics.filter((t) => !view.topics.has(t));
+    subscribe(topics, presence) {
+      const added = topics.filter((t) => !view.topics.has(t) || (presence && !view.present.has(t)));
       for (const t of added) view.topics.add(t);
-      if (added.length > 0) post({ k: 'sub', tab, topics: added });
+      if (presence) for (const t of added) view.present.add(t);
+      if (added.length > 0) post({ k: 'sub', tab, topics: added, presence });
     },
     unsubscribe(topics) {
       const removed = topics.filter((t) => view.topics.has(t));
       for (const t of removed) {
         view.topics.delete(t);
+        view.present.delete(t);
         view.positions.forget(t);
       }
       if (removed.length > 0) post({ k: 'unsub', tab, topics: removed });

@@ -9,7 +9,7 @@
  */
 import type { Positions } from '../../protocol/index.js';
 import { createConnectionClient, type ConnectionClient } from '../client.js';
-import type { GenericMessage, WsClientOptions } from '../types.js';
+import type { ConnectionStatus, GenericMessage, StatusData, WsClientOptions } from '../types.js';
 import { createFollowers } from './followers.js';
 import { wantsFamily } from './topic-filter.js';
 import type { TabView } from './view.js';
@@ -26,7 +26,7 @@ export interface Known {
 }
 
 export interface Port {
-  subscribe(topics: readonly string[]): void;
+  subscribe(topics: readonly string[], presence: boolean): void;
   unsubscribe(topics: readonly string[]): void;
   connect(): void;
   reconnectNow(): void;
@@ -40,43 +40,65 @@ function positionsOf(client: ConnectionClient): Positions {
   return out;
 }
 
+function statusOf(inner: ConnectionClient, s: ConnectionStatus, d: StatusData, carried: ReadonlySet<string>): TabMessage {
+  return { k: 'status', s, d, transport: inner.getTransport(), clientId: inner.getClientId(), topics: [...carried], p: positionsOf(inner) };
+}
+
+/** Snapshots a tab new to families the connection already carries needs (see the header). */
+function createSnapshotAsks(inner: ConnectionClient): { add(family: string): void; send(): void } {
+  const due = new Set<string>();
+  return {
+    add: (family) => void due.add(family),
+    send() {
+      if (due.size === 0 || !inner.isConnected()) return;
+      const positions = Object.fromEntries([...due].map((f) => [f, { offset: 0, epoch: SNAPSHOT_EPOCH }]));
+      due.clear();
+      inner.send({ type: 'resume', positions });
+    },
+  };
+}
+
+/** Topics some tab asked for with presence: the connection is a member of their presence, once per topic. */
+function createPresence(inner: ConnectionClient, carried: ReadonlySet<string>): { join(topics: readonly string[]): void; drop(topic: string): void } {
+  const present = new Set<string>();
+  return {
+    join(topics) {
+      const fresh = topics.filter((t) => carried.has(t) && !present.has(t));
+      for (const t of fresh) present.add(t);
+      if (fresh.length > 0) inner.subscribe(fresh, { presence: true });
+    },
+    drop: (topic) => void present.delete(topic),
+  };
+}
+
 /** `post` is null for a tab that connects on its own (the leader had no room for it). */
 export function startLeader(view: TabView, options: WsClientOptions, known: Known, limits: ResolvedShareLimits, post: ((m: TabMessage) => void) | null): Port {
   const followers = createFollowers(limits);
   let stopped = false;
   let inherited = new Set(post === null ? [] : known.topics);
   const carried = new Set<string>();
-  const snapshotsDue = new Set<string>();
   const union = (): Set<string> => new Set([...view.topics, ...inherited, ...followers.topics()]);
   for (const t of union()) carried.add(t);
   const resumeFrom = Object.keys(known.positions).length > 0 && post !== null ? { resumeFrom: known.positions } : {};
   const inner = createConnectionClient({ ...options, ...resumeFrom, topics: [...carried], autoConnect: false });
-
-  function announce(): void {
-    const s = inner.getStatus();
-    post?.({ k: 'status', s, d: {}, transport: inner.getTransport(), clientId: inner.getClientId(), topics: [...carried], p: positionsOf(inner) });
-  }
-
-  function askSnapshots(): void {
-    if (snapshotsDue.size === 0 || !inner.isConnected()) return;
-    const positions = Object.fromEntries([...snapshotsDue].map((f) => [f, { offset: 0, epoch: SNAPSHOT_EPOCH }]));
-    snapshotsDue.clear();
-    inner.send({ type: 'resume', positions });
-  }
+  const snapshots = createSnapshotAsks(inner);
+  const presence = createPresence(inner, carried);
+  const join = presence.join;
 
   /** Carries the union's topics; a tab new to ones already carried gets fresh snapshots of them. */
   function sync(fresh: readonly string[] = []): void {
     const wanted = union();
     const newTopics = new Set(fresh);
-    for (const f of FAMILIES) if (wantsFamily(newTopics, f) && wantsFamily(carried, f)) snapshotsDue.add(f);
+    for (const f of FAMILIES) if (wantsFamily(newTopics, f) && wantsFamily(carried, f)) snapshots.add(f);
     const added = [...wanted].filter((t) => !carried.has(t));
     const removed = [...carried].filter((t) => !wanted.has(t));
     for (const t of added) carried.add(t);
     for (const t of removed) carried.delete(t);
+    for (const t of removed) presence.drop(t);
     if (added.length > 0) inner.subscribe(added);
     if (removed.length > 0) inner.unsubscribe(removed);
-    askSnapshots();
-    announce();
+    snapshots.send();
+    post?.(statusOf(inner, inner.getStatus(), {}, carried));
   }
 
   function relay(m: GenericMessage): void {
@@ -86,13 +108,14 @@ export function startLeader(view: TabView, options: WsClientOptions, known: Know
     view.deliver(m);
   }
 
+  join([...view.present]);
   inner.on('*', relay);
   inner.onConnectionStatus((s, d) => {
     // Closing (the tab goes away, or the page closed it): the next leader tells the followers.
     if (stopped) return;
     view.setStatus(s, d, inner.getTransport(), inner.getClientId());
-    post?.({ k: 'status', s, d, transport: inner.getTransport(), clientId: inner.getClientId(), topics: [...carried], p: positionsOf(inner) });
-    if (s === 'connected') askSnapshots();
+    post?.(statusOf(inner, s, d, carried));
+    if (s === 'connected') snapshots.send();
   });
   // Topics of tabs that closed while another led are let go once the live tabs had time to re-join.
   const inheritTimer = setTimeout(() => {
@@ -101,13 +124,16 @@ export function startLeader(view: TabView, options: WsClientOptions, known: Know
   }, limits.inheritMs);
 
   return {
-    subscribe(topics) {
+    subscribe(topics, presence) {
       const fresh = topics.filter((t) => !view.topics.has(t));
       for (const t of fresh) view.topics.add(t);
       sync(fresh);
+      if (presence) for (const t of topics) view.present.add(t);
+      if (presence) join(topics);
     },
     unsubscribe(topics) {
       for (const t of topics) view.topics.delete(t);
+      for (const t of topics) view.present.delete(t);
       for (const t of topics) view.positions.forget(t);
       sync();
     },
@@ -118,8 +144,11 @@ export function startLeader(view: TabView, options: WsClientOptions, known: Know
         const fresh = followers.join(m.tab, m.topics, m.fresh);
         if (fresh === null) post?.({ k: 'full', to: m.tab });
         else sync(fresh);
-      } else if (m.k === 'sub' || m.k === 'unsub') sync(followers.change(m.tab, m.topics, m.k === 'sub'));
-      else if (m.k === 'leave' && followers.leave(m.tab)) sync();
+        if (fresh !== null) join(m.presence ?? []);
+      } else if (m.k === 'sub' || m.k === 'unsub') {
+        sync(followers.change(m.tab, m.topics, m.k === 'sub'));
+        if (m.k === 'sub' && m.presence === true) join(m.topics);
+      } else if (m.k === 'leave' && followers.leave(m.tab)) sync();
       else if (m.k === 'reconnect') inner.reconnectNow();
     },
     close() {

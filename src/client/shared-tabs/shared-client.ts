@@ -60,10 +60,12 @@ interface Controls {
 /** The page's API over this tab's view and its current port (none before `connect()`). */
 function facade(view: TabView, c: Controls): WsClient {
   return {
-    subscribe(list) {
+    subscribe(list, options) {
       const port = c.port();
-      if (port !== null) port.subscribe(toList(list));
-      else for (const t of toList(list)) view.topics.add(t);
+      const presence = options?.presence === true;
+      if (port !== null) return port.subscribe(toList(list), presence);
+      for (const t of toList(list)) view.topics.add(t);
+      if (presence) for (const t of toList(list)) view.present.add(t);
     },
     unsubscribe(list) {
       const port = c.port();

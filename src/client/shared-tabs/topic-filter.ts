@@ -66,6 +66,8 @@ function cutSnapshot(topics: ReadonlySet<string>, m: GenericMessage): GenericMes
 /** The message as this tab receives it, or null when its topics do not ask for it. */
 export function forTab(topics: ReadonlySet<string>, m: GenericMessage): GenericMessage | null {
   if (m.type === 'initial_state') return cutSnapshot(topics, m);
+  // Presence is about one entity topic: only a tab on that very topic shows who else is there.
+  if (m.type === 'presence') return typeof m.topic === 'string' && topics.has(m.topic) ? m : null;
   if (m.type === 'resumed') return typeof m.topic === 'string' && wantsFamily(topics, m.topic) ? m : null;
   if (m.type === 'subscription') {
     const mine = Array.isArray(m.topics) ? m.topics.filter((t): t is string => typeof t === 'string' && topics.has(t)) : [];

@@ -13,6 +13,8 @@ import type { TransportName } from './wire.js';
 
 export interface TabView {
   readonly topics: Set<string>;
+  /** The topics this tab asked for with `{presence: true}` (a subset of `topics`). */
+  readonly present: Set<string>;
   readonly emitter: Emitter<GenericMessage>;
   readonly status: StatusBoard;
   readonly positions: PositionTracker;
@@ -45,6 +47,7 @@ export function createTabView(topics: readonly string[], transport: TransportNam
   emitter.on('initial_state', () => void (held = true));
   return {
     topics: wanted,
+    present: new Set(),
     emitter,
     status,
     positions,

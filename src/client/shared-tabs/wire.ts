@@ -35,8 +35,9 @@ export type TabMessage =
   /** The leader serves no more followers: this tab connects itself. */
   | { readonly k: 'full'; readonly to: string }
   /** `fresh`: the tab holds no state yet and needs snapshots of topics the connection already has. */
-  | { readonly k: 'join'; readonly tab: string; readonly topics: readonly string[]; readonly fresh: boolean }
-  | { readonly k: 'sub' | 'unsub'; readonly tab: string; readonly topics: readonly string[] }
+  | { readonly k: 'join'; readonly tab: string; readonly topics: readonly string[]; readonly fresh: boolean; readonly presence?: readonly string[] }
+  /** `presence`: the tab asked for these topics with `{presence: true}`. */
+  | { readonly k: 'sub' | 'unsub'; readonly tab: string; readonly topics: readonly string[]; readonly presence?: boolean }
   | { readonly k: 'leave'; readonly tab: string }
   | { readonly k: 'reconnect' };
 
@@ -64,10 +65,10 @@ function isTabMessage(v: Record<string, unknown>): boolean {
     case 'full':
       return typeof v.to === 'string';
     case 'join':
-      return typeof v.tab === 'string' && isStrings(v.topics) && typeof v.fresh === 'boolean';
+      return typeof v.tab === 'string' && isStrings(v.topics) && typeof v.fresh === 'boolean' && (v.presence === undefined || isStrings(v.presence));
     case 'sub':
     case 'unsub':
-      return typeof v.tab === 'string' && isStrings(v.topics);
+      return typeof v.tab === 'string' && isStrings(v.topics) && (v.presence === undefined || typeof v.presence === 'boolean');
     case 'leave':
       return typeof v.tab === 'string';
     default:
