@@ -41,6 +41,12 @@ export interface Limits {
   readonly restJsonMaxDepth: number;
   /** Users whose unread count is kept in memory for event frames (beyond it, reloaded on use). */
   readonly unreadCountCacheUsers: number;
+  /** Distinct filters whose unread counts are kept in memory per user (the tabs, the unread count and connections' own). */
+  readonly unreadCountFiltersPerUser: number;
+  /** Most named filters a connection's `subscribe` may ask to have counted (0: none). */
+  readonly wsCountFilters: number;
+  /** Most bytes (as JSON) of a connection's `filters` option. */
+  readonly wsCountFiltersMaxBytes: number;
   /** Snapshot, replay and queue bounds per connection and per user (see `Costs`). */
   readonly costs: Costs;
 }
@@ -156,6 +162,9 @@ export function loadConfig(env: Env = process.env): Config {
       wsAuthCheckTimeoutMs: readInt(env, 'WS_AUTH_CHECK_TIMEOUT_MS', 5000, 100, 60_000),
       restJsonMaxDepth: readInt(env, 'REST_JSON_MAX_DEPTH', 32, 2, 1000),
       unreadCountCacheUsers: readInt(env, 'UNREAD_COUNT_CACHE_USERS', 100_000, 1),
+      unreadCountFiltersPerUser: readInt(env, 'UNREAD_COUNT_FILTERS_PER_USER', 64, 8, 4096),
+      wsCountFilters: readInt(env, 'WS_COUNT_FILTERS', 8, 0, 64),
+      wsCountFiltersMaxBytes: readInt(env, 'WS_COUNT_FILTERS_MAX_BYTES', 2048, 64, 65_536),
       costs: readCosts(env, guarded),
     },
     retention: {

@@ -69,6 +69,7 @@ export function createConnectionClient(options: WsClientOptions = {}): Connectio
     send: (message) => link.send(message),
     subscribe: (list, subscribeOptions) => subscriptions.add(toList(list), subscribeOptions?.presence === true),
     unsubscribe: (list) => subscriptions.remove(toList(list)),
+    setFilters: (filters) => subscriptions.setFilters(filters),
     on(type, handler) {
       emitter.on(type, handler as (m: GenericMessage) => void);
     },

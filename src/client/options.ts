@@ -1,5 +1,5 @@
 /** Defaults under the caller's options, checked up front, and the URL of each connect. */
-import type { Positions } from '../protocol/index.js';
+import type { NotificationFilter, Positions } from '../protocol/index.js';
 import { checkBackoffOptions, type BackoffOptions } from './backoff.js';
 import { createTransports, type Transports } from './transport.js';
 import type { Timers, WsClientOptions } from './types.js';
@@ -10,6 +10,7 @@ export interface ResolvedOptions {
   readonly transports: Transports;
   readonly getToken: (() => Promise<string | undefined>) | undefined;
   readonly topics: readonly string[];
+  readonly filters: Readonly<Record<string, NotificationFilter>> | undefined;
   readonly autoConnect: boolean;
   readonly pingIntervalMs: number;
   readonly watchdogMs: number;
@@ -71,6 +72,7 @@ export function resolveOptions(options: WsClientOptions): ResolvedOptions {
     transports: transportsOf(options),
     getToken: options.getToken,
     topics: [...new Set(options.topics ?? ['notifications'])],
+    filters: options.filters,
     autoConnect: options.autoConnect ?? true,
     pingIntervalMs,
     watchdogMs: nonNegative('watchdogMs', options.watchdogMs ?? 2 * pingIntervalMs + 10_000),

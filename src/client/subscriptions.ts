@@ -7,13 +7,18 @@
  * position (the client sends one `resume` per connection, and only with `resumeVia: 'message'`).
  * Topics asked for with presence are asked for again with `presence: true` on every connect (the
  * URL's topics carry no presence).
+ * Named filters (`filters`) ride on a `subscribe` of every topic after each connect and whenever
+ * they change: the server answers a change with a fresh `initial_state` for `notifications`.
  */
+import type { NotificationFilter } from '../protocol/index.js';
 import type { ResolvedOptions } from './options.js';
 import type { PositionTracker } from './positions.js';
 
 export interface Subscriptions {
   add(topics: readonly string[], presence?: boolean): void;
   remove(topics: readonly string[]): void;
+  /** Replaces the named filters (`{}`: none). */
+  setFilters(filters: Readonly<Record<string, NotificationFilter>>): void;
   /** The topics of the connect now being dialled, for its URL. */
   dialing(): readonly string[];
   /** The connection is up: resubscribe after a reconnect, or send what changed while dialling. */
@@ -35,10 +40,11 @@ export function createSubscriptions(
   const present = new Set<string>();
   const retries = new Map<string, unknown>();
   let dialTopics: readonly string[] = [];
+  let filters = opts.filters !== undefined && Object.keys(opts.filters).length > 0 ? opts.filters : undefined;
 
-  /** Every topic in one frame: those the server already has are a no-op there, costing nothing. */
-  function resubscribe(): void {
-    if (topics.size > 0) send({ type: 'subscribe', topics: [...topics] });
+  /** Every topic in one frame (those the server already has are a no-op there), with the filters. */
+  function resubscribe(named = filters): void {
+    if (topics.size > 0) send({ type: 'subscribe', topics: [...topics], ...(named === undefined ? {} : { filters: named }) });
     rejoin();
   }
 
@@ -89,7 +95,12 @@ export function createSubscriptions(
       const removed = dialTopics.filter((t) => !topics.has(t));
       if (added.length > 0) send({ type: 'subscribe', topics: added });
       if (removed.length > 0) send({ type: 'unsubscribe', topics: removed });
-      rejoin();
+      if (filters !== undefined) resubscribe();
+      else rejoin();
+    },
+    setFilters(named) {
+      filters = Object.keys(named).length > 0 ? named : undefined;
+      if (isConnected()) resubscribe(named);
     },
     refused(ref, ms) {
       // A later answer for the same kind of request names the wait for both.

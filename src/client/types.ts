@@ -7,6 +7,7 @@ import type {
   Positions,
   ErrorMessage,
   InitialStateMessage,
+  NotificationFilter,
   NotificationEventMessage,
   PongMessage,
   PresenceMessage,
@@ -118,6 +119,11 @@ export interface WsClientOptions {
   readonly getToken?: () => Promise<string | undefined>;
   /** Topics to subscribe to from the start. Default `['notifications']`. */
   readonly topics?: readonly string[];
+  /**
+   * Named inbox filters whose unread counts `filter_counts` carries (instead of the page's tabs),
+   * asked for with a `subscribe` after every connect; the server bounds their number and size.
+   */
+  readonly filters?: Readonly<Record<string, NotificationFilter>>;
   /** Start connecting at creation. Default true. */
   readonly autoConnect?: boolean;
   readonly pingIntervalMs?: number;
@@ -171,6 +177,8 @@ export interface WsClient {
    */
   subscribe(topics: string | readonly string[], options?: SubscribeOptions): void;
   unsubscribe(topics: string | readonly string[]): void;
+  /** Replaces the named filters counted (`{}`: the tabs again); sent at once when connected, and after every reconnect. */
+  setFilters(filters: Readonly<Record<string, NotificationFilter>>): void;
   on<K extends string>(type: K, handler: Handler<K>): void;
   off<K extends string>(type: K, handler: Handler<K>): void;
   /** Calls `cb(status, data)` on every status change. Returns a function that removes it. */

@@ -9,8 +9,7 @@ import { createUserBudget } from '../auth/budgets.js';
 import type { Config } from '../config.js';
 import { createHub, createSequencer, startBusRecovery, type Hub, type HubLimits, type HubObserver } from '../core/index.js';
 import { NOTIFICATIONS_TOPIC } from '../services/notifications.js';
-import { createUnreadCounts, type UnreadCounts } from '../services/unread-counts.js';
-import { createFilterCounts, TAB_FILTERS, type FilterCounts } from '../services/filter-counts.js';
+import { createInboxCounts, type InboxCounts } from '../services/inbox-counts.js';
 import type { Services } from './services.js';
 import { startPresence, type ClusterPresence } from './presence.js';
 import { startSessionRevocation, type SessionRevocation } from './session-revocation.js';
@@ -45,22 +44,19 @@ export interface RealtimeDeps {
 export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   const { config, logger, services } = deps;
   const { store, bus } = deps.parts;
-  const unread = createUnreadCounts({ maxUsers: config.limits.unreadCountCacheUsers, load: (user) => services.notifications.unreadCountAt(user) });
-  const filterCounts = createFilterCounts({
+  const counts = createInboxCounts({
     maxUsers: config.limits.unreadCountCacheUsers,
-    load: (user) => services.notifications.filterCountsAt(user, TAB_FILTERS),
+    maxFiltersPerUser: config.limits.unreadCountFiltersPerUser,
+    load: (user, filters) => services.notifications.filterCountsAt(user, filters),
   });
   const presence = startPresence({ bus, config: config.presence, logger });
-  const hub = createRealtimeHub(deps, unread, filterCounts, presence);
+  const hub = createRealtimeHub(deps, counts, presence);
   const sequencer = createSequencer({
     heads: await store.heads(),
     gapTimeoutMs: GAP_TIMEOUT_MS,
     logger,
     deliver: (event) => {
-      if (event.topic === NOTIFICATIONS_TOPIC) {
-        unread.observe(event);
-        filterCounts.observe(event);
-      }
+      if (event.topic === NOTIFICATIONS_TOPIC) counts.observe(event);
       hub.deliver(event);
       services.runner.observe(event);
     },
@@ -90,7 +86,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   };
 }
 
-function createRealtimeHub(deps: RealtimeDeps, unread: UnreadCounts, filterCounts: FilterCounts, presence: ClusterPresence): Hub {
+function createRealtimeHub(deps: RealtimeDeps, counts: InboxCounts, presence: ClusterPresence): Hub {
   const { config, services } = deps;
   const { store, shared } = deps.parts;
   return createHub({
@@ -99,8 +95,8 @@ function createRealtimeHub(deps: RealtimeDeps, unread: UnreadCounts, filterCount
       notifications: services.notifications,
       inventory: services.inventory,
       jobs: services.jobs,
-      unread,
-      filterCounts,
+      counts,
+      filterLimits: { maxFilters: config.limits.wsCountFilters, maxBytes: config.limits.wsCountFiltersMaxBytes },
       initialStateLimit: config.limits.initialStateLimit,
       jobsSnapshotLimit: config.jobs.snapshotLimit,
     }),

@@ -2,14 +2,13 @@
  * Which service answers for which log topic: the hub's `TopicSources` (snapshots, log reads and
  * per-user extras) built from the services. Domain glue the composition root only wires.
  */
-import type { TopicSources } from '../core/index.js';
+import type { ReceiverFilters, TopicSources } from '../core/index.js';
 import type { InventoryService } from '../services/inventory.js';
 import { INVENTORY_TOPIC } from '../services/inventory.js';
 import { JOBS_TOPIC, type JobService } from '../services/jobs.js';
 import { NOTIFICATIONS_TOPIC, type NotificationService } from '../services/notifications.js';
-import type { UnreadCounts } from '../services/unread-counts.js';
-import type { FilterCounts, FilterCountsRecord } from '../services/filter-counts.js';
-import { TAB_NAMES } from '../services/filter-counts.js';
+import type { InboxCounts } from '../services/inbox-counts.js';
+import { countsByName, parseNamedFilters, TAB_FILTERS, type NamedFilters, type NamedFiltersLimits } from '../services/named-filters.js';
 import type { Store } from '../store/types.js';
 
 export interface TopicSourceDeps {
@@ -17,9 +16,10 @@ export interface TopicSourceDeps {
   readonly notifications: NotificationService;
   readonly inventory: InventoryService;
   readonly jobs: JobService;
-  readonly unread: UnreadCounts;
-  /** The tabs' unread counts per user (`filter_counts`). */
-  readonly filterCounts: FilterCounts;
+  /** Unread counts per (user, filter): `unread_count` and `filter_counts`. */
+  readonly counts: InboxCounts;
+  /** What a connection's `filters` option may ask for. */
+  readonly filterLimits: NamedFiltersLimits;
   /** Notifications in an `initial_state` (INITIAL_STATE_LIMIT). */
   readonly initialStateLimit: number;
   /** Jobs in a `jobs` snapshot. */
@@ -27,26 +27,43 @@ export interface TopicSourceDeps {
 }
 
 export function createTopicSources(deps: TopicSourceDeps): TopicSources {
-  const { store, notifications, inventory, jobs, unread } = deps;
+  const { store, notifications, inventory, jobs, counts } = deps;
+  /** The named filters behind each connection's opaque ReceiverFilters (dropped with the connection's). */
+  const named = new WeakMap<ReceiverFilters, NamedFilters>();
+  const namedOf = (filters: ReceiverFilters | undefined): NamedFilters => (filters === undefined ? undefined : named.get(filters)) ?? TAB_FILTERS;
+
   return {
     epoch: store.epoch,
-    async snapshot(logTopic, principal, scope) {
+    async snapshot(logTopic, principal, scope, filters) {
       if (logTopic === NOTIFICATIONS_TOPIC) {
-        const snap = await notifications.snapshot(principal, deps.initialStateLimit);
-        unread.remember(principal.id, snap.data.unread_count, snap.position.offset);
-        deps.filterCounts.remember(principal.id, snap.data.filter_counts, snap.position.offset);
-        const filterCounts: FilterCountsRecord = Object.fromEntries(TAB_NAMES.map((name, i) => [name, snap.data.filter_counts[i] ?? 0]));
-        return { data: { ...snap.data, filter_counts: filterCounts }, position: snap.position };
+        const asked = namedOf(filters);
+        const snap = await notifications.snapshot(
+          principal,
+          deps.initialStateLimit,
+          asked.counted.slice(1).map((f) => f.filter),
+        );
+        const { notifications: list, unread_count: unread } = snap.data;
+        const all = [unread, ...snap.data.counts];
+        counts.remember(principal.id, asked.counted, all, snap.position.offset);
+        return { data: { notifications: list, unread_count: unread, filter_counts: countsByName(asked, all) }, position: snap.position };
       }
       if (logTopic === INVENTORY_TOPIC) return inventory.snapshot(scope);
       if (logTopic === JOBS_TOPIC) return jobs.snapshot(deps.jobsSnapshotLimit);
       return store.read(async (tx) => ({ data: {}, position: await tx.position(logTopic) }));
     },
     eventsAfter: (logTopic, after, limit, upto) => store.eventsAfter(logTopic, after, limit, upto),
-    async extras(event, principal) {
+    async extras(event, principal, filters) {
       if (event.topic !== NOTIFICATIONS_TOPIC) return undefined;
-      const [count, filterCounts] = await Promise.all([unread.get(principal.id), deps.filterCounts.get(principal.id)]);
-      return { unread_count: count, filter_counts: filterCounts };
+      const asked = namedOf(filters);
+      const held = await counts.get(principal.id, asked.counted);
+      return { unread_count: held[0] ?? 0, filter_counts: countsByName(asked, held) };
+    },
+    checkFilters(raw) {
+      const parsed = parseNamedFilters(raw, deps.filterLimits);
+      if (!('names' in parsed)) return parsed;
+      const filters: ReceiverFilters = { key: parsed.key, topic: NOTIFICATIONS_TOPIC };
+      named.set(filters, parsed);
+      return filters;
     },
   };
 }

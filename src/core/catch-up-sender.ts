@@ -19,7 +19,7 @@ export interface CatchUpSender {
 export function createCatchUpSender(sources: TopicSources, framesOf: (event: TopicEvent) => EventFrames): CatchUpSender {
   async function send(conn: Connection, stream: Stream, gate: Gate, event: TopicEvent): Promise<boolean> {
     if (!(await gate.next())) return false;
-    const extras = await sources.extras(event, conn.principal);
+    const extras = await sources.extras(event, conn.principal, conn.filters);
     if (conn.closed) return false;
     stream.position = event.offset;
     conn.send(framesOf(event).bytes(extras));

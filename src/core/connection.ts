@@ -13,6 +13,7 @@ import type { ConnectionMeta } from './connection-info.js';
 import type { ShareFrames } from './frames.js';
 import type { HubObserver } from './observer.js';
 import type { HubSocket } from './socket.js';
+import type { ReceiverFilters } from './sources.js';
 import { Streams, Subscriptions, syncing, syncingStream, type Stream } from './streams.js';
 import type { SubscriptionIndex } from './subscription-index.js';
 
@@ -45,6 +46,10 @@ export class Connection implements LocalBudget {
   messagesIn = 0;
   framesOut = 0;
   bytesOut = 0;
+  /** The filters it counts (a `subscribe` option), or undefined for the defaults. */
+  filters: ReceiverFilters | undefined = undefined;
+  /** Receivers with equal keys get equal extras: the user id, and the filters' key when it named any. */
+  extrasKey: string;
 
   constructor(
     readonly id: string,
@@ -53,7 +58,14 @@ export class Connection implements LocalBudget {
     readonly socket: HubSocket,
     private readonly ctx: ConnectionContext,
     readonly meta?: ConnectionMeta,
-  ) {}
+  ) {
+    this.extrasKey = principal.id;
+  }
+
+  setFilters(filters: ReceiverFilters | undefined): void {
+    this.filters = filters;
+    this.extrasKey = filters === undefined ? this.principal.id : `${this.principal.id}\n${filters.key}`;
+  }
 
   /** Queues a frame, or closes the connection (4009) when its send buffer is over the bound. */
   send(frame: string | Buffer): void {

@@ -2,8 +2,9 @@
  * Fan-out: how committed events reach every connection that may have them. One function for one
  * event and for a batch window's group of one topic: receivers come from the subscription index
  * (by subscription, entity key or `all`, in the audience, each once); each connection takes or
- * buffers its share (connection.ts); extras (the unread count) are computed once per user and
- * event, and each distinct frame is serialised once (frames.ts).
+ * buffers its share (connection.ts); extras (the unread count and filter counts) are computed once
+ * per user (and filters the connection named) and event, and each distinct frame is serialised
+ * once (frames.ts).
  */
 import type { TopicEvent } from '../store/types.js';
 import type { Connection } from './connection.js';
@@ -50,36 +51,36 @@ export function createFanout(deps: DeliveryDeps): Fanout {
     return { conns: [...byConn.keys()], shareOf: (conn) => byConn.get(conn) as TopicEvent[] };
   }
 
-  /** Frames per user: extras asked once per (user, event); users without extras share one set. */
+  /** Frames per extras key (user, or user and filters): extras asked once per (key, event); receivers without extras share one set. */
   async function framesByUser(shares: Shares): Promise<Map<string, ShareFrames>> {
     const pending = new Map<string, Map<TopicEvent, Promise<Extras>>>();
     // Receivers of one user often come one after another: their map is looked up once per run.
-    let lastUser: string | undefined;
+    let lastKey: string | undefined;
     let mine = new Map<TopicEvent, Promise<Extras>>();
     for (const conn of shares.conns) {
-      const userId = conn.principal.id;
-      if (userId !== lastUser) {
-        lastUser = userId;
-        const known = pending.get(userId);
-        if (known === undefined) pending.set(userId, (mine = new Map<TopicEvent, Promise<Extras>>()));
+      const key = conn.extrasKey;
+      if (key !== lastKey) {
+        lastKey = key;
+        const known = pending.get(key);
+        if (known === undefined) pending.set(key, (mine = new Map<TopicEvent, Promise<Extras>>()));
         else mine = known;
       }
       const share = shares.shareOf(conn);
       for (let i = 0; i < share.length; i += 1) {
         const event = share[i] as TopicEvent;
-        if (!mine.has(event)) mine.set(event, sources.extras(event, conn.principal));
+        if (!mine.has(event)) mine.set(event, sources.extras(event, conn.principal, conn.filters));
       }
     }
     const frames = new Map<string, ShareFrames>();
     let plain: ShareFrames | undefined;
     await Promise.all(
-      [...pending].map(async ([userId, asked]) => {
+      [...pending].map(async ([key, asked]) => {
         const extras = new Map<TopicEvent, Extras>();
         for (const [event, answer] of asked) {
           const value = await answer;
           if (value !== undefined) extras.set(event, value);
         }
-        frames.set(userId, extras.size > 0 ? createShareFrames(framesOf, (e) => extras.get(e)) : (plain ??= createShareFrames(framesOf, () => undefined)));
+        frames.set(key, extras.size > 0 ? createShareFrames(framesOf, (e) => extras.get(e)) : (plain ??= createShareFrames(framesOf, () => undefined)));
       }),
     );
     return frames;
@@ -95,7 +96,7 @@ export function createFanout(deps: DeliveryDeps): Fanout {
     const conns = shares.conns;
     for (let i = 0; i < conns.length; i += 1) {
       const conn = conns[i] as Connection;
-      conn.deliver(shares.shareOf(conn), only ?? (frames.get(conn.principal.id) as ShareFrames));
+      conn.deliver(shares.shareOf(conn), only ?? (frames.get(conn.extrasKey) as ShareFrames));
     }
   };
 }

@@ -162,7 +162,7 @@ export function createHub(options: HubOptions): Hub {
   const lowWaterBytes = Math.floor(limits.maxBufferedBytes / 2);
   const sync = createSync({ sources, maxReplay: limits.maxReplay, lowWaterBytes, stallMs: limits.replayStallMs, observer, framesOf });
   const presence = createPresenceWatchers(options.presence);
-  const requests = createRequests({ limits, budget: options.budget ?? UNLIMITED_BUDGET, now, observer, sync, presence });
+  const requests = createRequests({ limits, budget: options.budget ?? UNLIMITED_BUDGET, now, observer, sync, presence, sources });
   const events = orderedFanout(createFanout({ index, sources, framesOf }), logger, options.batch);
   const context: ConnectionContext = {
     index,

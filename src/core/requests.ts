@@ -5,13 +5,15 @@
  * Fan-out and sync live elsewhere (delivery.ts, sync.ts); this is the request side. Refused at
  * connect, the socket is closed with 4010 after the error, since it has nothing to show.
  */
-import { CloseCode, ErrorCode, type Position, type ParseResult, type Positions } from '../protocol/index.js';
+import { CloseCode, ErrorCode, type Position, type ParseResult, type Positions, type SubscribeMessage } from '../protocol/index.js';
 import type { CostBudget } from './budget.js';
 import type { ConnectionMeta } from './connection-info.js';
 import { createCharges, type ChargeLimits } from './charges.js';
 import type { Connection } from './connection.js';
 import type { HubObserver } from './observer.js';
 import type { PresenceWatchers } from './presence.js';
+import { applyFilters, askFilters } from './receiver-filters.js';
+import type { TopicSources } from './sources.js';
 import type { Sync } from './sync.js';
 import { resumable, snapshotsFor, subscribe, unsubscribe, validTopics } from './subscribing.js';
 
@@ -31,6 +33,7 @@ export interface RequestDeps {
   readonly observer: HubObserver | undefined;
   readonly sync: Sync;
   readonly presence: PresenceWatchers;
+  readonly sources: TopicSources;
 }
 
 export interface Requests {
@@ -55,11 +58,17 @@ export function createRequests(deps: RequestDeps): Requests {
     startResumes(conn, positions, added);
   }
 
-  async function subscribeRequest(conn: Connection, topics: readonly string[], ref: string, withPresence: boolean): Promise<void> {
+  async function subscribeRequest(conn: Connection, message: SubscribeMessage): Promise<void> {
+    const { topics, type: ref } = message;
+    const withPresence = message.presence === true;
     const added = validTopics(conn, topics, ref, limits.maxSubscriptions);
-    if (added === undefined || (withPresence && !presence.admit(conn, topics, ref))) return;
-    if (!(await admit(conn, snapshotsFor(conn, added), ref))) return;
-    const fresh = subscribe(conn, added);
+    const ask = added === undefined ? undefined : askFilters(conn, message.filters, deps.sources, ref);
+    if (added === undefined || ask === undefined || (withPresence && !presence.admit(conn, topics, ref))) return;
+    const work = snapshotsFor(conn, added);
+    for (const topic of ask.resync) work.set(topic, undefined);
+    if (!(await admit(conn, work, ref))) return;
+    const resynced = applyFilters(conn, ask);
+    const fresh = [...new Set([...subscribe(conn, added), ...resynced])];
     conn.sendJson({ type: 'subscription', status: 'subscribed', topics });
     if (withPresence) presence.watch(conn, topics);
     if (fresh.length > 0) conn.run(() => sync.snapshots(conn, fresh));
@@ -77,7 +86,7 @@ export function createRequests(deps: RequestDeps): Requests {
         conn.sendJson({ type: 'pong', timestamp: now().toISOString() });
         return undefined;
       case 'subscribe':
-        return subscribeRequest(conn, message.topics, message.type, message.presence === true);
+        return subscribeRequest(conn, message);
       case 'unsubscribe':
         presence.unwatch(conn, message.topics);
         unsubscribe(conn, message.topics);

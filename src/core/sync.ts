@@ -81,8 +81,9 @@ export function createSync(deps: SyncDeps): Sync {
     const snaps = await Promise.all(
       logTopics.map((t) => {
         const scope = snapshotScope(conn.subscriptions, t);
-        const key = scope === undefined ? `snapshot ${conn.principal.id}` : `snapshot ${conn.principal.id} ${scope.join(',')}`;
-        return reads.share(t, key, () => sources.snapshot(t, conn.principal, scope));
+        const filters = conn.filters?.topic === t ? conn.filters : undefined;
+        const key = `snapshot ${filters === undefined ? conn.principal.id : conn.extrasKey}${scope === undefined ? '' : ` ${scope.join(',')}`}`;
+        return reads.share(t, key, () => sources.snapshot(t, conn.principal, scope, filters));
       }),
     );
     if (conn.closed) return;

@@ -57,6 +57,8 @@ export const ErrorCode = {
   INVALID_TOPIC: 'invalid_topic',
   UNKNOWN_TOPIC: 'unknown_topic',
   TOO_MANY_SUBSCRIPTIONS: 'too_many_subscriptions',
+  /** A `subscribe`'s `filters` name more filters, or take more bytes, than the server counts per connection. Nothing changed. */
+  TOO_MANY_FILTERS: 'too_many_filters',
   MESSAGE_TOO_LARGE: 'message_too_large',
   RATE_LIMITED: 'rate_limited',
   /** A snapshot or resume would exceed the cost budget; the error carries `retry_after_ms`. Nothing changed. */

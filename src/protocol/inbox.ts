@@ -24,6 +24,8 @@ export interface NotificationFilter {
   readonly condition?: ConditionFilter;
   /** Only this condition. */
   readonly condition_key?: string;
+  /** Only those this user has (true) or has not (false) been shown; absent: both. */
+  readonly seen?: boolean;
 }
 
 /** The page's tabs, as filters (their unread counts are the tab badges). */
@@ -48,6 +50,7 @@ export function matchesFilter(filter: NotificationFilter, n: Notification, nowIs
   if (state !== 'all' && stateOf(n, nowIso) !== state) return false;
   const key = n.condition_key ?? null;
   if (filter.condition_key !== undefined && key !== filter.condition_key) return false;
+  if (filter.seen !== undefined && (n.seen ?? false) !== filter.seen) return false;
   switch (filter.condition ?? 'any') {
     case 'any':
       return true;

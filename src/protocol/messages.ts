@@ -223,6 +223,12 @@ export interface SubscribeMessage {
   readonly topics: readonly string[];
   /** Extension: be a member of these (entity) topics' presence and receive `presence` messages. */
   readonly presence?: boolean;
+  /**
+   * Extension: named inbox filters (`{"errors": {"levels": ["error"]}}`, the grammar of
+   * protocol/inbox.ts) whose unread counts `filter_counts` carries for this connection instead of
+   * the tabs'; `{}` goes back to the tabs. Checked by the server (count and size bounded).
+   */
+  readonly filters?: Readonly<Record<string, unknown>>;
 }
 export interface UnsubscribeMessage {
   readonly type: 'unsubscribe';

@@ -80,6 +80,22 @@ function parsePosition(rawTopic: string, value: unknown): Position | string {
   return { offset, epoch };
 }
 
+/** A `subscribe` with the `filters` option: an object of named filters (their grammar is the server's to check). */
+/** A `subscribe`'s options: `presence` (a boolean) and `filters` (an object, checked by the inbox). */
+function parseSubscribe(topics: readonly string[], value: Readonly<Record<string, unknown>>): ParseResult {
+  const { presence, filters } = value;
+  if (presence !== undefined && typeof presence !== 'boolean') {
+    return fail(ErrorCode.INVALID_MESSAGE, `"subscribe" message expects the 'presence' property to be a boolean, but got ${describe(presence)}`, 'subscribe');
+  }
+  if (filters !== undefined && !isRecord(filters)) {
+    return fail(ErrorCode.INVALID_MESSAGE, `"subscribe" message expects the 'filters' property to be an object, but got ${describe(filters)}`, 'subscribe');
+  }
+  return {
+    ok: true,
+    message: { type: 'subscribe', topics, ...(presence === undefined ? {} : { presence }), ...(filters === undefined ? {} : { filters }) },
+  };
+}
+
 /** Validates an already-decoded JSON value as a client message. */
 export function validateClientMessage(value: unknown): ParseResult {
   if (!isRecord(value)) return fail(ErrorCode.INVALID_MESSAGE, `a message must be a JSON object, but got ${describe(value)}`);
@@ -92,15 +108,8 @@ export function validateClientMessage(value: unknown): ParseResult {
     case 'unsubscribe': {
       const topics = parseTopics(type, value.topics);
       if (typeof topics === 'string') return fail(ErrorCode.INVALID_MESSAGE, topics, type);
-      if (type === 'unsubscribe' || value.presence === undefined) return { ok: true, message: { type, topics } };
-      if (typeof value.presence !== 'boolean') {
-        return fail(
-          ErrorCode.INVALID_MESSAGE,
-          `"subscribe" message expects the 'presence' property to be a boolean, but got ${describe(value.presence)}`,
-          type,
-        );
-      }
-      return { ok: true, message: { type, topics, presence: value.presence } };
+      if (type === 'unsubscribe') return { ok: true, message: { type, topics } };
+      return parseSubscribe(topics, value);
     }
     case 'ping':
       return { ok: true, message: { type } };

@@ -30,13 +30,24 @@ function list<T extends string>(check: Checker, field: string, value: unknown, a
   return out;
 }
 
+/** `seen`: a boolean in a body, `true`/`false` in a query string. */
+function seenOf(check: Checker, field: string, value: unknown): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  check.errors.push({ field, message: `must be true or false, got ${quoteValue(value)}` });
+  return undefined;
+}
+
 function collect(check: Checker, fieldPrefix: string, b: Record<string, unknown>): NotificationFilter {
   const levels = list<NotificationLevel>(check, `${fieldPrefix}level`, b.level ?? b.levels, NOTIFICATION_LEVELS);
   const categories = list<NotificationCategory>(check, `${fieldPrefix}category`, b.category ?? b.categories, NOTIFICATION_CATEGORIES);
   const state = b.state === undefined ? undefined : check.oneOf(`${fieldPrefix}state`, b.state, NOTIFICATION_STATES);
   const condition = b.condition === undefined ? undefined : check.oneOf(`${fieldPrefix}condition`, b.condition, CONDITION_FILTERS);
   const key = checkConditionKey(check, `${fieldPrefix}condition_key`, b.condition_key, true);
+  const seen = seenOf(check, `${fieldPrefix}seen`, b.seen);
   return {
+    ...(seen === undefined ? {} : { seen }),
     ...(levels === undefined ? {} : { levels }),
     ...(categories === undefined ? {} : { categories }),
     ...(state === undefined ? {} : { state }),
@@ -45,9 +56,9 @@ function collect(check: Checker, fieldPrefix: string, b: Record<string, unknown>
   };
 }
 
-const KNOWN = new Set(['level', 'levels', 'category', 'categories', 'state', 'condition', 'condition_key']);
+const KNOWN = new Set(['level', 'levels', 'category', 'categories', 'state', 'condition', 'condition_key', 'seen']);
 
-/** A filter object (`{levels?, categories?, state?, condition?, condition_key?}`); absent: the default view. */
+/** A filter object (`{levels?, categories?, state?, condition?, condition_key?, seen?}`); absent: the default view. */
 export function parseFilter(value: unknown, field = 'filter'): NotificationFilter {
   if (value === undefined || value === null) return {};
   const check = createChecker();
@@ -74,6 +85,7 @@ export function filterFromQuery(query: Readonly<Record<string, string | undefine
     state: query.state,
     condition: query.condition,
     condition_key: query.condition_key,
+    seen: query.seen,
   });
   check.done();
   return filter;

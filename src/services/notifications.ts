@@ -10,7 +10,6 @@ import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Notification, NotificationFilter, Position } from '../protocol/index.js';
 import type { Cursor, NotificationPage, Store } from '../store/types.js';
-import { TAB_FILTERS } from './filter-counts.js';
 import { parseCreateNotification } from './notification-input.js';
 import type { JobCheck } from './notification-actions.js';
 import { createNotificationStates, mustSee, type StateChange } from './notification-states.js';
@@ -77,11 +76,12 @@ export interface NotificationService {
   unreadCountAt(user: string): Promise<{ count: number; offset: number }>;
   /** Unread counts of `filters` for `user`, with the log offset they reflect. */
   filterCountsAt(user: string, filters: readonly NotificationFilter[]): Promise<{ counts: number[]; offset: number }>;
-  /** The default view's newest notifications, the unread count and the tabs' counts (TAB_FILTERS, in order), read together. */
+  /** The default view's newest notifications, the unread count and the unread count of each of `filters` (in order), read together. */
   snapshot(
     principal: Principal,
     limit: number,
-  ): Promise<{ data: { notifications: readonly Notification[]; unread_count: number; filter_counts: number[] }; position: Position }>;
+    filters: readonly NotificationFilter[],
+  ): Promise<{ data: { notifications: readonly Notification[]; unread_count: number; counts: number[] }; position: Position }>;
   /** Ends the snoozes that are due, pushing each back to its user; returns how many. */
   endSnoozes(): Promise<number>;
   /** Deletes notifications past the retention age; returns how many. */
@@ -204,15 +204,15 @@ function createReadSide(store: Store, now: () => Date): ReadSide {
         return { counts, offset: (await tx.position(NOTIFICATIONS_TOPIC)).offset };
       }),
 
-    snapshot(principal, limit) {
+    snapshot(principal, limit, filters) {
       return store.read(async (tx) => {
         // The default view: archived and snoozed notifications stay out (they come back by event).
         const at = now().toISOString();
         const page = await tx.notifications.list({ user: principal.id, limit, unreadOnly: false, filter: { state: 'inbox' }, now: at });
         const counts: number[] = [];
-        for (const filter of TAB_FILTERS) counts.push(await tx.notifications.countUnread(principal.id, filter, at));
+        for (const filter of filters) counts.push(await tx.notifications.countUnread(principal.id, filter, at));
         return {
-          data: { notifications: page.notifications, unread_count: page.unreadCount, filter_counts: counts },
+          data: { notifications: page.notifications, unread_count: page.unreadCount, counts },
           position: await tx.position(NOTIFICATIONS_TOPIC),
         };
       });

@@ -116,6 +116,7 @@ export function applyFilter(query: Visible, filter: NotificationFilter, now: str
     q = q.where('s.archived_at', 'is', null).where((eb) => eb.or([eb('s.snoozed_until', 'is', null), eb('s.snoozed_until', '<=', now)]));
   }
   if (filter.condition_key !== undefined) q = q.where('n.condition_key', '=', filter.condition_key);
+  if (filter.seen !== undefined) q = q.where('s.seen_at', filter.seen ? 'is not' : 'is', null);
   switch (filter.condition ?? 'any') {
     case 'none':
       return q.where('n.condition_key', 'is', null);

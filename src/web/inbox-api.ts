@@ -1,7 +1,7 @@
 /** The REST calls of the inbox's tabs and per-item controls (view state, counts, actions). */
 import { INBOX_TABS, type Job, type Notification } from '../protocol/index.js';
 import { call } from './api.js';
-import type { Page, TabName } from './inbox.js';
+import { PAGE_FILTERS, type Page, type TabName } from './inbox.js';
 
 const BASE = '/api/v1/notifications';
 
@@ -12,7 +12,7 @@ export interface InboxApi {
   seen(ids: readonly string[]): Promise<readonly Notification[]>;
   archive(id: string, archived: boolean): Promise<Notification>;
   snooze(id: string, until: string): Promise<Notification>;
-  /** The unread count of every tab (`POST /counts`), for when no socket pushes them. */
+  /** The unread count of every tab and of the unseen (`POST /counts` of PAGE_FILTERS), for when no socket pushes them. */
   tabCounts(): Promise<Record<string, number>>;
   /** Runs job action `index` of a notification (writer role). */
   runAction(id: string, index: number): Promise<Job>;
@@ -44,8 +44,8 @@ export function createInboxApi(): InboxApi {
     archive: (id, archived) => call<Notification>('PUT', one(id, archived ? 'archive' : 'unarchive')),
     snooze: (id, until) => call<Notification>('PUT', one(id, 'snooze'), { until }),
     async tabCounts() {
-      const names = Object.keys(INBOX_TABS) as TabName[];
-      const { counts } = await call<{ counts: number[] }>('POST', `${BASE}/counts`, { filters: names.map((n) => INBOX_TABS[n]) });
+      const names = Object.keys(PAGE_FILTERS) as Array<keyof typeof PAGE_FILTERS>;
+      const { counts } = await call<{ counts: number[] }>('POST', `${BASE}/counts`, { filters: names.map((n) => PAGE_FILTERS[n]) });
       return Object.fromEntries(names.map((name, i) => [name, counts[i] ?? 0]));
     },
     runAction: async (id, index) => (await call<{ job: Job }>('POST', one(id, `actions/${index}`))).job,

@@ -11,11 +11,19 @@ import {
   type ConditionChange,
   type Notification,
   type NotificationEventMessage,
+  type NotificationFilter,
 } from '../protocol/index.js';
 
 /** The panel's tabs (protocol/inbox.ts INBOX_TABS): what the list shows, each with its unread count. */
 export type TabName = keyof typeof INBOX_TABS;
 export const TAB_NAMES = Object.keys(INBOX_TABS) as TabName[];
+
+/**
+ * The filters the page has the server count (`filter_counts`): each tab, and `unseen` (unread and
+ * not yet shown, in any state) for the bell's badge, so the badge counts every unseen notification,
+ * not only the loaded ones.
+ */
+export const PAGE_FILTERS: Readonly<Record<TabName | 'unseen', NotificationFilter>> = { ...INBOX_TABS, unseen: { state: 'all', seen: false } };
 
 /** The server's `initial_state` carries this many newest notifications. */
 export const SNAPSHOT_SIZE = 50;
@@ -30,7 +38,7 @@ export interface InboxState {
   readonly tab: TabName;
   /** The unread count per tab (the server's `filter_counts`), or null before the first. */
   readonly tabCounts: Readonly<Record<string, number>> | null;
-  /** Unread notifications not yet seen: the badge (unread minus the seen ones this page knows of). */
+  /** Unread notifications not yet seen: the badge (the server's `unseen` count; before it, unread minus the seen ones this page knows of). */
   readonly unseenCount: number;
 }
 
@@ -104,7 +112,7 @@ export function createInbox(): Inbox {
   };
 
   return {
-    state: () => ({ items, unreadCount, nextCursor, newIds, tab, tabCounts, unseenCount: Math.max(0, unreadCount - seen.size()) }),
+    state: () => ({ items, unreadCount, nextCursor, newIds, tab, tabCounts, unseenCount: tabCounts?.unseen ?? Math.max(0, unreadCount - seen.size()) }),
     onChange: (listener) => void listeners.push(listener),
     replaceNewest(fresh, count, cursor) {
       fresh.forEach(seen.note);

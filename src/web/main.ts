@@ -12,6 +12,7 @@ import { createComposeForm } from './compose.js';
 import { readConfig } from './config.js';
 import { byId } from './dom.js';
 import { FLEET_TOPICS, startFleet } from './fleet.js';
+import { PAGE_FILTERS } from './inbox.js';
 import { createNotificationsUi, type Fail } from './notifications-ui.js';
 import { createPoller } from './poller.js';
 import { showTransport } from './transport-label.js';
@@ -35,6 +36,7 @@ function start(): void {
     getToken: () => api.wsToken(),
     autoConnect: false,
     topics: ['notifications', ...FLEET_TOPICS],
+    filters: PAGE_FILTERS,
     maxAttempts: config.maxAttempts,
     baseDelayMs: config.baseDelayMs,
     maxDelayMs: config.maxDelayMs,

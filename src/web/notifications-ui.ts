@@ -4,6 +4,7 @@
  * of inbox-tools.ts), opening and closing it (opening marks what it shows seen), and the socket's
  * snapshots and events into the same inbox.
  */
+import type { NotificationEventMessage } from '../protocol/index.js';
 import type { WsClient } from '../client/index.js';
 import type { Api } from './api.js';
 import { createBell, type BellView } from './bell.js';
@@ -60,6 +61,12 @@ async function loadTab(inbox: Inbox, api: InboxApi): Promise<boolean> {
   if (inbox.state().tab !== tab) return false;
   inbox.replaceNewest(page.notifications, page.unread_count, page.next_cursor);
   return true;
+}
+
+/** A notification event into the inbox; a bulk archive (its ids are all it says) reloads the Archived tab when shown. */
+function applyLive(m: NotificationEventMessage, inbox: Inbox, inboxApi: InboxApi, open: boolean, fail: Fail): void {
+  inbox.applyEvent(m, open);
+  if (m.action === 'bulk_archived' && inbox.state().tab === 'archived') loadTab(inbox, inboxApi).catch(fail('Loading the tab'));
 }
 
 export function createNotificationsUi(api: Api, client: WsClient, fail: Fail): NotificationsUi {
@@ -131,7 +138,7 @@ export function createNotificationsUi(api: Api, client: WsClient, fail: Fail): N
   client.onConnectionStatus((status) => {
     if (status === 'connected') tools.loadRoles();
   });
-  client.on('notification', (m) => inbox.applyEvent(m, panel.isOpen()));
+  client.on('notification', (m) => applyLive(m, inbox, inboxApi, panel.isOpen(), fail));
   return {
     bell,
     async loadNewest() {

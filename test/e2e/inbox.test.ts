@@ -141,4 +141,38 @@ describe('the inbox panel', () => {
     expect(jobs.jobs.filter((j) => j.type === 'sleep')).toHaveLength(1);
     expect(env.browser.problems(devAuth404)).toEqual([]);
   }, 30_000);
+
+  it('the badge counts every unseen notification from the server, not only the loaded ones', async () => {
+    // 60 seen but unread (more than the 50 a page loads), then one not yet seen.
+    const made = await Promise.all(Array.from({ length: 60 }, (_, i) => create(`Seen elsewhere ${i}`)));
+    await post('/api/v1/notifications/seen', { ids: made.map((n) => n.id) }, 'PUT');
+    await create('Not seen yet');
+    const res = await fetch(`${env.server.url}/api/v1/notifications/counts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ filters: [{ state: 'all', seen: false }, { state: 'all' }] }),
+    });
+    const [unseen, unread] = ((await res.json()) as { counts: number[] }).counts as [number, number];
+    expect(unread - unseen).toBeGreaterThanOrEqual(60);
+    const page = await env.browser.open(`${env.server.url}/`);
+    await page.locator('#ws-status.ws-connected').waitFor({ timeout: 10_000 });
+    await page.waitForFunction((want) => document.getElementById('badge')?.textContent === want, String(unseen), { timeout: 10_000 });
+    // It moves live: one more arrives unseen.
+    await create('Another not seen');
+    await page.waitForFunction((want) => document.getElementById('badge')?.textContent === want, String(unseen + 1), { timeout: 10_000 });
+    expect(env.browser.problems(devAuth404)).toEqual([]);
+  });
+
+  it('shows what a bulk archive archived in the open Archived tab, live', async () => {
+    const page = await openPanel();
+    await create('Bulk one', { level: 'success' });
+    await create('Bulk two', { level: 'success' });
+    await tab(page, 'archived').click();
+    await page.locator('#panel-body[data-tab=archived], #panel-body').waitFor({ timeout: 10_000 });
+    expect(await item(page, 'Bulk one').count()).toBe(0);
+    await post('/api/v1/notifications/bulk', { op: 'archive', filter: { levels: ['success'] } });
+    await item(page, 'Bulk one').waitFor({ timeout: 10_000 });
+    await item(page, 'Bulk two').waitFor({ timeout: 10_000 });
+    expect(env.browser.problems(devAuth404)).toEqual([]);
+  });
 });

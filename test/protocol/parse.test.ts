@@ -19,6 +19,10 @@ describe('parseClientMessage', () => {
       ok: true,
       message: { type: 'subscribe', topics: ['jobs:42'], presence: true },
     });
+    expect(parseClientMessage('{"type":"subscribe","topics":["notifications","jobs:42"],"presence":true,"filters":{"e":{"state":"all"}}}')).toEqual({
+      ok: true,
+      message: { type: 'subscribe', topics: ['notifications', 'jobs:42'], presence: true, filters: { e: { state: 'all' } } },
+    });
     expect(parseClientMessage('{"type":"unsubscribe","topics":["jobs"]}')).toMatchObject({ ok: true });
     expect(parseClientMessage('{"type":"resume","positions":{"jobs":{"offset":3,"epoch":"e1"}}}')).toEqual({
       ok: true,

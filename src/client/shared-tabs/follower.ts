@@ -27,6 +27,7 @@ export function startFollower(tab: string, view: TabView, known: Known, post: (m
       }
       if (removed.length > 0) post({ k: 'unsub', tab, topics: removed });
     },
+    setFilters: (f) => post({ k: 'filters', f }),
     connect: () => post({ k: 'reconnect' }),
     reconnectNow: () => post({ k: 'reconnect' }),
     receive(m) {

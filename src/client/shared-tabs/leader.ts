@@ -7,7 +7,7 @@
  * for topics already carried gets fresh snapshots of their families: a `resume` with an epoch no
  * log has answers `recovered: false` and an `initial_state` (docs/PROTOCOL.md, "resumed").
  */
-import type { Positions } from '../../protocol/index.js';
+import type { NotificationFilter, Positions } from '../../protocol/index.js';
 import { createConnectionClient, type ConnectionClient } from '../client.js';
 import type { ConnectionStatus, GenericMessage, StatusData, WsClientOptions } from '../types.js';
 import { createFollowers } from './followers.js';
@@ -26,6 +26,7 @@ export interface Known {
 }
 
 export interface Port {
+  setFilters(filters: Readonly<Record<string, NotificationFilter>>): void;
   subscribe(topics: readonly string[], presence: boolean): void;
   unsubscribe(topics: readonly string[]): void;
   connect(): void;
@@ -71,6 +72,13 @@ function createPresence(inner: ConnectionClient, carried: ReadonlySet<string>): 
   };
 }
 
+/** The connection's options: the page's, with the tab's filters, the union and the positions to resume from. */
+function innerOptions(options: WsClientOptions, view: TabView, positions: Positions, carried: ReadonlySet<string>): WsClientOptions {
+  const filters = view.filters();
+  const resume = Object.keys(positions).length > 0 ? { resumeFrom: positions } : {};
+  return { ...options, ...(filters === undefined ? {} : { filters }), ...resume, topics: [...carried], autoConnect: false };
+}
+
 /** `post` is null for a tab that connects on its own (the leader had no room for it). */
 export function startLeader(view: TabView, options: WsClientOptions, known: Known, limits: ResolvedShareLimits, post: ((m: TabMessage) => void) | null): Port {
   const followers = createFollowers(limits);
@@ -79,8 +87,7 @@ export function startLeader(view: TabView, options: WsClientOptions, known: Know
   const carried = new Set<string>();
   const union = (): Set<string> => new Set([...view.topics, ...inherited, ...followers.topics()]);
   for (const t of union()) carried.add(t);
-  const resumeFrom = Object.keys(known.positions).length > 0 && post !== null ? { resumeFrom: known.positions } : {};
-  const inner = createConnectionClient({ ...options, ...resumeFrom, topics: [...carried], autoConnect: false });
+  const inner = createConnectionClient(innerOptions(options, view, post === null ? {} : known.positions, carried));
   const snapshots = createSnapshotAsks(inner);
   const presence = createPresence(inner, carried);
   const join = presence.join;
@@ -137,6 +144,7 @@ export function startLeader(view: TabView, options: WsClientOptions, known: Know
       for (const t of topics) view.positions.forget(t);
       sync();
     },
+    setFilters: (filters) => inner.setFilters(filters),
     connect: () => inner.connect(),
     reconnectNow: () => inner.reconnectNow(),
     receive(m) {
@@ -150,6 +158,7 @@ export function startLeader(view: TabView, options: WsClientOptions, known: Know
         if (m.k === 'sub' && m.presence === true) join(m.topics);
       } else if (m.k === 'leave' && followers.leave(m.tab)) sync();
       else if (m.k === 'reconnect') inner.reconnectNow();
+      else if (m.k === 'filters') inner.setFilters(m.f);
     },
     close() {
       stopped = true;

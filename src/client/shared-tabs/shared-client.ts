@@ -72,6 +72,10 @@ function facade(view: TabView, c: Controls): WsClient {
       if (port !== null) port.unsubscribe(toList(list));
       else for (const t of toList(list)) view.topics.delete(t);
     },
+    setFilters(filters) {
+      view.setFilters(filters);
+      c.port()?.setFilters(filters);
+    },
     on(type, handler) {
       view.emitter.on(type, handler as (m: GenericMessage) => void);
     },

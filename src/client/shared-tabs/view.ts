@@ -7,6 +7,7 @@ import { createDispatcher } from '../dispatch.js';
 import { createEmitter, type Emitter } from '../emitter.js';
 import { createPositionTracker, type PositionTracker } from '../positions.js';
 import { createStatusBoard, type StatusBoard } from '../status.js';
+import type { NotificationFilter } from '../../protocol/index.js';
 import type { ConnectionStatus, GenericMessage, StatusData } from '../types.js';
 import { forTab } from './topic-filter.js';
 import type { TransportName } from './wire.js';
@@ -24,6 +25,9 @@ export interface TabView {
   setStatus(status: ConnectionStatus, data: StatusData, transport: TransportName, clientId: string | null): void;
   transport(): TransportName;
   clientId(): string | null;
+  /** The filters the page last set (`setFilters`), for a connection this tab opens later. */
+  filters(): Readonly<Record<string, NotificationFilter>> | undefined;
+  setFilters(filters: Readonly<Record<string, NotificationFilter>>): void;
   /** True once a snapshot or an event reached the page: it then needs no fresh snapshot to join. */
   holdsState(): boolean;
 }
@@ -37,6 +41,7 @@ export function createTabView(topics: readonly string[], transport: TransportNam
   let currentClientId: string | null = null;
   let lastAttempt: number | undefined;
   let held = false;
+  let filters: Readonly<Record<string, NotificationFilter>> | undefined;
   // `connection` and errors only move the leader's link; here they just reach the page.
   const dispatch = createDispatcher(
     positions,
@@ -67,6 +72,8 @@ export function createTabView(topics: readonly string[], transport: TransportNam
     },
     transport: () => currentTransport,
     clientId: () => currentClientId,
+    filters: () => filters,
+    setFilters: (next) => void (filters = next),
     holdsState: () => held,
   };
 }

@@ -3,7 +3,7 @@
  * receipt and dropped when longer than the relay bound. The leader speaks `relay`, `status`,
  * `leader` and `full`; followers `join`, `sub`, `unsub`, `leave` and `reconnect`.
  */
-import type { Positions } from '../../protocol/index.js';
+import type { NotificationFilter, Positions } from '../../protocol/index.js';
 import type { ConnectionStatus, GenericMessage, StatusData } from '../types.js';
 
 export type TransportName = 'websocket' | 'sse';
@@ -39,6 +39,8 @@ export type TabMessage =
   /** `presence`: the tab asked for these topics with `{presence: true}`. */
   | { readonly k: 'sub' | 'unsub'; readonly tab: string; readonly topics: readonly string[]; readonly presence?: boolean }
   | { readonly k: 'leave'; readonly tab: string }
+  /** `setFilters` in a follower: the connection's named filters (the server checks them). */
+  | { readonly k: 'filters'; readonly f: Readonly<Record<string, NotificationFilter>> }
   | { readonly k: 'reconnect' };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -71,6 +73,8 @@ function isTabMessage(v: Record<string, unknown>): boolean {
       return typeof v.tab === 'string' && isStrings(v.topics) && (v.presence === undefined || typeof v.presence === 'boolean');
     case 'leave':
       return typeof v.tab === 'string';
+    case 'filters':
+      return isRecord(v.f) && Object.values(v.f).every(isRecord);
     default:
       return false;
   }

@@ -161,6 +161,7 @@ const NotificationFilter: Schema = {
     state: { enum: NOTIFICATION_STATES },
     condition: { enum: CONDITION_FILTERS },
     condition_key: str,
+    seen: { type: 'boolean', description: 'Only those the caller has (true) or has not (false) been shown' },
   },
 };
 

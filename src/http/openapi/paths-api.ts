@@ -177,6 +177,7 @@ const notifications: Readonly<Record<string, OperationDoc>> = {
       state: { enum: ['inbox', 'archived', 'snoozed', 'all'], default: 'inbox' },
       condition: { enum: ['any', 'none', 'active', 'resolved', 'unresolved'] },
       condition_key: str,
+      seen: { type: 'boolean', description: 'Only those the caller has (true) or has not (false) been shown' },
     }),
     response: {
       200: {
