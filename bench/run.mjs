@@ -158,7 +158,7 @@ if (s4Events) params.s4 = params.s4.map((s) => ({ ...s, events: s4Events }));
  * (ws-tokens are minted for browser sessions only; the API token is the automation path.)
  */
 async function authFor(serverName) {
-  if (serverName !== 'ours' && serverName !== 'ours-base') return { http: {}, ws: {}, env: {}, method: 'none' };
+  if (!serverName.startsWith('ours')) return { http: {}, ws: {}, env: {}, method: 'none' };
   const token = benchToken;
   return {
     http: { authorization: `Bearer ${token}` },
@@ -214,6 +214,16 @@ const SERVERS = [
     topicPublish: false,
     s5: OURS_S5,
     workerRows: true,
+  },
+  {
+    // Ours over Server-Sent Events (GET /sse, bench/load/lean-sse.mjs): memory and latency only.
+    name: 'ours-sse',
+    argv: node(path.join(root, 'dist', 'main.js')),
+    protocol: 'sse',
+    prefix: '/sse?',
+    resume: true,
+    topicPublish: false,
+    scenarios: ['S1', 'S3'],
   },
   { name: 'ws-raw', argv: node(path.join(here, 'servers', 'ws-raw.mjs')), protocol: 'ws', prefix: '/ws?', topicPublish: true },
   { name: 'ws-cork', argv: node(path.join(here, 'servers', 'ws-raw.mjs')), env: { BENCH_CORK: '1' }, protocol: 'ws', prefix: '/ws?', topicPublish: true },
@@ -309,7 +319,7 @@ async function main() {
   }
   const scenarios = SCENARIOS.filter(([name]) => !args.scenarios || args.scenarios.some((x) => name.toUpperCase().startsWith(x)));
 
-  if (servers.some((s) => s.name === 'ours') && args.build) {
+  if (servers.some((s) => s.name.startsWith('ours')) && args.build) {
     process.stdout.write('building ours (npm run build) ...\n');
     const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
     if (r.status !== 0) throw new Error('npm run build failed');

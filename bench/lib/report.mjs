@@ -280,7 +280,15 @@ export function sanityFlags(results, servers, params) {
   return flags;
 }
 
-const COLORS = { ours: '#d62728', 'ws-raw': '#1f77b4', 'ws-cork': '#2ca02c', 'socket.io': '#9467bd', 'socket.io-csr': '#8c564b', uws: '#ff7f0e' };
+const COLORS = {
+  ours: '#d62728',
+  'ours-sse': '#e377c2',
+  'ws-raw': '#1f77b4',
+  'ws-cork': '#2ca02c',
+  'socket.io': '#9467bd',
+  'socket.io-csr': '#8c564b',
+  uws: '#ff7f0e',
+};
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** One panel per S3 load: latency (log scale) at p50, p90, p99, p99.9, max, a line per server. */

@@ -1,5 +1,5 @@
 /**
- * Load-generator child process. Holds many lean WebSocket connections: most only count frames,
+ * Load-generator child process. Holds many lean WebSocket connections (or SSE streams, lean-sse.mjs): most only count frames,
  * one in `sampleEvery` parses each message and records latency from the publisher's timestamp
  * (`data.metadata.t`, ms on the performance.timeOrigin + performance.now() clock).
  *
@@ -8,10 +8,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { LeanConn } from './lean-ws.mjs';
+import { LeanSse } from './lean-sse.mjs';
 
 const nowMs = () => performance.timeOrigin + performance.now();
 
-/** @type {Set<LeanConn>} */
+/** @type {Set<LeanConn | LeanSse>} */
 let conns = new Set();
 let latencies = [];
 let knownPosition = null; // {offset, epoch} of the notifications topic, from samples
@@ -132,7 +133,8 @@ function connect(o) {
           }
           next();
         };
-        const conn = new LeanConn({
+        const Conn = o.protocol === 'sse' ? LeanSse : LeanConn;
+        const conn = new Conn({
           host: o.host,
           port: o.port,
           path: pathFor(o, g),

@@ -4,7 +4,8 @@
  * stands in each topic's log (positions.ts), and the handlers messages go to (dispatch.ts). After
  * every reconnect it resubscribes its topics in one frame and resumes from the last offset it
  * applied per topic, dropping any event it has already applied. A request the server refuses with
- * `budget_exceeded` is asked again only after the `retry_after_ms` it names.
+ * `budget_exceeded` is asked again only after the `retry_after_ms` it names. With `resumeFrom`,
+ * even the first connect resumes (a shared-tabs leader taking over, shared-tabs/leader.ts).
  */
 import { createDispatcher } from './dispatch.js';
 import { createEmitter } from './emitter.js';
@@ -16,21 +17,28 @@ import { createStatusBoard } from './status.js';
 import { createSubscriptions } from './subscriptions.js';
 import type { GenericMessage, WsClient, WsClientOptions } from './types.js';
 
+/** The one-connection client, plus the raw send the shared-tabs leader needs for its requests. */
+export interface ConnectionClient extends WsClient {
+  /** Sends one client message on the open connection (dropped when not connected). */
+  send(message: object): void;
+}
+
 function toList(value: string | readonly string[]): string[] {
   return typeof value === 'string' ? [value] : [...value];
 }
 
-export function createWsClient(options: WsClientOptions = {}): WsClient {
+export function createConnectionClient(options: WsClientOptions = {}): ConnectionClient {
   const opts = resolveOptions(options);
   const emitter = createEmitter<GenericMessage>();
   const status = createStatusBoard();
-  const positions = createPositionTracker();
+  const positions = createPositionTracker(options.resumeFrom);
   const isConnected = (): boolean => status.current() === 'connected';
   const subscriptions = createSubscriptions(opts, positions, (m) => link.send(m), isConnected);
   const receive = createDispatcher(
     positions,
     emitter,
-    (message) => subscriptions.connected(link.connected(message.client_id)),
+    // A first connect from `resumeFrom` is a reconnect as far as the topics and positions go.
+    (message) => subscriptions.connected(link.connected(message.client_id) || options.resumeFrom !== undefined),
     (message) => {
       const waitMs = budgetWaitMs(message, opts.backoff.baseDelayMs);
       if (waitMs === undefined) return;
@@ -39,7 +47,8 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
     },
   );
   const link = createLink(opts, status, {
-    url: (token, again) => buildUrl(opts.url, subscriptions.dialing(), again && opts.resumeVia === 'url' ? positions.resumable() : {}, token),
+    url: (token, again) =>
+      buildUrl(opts.url, subscriptions.dialing(), (again || options.resumeFrom !== undefined) && opts.resumeVia === 'url' ? positions.resumable() : {}, token),
     receive,
     down: () => subscriptions.down(),
   });
@@ -56,7 +65,8 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
     addEventListener('online', wake);
   }
 
-  const client: WsClient = {
+  const client: ConnectionClient = {
+    send: (message) => link.send(message),
     subscribe: (list, subscribeOptions) => subscriptions.add(toList(list), subscribeOptions?.presence === true),
     unsubscribe: (list) => subscriptions.remove(toList(list)),
     setFilters: (filters) => subscriptions.setFilters(filters),
@@ -71,6 +81,7 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
     getClientId: () => link.clientId(),
     getStatus: () => status.current(),
     getTransport: () => opts.transports.current(),
+    getShareRole: () => 'own',
     getPositions: () => positions.snapshot(),
     connect() {
       const now = status.current();

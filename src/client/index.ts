@@ -1,5 +1,5 @@
 /** The /ws client library: works in the browser and, given the `ws` package, in Node. */
-export { createWsClient } from './client.js';
+export { createWsClient } from './create.js';
 export { backoffDelayMs, nominalDelayMs, type BackoffOptions } from './backoff.js';
 export type { TrackedPosition } from './positions.js';
 export type {
@@ -9,6 +9,7 @@ export type {
   GenericMessage,
   Handler,
   ResyncEvent,
+  ShareLimits,
   StatusData,
   StatusListener,
   SubscribeOptions,

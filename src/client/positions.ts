@@ -24,8 +24,8 @@ export interface PositionTracker {
   snapshot(): Readonly<Record<string, TrackedPosition>>;
 }
 
-export function createPositionTracker(): PositionTracker {
-  const byTopic = new Map<string, TrackedPosition>();
+export function createPositionTracker(start: Positions = {}): PositionTracker {
+  const byTopic = new Map<string, TrackedPosition>(Object.entries(start).map(([t, p]) => [t, { offset: p.offset, epoch: p.epoch }]));
   return {
     set(topic, position) {
       byTopic.set(topic, { offset: position.offset, epoch: position.epoch });

@@ -4,6 +4,7 @@
  */
 import type {
   ConnectionMessage,
+  Positions,
   ErrorMessage,
   InitialStateMessage,
   NotificationFilter,
@@ -88,6 +89,16 @@ export interface ClientEventMap {
 export type EventOf<K extends string> = K extends keyof ClientEventMap ? ClientEventMap[K] : GenericMessage;
 export type Handler<K extends string> = (message: EventOf<K>) => void;
 
+/** Bounds of tab sharing; each is per browser (the leader enforces them). */
+export interface ShareLimits {
+  /** Largest relayed message, in UTF-16 code units of its JSON; larger ones are not relayed. Default 1 MiB. */
+  readonly maxMessageChars?: number;
+  /** Most topics one follower tab may ask the leader for. Default 100. */
+  readonly maxTopicsPerTab?: number;
+  /** Most follower tabs one leader serves; later ones connect themselves. Default 32. */
+  readonly maxFollowers?: number;
+}
+
 export interface WsClientOptions {
   /** Absolute ws:// or wss:// URL. Default: `/ws` on the page's host, wss when the page is https. */
   readonly url?: string;
@@ -134,6 +145,20 @@ export interface WsClientOptions {
   readonly resumeVia?: 'url' | 'message';
   /** Reconnect at once on `visibilitychange` (visible) and `online`, in a browser. Default true. */
   readonly browserEvents?: boolean;
+  /**
+   * In a browser, one connection per browser: the page's tabs on the same URL elect a leader (Web
+   * Locks) that holds the connection and relays to the others over BroadcastChannel
+   * (shared-tabs/). Default true; it needs `navigator.locks` and `BroadcastChannel`, and without
+   * them (Node, old browsers) each client connects itself, as with `false`.
+   */
+  readonly share?: boolean;
+  /** Limits of tab sharing (docs/PROTOCOL.md, "One connection per browser"). */
+  readonly shareLimits?: ShareLimits;
+  /**
+   * Positions to resume from on the first connect too (as on a reconnect): what a tab taking over
+   * the shared connection holds. Default none (the first connect gets snapshots).
+   */
+  readonly resumeFrom?: Positions;
   readonly timers?: Timers;
   readonly now?: () => number;
   readonly random?: () => number;
@@ -164,6 +189,12 @@ export interface WsClient {
   getStatus(): ConnectionStatus;
   /** The transport the current (or next) connection uses: `websocket` or `sse`. */
   getTransport(): 'websocket' | 'sse';
+  /**
+   * This tab's part in tab sharing: `leader` holds the browser's connection, `follower` uses it
+   * through the leader, `own` has a connection of its own (`share: false`, no Web Locks or
+   * BroadcastChannel, or the leader had no room).
+   */
+  getShareRole(): 'leader' | 'follower' | 'own';
   /** The last applied position per topic. */
   getPositions(): Readonly<Record<string, TrackedPosition>>;
   /** Starts connecting if idle (no-op when connecting or connected). */

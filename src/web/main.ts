@@ -42,6 +42,7 @@ function start(): void {
     maxDelayMs: config.maxDelayMs,
     pingIntervalMs: config.pingIntervalMs,
     transport: config.transport,
+    share: config.share,
   });
   window.wsClient = client;
 
