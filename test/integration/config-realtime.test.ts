@@ -7,7 +7,14 @@ const dev = { AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true' };
 describe('jobs and realtime config', () => {
   it('defaults: batches and compression off, 1 KiB threshold, 500 ms job tick, 3 s simulator', () => {
     expect(loadConfig(dev)).toMatchObject({
-      realtime: { wsBatchWindowMs: 0, wsCompression: false, wsCompressionThresholdBytes: 1024, sseHeartbeatMs: 15_000 },
+      realtime: {
+        wsBatchWindowMs: 0,
+        wsCompression: false,
+        wsCompressionThresholdBytes: 1024,
+        sseHeartbeatMs: 15_000,
+        resumeRingEvents: 1000,
+        resumeRingBytes: 1_048_576,
+      },
       jobs: { tickMs: 500, snapshotLimit: 50, simulatorIntervalMs: 3000, hostStaleAfterMs: 0, retentionDays: 30 },
     });
   });
@@ -18,13 +25,22 @@ describe('jobs and realtime config', () => {
       WS_COMPRESSION: 'true',
       WS_COMPRESSION_THRESHOLD_BYTES: '0',
       SSE_HEARTBEAT_MS: '5000',
+      RESUME_RING_EVENTS: '200',
+      RESUME_RING_BYTES: '65536',
       JOB_TICK_MS: '20',
       JOBS_SNAPSHOT_LIMIT: '5',
       SIMULATOR_INTERVAL_MS: '0',
       HOST_STALE_AFTER_MS: '60000',
       JOB_RETENTION_DAYS: '7',
     });
-    expect(c.realtime).toEqual({ wsBatchWindowMs: 25, wsCompression: true, wsCompressionThresholdBytes: 0, sseHeartbeatMs: 5000 });
+    expect(c.realtime).toEqual({
+      wsBatchWindowMs: 25,
+      wsCompression: true,
+      wsCompressionThresholdBytes: 0,
+      sseHeartbeatMs: 5000,
+      resumeRingEvents: 200,
+      resumeRingBytes: 65536,
+    });
     expect(c.jobs).toEqual({ tickMs: 20, snapshotLimit: 5, simulatorIntervalMs: 0, hostStaleAfterMs: 60000, retentionDays: 7 });
   });
   it('fails fast naming the variable', () => {
