@@ -51,7 +51,7 @@ export default defineConfig({
             'test/auth/ws-token.test.ts',
             // The page's own views against a server: the store behind them is covered by the REST and
             // WebSocket suites on both stores; live, outage, kill and fleet-restart stay on both.
-            'test/e2e/{admin-disconnect,docs,glance-filters,home-simulator,inbox-reader,inbox,job-form,jobs-inventory,paging,presence,row-actions,sse-fallback}.test.ts',
+            'test/e2e/{admin-disconnect,docs,glance-filters,home-simulator,inbox-reader,inbox,job-form,jobs-inventory,paging,presence,row-actions,sse-fallback,shared-tabs}.test.ts',
             'test/e2e/*screenshot.test.ts',
             'test/cli/format.test.ts',
             'test/cli/follow.test.ts',
