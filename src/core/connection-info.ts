@@ -95,13 +95,6 @@ export interface Controlled {
   close(code: number, reason: string): void;
 }
 
-/** Closes the connections matching `filter`; returns how many. */
-export function closeMatching(all: readonly Controlled[], filter: ConnectionFilter, code: number, reason: string): number {
-  const targets = all.filter((conn) => matches(conn, filter));
-  for (const conn of targets) conn.close(code, reason);
-  return targets.length;
-}
-
 /**
  * Re-checks the connections of `userId`: `next` gives the principal a connection keeps, or
  * undefined when it may not stay (closed with `code`).

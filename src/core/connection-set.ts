@@ -1,5 +1,4 @@
 /** The hub's open connections by id, and what is asked of all of them at once. */
-import type { Principal } from '../auth/principal.js';
 import type { Connection } from './connection.js';
 
 export interface ConnectionSet {
@@ -10,8 +9,8 @@ export interface ConnectionSet {
   /** The open connections, in the order they attached. */
   values(): IterableIterator<Connection>;
   readonly size: number;
-  /** Closes every connection whose principal matches. Returns how many. */
-  closeWhere(match: (principal: Principal) => boolean, code: number, reason: string): number;
+  /** Closes every connection that matches. Returns how many. */
+  closeWhere(match: (conn: Connection) => boolean, code: number, reason: string): number;
   /** The session ids of the open connections that have one (a browser session's sockets). */
   openSessions(): ReadonlySet<string>;
   /** Closes every connection with `code`, `batchSize` at a time, yielding between batches. */
@@ -31,7 +30,7 @@ export function createConnectionSet(): ConnectionSet {
     closeWhere(match, code, reason) {
       let count = 0;
       for (const conn of [...byId.values()]) {
-        if (!match(conn.principal)) continue;
+        if (!match(conn)) continue;
         conn.close(code, reason);
         count += 1;
       }

@@ -13,7 +13,7 @@ import type { TopicEvent } from '../store/types.js';
 import { createBatcher } from './batcher.js';
 import { UNLIMITED_BUDGET, type CostBudget } from './budget.js';
 import { Connection, type ConnectionContext } from './connection.js';
-import { closeMatching, listConnections, recheckUser, type ConnectionFilter, type ConnectionInfo } from './connection-info.js';
+import { listConnections, matches, recheckUser, type ConnectionFilter, type ConnectionInfo } from './connection-info.js';
 import { createConnectionSet } from './connection-set.js';
 import { createFanout, type Fanout } from './delivery.js';
 import { createFrameCache } from './frames.js';
@@ -215,9 +215,9 @@ export function createHub(options: HubOptions): Hub {
       conn?.sendJson(message);
       return conn !== undefined;
     },
-    closeWhere: (match, code, reason) => connections.closeWhere(match, code, reason),
+    closeWhere: (match, code, reason) => connections.closeWhere((conn) => match(conn.principal), code, reason),
     list: (filter, limit) => listConnections(connections.values(), filter, limit),
-    closeMatching: (filter, code, reason) => closeMatching([...connections.values()], filter, code, reason),
+    closeMatching: (filter, code, reason) => connections.closeWhere((conn) => matches(conn, filter), code, reason),
     recheck: (userId, next, code, reason) => recheckUser([...connections.values()], userId, next, code, reason),
     get size() {
       return connections.size;
