@@ -65,6 +65,18 @@ function rowsIn(data: Readonly<Record<string, unknown>>): number {
   return rows;
 }
 
+/**
+ * Live events of `logTopics` wait in their buffers from a snapshot's read on: one sent meanwhile
+ * could be newer than the snapshot's position yet reach the client before it, and be wiped out by
+ * it. (A resync asked while a resume ran finds its stream live again by the time its snapshot starts.)
+ */
+function holdLive(conn: Connection, logTopics: readonly string[]): void {
+  for (const topic of logTopics) {
+    const stream = conn.streams.get(topic);
+    if (stream !== undefined) syncing(stream);
+  }
+}
+
 export function createSync(deps: SyncDeps): Sync {
   const { sources, observer } = deps;
   const reads = createTopicReads(MAX_SHARED_READS, SHARED_READ_MAX_AGE_MS, MAX_KEPT_PAGES);
@@ -82,6 +94,7 @@ export function createSync(deps: SyncDeps): Sync {
   const snapshotRows = new Map<string, number>();
 
   async function snapshots(conn: Connection, logTopics: readonly string[]): Promise<void> {
+    holdLive(conn, logTopics);
     const snaps = await Promise.all(
       logTopics.map((t) => {
         const scope = snapshotScope(conn.subscriptions, t);
