@@ -47,8 +47,11 @@ export function createConnectionClient(options: WsClientOptions = {}): Connectio
     },
   );
   const link = createLink(opts, status, {
-    url: (token, again) =>
-      buildUrl(opts.url, subscriptions.dialing(), (again || options.resumeFrom !== undefined) && opts.resumeVia === 'url' ? positions.resumable() : {}, token),
+    url: (token, again) => {
+      const dial = subscriptions.dialing();
+      const resume = (again || options.resumeFrom !== undefined) && opts.resumeVia === 'url' ? positions.resumable() : {};
+      return buildUrl(opts.url, dial.topics, resume, token, dial.filters);
+    },
     receive,
     down: () => subscriptions.down(),
   });

@@ -89,12 +89,20 @@ export function resolveOptions(options: WsClientOptions): ResolvedOptions {
 
 /**
  * The URL of one connect: the base plus `topics` (initial subscriptions), `resume` (positions to
- * replay from instead of a snapshot) and `token`, each when given.
+ * replay from instead of a snapshot), `filters` (named filters the first snapshot counts) and
+ * `token`, each when given.
  */
-export function buildUrl(base: string, topics: readonly string[], resume: Positions, token: string | undefined): string {
+export function buildUrl(
+  base: string,
+  topics: readonly string[],
+  resume: Positions,
+  token: string | undefined,
+  filters?: Readonly<Record<string, unknown>>,
+): string {
   const params: string[] = [];
   if (topics.length > 0) params.push(`topics=${topics.map(encodeURIComponent).join(',')}`);
   if (Object.keys(resume).length > 0) params.push(`resume=${encodeURIComponent(JSON.stringify(resume))}`);
+  if (filters !== undefined) params.push(`filters=${encodeURIComponent(JSON.stringify(filters))}`);
   if (token !== undefined && token !== '') params.push(`token=${encodeURIComponent(token)}`);
   if (params.length === 0) return base;
   return `${base}${base.includes('?') ? '&' : '?'}${params.join('&')}`;

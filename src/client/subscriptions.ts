@@ -7,8 +7,9 @@
  * position (the client sends one `resume` per connection, and only with `resumeVia: 'message'`).
  * Topics asked for with presence are asked for again with `presence: true` on every connect (the
  * URL's topics carry no presence).
- * Named filters (`filters`) ride on a `subscribe` of every topic after each connect and whenever
- * they change: the server answers a change with a fresh `initial_state` for `notifications`.
+ * Named filters (`filters`) ride in each connect's URL, so its first `initial_state` counts them,
+ * and on a `subscribe` of every topic when they change (the server answers that with a fresh
+ * `initial_state` for `notifications`), changed while dialling included.
  */
 import type { NotificationFilter } from '../protocol/index.js';
 import type { ResolvedOptions } from './options.js';
@@ -19,14 +20,20 @@ export interface Subscriptions {
   remove(topics: readonly string[]): void;
   /** Replaces the named filters (`{}`: none). */
   setFilters(filters: Readonly<Record<string, NotificationFilter>>): void;
-  /** The topics of the connect now being dialled, for its URL. */
-  dialing(): readonly string[];
+  /** The topics and filters of the connect now being dialled, for its URL. */
+  dialing(): { readonly topics: readonly string[]; readonly filters: Readonly<Record<string, NotificationFilter>> | undefined };
   /** The connection is up: resubscribe after a reconnect, or send what changed while dialling. */
   connected(again: boolean): void;
   /** The server refused the last `subscribe` or `resume` for its cost budget: ask again after `ms`. */
   refused(ref: 'subscribe' | 'resume', ms: number): void;
   /** The socket is gone: nothing is re-sent on it (a reconnect asks for everything again). */
   down(): void;
+}
+
+/** The positions applied so far, when a reconnect asks for missed events by message. */
+function askResume(opts: ResolvedOptions, positions: PositionTracker, send: (message: object) => void): void {
+  const resumable = positions.resumable();
+  if (opts.resumeVia === 'message' && Object.keys(resumable).length > 0) send({ type: 'resume', positions: resumable });
 }
 
 export function createSubscriptions(
@@ -41,9 +48,10 @@ export function createSubscriptions(
   const retries = new Map<string, unknown>();
   let dialTopics: readonly string[] = [];
   let filters = opts.filters !== undefined && Object.keys(opts.filters).length > 0 ? opts.filters : undefined;
+  let dialFilters = filters;
 
-  /** Every topic in one frame (those the server already has are a no-op there), with the filters. */
-  function resubscribe(named = filters): void {
+  /** Every topic in one frame (those the server already has are a no-op there), with `named` filters when given. */
+  function resubscribe(named: Readonly<Record<string, NotificationFilter>> | undefined): void {
     if (topics.size > 0) send({ type: 'subscribe', topics: [...topics], ...(named === undefined ? {} : { filters: named }) });
     rejoin();
   }
@@ -52,11 +60,7 @@ export function createSubscriptions(
     if (present.size > 0) send({ type: 'subscribe', topics: [...present], presence: true });
   }
 
-  /** The positions applied so far, when a reconnect asks for missed events by message. */
-  function resume(): void {
-    const resumable = positions.resumable();
-    if (opts.resumeVia === 'message' && Object.keys(resumable).length > 0) send({ type: 'resume', positions: resumable });
-  }
+  const resume = (): void => askResume(opts, positions, send);
 
   function cancel(ref: string): void {
     const timer = retries.get(ref);
@@ -82,11 +86,17 @@ export function createSubscriptions(
       }
       if (removed.length > 0 && isConnected()) send({ type: 'unsubscribe', topics: removed });
     },
-    dialing: () => (dialTopics = [...topics]),
+    dialing() {
+      dialTopics = [...topics];
+      dialFilters = filters;
+      return { topics: dialTopics, filters };
+    },
     connected(again) {
+      // The URL carried the filters of the dial; only a change since needs asking (`{}`: none now).
+      const changed = filters === dialFilters ? undefined : (filters ?? {});
       if (again) {
         // The seed's resubscription, in one frame (a no-op for topics the URL already subscribed).
-        resubscribe();
+        resubscribe(changed);
         resume();
         return;
       }
@@ -95,19 +105,19 @@ export function createSubscriptions(
       const removed = dialTopics.filter((t) => !topics.has(t));
       if (added.length > 0) send({ type: 'subscribe', topics: added });
       if (removed.length > 0) send({ type: 'unsubscribe', topics: removed });
-      if (filters !== undefined) resubscribe();
+      if (changed !== undefined) resubscribe(changed);
       else rejoin();
     },
     setFilters(named) {
       filters = Object.keys(named).length > 0 ? named : undefined;
-      if (isConnected()) resubscribe(named);
+      if (isConnected()) resubscribe((dialFilters = filters) ?? {});
     },
     refused(ref, ms) {
       // A later answer for the same kind of request names the wait for both.
       cancel(ref);
       const timer = opts.timers.setTimeout(() => {
         retries.delete(ref);
-        if (ref === 'subscribe') resubscribe();
+        if (ref === 'subscribe') resubscribe(filters);
         else resume();
       }, ms);
       retries.set(ref, timer);

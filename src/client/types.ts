@@ -121,7 +121,8 @@ export interface WsClientOptions {
   readonly topics?: readonly string[];
   /**
    * Named inbox filters whose unread counts `filter_counts` carries (instead of the page's tabs),
-   * asked for with a `subscribe` after every connect; the server bounds their number and size.
+   * named in every connect's URL (`?filters=`), so a reconnect that resumes gets no second snapshot;
+   * the server bounds their number and size.
    */
   readonly filters?: Readonly<Record<string, NotificationFilter>>;
   /** Start connecting at creation. Default true. */
@@ -178,7 +179,7 @@ export interface WsClient {
    */
   subscribe(topics: string | readonly string[], options?: SubscribeOptions): void;
   unsubscribe(topics: string | readonly string[]): void;
-  /** Replaces the named filters counted (`{}`: the tabs again); sent at once when connected, and after every reconnect. */
+  /** Replaces the named filters counted (`{}`: the tabs again); sent at once when connected (a fresh `initial_state`), and in every later connect's URL. */
   setFilters(filters: Readonly<Record<string, NotificationFilter>>): void;
   on<K extends string>(type: K, handler: Handler<K>): void;
   off<K extends string>(type: K, handler: Handler<K>): void;

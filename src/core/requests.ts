@@ -22,6 +22,8 @@ export interface AttachOptions {
   readonly topics?: readonly string[];
   /** Positions to resume from at connect, instead of snapshots for those topics. */
   readonly positions?: Positions;
+  /** Named filters counted from the first `initial_state` on, as a `subscribe`'s (refused: an `error`, none counted). */
+  readonly filters?: Readonly<Record<string, unknown>>;
   /** The transport and the client's address, for the admin listing (connection-info.ts). */
   readonly meta?: ConnectionMeta;
 }
@@ -110,6 +112,9 @@ export function createRequests(deps: RequestDeps): Requests {
     connect(conn, options) {
       const positions = options.positions ?? {};
       const requested = options.topics ?? ['notifications'];
+      // Before any stream exists, so the first snapshot counts them and none is sent twice.
+      const ask = options.filters === undefined ? undefined : askFilters(conn, options.filters, deps.sources, 'connect');
+      if (ask !== undefined) applyFilters(conn, ask);
       const added = validTopics(conn, requested, 'connect', limits.maxSubscriptions) ?? [];
       const fresh = subscribe(conn, added).filter((t) => positions[t] === undefined);
       const resuming = Object.keys(positions).length > 0;

@@ -18,8 +18,8 @@ import type { OriginPolicy } from '../auth/origin.js';
 import type { AttachOptions, Hub } from '../core/index.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { MAX_MESSAGE_DEPTH, nestsDeeperThan, validateClientMessage } from '../protocol/index.js';
-import { MAX_EVENT_ID_CHARS, parseEventId, StreamCursor, type StreamStart } from './sse-cursor.js';
+import { filtersParam, problems, resumeParam } from './connect-query.js';
+import { parseEventId, StreamCursor, type StreamStart } from './sse-cursor.js';
 import { createSseAdmission } from './sse-admission.js';
 import { registerSseRequests } from './sse-requests.js';
 import { SseStream } from './sse-stream.js';
@@ -57,7 +57,10 @@ const STREAM_HEADERS = {
   connection: 'keep-alive',
 } as const;
 
-/** What the stream starts with: `?topics=`, then `?resume=` or `Last-Event-ID` (which wins, and may carry the topics). */
+/**
+ * What the stream starts with: `?topics=`, then `?resume=` or `Last-Event-ID` (which wins, and may
+ * carry the topics), and `?filters=` whichever way it resumes (a browser's own reconnect keeps the URL).
+ */
 export function streamStart(url: URL, lastEventId: unknown): { urlTopics: readonly string[]; attach: AttachOptions; problem?: string } {
   const raw = url.searchParams.get('topics');
   const urlTopics =
@@ -67,27 +70,27 @@ export function streamStart(url: URL, lastEventId: unknown): { urlTopics: readon
           .split(',')
           .map((t) => t.trim())
           .filter((t) => t.length > 0);
+  const named = filtersParam(url);
+  const filters = named.filters === undefined ? {} : { filters: named.filters };
   const idText = lastEventId ?? url.searchParams.get('last_event_id') ?? undefined;
-  if (idText === undefined || idText === '') return { urlTopics, ...resumeParam(url, urlTopics) };
-  const parsed = parseEventId(idText);
-  if (!parsed.ok) return { urlTopics, attach: { topics: urlTopics }, problem: `invalid Last-Event-ID: ${parsed.message}; starting from snapshots` };
-  const start: StreamStart = parsed.start;
-  return { urlTopics, attach: { topics: start.topics ?? urlTopics, ...(start.positions === undefined ? {} : { positions: start.positions }) } };
-}
-
-/** `?resume=<json positions>`, as on /ws (the client library's own reconnects use it). */
-function resumeParam(url: URL, topics: readonly string[]): { attach: AttachOptions; problem?: string } {
-  const raw = url.searchParams.get('resume');
-  if (raw === null) return { attach: { topics } };
-  let positions: unknown;
-  try {
-    positions = raw.length > MAX_EVENT_ID_CHARS || nestsDeeperThan(raw, MAX_MESSAGE_DEPTH) ? undefined : JSON.parse(raw);
-  } catch {
-    positions = undefined;
+  if (idText === undefined || idText === '') {
+    const resume = resumeParam(url);
+    const problem = problems(resume.problem, named.problem);
+    const positions = resume.positions === undefined ? {} : { positions: resume.positions };
+    return { urlTopics, attach: { topics: urlTopics, ...positions, ...filters }, ...(problem === undefined ? {} : { problem }) };
   }
-  const parsed = validateClientMessage({ type: 'resume', positions });
-  if (parsed.ok && parsed.message.type === 'resume') return { attach: { topics, positions: parsed.message.positions } };
-  return { attach: { topics }, problem: parsed.ok ? 'invalid resume parameter' : `invalid resume parameter: ${parsed.message}` };
+  const parsed = parseEventId(idText);
+  if (!parsed.ok) {
+    const problem = problems(`invalid Last-Event-ID: ${parsed.message}; starting from snapshots`, named.problem) as string;
+    return { urlTopics, attach: { topics: urlTopics, ...filters }, problem };
+  }
+  const start: StreamStart = parsed.start;
+  const problem = problems(named.problem);
+  return {
+    urlTopics,
+    attach: { topics: start.topics ?? urlTopics, ...(start.positions === undefined ? {} : { positions: start.positions }), ...filters },
+    ...(problem === undefined ? {} : { problem }),
+  };
 }
 
 export function createSseEndpoint(options: SseEndpointOptions): SseEndpoint {

@@ -11,7 +11,7 @@ import type { AuthResult, Authenticator } from '../auth/authenticator.js';
 import type { AuthLimits } from '../auth/limits.js';
 import type { OriginPolicy } from '../auth/origin.js';
 import type { Logger } from '../shared/logger.js';
-import { MAX_MESSAGE_DEPTH, nestsDeeperThan, validateClientMessage, type Positions } from '../protocol/index.js';
+import { filtersParam, problems, resumeParam } from './connect-query.js';
 import { withDeadline } from './ws-credential.js';
 import type { UpgradeAttach } from './ws-session.js';
 
@@ -32,7 +32,7 @@ export interface PassedUpgrade {
   readonly ip: string;
   /** The Origin header, kept by the session for in-band credential checks. */
   readonly origin: string | undefined;
-  /** `?topics=` and `?resume=` from the URL, or the problem with them. */
+  /** `?topics=`, `?resume=` and `?filters=` from the URL, or the problem with them. */
   readonly attach: UpgradeAttach;
   /** The credential check's answer (a refusal included), or `late` past the deadline. */
   readonly result: AuthResult | 'late';
@@ -71,28 +71,25 @@ function originOf(request: IncomingMessage): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Reads `?topics=a,b` and `?resume=<json positions>` from the upgrade URL. */
+/** Reads `?topics=a,b`, `?resume=<json positions>` and `?filters=<json named filters>` from the upgrade URL. */
 function attachOptionsFrom(url: URL): UpgradeAttach {
-  const result: { topics?: string[]; positions?: Positions; problem?: string } = {};
   const topics = url.searchParams.get('topics');
-  if (topics !== null)
-    result.topics = topics
-      .split(',')
-      .map((t) => t.trim())
-      .filter((t) => t.length > 0);
-  const resume = url.searchParams.get('resume');
-  if (resume !== null) {
-    let positions: unknown;
-    try {
-      positions = nestsDeeperThan(resume, MAX_MESSAGE_DEPTH) ? undefined : JSON.parse(resume);
-    } catch {
-      positions = undefined;
-    }
-    const parsed = validateClientMessage({ type: 'resume', positions });
-    if (parsed.ok && parsed.message.type === 'resume') result.positions = parsed.message.positions;
-    else result.problem = parsed.ok ? 'invalid resume parameter' : `invalid resume parameter: ${parsed.message}`;
-  }
-  return result;
+  const resume = resumeParam(url);
+  const named = filtersParam(url);
+  const problem = problems(resume.problem, named.problem);
+  return {
+    ...(topics === null
+      ? {}
+      : {
+          topics: topics
+            .split(',')
+            .map((t) => t.trim())
+            .filter((t) => t.length > 0),
+        }),
+    ...(resume.positions === undefined ? {} : { positions: resume.positions }),
+    ...(named.filters === undefined ? {} : { filters: named.filters }),
+    ...(problem === undefined ? {} : { problem }),
+  };
 }
 
 /** A check that answers false (and the socket 503) when this second's connection budget is spent. */

@@ -11,7 +11,7 @@ import { createWsClient } from '../../src/client/index.js';
 import { api, startInProcess, type Running } from '../helpers/inprocess.js';
 import { multiUserAuthenticator } from '../helpers/users.js';
 import { openSse } from '../helpers/sse-client.js';
-import { connectReady, type Msg, type TestClient } from '../helpers/ws-client.js';
+import { connectClient, connectReady, type Msg, type TestClient } from '../helpers/ws-client.js';
 
 let srv: Running;
 beforeAll(async () => {
@@ -130,8 +130,44 @@ describe('filters a connection names', () => {
   });
 });
 
+describe('filters named in the connect URL', () => {
+  const q = (filters: unknown): string => encodeURIComponent(JSON.stringify(filters));
+
+  it('are counted by the first initial_state, with no second one, over /ws and /sse', async () => {
+    const u = `cfu-${Date.now()}`;
+    await call('POST', '', { title: 'e', message: 'm', recipient: u, level: 'error' }, 'alice');
+    const client = await connectClient(`${srv.wsUrl}?user=${u}&filters=${q({ errors: { levels: ['error'] } })}`);
+    const first = await client.next((m) => m.type === 'initial_state');
+    expect((first.data as { filter_counts: unknown }).filter_counts).toEqual({ errors: 1 });
+    await client.expectNone((m) => m.type === 'initial_state' || m.type === 'error', 300);
+    await client.close();
+
+    const stream = await openSse(`${srv.url}/sse?topics=notifications&user=${u}&filters=${q({ errors: { levels: ['error'] } })}`, { headers: as(u) });
+    expect(((await stream.next((m) => m.type === 'initial_state')).data as { filter_counts: unknown }).filter_counts).toEqual({ errors: 1 });
+    stream.close();
+  });
+
+  it('refuses a bad or oversized value with an error for the connect, and serves the tabs', async () => {
+    const u = `cfx-${Date.now()}`;
+    const tabs = { all: 0, problems: 0, jobs: 0, archived: 0 };
+    const cases: [string, string, RegExp][] = [
+      ['not json', 'invalid_message', /invalid filters parameter/],
+      [q([1]), 'invalid_message', /invalid filters parameter: .*'filters' property to be an object/],
+      [q({ a: {}, b: {}, c: {}, d: {}, e: {} }), 'too_many_filters', /at most 4 filters, got 5/],
+      [q({ loud: { levels: ['loud'] } }), 'invalid_message', /filters\.loud\.level/],
+      [q({ big: { condition_key: 'k'.repeat(5000) } }), 'invalid_message', /longer than 4096 characters/],
+    ];
+    for (const [value, code, text] of cases) {
+      const client = await connectClient(`${srv.wsUrl}?user=${u}&filters=${value}`);
+      expect(await client.next((m) => m.type === 'error')).toMatchObject({ code, ref: 'connect', message: expect.stringMatching(text) });
+      expect(((await client.next((m) => m.type === 'initial_state')).data as { filter_counts: unknown }).filter_counts).toEqual(tabs);
+      await client.close();
+    }
+  });
+});
+
 describe('the Node client', () => {
-  it('asks for its filters after every connect and when they change', async () => {
+  it('names its filters in every connect URL, and asks again when they change', async () => {
     const u = `cfc-${Date.now()}`;
     const got: unknown[] = [];
     const client = createWsClient({ url: `${srv.wsUrl}?user=${u}`, WebSocket, filters: { errors: { levels: ['error'], state: 'all' } } });
@@ -149,13 +185,16 @@ describe('the Node client', () => {
     await until(() => counts().some((c) => JSON.stringify(c) === '{"errors":0}'));
     await call('POST', '', { title: 't', message: 'm', recipient: u, level: 'error' }, 'alice');
     await until(() => JSON.stringify(counts().at(-1)) === '{"errors":1}');
-    // A reconnect asks for them again: the fresh initial_state counts them, not the tabs.
+    // A reconnect names them in its URL: it resumes (no second snapshot), and events count them, not the tabs.
     client.close();
     got.length = 0;
     client.connect();
-    await until(() => JSON.stringify(counts().at(-1)) === '{"errors":1}');
+    await until(() => client.isConnected());
+    await call('POST', '', { title: 't2', message: 'm', recipient: u, level: 'error' }, 'alice');
+    await until(() => JSON.stringify(counts().at(-1)) === '{"errors":2}');
+    expect(got.filter((m) => (m as { type: string }).type === 'initial_state')).toEqual([]);
     client.setFilters({});
-    await until(() => JSON.stringify(counts().at(-1)) === JSON.stringify({ all: 1, problems: 1, jobs: 0, archived: 0 }));
+    await until(() => JSON.stringify(counts().at(-1)) === JSON.stringify({ all: 2, problems: 2, jobs: 0, archived: 0 }));
     client.close();
   });
 });
