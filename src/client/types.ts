@@ -149,8 +149,7 @@ export interface WsClientOptions {
   /**
    * In a browser, one connection per browser: the page's tabs on the same URL elect a leader (Web
    * Locks) that holds the connection and relays to the others over BroadcastChannel
-   * (shared-tabs/). Default false (opt-in while an intermittent live-event miss under load is
-   * investigated, issue 17); it needs `navigator.locks` and `BroadcastChannel`, and without
+   * (shared-tabs/). Default true; it needs `navigator.locks` and `BroadcastChannel`, and without
    * them (Node, old browsers) each client connects itself, as with `false`.
    */
   readonly share?: boolean;

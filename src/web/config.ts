@@ -1,4 +1,4 @@
-/** Page settings from the URL query, for demos and tests: `?ws_max_attempts=2&ws_base_delay_ms=200&share=1`. */
+/** Page settings from the URL query, for demos and tests: `?ws_max_attempts=2&ws_base_delay_ms=200&share=0`. */
 
 export interface PageConfig {
   readonly maxAttempts?: number;
@@ -8,7 +8,7 @@ export interface PageConfig {
   readonly pollIntervalMs: number;
   /** `?transport=sse` or `websocket` fixes the transport; default `auto` (WebSocket, then SSE). */
   readonly transport: 'auto' | 'websocket' | 'sse';
-  /** `?share=1` makes this tab share the browser's one connection (opt-in; default: its own). */
+  /** `?share=0` gives this tab a connection of its own instead of the browser's shared one. */
   readonly share: boolean;
 }
 
@@ -27,7 +27,7 @@ export function readConfig(search: string): PageConfig {
     maxDelayMs: int(q, 'ws_max_delay_ms', 10, 600_000),
     pingIntervalMs: int(q, 'ws_ping_interval_ms', 1000, 600_000),
     pollIntervalMs: int(q, 'poll_interval_ms', 500, 600_000) ?? 10_000,
-    share: q.get('share') === '1',
+    share: q.get('share') !== '0',
     transport: q.get('transport') === 'sse' ? 'sse' : q.get('transport') === 'websocket' ? 'websocket' : 'auto',
   };
 }

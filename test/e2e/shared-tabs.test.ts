@@ -62,7 +62,7 @@ it.each([
   ['WebSocket', ''],
   ['Server-Sent Events', '&transport=sse'],
 ])('three tabs hold one connection over %s; closing the leader mid-stream loses and repeats nothing', async (_name, transport) => {
-  const tabs = [await openTab(`&share=1${transport}`), await openTab(`&share=1${transport}`), await openTab(`&share=1${transport}`)];
+  const tabs = [await openTab(transport), await openTab(transport), await openTab(transport)];
   const expected = transport === '' ? 'websocket' : 'sse';
   expect(await Promise.all(tabs.map((p) => p.evaluate(() => window.wsClient.getTransport())))).toEqual([expected, expected, expected]);
   const roles = await Promise.all(tabs.map((p) => p.evaluate(() => window.wsClient.getShareRole())));
@@ -112,7 +112,7 @@ it('with ?share=0 each of three tabs holds its own connection', async () => {
 });
 
 it('hands each tab only its own topics, and a tab that asks again for a topic the connection carries gets a snapshot', async () => {
-  const [first, second] = [await openTab('&share=1'), await openTab('&share=1')] as [Page, Page];
+  const [first, second] = [await openTab(''), await openTab('')] as [Page, Page];
   await expectConnections(1);
   const follower = (await first.evaluate(() => window.wsClient.getShareRole())) === 'follower' ? first : second;
   const leader = follower === first ? second : first;
