@@ -96,7 +96,11 @@ export async function s8(ctx) {
   try {
     const ready = await connectChurn(ctx, pool, p.clients, ctx.port, { dropEveryMs: p.dropEveryMs, offlineMs: p.offlineMs });
     await pool.all({ cmd: 'churn', on: true });
+    // The server's stalls over the churn (bench/servers/preload.mjs), as in S3: a replay tail with a
+    // small loop delay is the clients' or the machine's, not a stall in the server.
+    await server.rpc({ cmd: 'loop', reset: true }, 5_000).catch(() => undefined);
     const published = await publishSteady(pub, p.rate, { seconds: p.seconds });
+    const loop = await server.rpc({ cmd: 'loop', reset: false }, 5_000).catch(() => ({}));
     await pool.all({ cmd: 'churn', on: false });
     const g = await settleAndGather(ctx, pool, published, ctx.params.drainMs);
     const delivery = g.clients.map((c) => (g.expected === 0 ? 1 : (g.expected - c.missed) / g.expected));
@@ -117,6 +121,7 @@ export async function s8(ctx) {
       replay_p99_ms: recovers ? round(percentile(replays, 99), 0) : 'n/a (no recovery)',
       replay_max_ms: recovers ? round(replays[replays.length - 1] ?? null, 0) : null,
       settled: g.settled ? 'yes' : 'no',
+      ...Object.fromEntries(Object.entries(loop).filter(([k]) => k !== 'id')),
     };
   } finally {
     pub.close();

@@ -112,7 +112,10 @@ export function tableRows(params, workers = []) {
     [`S8 out of order`, 'S8', 'out_of_order'],
     [`S8 replay p50 ms (reconnect → caught up)`, 'S8', 'replay_p50_ms'],
     [`S8 replay p99 ms`, 'S8', 'replay_p99_ms'],
+    [`S8 replay max ms`, 'S8', 'replay_max_ms'],
     [`S8 drops`, 'S8', 'drops'],
+    [`S8 server event-loop delay p99 / max ms`, 'S8', 'loop_delay'],
+    [`S8 server GC pauses: count (major) / longest ms / total ms`, 'S8', 'gc'],
   );
   const d = params.s9;
   rows.push(

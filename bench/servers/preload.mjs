@@ -48,6 +48,35 @@ function stalls(reset) {
   return out;
 }
 
+/**
+ * Where the allocations come from (BENCH_ALLOC_PROFILE_DIR=<dir>): V8's sampling heap profiler,
+ * keeping the objects that scavenges and mark-compacts have since collected too (with
+ * BENCH_ALLOC_PROFILE_MODE=old, only those that lived past a scavenge or two), from start to
+ * exit, written as <dir>/<pid>.heapprofile (open it in Chrome DevTools' Memory tab, or summarise
+ * it with `node bench/profile-summary.mjs`). The in-process inspector session answers
+ * synchronously, so the profile is written from the exit handler.
+ */
+async function profileAllocations(dir) {
+  const [{ Session }, fs, path] = await Promise.all([import('node:inspector'), import('node:fs'), import('node:path')]);
+  const session = new Session();
+  session.connect();
+  // BENCH_ALLOC_PROFILE_MODE=old: only what outlived the young generation (what makes mark-compacts).
+  const old = process.env.BENCH_ALLOC_PROFILE_MODE === 'old';
+  session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !old });
+  let written = false;
+  const write = () => {
+    if (written) return;
+    written = true;
+    session.post('HeapProfiler.stopSampling', (err, result) => {
+      if (err === null) fs.writeFileSync(path.join(dir, `${process.pid}.heapprofile`), JSON.stringify(result.profile));
+    });
+  };
+  process.on('exit', write);
+  process.prependListener('SIGTERM', write);
+}
+
+if (process.env.BENCH_ALLOC_PROFILE_DIR && !cluster.isWorker) void profileAllocations(process.env.BENCH_ALLOC_PROFILE_DIR);
+
 if (typeof process.send === 'function' && !cluster.isWorker) {
   startStallWatch();
   process.on('message', (/** @type {any} */ m) => {

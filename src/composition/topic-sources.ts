@@ -2,7 +2,7 @@
  * Which service answers for which log topic: the hub's `TopicSources` (snapshots, log reads and
  * per-user extras) built from the services. Domain glue the composition root only wires.
  */
-import type { ReceiverFilters, TopicSources } from '../core/index.js';
+import type { Extras, ReceiverFilters, TopicSources } from '../core/index.js';
 import type { InventoryService } from '../services/inventory.js';
 import { INVENTORY_TOPIC } from '../services/inventory.js';
 import { JOBS_TOPIC, type JobService } from '../services/jobs.js';
@@ -52,11 +52,13 @@ export function createTopicSources(deps: TopicSourceDeps): TopicSources {
       return store.read(async (tx) => ({ data: {}, position: await tx.position(logTopic) }));
     },
     eventsAfter: (logTopic, after, limit, upto) => store.eventsAfter(logTopic, after, limit, upto),
-    async extras(event, principal, filters) {
+    extras(event, principal, filters) {
       if (event.topic !== NOTIFICATIONS_TOPIC) return undefined;
       const asked = namedOf(filters);
-      const held = await counts.get(principal.id, asked.counted);
-      return { unread_count: held[0] ?? 0, filter_counts: countsByName(asked, held) };
+      const extrasOf = (held: readonly number[]): Extras => ({ unread_count: held[0] ?? 0, filter_counts: countsByName(asked, held) });
+      // Held counts answer at once: a catch-up sends its frames without a turn of the loop each.
+      const held = counts.get(principal.id, asked.counted);
+      return Array.isArray(held) ? extrasOf(held) : held.then(extrasOf);
     },
     checkFilters(raw) {
       const parsed = parseNamedFilters(raw, deps.filterLimits);

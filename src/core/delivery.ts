@@ -53,16 +53,16 @@ export function createFanout(deps: DeliveryDeps): Fanout {
 
   /** Frames per extras key (user, or user and filters): extras asked once per (key, event); receivers without extras share one set. */
   async function framesByUser(shares: Shares): Promise<Map<string, ShareFrames>> {
-    const pending = new Map<string, Map<TopicEvent, Promise<Extras>>>();
+    const pending = new Map<string, Map<TopicEvent, Extras | Promise<Extras>>>();
     // Receivers of one user often come one after another: their map is looked up once per run.
     let lastKey: string | undefined;
-    let mine = new Map<TopicEvent, Promise<Extras>>();
+    let mine = new Map<TopicEvent, Extras | Promise<Extras>>();
     for (const conn of shares.conns) {
       const key = conn.extrasKey;
       if (key !== lastKey) {
         lastKey = key;
         const known = pending.get(key);
-        if (known === undefined) pending.set(key, (mine = new Map<TopicEvent, Promise<Extras>>()));
+        if (known === undefined) pending.set(key, (mine = new Map<TopicEvent, Extras | Promise<Extras>>()));
         else mine = known;
       }
       const share = shares.shareOf(conn);

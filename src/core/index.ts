@@ -9,6 +9,7 @@ export { UNLIMITED_BUDGET, type BudgetAnswer, type CostBudget } from './budget.j
 export type { HubObserver } from './observer.js';
 export type { SubscriptionCount } from './topics.js';
 export type { FiltersRefusal, ReceiverFilters, Snapshot, TopicSources } from './sources.js';
+export type { Extras } from './frames.js';
 export { createSequencer, type Sequencer, type SequencerOptions } from './sequencer.js';
 export { startBusRecovery, type BusRecoveryOptions } from './catch-up.js';
 export { createRunnerGate, type LedRunner, type RunnerGate, type RunnerGateOptions } from './leader.js';

@@ -42,8 +42,11 @@ export interface PacerOptions {
 
 /** One catch-up's pace: call `next()` before each frame. */
 export interface Gate {
-  /** Resolves true when the next frame may be sent, false when the connection closed (or was closed as too slow). */
-  next(): Promise<boolean>;
+  /**
+   * True when the next frame may be sent, false when the connection closed (or was closed as too
+   * slow); a promise of that when the catch-up must first yield or wait for the socket to drain.
+   */
+  next(): boolean | Promise<boolean>;
 }
 
 export interface Pacer {
@@ -111,26 +114,33 @@ export function createPacer(options: PacerOptions): Pacer {
       let sent = 0;
       let sliceStart = performance.now();
       const small = expected <= SMALL;
+      /** After any yield: the backlog and the socket's buffer, then the next frame may go. */
+      function room(): boolean | Promise<boolean> {
+        if (stream.buffer.length > maxBuffered) {
+          closeSlow(conn, 'slow consumer: live events piled up behind the catch-up; reconnect and resume');
+          return false;
+        }
+        if (conn.socket.bufferedAmount <= lowWaterBytes) return true;
+        return drained(conn).then((ok) => {
+          sliceStart = performance.now();
+          return ok;
+        });
+      }
+      // Synchronous unless it yields or waits: a small catch-up allocates no promise per frame.
       return {
-        async next() {
+        next() {
           if (conn.closed) return false;
           sent += 1;
           if (small && sent <= SMALL) {
             // Counted, never waited for (see the header).
             if (sent === expected) account(sliceStart, performance.now());
           } else if (sent % CHUNK === 0 || performance.now() - sliceStart >= SLICE_MS) {
-            await turn(sliceStart);
-            sliceStart = performance.now();
-            if (conn.closed) return false;
+            return turn(sliceStart).then(() => {
+              sliceStart = performance.now();
+              return conn.closed ? false : room();
+            });
           }
-          if (stream.buffer.length > maxBuffered) {
-            closeSlow(conn, 'slow consumer: live events piled up behind the catch-up; reconnect and resume');
-            return false;
-          }
-          if (conn.socket.bufferedAmount <= lowWaterBytes) return true;
-          const ok = await drained(conn);
-          sliceStart = performance.now();
-          return ok;
+          return room();
         },
       };
     },

@@ -47,7 +47,7 @@ export interface Replays {
    * Calls `each` for every event of the plan, in order, awaiting it; stops when `each` answers false.
    * Answers false when the log no longer holds the rest of the range (pruned meanwhile).
    */
-  stream(plan: ReplayPlan, each: (event: TopicEvent) => Promise<boolean>): Promise<boolean>;
+  stream(plan: ReplayPlan, each: (event: TopicEvent) => boolean | Promise<boolean>): Promise<boolean>;
 }
 
 /**
@@ -150,14 +150,22 @@ export function createReplays(
     return counted === undefined ? 'out_of_range' : { topic, from: from.offset, head: range.head, matches, ...counted };
   }
 
-  async function stream(plan: ReplayPlan, each: (event: TopicEvent) => Promise<boolean>): Promise<boolean> {
+  async function stream(plan: ReplayPlan, each: (event: TopicEvent) => boolean | Promise<boolean>): Promise<boolean> {
+    // `each` answers at once when it did not wait: no await (and no turn of the loop) per event then.
     if (plan.held !== undefined) {
-      for (const e of plan.held) if (!(await each(e))) return true;
+      for (const e of plan.held) {
+        const answer = each(e);
+        if (!(answer instanceof Promise ? await answer : answer)) return true;
+      }
       return true;
     }
     for await (const events of pages(plan.topic, plan.from, plan.head)) {
       if (events === undefined) return false;
-      for (const e of events) if (plan.matches(e) && !(await each(e))) return true;
+      for (const e of events) {
+        if (!plan.matches(e)) continue;
+        const answer = each(e);
+        if (!(answer instanceof Promise ? await answer : answer)) return true;
+      }
     }
     return true;
   }

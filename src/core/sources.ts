@@ -39,7 +39,7 @@ export interface TopicSources {
   /** Events in (after, upto], at most `limit`, oldest first, with the log's bounds (`limit` 0: the bounds only). */
   eventsAfter(logTopic: string, after: number, limit: number, upto?: number): Promise<EventRange>;
   /** Fields added to an event's frame for one receiver, e.g. their `unread_count`; `filters` as for `snapshot`. */
-  extras(event: TopicEvent, principal: Principal, filters?: ReceiverFilters): Promise<Extras>;
+  extras(event: TopicEvent, principal: Principal, filters?: ReceiverFilters): Extras | Promise<Extras>;
   /** A non-empty `filters` option checked (absent: the hub refuses every one). */
   checkFilters?(raw: Readonly<Record<string, unknown>>): ReceiverFilters | FiltersRefusal;
 }

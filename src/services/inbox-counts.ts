@@ -48,8 +48,11 @@ export const UNREAD: CountFilter = countFilter({ state: 'all' });
 export interface InboxCounts {
   /** Feed every event of the notifications topic, in offset order. */
   observe(event: TopicEvent): void;
-  /** The user's unread count in each of `filters` (in order), as of the last observed event or later. */
-  get(user: string, filters: readonly CountFilter[]): Promise<number[]>;
+  /**
+   * The user's unread count in each of `filters` (in order), as of the last observed event or
+   * later: at once when every one is held (a catch-up asks per event), else once loaded.
+   */
+  get(user: string, filters: readonly CountFilter[]): number[] | Promise<number[]>;
   /** Counts read from the store together with the log offset they reflect (e.g. by a snapshot). */
   remember(user: string, filters: readonly CountFilter[], counts: readonly number[], offset: number): void;
   /** Counts held, over every user. */
@@ -219,7 +222,7 @@ export function createInboxCounts(options: InboxCountsOptions): InboxCounts {
         if (entry === undefined) (missing ??= []).push(f);
         else counts.push(entry.count);
       }
-      if (missing === undefined) return Promise.resolve(counts);
+      if (missing === undefined) return counts;
       const loaded = missing;
       return load(user, loaded).then((fresh) => merged(users.get(user), filters, loaded, fresh));
     },

@@ -12,7 +12,7 @@ const stream = { topic: 'notifications', mode: 'syncing', position: 0, buffer: [
 const pacer = () => createPacer({ lowWaterBytes: 1000, stallMs: 1000, maxBuffered: 1000, observer: undefined });
 
 /** Calls `next()` `n` times; says whether the event loop got a turn meanwhile (a yield or a wait). */
-async function sendFrames(gate: { next(): Promise<boolean> }, n: number): Promise<{ yielded: boolean; ms: number }> {
+async function sendFrames(gate: { next(): boolean | Promise<boolean> }, n: number): Promise<{ yielded: boolean; ms: number }> {
   let yielded = false;
   const marker = setImmediate(() => (yielded = true));
   const started = performance.now();
@@ -27,6 +27,9 @@ describe('catch-up pacer', () => {
     void p.turn(performance.now() - 30); // 30 ms of catch-up work, counted at once: over the 20 ms share
     const small = await sendFrames(p.gate(conn, stream, 128), 128);
     expect(small.yielded).toBe(false);
+    // Nor does it allocate a promise per frame: each answer is at once.
+    const gate = p.gate(conn, stream, 3);
+    expect([gate.next(), gate.next(), gate.next()]).toEqual([true, true, true]);
   });
 
   it('makes a longer catch-up yield every 32 frames and wait for the next window once the share is spent', async () => {
