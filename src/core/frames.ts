@@ -24,15 +24,19 @@ export function createEventFrames(event: TopicEvent, maxVariants = Infinity): Ev
   const cache = new Map<string, string>();
   const encoded = new Map<string, Buffer>();
   let plain: Buffer | undefined;
+  /** The frame with the extras' fields (`middle`, their JSON) between the event's and the position. */
+  const compose = (middle: string): string => (middle === '{}' ? head + tail : `${head},${middle.slice(1, -1)}${tail}`);
   return {
     size: head.length + tail.length,
     bytes(extras) {
       if (extras === undefined) return (plain ??= Buffer.from(head + tail));
-      const key = JSON.stringify(extras);
-      let buffer = encoded.get(key);
+      // Keyed by the extras' JSON, made once; the text is not kept beside the bytes (an event kept
+      // in the ring would hold both, in the old generation, for every variant).
+      const middle = JSON.stringify(extras);
+      let buffer = encoded.get(middle);
       if (buffer === undefined) {
-        buffer = Buffer.from(this.frame(extras));
-        if (encoded.size < maxVariants) encoded.set(key, buffer);
+        buffer = Buffer.from(compose(middle));
+        if (encoded.size < maxVariants) encoded.set(middle, buffer);
       }
       return buffer;
     },
@@ -41,7 +45,7 @@ export function createEventFrames(event: TopicEvent, maxVariants = Infinity): Ev
       const middle = JSON.stringify(extras);
       let frame = cache.get(middle);
       if (frame === undefined) {
-        frame = middle === '{}' ? head + tail : `${head},${middle.slice(1, -1)}${tail}`;
+        frame = compose(middle);
         if (cache.size < maxVariants) cache.set(middle, frame);
       }
       return frame;
