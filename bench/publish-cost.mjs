@@ -6,8 +6,13 @@
  * Auth on (API token), SQLite (or PostgreSQL with --postgres: a fresh database per run on that
  * server, dropped afterwards), the server pinned to core 0 and this publisher to core 1.
  *
+ * `--kind host` measures agents' host reports instead: `PUT /api/v1/hosts/<h>` round-robin over
+ * `--hosts` hosts, each listing its `--vms` VMs, as an agent's periodic report does (the host's
+ * usage figures move every time, so each report is one `inventory` event; its VMs stay as they were).
+ *
  *   node bench/publish-cost.mjs [--posts 6000] [--rounds 3] [--concurrency 16] [--groups 1,64] [--port 18767]
- *                               [--postgres postgres://user@127.0.0.1:5432/postgres]
+ *                               [--postgres postgres://user@127.0.0.1:5432/postgres] [--kind notification|host]
+ *                               [--hosts 50] [--vms 10]
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -39,8 +44,22 @@ if (useTaskset) pinSelf(1);
 const token = crypto.randomBytes(24).toString('hex');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-publish-cost-'));
 
+const kind = String(opt('kind', 'notification'));
+const hosts = Number(opt('hosts', 50));
+const vmsPerHost = Number(opt('vms', 10));
+if (kind !== 'notification' && kind !== 'host') throw new Error(`--kind notification|host, not ${kind}`);
+
+/** Host h's report number i: usage moves, the VM list stays. */
+function hostReport(i) {
+  const vms = Array.from({ length: vmsPerHost }, (_, v) => ({ name: `vm-${v}`, state: 'running', cpu_count: 2, memory_mb: 2048 }));
+  return { status: 'connected', cpu_cores: 32, memory_mb: 262144, cpu_usage_percent: i % 100, memory_usage_percent: (i * 7) % 100, vms };
+}
+
 async function burst(pub, n) {
-  const post = async (i) => (await pub.post('/api/v1/notifications', { title: `cost ${i}`, message: 'publish cost', metadata: { i } })) === 201;
+  const post =
+    kind === 'host'
+      ? async (i) => [200, 201].includes(await pub.request('PUT', `/api/v1/hosts/bench-h${i % hosts}`, hostReport(i)))
+      : async (i) => (await pub.post('/api/v1/notifications', { title: `cost ${i}`, message: 'publish cost', metadata: { i } })) === 201;
   return (await inLanes(n, concurrency, post)).failed;
 }
 
@@ -105,7 +124,7 @@ for (const group of groups) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 process.stdout.write(
-  `\n${posts} POSTs × ${rounds} rounds, ${concurrency} in flight, no subscribers, ${postgres === undefined ? 'SQLite' : 'PostgreSQL'}; ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`,
+  `\n${posts} ${kind === 'host' ? `host reports (PUT, ${hosts} hosts × ${vmsPerHost} VMs)` : 'POSTs'} × ${rounds} rounds, ${concurrency} in flight, no subscribers, ${postgres === undefined ? 'SQLite' : 'PostgreSQL'}; ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`,
 );
 process.stdout.write('| WRITE_GROUP_MAX | server CPU µs per POST (median) | POSTs/s (median) | failed |\n| ---: | ---: | ---: | ---: |\n');
 for (const group of groups) {

@@ -43,15 +43,7 @@ function createInventoryCommands(write: Writer, mutations: InventoryMutations, n
       checkName('host', hostId);
       const report = parseHostReport(input ?? {});
       const { vms: reportedVms, ...patch } = report;
-      return write(async (ctx) => {
-        const existed = (await ctx.tx.inventory.host(hostId)) !== undefined;
-        const host = await mutations.saveHost(ctx, hostId, { ...patch, last_seen: now().toISOString() });
-        if (reportedVms === undefined) return { host, vms: undefined, created: !existed };
-        const listed = new Set(reportedVms.map((vm) => vm.name));
-        for (const old of await ctx.tx.inventory.vms(hostId)) if (!listed.has(old.name)) await mutations.deleteVm(ctx, hostId, old.name);
-        for (const { name, ...vmPatch } of reportedVms) await mutations.saveVm(ctx, hostId, name, vmPatch, 'upsert');
-        return { host, vms: await ctx.tx.inventory.vms(hostId), created: !existed };
-      });
+      return write((ctx) => mutations.reportHost(ctx, hostId, { ...patch, last_seen: now().toISOString() }, reportedVms));
     },
 
     async createVm(input) {

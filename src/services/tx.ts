@@ -40,7 +40,8 @@ export function changedFields<T extends object>(before: T | undefined, after: T)
   for (const [key, value] of Object.entries(after)) {
     if (key === 'version' || key === 'updated_at') continue;
     const old = before === undefined ? undefined : (before as Record<string, unknown>)[key];
-    if (before === undefined || JSON.stringify(old) !== JSON.stringify(value)) changes[key] = value;
+    // Most fields are strings and numbers: equal ones need no serialising (an agent's report compares dozens).
+    if (before === undefined || (old !== value && (typeof value !== 'object' || JSON.stringify(old) !== JSON.stringify(value)))) changes[key] = value;
   }
   return changes;
 }
