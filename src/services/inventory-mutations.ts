@@ -34,7 +34,12 @@ export interface InventoryMutations {
   saveVm(ctx: WriteContext, hostId: string, name: string, patch: VmPatch, mode: 'create' | 'update' | 'upsert'): Promise<Vm>;
   deleteVm(ctx: WriteContext, hostId: string, name: string): Promise<Vm>;
   /** An agent's report: the host, and its whole VM list when `vms` is given (reportHost below). */
-  reportHost(ctx: WriteContext, hostId: string, patch: HostPatch, vms: readonly VmReport[] | undefined): Promise<{ host: Host; vms: readonly Vm[] | undefined; created: boolean }>;
+  reportHost(
+    ctx: WriteContext,
+    hostId: string,
+    patch: HostPatch,
+    vms: readonly VmReport[] | undefined,
+  ): Promise<{ host: Host; vms: readonly Vm[] | undefined; created: boolean }>;
   host(ctx: WriteContext, id: string): Promise<Host>;
   vm(ctx: WriteContext, hostId: string, name: string): Promise<Vm>;
 }
