@@ -4,12 +4,12 @@
  * of inbox-tools.ts), opening and closing it (opening marks what it shows seen), and the socket's
  * snapshots and events into the same inbox.
  */
-import type { NotificationEventMessage } from '../protocol/index.js';
+import type { InitialStateMessage, NotificationEventMessage } from '../protocol/index.js';
 import type { WsClient } from '../client/index.js';
 import type { Api } from './api.js';
 import { createBell, type BellView } from './bell.js';
 import { byId } from './dom.js';
-import { createInbox, SNAPSHOT_SIZE, type Inbox, type TabName } from './inbox.js';
+import { createInbox, SNAPSHOT_SIZE, type Inbox, type InboxState, type TabName } from './inbox.js';
 import { createInboxApi, type InboxApi } from './inbox-api.js';
 import { createInboxTools } from './inbox-tools.js';
 import { createPanel, type PanelView } from './panel.js';
@@ -63,10 +63,32 @@ async function loadTab(inbox: Inbox, api: InboxApi): Promise<boolean> {
   return true;
 }
 
+/** A snapshot into the inbox: the default view, the All tab; another tab reloads its own page. */
+function applySnapshot(m: InitialStateMessage, inbox: Inbox, inboxApi: InboxApi, fail: Fail): void {
+  if (m.data.notifications === undefined) return;
+  if (m.data.filter_counts !== undefined) inbox.setTabCounts(m.data.filter_counts);
+  if (inbox.state().tab === 'all') inbox.replaceNewest(m.data.notifications, m.data.unread_count ?? 0);
+  else loadTab(inbox, inboxApi).catch(fail('Loading the tab'));
+}
+
 /** A notification event into the inbox; a bulk archive (its ids are all it says) reloads the Archived tab when shown. */
 function applyLive(m: NotificationEventMessage, inbox: Inbox, inboxApi: InboxApi, open: boolean, fail: Fail): void {
   inbox.applyEvent(m, open);
   if (m.action === 'bulk_archived' && inbox.state().tab === 'archived') loadTab(inbox, inboxApi).catch(fail('Loading the tab'));
+}
+
+/**
+ * After a render: the open list still at its end with more to load (the scroll came while a page
+ * was loading and was ignored, or a render moved the list under it) asks for its next page without
+ * waiting for another scroll; once per cursor, so a page that fails is not asked for in a loop.
+ */
+function endWatch(panel: () => PanelView, loadMore: () => void): (state: InboxState, loading: boolean) => void {
+  let asked: string | null = null;
+  return (state, loading) => {
+    if (loading || state.nextCursor === null || state.nextCursor === asked || !panel().isOpen() || !panel().atEnd()) return;
+    asked = state.nextCursor;
+    queueMicrotask(loadMore);
+  };
 }
 
 export function createNotificationsUi(api: Api, client: WsClient, fail: Fail): NotificationsUi {
@@ -75,11 +97,13 @@ export function createNotificationsUi(api: Api, client: WsClient, fail: Fail): N
   const inboxApi = createInboxApi();
   const tools = createInboxTools(inboxApi, inbox, client, () => render());
   let loading = true;
+  const stillAtEnd = endWatch(() => panel, loadMore);
 
   function render(): void {
     const state = inbox.state();
     bell.setUnread(state.unreadCount, state.unseenCount);
     panel.render(state, loading, tools.context);
+    stillAtEnd(state, loading);
   }
 
   /** Says "Loading…" while `work` runs (it handles its own failure). */
@@ -128,13 +152,7 @@ export function createNotificationsUi(api: Api, client: WsClient, fail: Fail): N
   const setOpen = createOpener(panel, bell, inbox, () => tools.markShownSeen());
 
   inbox.onChange(render);
-  client.on('initial_state', (m) => {
-    if (m.data.notifications === undefined) return;
-    if (m.data.filter_counts !== undefined) inbox.setTabCounts(m.data.filter_counts);
-    // The snapshot is the default view, the All tab; another tab reloads its own page.
-    if (inbox.state().tab === 'all') inbox.replaceNewest(m.data.notifications, m.data.unread_count ?? 0);
-    else loadTab(inbox, inboxApi).catch(fail('Loading the tab'));
-  });
+  client.on('initial_state', (m) => applySnapshot(m, inbox, inboxApi, fail));
   client.onConnectionStatus((status) => {
     if (status === 'connected') tools.loadRoles();
   });

@@ -42,10 +42,12 @@ export function createPanelList(list: HTMLElement, now: () => number): PanelList
       });
       for (const id of rows.keys()) if (!state.items.some((n) => n.id === id)) rows.delete(id);
       list.replaceChildren(...lis);
-      // Re-inserting a row blurs it: give focus back to the same row (or the next one, if deleted).
+      // Re-inserting a row blurs it: give focus back to the same row (or the next one, if deleted),
+      // where the reader left the list: focus() alone would scroll that row into view, and every
+      // live event or page load would jump a list scrolled away from its focused row back to it.
       if (focusedId !== undefined && !list.contains(document.activeElement)) {
         const row = rows.get(focusedId)?.li.querySelector<HTMLElement>(focusedClass);
-        (row ?? mains()[0] ?? byId('panel-title')).focus();
+        (row ?? mains()[0] ?? byId('panel-title')).focus({ preventScroll: true });
       }
     },
     mains,

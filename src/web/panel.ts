@@ -32,6 +32,8 @@ export interface PanelView {
   open(): void;
   close(): void;
   isOpen(): boolean;
+  /** The list is scrolled to (within a row of) its end. */
+  atEnd(): boolean;
   tick(): void;
 }
 
@@ -89,8 +91,9 @@ export function createPanel(handlers: PanelHandlers, now: () => number = Date.no
     scroller.scrollTop = 0;
     rows.mains()[0]?.focus();
   });
+  const atEnd = (): boolean => scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 48;
   scroller.addEventListener('scroll', () => {
-    if (scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 48) handlers.onNearEnd();
+    if (atEnd()) handlers.onNearEnd();
   });
 
   return {
@@ -116,6 +119,7 @@ export function createPanel(handlers: PanelHandlers, now: () => number = Date.no
       panel.hidden = true;
     },
     isOpen: () => !panel.hidden,
+    atEnd,
     tick() {
       refreshTimes(list, now());
     },
