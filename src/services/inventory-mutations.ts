@@ -143,28 +143,21 @@ async function saveHost(deps: InventoryMutationDeps, ctx: WriteContext, id: stri
   return host;
 }
 
-async function saveVm(
-  deps: InventoryMutationDeps,
-  ctx: WriteContext,
-  hostId: string,
-  name: string,
-  patch: VmPatch,
-  mode: 'create' | 'update' | 'upsert',
-): Promise<Vm> {
-  if ((await ctx.tx.inventory.host(hostId)) === undefined) throw notFound(`host ${hostId}`);
-  return putVm(deps, ctx, hostId, name, patch, mode, await ctx.tx.inventory.vm(hostId, name));
+/** One VM write: which VM, what changes, and whether it must be new (`create`), existing (`update`) or either. */
+interface VmWrite {
+  readonly hostId: string;
+  readonly name: string;
+  readonly patch: VmPatch;
+  readonly mode: 'create' | 'update' | 'upsert';
+}
+
+async function saveVm(deps: InventoryMutationDeps, ctx: WriteContext, write: VmWrite): Promise<Vm> {
+  if ((await ctx.tx.inventory.host(write.hostId)) === undefined) throw notFound(`host ${write.hostId}`);
+  return putVm(deps, ctx, write, await ctx.tx.inventory.vm(write.hostId, write.name));
 }
 
 /** `saveVm` once the host is known to exist and the VM as it is (`before`) has been read. */
-async function putVm(
-  deps: InventoryMutationDeps,
-  ctx: WriteContext,
-  hostId: string,
-  name: string,
-  patch: VmPatch,
-  mode: 'create' | 'update' | 'upsert',
-  before: Vm | undefined,
-): Promise<Vm> {
+async function putVm(deps: InventoryMutationDeps, ctx: WriteContext, { hostId, name, patch, mode }: VmWrite, before: Vm | undefined): Promise<Vm> {
   if (before === undefined && mode === 'update') throw notFound(`VM ${hostId}/${name}`);
   if (before !== undefined && mode === 'create') throw new AppError('conflict', `VM ${hostId}/${name} already exists`);
   const at = deps.now().toISOString();
@@ -187,7 +180,7 @@ async function deleteKnownVm(deps: InventoryMutationDeps, ctx: WriteContext, bef
 export function createInventoryMutations(deps: InventoryMutationDeps): InventoryMutations {
   const mutations: InventoryMutations = {
     saveHost: (ctx, id, patch) => saveHost(deps, ctx, id, patch),
-    saveVm: (ctx, hostId, name, patch, mode) => saveVm(deps, ctx, hostId, name, patch, mode),
+    saveVm: (ctx, hostId, name, patch, mode) => saveVm(deps, ctx, { hostId, name, patch, mode }),
 
     deleteVm: async (ctx, hostId, name) => deleteKnownVm(deps, ctx, await mutations.vm(ctx, hostId, name)),
     reportHost: (ctx, hostId, patch, vms) => reportHost(deps, ctx, hostId, patch, vms),
@@ -227,7 +220,7 @@ async function reportHost(
   const existing = new Map((before === undefined ? [] : await ctx.tx.inventory.vms(hostId)).map((vm) => [vm.name, vm]));
   const listed = new Set(reported.map((vm) => vm.name));
   for (const old of existing.values()) if (!listed.has(old.name)) await deleteKnownVm(deps, ctx, old);
-  for (const { name, ...vmPatch } of reported) existing.set(name, await putVm(deps, ctx, hostId, name, vmPatch, 'upsert', existing.get(name)));
+  for (const { name, ...patch } of reported) existing.set(name, await putVm(deps, ctx, { hostId, name, patch, mode: 'upsert' }, existing.get(name)));
   // Read again for the answer: the store's order (its collation), as GET /hosts/{h}/vms gives it.
   return { host, vms: await ctx.tx.inventory.vms(hostId), created: before === undefined };
 }
