@@ -5,48 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/auth/principal.js';
-import { createHub, type Hub, type HubLimits, type HubSocket, type TopicSources } from '../../src/core/index.js';
-import type { Logger } from '../../src/shared/logger.js';
-import type { EventRange, TopicEvent } from '../../src/store/types.js';
-
-const EPOCH = 'e1';
-const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-class FakeSocket implements HubSocket {
-  readonly frames: (string | Buffer)[] = [];
-  bufferedAmount = 0;
-  send(frame: string | Buffer): void {
-    this.frames.push(frame);
-  }
-  close(): void {}
-  whenDrained(): Promise<void> {
-    return Promise.resolve();
-  }
-  messages(): Record<string, unknown>[] {
-    return this.frames.map((f) => JSON.parse(f.toString()) as Record<string, unknown>);
-  }
-  offsets(): unknown[] {
-    return this.messages()
-      .filter((m) => m.type === 'notification')
-      .map((m) => m.offset);
-  }
-}
+import { createHub, type Hub, type TopicSources } from '../../src/core/index.js';
+import type { TopicEvent } from '../../src/store/types.js';
+import { EPOCH, eventsIn, FakeSocket, hubLimits, notificationEvent, settle, silentLogger } from '../helpers/hub-fixture.js';
 
 const principal = (id: string): Principal => ({ id, name: id, roles: ['reader'], method: 'dev' });
-
-function event(offset: number, audience: string | null = null): TopicEvent {
-  return {
-    topic: 'notifications',
-    offset,
-    epoch: EPOCH,
-    type: 'notification',
-    action: 'created',
-    data: { id: `n${offset}`, title: `event ${offset}` },
-    audience,
-    keys: [],
-    at: new Date().toISOString(),
-  };
-}
 
 interface Fixture {
   readonly hub: Hub;
@@ -62,39 +25,23 @@ function fixture(ringEvents: number): Fixture {
   const sources: TopicSources = {
     epoch: EPOCH,
     snapshot: () => Promise.resolve({ data: {}, position: { offset: log.length, epoch: EPOCH } }),
-    eventsAfter(_topic, after, limit, upto): Promise<EventRange> {
+    eventsAfter(_topic, after, limit, upto) {
       reads.count += 1;
-      const events = log.filter((e) => e.offset > after && (upto === undefined || e.offset <= upto)).slice(0, limit);
-      return Promise.resolve({ floor: 0, head: log.length, events });
+      return eventsIn(log, after, limit, upto);
     },
     extras: (_e, p) => Promise.resolve({ unread_count: p.id.length }),
   };
-  const limits: HubLimits = {
-    maxConnections: 100,
-    maxSubscriptions: 10,
-    maxBufferedBytes: 1 << 20,
-    maxReplay: 1000,
-    maxQueuedSyncs: 8,
-    costPerConnection: 0,
-    costWindowMs: 1000,
-    replayStallMs: 1000,
-    recent: { maxEvents: ringEvents, maxBytes: 1 << 20, maxAgeMs: 3_600_000 },
-  };
-  const hub = createHub({ sources, limits, logger });
+  const hub = createHub({ sources, limits: hubLimits(ringEvents), logger: silentLogger });
   return {
     hub,
     reads,
     commit(offset, audience = null) {
-      const e = event(offset, audience);
+      const e = notificationEvent(offset, audience);
       log.push(e);
       hub.deliver(e);
     },
   };
 }
-
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 30; i++) await new Promise((resolve) => setImmediate(resolve));
-};
 
 function resume(hub: Hub, offset: number, user = 'alice'): FakeSocket {
   const socket = new FakeSocket();

@@ -6,44 +6,11 @@
  */
 import { expect, it } from 'vitest';
 import type { Principal } from '../../src/auth/principal.js';
-import { createHub, type HubLimits, type HubSocket, type TopicSources } from '../../src/core/index.js';
-import type { Snapshot } from '../../src/core/sources.js';
-import type { Logger } from '../../src/shared/logger.js';
-import type { EventRange, TopicEvent } from '../../src/store/types.js';
+import { createHub, type Snapshot, type TopicSources } from '../../src/core/index.js';
+import type { TopicEvent } from '../../src/store/types.js';
+import { EPOCH, eventsIn, FakeSocket, hubLimits, notificationEvent, settle, silentLogger } from '../helpers/hub-fixture.js';
 
-const EPOCH = 'e1';
-const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const principal: Principal = { id: 'alice', name: 'alice', roles: ['reader'], method: 'dev' };
-
-class FakeSocket implements HubSocket {
-  readonly messages: Record<string, unknown>[] = [];
-  bufferedAmount = 0;
-  send(frame: string | Buffer): void {
-    this.messages.push(JSON.parse(frame.toString()) as Record<string, unknown>);
-  }
-  close(): void {}
-  whenDrained(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-function event(offset: number): TopicEvent {
-  return {
-    topic: 'notifications',
-    offset,
-    epoch: EPOCH,
-    type: 'notification',
-    action: 'created',
-    data: { id: `n${offset}` },
-    audience: null,
-    keys: [],
-    at: new Date().toISOString(),
-  };
-}
-
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 30; i++) await new Promise((resolve) => setImmediate(resolve));
-};
 
 /** The offsets the client holds once every message is applied: the last snapshot's, then the events after it. */
 function held(messages: readonly Record<string, unknown>[]): { from: number; after: number[] } {
@@ -68,27 +35,13 @@ it('holds live events back while a resync snapshot asked during a resume is read
       const position = { offset: log.length, epoch: EPOCH };
       return new Promise<Snapshot>((resolve) => pending.push(() => resolve({ data: { notifications: [] }, position })));
     },
-    eventsAfter(_topic, after, limit, upto): Promise<EventRange> {
-      const events = log.filter((e) => e.offset > after && (upto === undefined || e.offset <= upto)).slice(0, limit);
-      return Promise.resolve({ floor: 0, head: log.length, events });
-    },
+    eventsAfter: (_topic, after, limit, upto) => eventsIn(log, after, limit, upto),
     extras: () => Promise.resolve({}),
     checkFilters: (raw) => ({ key: JSON.stringify(raw), topic: 'notifications' }),
   };
-  const limits: HubLimits = {
-    maxConnections: 10,
-    maxSubscriptions: 10,
-    maxBufferedBytes: 1 << 20,
-    maxReplay: 1000,
-    maxQueuedSyncs: 8,
-    costPerConnection: 0,
-    costWindowMs: 1000,
-    replayStallMs: 1000,
-    recent: { maxEvents: 100, maxBytes: 1 << 20, maxAgeMs: 3_600_000 },
-  };
-  const hub = createHub({ sources, limits, logger });
+  const hub = createHub({ sources, limits: hubLimits(100), logger: silentLogger });
   const commit = (offset: number): void => {
-    const e = event(offset);
+    const e = notificationEvent(offset);
     log.push(e);
     hub.deliver(e);
   };
@@ -100,7 +53,7 @@ it('holds live events back while a resync snapshot asked during a resume is read
   const conn = hub.attach(socket, principal, { topics: ['notifications'], positions: { notifications: { offset: 3, epoch: EPOCH } } });
   await conn?.receive({ ok: true, message: { type: 'subscribe', topics: ['notifications'], filters: { errors: { levels: ['error'] } } } });
   await settle();
-  expect(socket.messages.find((m) => m.type === 'resumed')).toMatchObject({ recovered: true });
+  expect(socket.messages().find((m) => m.type === 'resumed')).toMatchObject({ recovered: true });
   expect(pending).toHaveLength(1); // the resync snapshot is being read (at head 5)
 
   commit(6);
@@ -111,7 +64,7 @@ it('holds live events back while a resync snapshot asked during a resume is read
   commit(8);
   await settle();
 
-  const { from, after } = held(socket.messages);
+  const { from, after } = held(socket.messages());
   expect(from).toBe(5);
   expect(after).toEqual([6, 7, 8]);
 });
