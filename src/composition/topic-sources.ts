@@ -26,6 +26,11 @@ export interface TopicSourceDeps {
   readonly jobsSnapshotLimit: number;
 }
 
+/** A notification frame's extras from the counts of `asked` (the unread count first). */
+function countExtras(asked: NamedFilters, held: readonly number[]): Extras {
+  return { unread_count: held[0] ?? 0, filter_counts: countsByName(asked, held) };
+}
+
 export function createTopicSources(deps: TopicSourceDeps): TopicSources {
   const { store, notifications, inventory, jobs, counts } = deps;
   /** The named filters behind each connection's opaque ReceiverFilters (dropped with the connection's). */
@@ -55,10 +60,9 @@ export function createTopicSources(deps: TopicSourceDeps): TopicSources {
     extras(event, principal, filters) {
       if (event.topic !== NOTIFICATIONS_TOPIC) return undefined;
       const asked = namedOf(filters);
-      const extrasOf = (held: readonly number[]): Extras => ({ unread_count: held[0] ?? 0, filter_counts: countsByName(asked, held) });
-      // Held counts answer at once: a catch-up sends its frames without a turn of the loop each.
+      // Held counts answer at once (no closure, no promise): a catch-up sends its frames without a turn of the loop each.
       const held = counts.get(principal.id, asked.counted);
-      return Array.isArray(held) ? extrasOf(held) : held.then(extrasOf);
+      return Array.isArray(held) ? countExtras(asked, held) : held.then((loaded) => countExtras(asked, loaded));
     },
     checkFilters(raw) {
       const parsed = parseNamedFilters(raw, deps.filterLimits);
