@@ -169,7 +169,9 @@ async function authFor(serverName) {
 }
 const benchToken = process.env.BENCH_API_TOKEN || crypto.randomBytes(24).toString('hex');
 
-const node = (file) => [process.execPath, '--expose-gc', '--import', preload, file];
+// BENCH_NODE_FLAGS: extra Node options for every Node server under test (`--trace-gc`, heap sizes).
+const extraNodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+const node = (file) => [process.execPath, '--expose-gc', ...extraNodeFlags, '--import', preload, file];
 
 function uwsAvailable() {
   const dir = path.join(here, 'node_modules', '@trufflesuite', 'uws-js-unofficial');

@@ -105,6 +105,9 @@ export async function s8(ctx) {
     const g = await settleAndGather(ctx, pool, published, ctx.params.drainMs);
     const delivery = g.clients.map((c) => (g.expected === 0 ? 1 : (g.expected - c.missed) / g.expected));
     const replays = sorted(g.clients.flatMap((c) => c.replays));
+    // Each replay in two parts: dial → 101 (TCP, upgrade, auth) and 101 → caught up (resume, replay).
+    const toOpen = sorted(g.clients.flatMap((c) => c.replayOpen ?? []));
+    const afterOpen = sorted(g.clients.flatMap((c) => c.replays.map((r, k) => r - (c.replayOpen?.[k] ?? 0))));
     const recovers = (ctx.def.recovery ?? 'none') !== 'none';
     return {
       clients: ready,
@@ -117,9 +120,12 @@ export async function s8(ctx) {
       clients_with_loss: g.clients.filter((c) => c.missed > 0).length,
       duplicates: g.clients.reduce((a, c) => a + c.dups, 0),
       out_of_order: g.clients.reduce((a, c) => a + c.outOfOrder, 0),
-      replay_p50_ms: recovers ? round(percentile(replays, 50), 0) : 'n/a (no recovery)',
-      replay_p99_ms: recovers ? round(percentile(replays, 99), 0) : 'n/a (no recovery)',
-      replay_max_ms: recovers ? round(replays[replays.length - 1] ?? null, 0) : null,
+      replay_p50_ms: recovers ? round(percentile(replays, 50), 1) : 'n/a (no recovery)',
+      replay_p99_ms: recovers ? round(percentile(replays, 99), 1) : 'n/a (no recovery)',
+      replay_max_ms: recovers ? round(replays[replays.length - 1] ?? null, 1) : null,
+      replay_split: recovers
+        ? `${round(percentile(toOpen, 50), 1)} / ${round(percentile(toOpen, 99), 1)} · ${round(percentile(afterOpen, 50), 1)} / ${round(percentile(afterOpen, 99), 1)}`
+        : null,
       settled: g.settled ? 'yes' : 'no',
       ...Object.fromEntries(Object.entries(loop).filter(([k]) => k !== 'id')),
     };

@@ -113,6 +113,7 @@ export function tableRows(params, workers = []) {
     [`S8 replay p50 ms (reconnect → caught up)`, 'S8', 'replay_p50_ms'],
     [`S8 replay p99 ms`, 'S8', 'replay_p99_ms'],
     [`S8 replay max ms`, 'S8', 'replay_max_ms'],
+    [`S8 replay split p50 / p99 ms: dial → 101 · 101 → caught up`, 'S8', 'replay_split'],
     [`S8 drops`, 'S8', 'drops'],
     [`S8 server event-loop delay p99 / max ms`, 'S8', 'loop_delay'],
     [`S8 server GC pauses: count (major) / longest ms / total ms`, 'S8', 'gc'],

@@ -58,6 +58,8 @@ function makeClient(g) {
     replayFrom: 0,
     replayTarget: -1,
     replays: [],
+    openAt: 0, // when this dial's 101 arrived: a replay splits into dial → 101 and 101 → caught up
+    replayOpen: [],
     /** @type {NodeJS.Timeout | undefined} */
     dropTimer: undefined,
     /** @type {NodeJS.Timeout | undefined} */
@@ -96,6 +98,7 @@ function lastSeen(c) {
 
 function finishReplay(c) {
   c.replays.push(nowMs() - c.replayFrom);
+  c.replayOpen.push(c.openAt >= c.replayFrom ? c.openAt - c.replayFrom : 0);
   c.replayTarget = -1;
 }
 
@@ -161,7 +164,9 @@ function dial(c) {
     port: opts.port,
     path: pathFor(c),
     headers: opts.headers,
-    onOpen: () => {},
+    onOpen: () => {
+      if (c.conn === conn) c.openAt = nowMs();
+    },
     onText: (_conn, buf, s, e) => {
       if (c.conn !== conn) return;
       const text = buf.toString('utf8', s, e);
@@ -228,6 +233,7 @@ function stats(exclude) {
       failedDials: c.failedDials,
       downtimeMs: c.downtimeMs,
       replays: c.replays,
+      replayOpen: c.replayOpen,
     };
   });
 }
