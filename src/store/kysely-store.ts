@@ -11,7 +11,8 @@ import { createJobRepo } from './jobs-repo.js';
 import { createNotificationRepo } from './notifications-repo.js';
 import { createUserAccessRepo } from './access-repo.js';
 import type { Database } from './schema.js';
-import type { IdempotencyRepo, NewEvent, SessionRepo, Store, StoreTx } from './types.js';
+import type { Position } from '../protocol/index.js';
+import type { IdempotencyRepo, InventoryRepo, JobRepo, NewEvent, NotificationRepo, SessionRepo, Store, StoreTx, TopicEvent, UserAccessRepo } from './types.js';
 
 /** Advisory lock key of the PostgreSQL write lock ("aether-v write" → an arbitrary fixed int8). */
 const WRITE_LOCK_KEY = 0x61657468_7772;
@@ -96,17 +97,49 @@ function createSessionRepo(db: Db): SessionRepo {
   };
 }
 
+/**
+ * A transaction's repositories, each made on first use: a write or read touches one or two of
+ * them, and making all six (a few dozen closures) for every publish and every connect's read was
+ * garbage the old generation collected.
+ */
+class KyselyStoreTx implements StoreTx {
+  #notifications: NotificationRepo | undefined;
+  #inventory: InventoryRepo | undefined;
+  #jobs: JobRepo | undefined;
+  #idempotency: IdempotencyRepo | undefined;
+  #sessions: SessionRepo | undefined;
+  #access: UserAccessRepo | undefined;
+
+  constructor(
+    private readonly trx: Db,
+    private readonly log: EventLogOptions,
+  ) {}
+
+  get notifications(): NotificationRepo {
+    return (this.#notifications ??= createNotificationRepo(this.trx));
+  }
+  get inventory(): InventoryRepo {
+    return (this.#inventory ??= createInventoryRepo(this.trx));
+  }
+  get jobs(): JobRepo {
+    return (this.#jobs ??= createJobRepo(this.trx));
+  }
+  get idempotency(): IdempotencyRepo {
+    return (this.#idempotency ??= createIdempotencyRepo(this.trx));
+  }
+  get sessions(): SessionRepo {
+    return (this.#sessions ??= createSessionRepo(this.trx));
+  }
+  get access(): UserAccessRepo {
+    return (this.#access ??= createUserAccessRepo(this.trx));
+  }
+  /** Arrow properties: callers may pass these on detached. */
+  readonly appendEvent = (event: NewEvent): Promise<TopicEvent> => appendEvent(this.trx, event, this.log);
+  readonly position = (topic: string): Promise<Position> => readPosition(this.trx, topic, this.log.epoch);
+}
+
 function createStoreTx(trx: Db, log: EventLogOptions): StoreTx {
-  return {
-    notifications: createNotificationRepo(trx),
-    inventory: createInventoryRepo(trx),
-    jobs: createJobRepo(trx),
-    idempotency: createIdempotencyRepo(trx),
-    sessions: createSessionRepo(trx),
-    access: createUserAccessRepo(trx),
-    appendEvent: (event: NewEvent) => appendEvent(trx, event, log),
-    position: (topic: string) => readPosition(trx, topic, log.epoch),
-  };
+  return new KyselyStoreTx(trx, log);
 }
 
 /** The write path: concurrent writes share one transaction (group commit), one writer at a time per database. */
