@@ -92,6 +92,7 @@ const QUICK = {
   runs: 1,
   s1Counts: [1000, 2000],
   s2Count: 2000,
+  s3WarmSeconds: 1,
   s3: [
     { subs: 1000, rate: 100, seconds: 5 },
     { subs: 2000, rate: 10, seconds: 5 },
@@ -116,6 +117,7 @@ const FULL = {
   runs: 3,
   s1Counts: [1000, 10_000, 19_000],
   s2Count: 10_000,
+  s3WarmSeconds: 1,
   s3: [
     { subs: 1000, rate: 100, seconds: 10 },
     { subs: 10_000, rate: 10, seconds: 10 },

@@ -38,6 +38,7 @@ export function tableRows(params, workers = []) {
       [`${key} p50 ms`, key, 'p50_ms'],
       [`${key} p99 ms`, key, 'p99_ms'],
       [`${key} max ms`, key, 'max_ms'],
+      [`${key} warm-up max ms (first ${params.s3WarmSeconds} s of a fresh server, not in the rows above)`, key, 'warmup_max_ms'],
       [`${key} loss`, key, 'loss'],
       [`${key} server busy / waiting for CPU`, key, 'server_sched'],
       [`${key} client busy / waiting for CPU`, key, 'client_sched'],

@@ -148,6 +148,14 @@ export async function s3(ctx, { subs, rate, seconds }) {
   try {
     const c = await connectAll(ctx, pool, subs);
     await sleep(300);
+    // Warm-up: the same stream for `s3WarmSeconds` first, so the JIT has compiled the publish and
+    // send paths before the measured window (S4 warms up too). Without it the first few hundred
+    // milliseconds of a fresh process (every function compiled on first use, its backlog after)
+    // were most of a short run's p99. Its worst latency is reported on its own row.
+    await pool.all({ cmd: 'reset' });
+    const warm = await pubs.atRate(rate, ctx.params.s3WarmSeconds);
+    await waitDelivered(pool, warm.ok, ctx.params.drainMs);
+    const cold = latencySummary((await gather(pool)).latencies);
     await pool.all({ cmd: 'reset' });
     const sched = schedWindow([server.pid, ...pool.pids]);
     await server.rpc({ cmd: 'loop', reset: true }, 5_000).catch(() => undefined);
@@ -168,6 +176,7 @@ export async function s3(ctx, { subs, rate, seconds }) {
       p99_ms: round(lat.p99),
       p999_ms: round(lat.p999),
       max_ms: round(lat.max),
+      warmup_max_ms: round(cold.max),
       samples: lat.samples,
       loss: expected - s.events,
       all_delivered: w.done ? 'yes' : `no (${w.behind} behind)`,
