@@ -126,7 +126,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 process.stdout.write(
   `\n${posts} ${kind === 'host' ? `host reports (PUT, ${hosts} hosts × ${vmsPerHost} VMs)` : 'POSTs'} × ${rounds} rounds, ${concurrency} in flight, no subscribers, ${postgres === undefined ? 'SQLite' : 'PostgreSQL'}; ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`,
 );
-process.stdout.write('| WRITE_GROUP_MAX | server CPU µs per POST (median) | POSTs/s (median) | failed |\n| ---: | ---: | ---: | ---: |\n');
+const unit = kind === 'host' ? 'report' : 'POST';
+process.stdout.write(`| WRITE_GROUP_MAX | server CPU µs per ${unit} (median) | ${unit}s/s (median) | failed |\n| ---: | ---: | ---: | ---: |\n`);
 for (const group of groups) {
   const mine = rows.filter((r) => r.group === group);
   process.stdout.write(

@@ -53,7 +53,7 @@ function stalls(reset) {
  * keeping the objects that scavenges and mark-compacts have since collected too (with
  * BENCH_ALLOC_PROFILE_MODE=old, only those that lived past a scavenge or two), from start to
  * exit, written as <dir>/<pid>.heapprofile (open it in Chrome DevTools' Memory tab, or summarise
- * it with `node bench/profile-summary.mjs`). The in-process inspector session answers
+ * it with `node bench/alloc-summary.mjs`). The in-process inspector session answers
  * synchronously, so the profile is written from the exit handler.
  */
 async function profileAllocations(dir) {

@@ -192,7 +192,7 @@ export interface WsClient {
   getTransport(): 'websocket' | 'sse';
   /**
    * This tab's part in tab sharing: `leader` holds the browser's connection, `follower` uses it
-   * through the leader, `own` has a connection of its own (`share` not true, no Web Locks or
+   * through the leader, `own` has a connection of its own (`share: false`, no Web Locks or
    * BroadcastChannel, or the leader had no room).
    */
   getShareRole(): 'leader' | 'follower' | 'own';

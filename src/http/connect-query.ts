@@ -1,5 +1,5 @@
 /**
- * The JSON parameters of a connect URL, read the same way on /ws and /sse: `?resume=<positions>`
+ * The parameters of a connect URL, read the same way on /ws and /sse: `?topics=a,b`, `?resume=<positions>`
  * (replay from there instead of a snapshot) and `?filters=<named filters>` (counted from the first
  * `initial_state` on, as a `subscribe`'s `filters` would, without a second snapshot). Each is
  * bounded in characters and depth before it is parsed; a bad one is a `problem` (an `error` with
@@ -17,6 +17,16 @@ function parseJson(raw: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** `?topics=a,b`: the topic names, trimmed, empty ones dropped; undefined when absent. */
+export function topicsParam(url: URL): string[] | undefined {
+  const raw = url.searchParams.get('topics');
+  if (raw === null) return undefined;
+  return raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 }
 
 /** `?resume=`: the positions, or the problem with them; nothing when absent. */

@@ -18,7 +18,7 @@ import type { OriginPolicy } from '../auth/origin.js';
 import type { AttachOptions, Hub } from '../core/index.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { filtersParam, problems, resumeParam } from './connect-query.js';
+import { filtersParam, problems, resumeParam, topicsParam } from './connect-query.js';
 import { parseEventId, StreamCursor, type StreamStart } from './sse-cursor.js';
 import { createSseAdmission } from './sse-admission.js';
 import { registerSseRequests } from './sse-requests.js';
@@ -62,14 +62,7 @@ const STREAM_HEADERS = {
  * carry the topics), and `?filters=` whichever way it resumes (a browser's own reconnect keeps the URL).
  */
 export function streamStart(url: URL, lastEventId: unknown): { urlTopics: readonly string[]; attach: AttachOptions; problem?: string } {
-  const raw = url.searchParams.get('topics');
-  const urlTopics =
-    raw === null
-      ? ['notifications']
-      : raw
-          .split(',')
-          .map((t) => t.trim())
-          .filter((t) => t.length > 0);
+  const urlTopics = topicsParam(url) ?? ['notifications'];
   const named = filtersParam(url);
   const filters = named.filters === undefined ? {} : { filters: named.filters };
   const idText = lastEventId ?? url.searchParams.get('last_event_id') ?? undefined;

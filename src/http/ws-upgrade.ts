@@ -11,7 +11,7 @@ import type { AuthResult, Authenticator } from '../auth/authenticator.js';
 import type { AuthLimits } from '../auth/limits.js';
 import type { OriginPolicy } from '../auth/origin.js';
 import type { Logger } from '../shared/logger.js';
-import { filtersParam, problems, resumeParam } from './connect-query.js';
+import { filtersParam, problems, resumeParam, topicsParam } from './connect-query.js';
 import { withDeadline } from './ws-credential.js';
 import type { UpgradeAttach } from './ws-session.js';
 
@@ -73,19 +73,12 @@ function originOf(request: IncomingMessage): string | undefined {
 
 /** Reads `?topics=a,b`, `?resume=<json positions>` and `?filters=<json named filters>` from the upgrade URL. */
 function attachOptionsFrom(url: URL): UpgradeAttach {
-  const topics = url.searchParams.get('topics');
+  const topics = topicsParam(url);
   const resume = resumeParam(url);
   const named = filtersParam(url);
   const problem = problems(resume.problem, named.problem);
   return {
-    ...(topics === null
-      ? {}
-      : {
-          topics: topics
-            .split(',')
-            .map((t) => t.trim())
-            .filter((t) => t.length > 0),
-        }),
+    ...(topics === undefined ? {} : { topics }),
     ...(resume.positions === undefined ? {} : { positions: resume.positions }),
     ...(named.filters === undefined ? {} : { filters: named.filters }),
     ...(problem === undefined ? {} : { problem }),
