@@ -31,11 +31,36 @@ function countExtras(asked: NamedFilters, held: readonly number[]): Extras {
   return { unread_count: held[0] ?? 0, filter_counts: countsByName(asked, held) };
 }
 
+function sameCounts(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The extras last answered, answered again (the same object) while the same user's counts of the
+ * same filters are unchanged: a catch-up asks once per frame, and the frame cache serialises an
+ * extras object once (frames.ts), so a replay of N frames builds and serialises its extras once.
+ */
+interface LastExtras {
+  readonly user: string;
+  readonly asked: NamedFilters;
+  readonly held: readonly number[];
+  readonly extras: Extras;
+}
+
 export function createTopicSources(deps: TopicSourceDeps): TopicSources {
   const { store, notifications, inventory, jobs, counts } = deps;
   /** The named filters behind each connection's opaque ReceiverFilters (dropped with the connection's). */
   const named = new WeakMap<ReceiverFilters, NamedFilters>();
   const namedOf = (filters: ReceiverFilters | undefined): NamedFilters => (filters === undefined ? undefined : named.get(filters)) ?? TAB_FILTERS;
+  let last: LastExtras | undefined;
+  function heldExtras(user: string, asked: NamedFilters, held: readonly number[]): Extras {
+    if (last !== undefined && last.user === user && last.asked === asked && sameCounts(last.held, held)) return last.extras;
+    const extras = countExtras(asked, held);
+    last = { user, asked, held, extras };
+    return extras;
+  }
 
   return {
     epoch: store.epoch,
@@ -62,7 +87,7 @@ export function createTopicSources(deps: TopicSourceDeps): TopicSources {
       const asked = namedOf(filters);
       // Held counts answer at once (no closure, no promise): a catch-up sends its frames without a turn of the loop each.
       const held = counts.get(principal.id, asked.counted);
-      return Array.isArray(held) ? countExtras(asked, held) : held.then((loaded) => countExtras(asked, loaded));
+      return Array.isArray(held) ? heldExtras(principal.id, asked, held) : held.then((loaded) => countExtras(asked, loaded));
     },
     checkFilters(raw) {
       const parsed = parseNamedFilters(raw, deps.filterLimits);

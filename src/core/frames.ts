@@ -14,6 +14,21 @@ export interface EventFrames {
 }
 
 /**
+ * The JSON of the extras last serialised, kept by identity: extras are never changed once made,
+ * and a catch-up hands the same object for each of its frames (topic-sources.ts), so it is
+ * serialised once per catch-up rather than once per frame.
+ */
+let lastExtras: Extras;
+let lastMiddle = '';
+function middleOf(extras: NonNullable<Extras>): string {
+  if (extras !== lastExtras) {
+    lastMiddle = JSON.stringify(extras);
+    lastExtras = extras;
+  }
+  return lastMiddle;
+}
+
+/**
  * `maxVariants` bounds the distinct extras whose frames are kept (beyond it a frame is built on
  * every call): unbounded for the live fan-out, whose events live briefly; bounded for events kept
  * long (recent.ts).
@@ -32,7 +47,7 @@ export function createEventFrames(event: TopicEvent, maxVariants = Infinity): Ev
       if (extras === undefined) return (plain ??= Buffer.from(head + tail));
       // Keyed by the extras' JSON, made once; the text is not kept beside the bytes (an event kept
       // in the ring would hold both, in the old generation, for every variant).
-      const middle = JSON.stringify(extras);
+      const middle = middleOf(extras);
       let buffer = encoded.get(middle);
       if (buffer === undefined) {
         buffer = Buffer.from(compose(middle));
@@ -42,7 +57,7 @@ export function createEventFrames(event: TopicEvent, maxVariants = Infinity): Ev
     },
     frame(extras) {
       if (extras === undefined) return head + tail;
-      const middle = JSON.stringify(extras);
+      const middle = middleOf(extras);
       let frame = cache.get(middle);
       if (frame === undefined) {
         frame = compose(middle);

@@ -5,7 +5,7 @@
  * the cost budgets (`budget_exceeded`, 4010 at connect).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startInProcess, type Running } from '../helpers/inprocess.js';
+import { api, startInProcess, type Running } from '../helpers/inprocess.js';
 import { connectClient, connectReady, type Msg } from '../helpers/ws-client.js';
 
 type Pos = { offset: number; epoch: string };
@@ -138,6 +138,24 @@ describe('what PROTOCOL.md says about resume', () => {
     const none = await connectClient(`${srv.wsUrl}?topics=`);
     expect(await none.next((m) => m.type === 'initial_state')).toMatchObject({ data: {}, positions: {} });
     await none.close();
+  });
+  it("every replayed frame carries the user's unread count as it is now, and a later resume the changed count", async () => {
+    srv = await startInProcess();
+    const start = await epochOf(srv);
+    await publishMany(srv, 5);
+    /** Each replayed frame's unread_count, once `n` are in. */
+    const replayedCounts = async (server: Running, n: number): Promise<unknown[]> => {
+      const client = await connectClient(resumeUrl(server, { notifications: start }, 'notifications'));
+      await client.next((m) => m.type === 'resumed');
+      for (let i = 0; i < n; i += 1) await client.next(isNotification);
+      await client.close();
+      return client.received.filter(isNotification).map((m) => m.unread_count);
+    };
+    expect(await replayedCounts(srv, 5)).toEqual([5, 5, 5, 5, 5]);
+    const page = await api(srv.url, 'GET', '/api/v1/notifications?limit=2');
+    for (const n of page.body.notifications as { id: string }[]) expect((await api(srv.url, 'PUT', `/api/v1/notifications/${n.id}/read`)).status).toBe(200);
+    // Five created, then two marked read (each an `updated` event): all seven at the count of now.
+    expect(await replayedCounts(srv, 7)).toEqual([3, 3, 3, 3, 3, 3, 3]);
   });
 });
 
