@@ -80,7 +80,22 @@ async function settleAndGather(ctx, pool, published, drainMs) {
   const settled = await pool.all({ cmd: 'settle', needAll, lastIndex, timeoutMs: drainMs }, drainMs + 10_000);
   if (!needAll) await sleep(1000);
   const replies = await pool.all({ cmd: 'stats', expected: published.sent, exclude: published.failed });
-  return { clients: replies.flatMap((r) => r.clients), expected: ok.length, settled: settled.every((s) => s.done) };
+  return { clients: replies.flatMap((r) => r.clients), expected: ok.length, settled: settled.every((s) => s.done), ...clientSide(replies) };
+}
+
+/**
+ * The load generator's side: its worst event-loop delay (p99 and max over its processes; a late
+ * client loop stretches every dial and replay it times) and why dials failed ("ECONNRESET 12,
+ * 1006 3": the socket error's code, or the close code, before the client was up).
+ */
+function clientSide(replies) {
+  const causes = new Map();
+  for (const r of replies) for (const [why, n] of Object.entries(r.failures ?? {})) causes.set(why, (causes.get(why) ?? 0) + n);
+  return {
+    client_loop_delay_p99_ms: round(Math.max(0, ...replies.map((r) => r.loop?.p99 ?? 0)), 1),
+    client_loop_delay_max_ms: round(Math.max(0, ...replies.map((r) => r.loop?.max ?? 0)), 1),
+    failed_reconnect_causes: [...causes].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${why} ${n}`).join(', ') || 'none',
+  };
 }
 
 function sorted(values) {
@@ -126,6 +141,9 @@ export async function s8(ctx) {
       replay_split: recovers
         ? `${round(percentile(toOpen, 50), 1)} / ${round(percentile(toOpen, 99), 1)} · ${round(percentile(afterOpen, 50), 1)} / ${round(percentile(afterOpen, 99), 1)}`
         : null,
+      failed_reconnect_causes: g.failed_reconnect_causes,
+      client_loop_delay_p99_ms: g.client_loop_delay_p99_ms,
+      client_loop_delay_max_ms: g.client_loop_delay_max_ms,
       settled: g.settled ? 'yes' : 'no',
       ...Object.fromEntries(Object.entries(loop).filter(([k]) => k !== 'id')),
     };
@@ -233,6 +251,9 @@ export async function s9(ctx, root) {
       stop_ms_max: round(Math.max(...stopMs), 0),
       start_ms_max: round(Math.max(...startMs), 0),
       exits: exits.join(' '),
+      failed_reconnect_causes: g.failed_reconnect_causes,
+      client_loop_delay_p99_ms: g.client_loop_delay_p99_ms,
+      client_loop_delay_max_ms: g.client_loop_delay_max_ms,
       settled: g.settled ? 'yes' : 'no',
     };
   } finally {

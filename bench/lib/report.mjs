@@ -116,7 +116,9 @@ export function tableRows(params, workers = []) {
     [`S8 replay max ms`, 'S8', 'replay_max_ms'],
     [`S8 replay split p50 / p99 ms: dial → 101 · 101 → caught up`, 'S8', 'replay_split'],
     [`S8 drops`, 'S8', 'drops'],
+    [`S8 failed reconnects (why: socket error or close code)`, 'S8', 'failed_why'],
     [`S8 server event-loop delay p99 / max ms`, 'S8', 'loop_delay'],
+    [`S8 load generator event-loop delay p99 / max ms (worst process)`, 'S8', 'client_loop'],
     [`S8 server GC pauses: count (major) / longest ms / total ms`, 'S8', 'gc'],
   );
   const d = params.s9;
@@ -128,6 +130,8 @@ export function tableRows(params, workers = []) {
     [`S9 downtime per client p99 ms`, 'S9', 'downtime_p99_ms'],
     [`S9 downtime per client max ms`, 'S9', 'downtime_max_ms'],
     [`S9 publishes refused during the deploy`, 'S9', 'publish_failed'],
+    [`S9 failed reconnects (why)`, 'S9', 'failed_why'],
+    [`S9 load generator event-loop delay p99 / max ms (worst process)`, 'S9', 'client_loop'],
     [`S9 cluster`, 'S9', 'cluster'],
     ['S9 note', 'S9', 'note'],
   );
@@ -146,6 +150,16 @@ export function markdownTable(results, servers, params, workers = []) {
       if (key === 'loop_delay') {
         const p = r.loop_delay_p99_ms?.median;
         return p === undefined ? '–' : `${fmt(p)} / ${fmt(r.loop_delay_max_ms?.median)}`;
+      }
+      if (key === 'client_loop') {
+        const p = r.client_loop_delay_p99_ms?.median;
+        return p === undefined ? '–' : `${fmt(p)} / ${fmt(r.client_loop_delay_max_ms?.median)}`;
+      }
+      if (key === 'failed_why') {
+        const n = r.failed_reconnects?.median;
+        if (n === undefined) return '–';
+        const why = r.failed_reconnect_causes?.value;
+        return n === 0 || why === undefined ? fmt(n) : `${fmt(n)} (${why})`;
       }
       if (key === 'gc') {
         const n = r.gc_count?.median;

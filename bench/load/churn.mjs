@@ -14,7 +14,7 @@
  *
  * Driven over IPC like worker.mjs: {id, cmd, ...} → {id, ...reply}.
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { LeanConn } from './lean-ws.mjs';
 
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -25,6 +25,10 @@ let clients = [];
 let opts = null;
 let maxSeen = -1; // newest event index any client here has received: "the head" for replay time
 let churning = false;
+/** This process's own event-loop delay while churning: a replay tail with a late client loop is the client's. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+/** Why dials failed (closed before the client was up): the socket error's code, or the close code. */
+const failures = new Map();
 
 function reply(id, body) {
   process.send?.({ id, ...body });
@@ -173,10 +177,14 @@ function dial(c) {
       if (opts.protocol === 'sio') onSioText(c, text);
       else onWsText(c, text);
     },
-    onClose: () => {
+    onClose: (_conn, code, err) => {
       if (c.conn !== conn) return;
       c.conn = null;
-      if (!c.up) c.failedDials++;
+      if (!c.up) {
+        c.failedDials++;
+        const why = /** @type {any} */ (err)?.code ?? String(code);
+        failures.set(why, (failures.get(why) ?? 0) + 1);
+      }
       lost(c);
       c.attempt++;
       if (!c.stopped) c.retryTimer = setTimeout(() => dial(c), backoffMs(c.attempt));
@@ -263,10 +271,12 @@ process.on('message', async (/** @type {{ cmd: string, id: number } & Record<str
         if (k % m.concurrency === m.concurrency - 1) await waitUntil(() => clients.every((x) => x.up), 10_000);
       }
       const r = await waitUntil(() => clients.every((x) => x.up), m.timeoutMs);
+      loopDelay.enable();
       return reply(m.id, { ready: clients.filter((c) => c.up).length, timedOut: !r.done });
     }
     case 'churn':
       churning = m.on;
+      if (churning) loopDelay.reset();
       for (const c of clients)
         if (churning) scheduleDrop(c);
         else clearTimeout(c.dropTimer);
@@ -279,7 +289,11 @@ process.on('message', async (/** @type {{ cmd: string, id: number } & Record<str
     }
     case 'stats':
       opts.expected = m.expected;
-      return reply(m.id, { clients: stats(m.exclude ?? []) });
+      return reply(m.id, {
+        clients: stats(m.exclude ?? []),
+        loop: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+        failures: Object.fromEntries(failures),
+      });
     case 'exit':
       for (const c of clients) {
         c.stopped = true;
