@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { optionReader } from './lib/cli.mjs';
 import pg from 'pg';
-import { createPublisher, hasTaskset, inLanes, nowMs, pinSelf, procCpuMicros, startServer } from './lib/proc.mjs';
+import { createPublisher, hasTaskset, inLanes, nowMs, oursEnv, pinSelf, procCpuMicros, startServer } from './lib/proc.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -90,13 +90,7 @@ for (const group of groups) {
     useTaskset,
     logFile: path.join(tmp, `server-${group}.log`),
     env: {
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATA_DIR: fs.mkdtempSync(path.join(tmp, `data-${group}-`)),
-      AUTH_ENABLED: 'true',
-      API_TOKEN: token,
-      SESSION_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
-      NOTIFICATION_RETENTION_COUNT: '1000000',
+      ...oursEnv({ port, dataDir: fs.mkdtempSync(path.join(tmp, `data-${group}-`)), token }),
       WRITE_GROUP_MAX: String(group),
       ...database.env,
     },

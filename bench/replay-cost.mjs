@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { optionReader } from './lib/cli.mjs';
 import { LeanConn } from './load/lean-ws.mjs';
-import { createPublisher, hasTaskset, inLanes, nowMs, pinSelf, procCpuMicros, startServer } from './lib/proc.mjs';
+import { createPublisher, hasTaskset, inLanes, nowMs, oursEnv, pinSelf, procCpuMicros, startServer } from './lib/proc.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -112,13 +112,7 @@ try {
       useTaskset,
       logFile: path.join(tmp, `server-${k}.log`),
       env: {
-        HOST: '127.0.0.1',
-        PORT: String(p),
-        DATA_DIR: fs.mkdtempSync(path.join(tmp, `data-${k}-`)),
-        AUTH_ENABLED: 'true',
-        API_TOKEN: token,
-        SESSION_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
-        NOTIFICATION_RETENTION_COUNT: '1000000',
+        ...oursEnv({ port: p, dataDir: fs.mkdtempSync(path.join(tmp, `data-${k}-`)), token }),
         WS_MAX_CONNECT_RATE: '0',
         WS_MAX_CONNECTIONS_PER_USER: '0',
         WS_MAX_CONNECTIONS_PER_IP: '0',

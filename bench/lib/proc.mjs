@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 /** Process plumbing for the orchestrator: servers under test, load workers, /proc CPU, HTTP publish. */
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -164,6 +165,19 @@ function pinned(cpu, argv, useTaskset) {
  * false), with the GC/memory preload and an IPC channel. Resolves when GET /healthz answers 200.
  * @param {{ argv: string[], env: Record<string, any>, port: number, logFile: string, useTaskset?: boolean, cwd?: string, pin?: boolean, cpus?: string }} options
  */
+/** Ours' environment in the cost tools: auth on with a static API token, its own data directory, nothing pruned. */
+export function oursEnv({ port, dataDir, token }) {
+  return {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    AUTH_ENABLED: 'true',
+    API_TOKEN: token,
+    SESSION_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
+    NOTIFICATION_RETENTION_COUNT: '1000000',
+  };
+}
+
 export async function startServer({ argv, env, port, logFile, useTaskset, cwd, pin = true, cpus = '0' }) {
   // Another process on the port (another bench run, a server left over) would answer /healthz
   // for ours and take the load: refuse rather than measure it.
