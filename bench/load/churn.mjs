@@ -239,7 +239,8 @@ function stats(exclude) {
       outOfOrder: c.outOfOrder,
       outages: c.outages,
       failedDials: c.failedDials,
-      downtimeMs: c.downtimeMs,
+      // A client not back yet counts its outage so far: leaving it out would rate a server by the clients it did bring back.
+      downtimeMs: c.downtimeMs + (!c.up && c.everUp ? nowMs() - c.downSince : 0),
       replays: c.replays,
       replayOpen: c.replayOpen,
     };
