@@ -160,11 +160,6 @@ function pinned(cpu, argv, useTaskset) {
   return useTaskset ? ['taskset', ['-c', String(cpu), ...argv]] : [argv[0], argv.slice(1)];
 }
 
-/**
- * Starts a server under test pinned to `cpus` (a taskset list, default CPU 0; unless `pin` is
- * false), with the GC/memory preload and an IPC channel. Resolves when GET /healthz answers 200.
- * @param {{ argv: string[], env: Record<string, any>, port: number, logFile: string, useTaskset?: boolean, cwd?: string, pin?: boolean, cpus?: string }} options
- */
 /** Ours' environment in the cost tools: auth on with a static API token, its own data directory, nothing pruned. */
 export function oursEnv({ port, dataDir, token }) {
   return {
@@ -178,6 +173,11 @@ export function oursEnv({ port, dataDir, token }) {
   };
 }
 
+/**
+ * Starts a server under test pinned to `cpus` (a taskset list, default CPU 0; unless `pin` is
+ * false), with the GC/memory preload and an IPC channel. Resolves when GET /healthz answers 200.
+ * @param {{ argv: string[], env: Record<string, any>, port: number, logFile: string, useTaskset?: boolean, cwd?: string, pin?: boolean, cpus?: string }} options
+ */
 export async function startServer({ argv, env, port, logFile, useTaskset, cwd, pin = true, cpus = '0' }) {
   // Another process on the port (another bench run, a server left over) would answer /healthz
   // for ours and take the load: refuse rather than measure it.
