@@ -36,7 +36,13 @@ const port = Number(opt('port', 18_768));
 /** Extra Node options for the servers (`--cpu-prof --cpu-prof-dir=…` to profile them). */
 const nodeFlags = String(opt('node-flags', '')).split(/\s+/).filter(Boolean);
 /** @type {Array<[string, number]>} */
-const checked = [['resumes', resumes], ['behind', behind], ['events', events], ['concurrency', concurrency], ['rounds', rounds]];
+const checked = [
+  ['resumes', resumes],
+  ['behind', behind],
+  ['events', events],
+  ['concurrency', concurrency],
+  ['rounds', rounds],
+];
 for (const [name, v] of checked) {
   if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--${name}: expected a positive integer, got ${v}`);
 }

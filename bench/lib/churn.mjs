@@ -94,7 +94,11 @@ function clientSide(replies) {
   return {
     client_loop_delay_p99_ms: round(Math.max(0, ...replies.map((r) => r.loop?.p99 ?? 0)), 1),
     client_loop_delay_max_ms: round(Math.max(0, ...replies.map((r) => r.loop?.max ?? 0)), 1),
-    failed_reconnect_causes: [...causes].sort((a, b) => b[1] - a[1]).map(([why, n]) => `${why} ${n}`).join(', ') || 'none',
+    failed_reconnect_causes:
+      [...causes]
+        .sort((a, b) => b[1] - a[1])
+        .map(([why, n]) => `${why} ${n}`)
+        .join(', ') || 'none',
   };
 }
 

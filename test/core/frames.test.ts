@@ -7,7 +7,17 @@ import { createEventFrames } from '../../src/core/frames.js';
 import type { TopicEvent } from '../../src/store/types.js';
 
 function event(offset: number): TopicEvent {
-  return { topic: 'notifications', offset, epoch: 'e1', type: 'notification', action: 'created', data: { n: offset }, audience: null, keys: [], at: '2026-11-29T00:00:00.000Z' };
+  return {
+    topic: 'notifications',
+    offset,
+    epoch: 'e1',
+    type: 'notification',
+    action: 'created',
+    data: { n: offset },
+    audience: null,
+    keys: [],
+    at: '2026-11-29T00:00:00.000Z',
+  };
 }
 
 const parsed = (b: Buffer): Record<string, unknown> => JSON.parse(b.toString('utf8')) as Record<string, unknown>;
