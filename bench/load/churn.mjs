@@ -25,7 +25,7 @@ let clients = [];
 let opts = null;
 let maxSeen = -1; // newest event index any client here has received: "the head" for replay time
 let churning = false;
-/** This process's own event-loop delay while churning: a replay tail with a late client loop is the client's. */
+/** This process's own event-loop delay once its clients are connected (S8: from the churn's start): a replay tail with a late client loop is the client's. */
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 /** Why dials failed (closed before the client was up): the socket error's code, or the close code. */
 const failures = new Map();
