@@ -37,29 +37,28 @@ function sameCounts(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/**
- * The extras last answered, answered again (the same object) while the same user's counts of the
- * same filters are unchanged: a catch-up asks once per frame, and the frame cache serialises an
- * extras object once (frames.ts), so a replay of N frames builds and serialises its extras once.
- */
-interface LastExtras {
-  readonly user: string;
-  readonly asked: NamedFilters;
-  readonly held: readonly number[];
-  readonly extras: Extras;
-}
-
 export function createTopicSources(deps: TopicSourceDeps): TopicSources {
   const { store, notifications, inventory, jobs, counts } = deps;
   /** The named filters behind each connection's opaque ReceiverFilters (dropped with the connection's). */
   const named = new WeakMap<ReceiverFilters, NamedFilters>();
   const namedOf = (filters: ReceiverFilters | undefined): NamedFilters => (filters === undefined ? undefined : named.get(filters)) ?? TAB_FILTERS;
-  let last: LastExtras | undefined;
+  /**
+   * The extras last answered, answered again (the same object) while the same user's counts of the
+   * same filters are unchanged: a catch-up asks once per frame, and the frame cache serialises an
+   * extras object once (frames.ts), so a replay of N frames builds and serialises its extras once.
+   * Plain variables, not a record: a fan-out to many users replaces them once per user and event.
+   */
+  let lastUser: string | undefined;
+  let lastAsked: NamedFilters | undefined;
+  let lastHeld: readonly number[] = [];
+  let lastExtras: Extras;
   function heldExtras(user: string, asked: NamedFilters, held: readonly number[]): Extras {
-    if (last !== undefined && last.user === user && last.asked === asked && sameCounts(last.held, held)) return last.extras;
-    const extras = countExtras(asked, held);
-    last = { user, asked, held, extras };
-    return extras;
+    if (user === lastUser && asked === lastAsked && sameCounts(lastHeld, held)) return lastExtras;
+    lastUser = user;
+    lastAsked = asked;
+    lastHeld = held;
+    lastExtras = countExtras(asked, held);
+    return lastExtras;
   }
 
   return {
