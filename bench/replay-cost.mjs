@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { optionReader } from './lib/cli.mjs';
 import { LeanConn } from './load/lean-ws.mjs';
-import { createPublisher, hasTaskset, inLanes, nowMs, oursEnv, pinSelf, procCpuMicros, startServer } from './lib/proc.mjs';
+import { createPublisher, hasTaskset, inLanes, nowMs, OURS_BENCH_LIMITS, oursEnv, pinSelf, procCpuMicros, startServer } from './lib/proc.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -55,6 +55,20 @@ const token = crypto.randomBytes(24).toString('hex');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-replay-cost-'));
 const headers = { authorization: `Bearer ${token}` };
 
+/** A connection to /ws on port `at` with `query`, each text message parsed and handed to `onMessage`. */
+function dial(at, query, onMessage, onClose) {
+  return new LeanConn({
+    host: '127.0.0.1',
+    port: at,
+    path: `/ws?${query}`,
+    headers,
+    onOpen: () => undefined,
+    onText: (_c, buf, s, e) => onMessage(JSON.parse(buf.toString('utf8', s, e))),
+    onClose,
+    wantPayload: () => true,
+  });
+}
+
 /** One connection that resumes from `from` and resolves once it holds every event up to `head` (or closes). */
 function resumeOnce(at, from, epoch, head) {
   return new Promise((resolve) => {
@@ -67,43 +81,33 @@ function resumeOnce(at, from, epoch, head) {
       conn.destroy();
       resolve(ok ? got : -1);
     };
-    const conn = new LeanConn({
-      host: '127.0.0.1',
-      port: at,
-      path: `/ws?topics=notifications&resume=${resume}`,
-      headers,
-      onOpen: () => undefined,
-      onText: (_c, buf, s, e) => {
-        const msg = JSON.parse(buf.toString('utf8', s, e));
+    const conn = dial(
+      at,
+      `topics=notifications&resume=${resume}`,
+      (msg) => {
         if (msg.type === 'notification') {
           got += 1;
           if (msg.offset >= head) finish(true);
         } else if (msg.type === 'resumed' && !msg.recovered) finish(false);
       },
-      onClose: () => finish(false),
-      wantPayload: () => true,
-    });
+      () => finish(false),
+    );
   });
 }
 
 /** The notifications topic's epoch and head, from a plain connection's initial_state. */
 function position(at) {
   return new Promise((resolve, reject) => {
-    const conn = new LeanConn({
-      host: '127.0.0.1',
-      port: at,
-      path: '/ws?topics=notifications',
-      headers,
-      onOpen: () => undefined,
-      onText: (_c, buf, s, e) => {
-        const msg = JSON.parse(buf.toString('utf8', s, e));
+    const conn = dial(
+      at,
+      'topics=notifications',
+      (msg) => {
         if (msg.type !== 'initial_state') return;
         conn.destroy();
         resolve(msg.positions.notifications);
       },
-      onClose: (_c, code) => reject(new Error(`closed ${code} before initial_state`)),
-      wantPayload: () => true,
-    });
+      (_c, code) => reject(new Error(`closed ${code} before initial_state`)),
+    );
   });
 }
 
@@ -119,10 +123,7 @@ try {
       logFile: path.join(tmp, `server-${k}.log`),
       env: {
         ...oursEnv({ port: p, dataDir: fs.mkdtempSync(path.join(tmp, `data-${k}-`)), token }),
-        WS_MAX_CONNECT_RATE: '0',
-        WS_MAX_CONNECTIONS_PER_USER: '0',
-        WS_MAX_CONNECTIONS_PER_IP: '0',
-        WS_COST_BUDGET_PER_USER: '0',
+        ...OURS_BENCH_LIMITS,
       },
     });
     servers.push({ dist, server, port: p });

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPublisher, hasTaskset, inLanes, is2xx, pinSelf, startServer, startWorkers } from './lib/proc.mjs';
+import { createPublisher, hasTaskset, inLanes, is2xx, OURS_BENCH_LIMITS, pinSelf, startServer, startWorkers } from './lib/proc.mjs';
 import { aggregate } from './lib/stats.mjs';
 import { goalRatios, goalsMarkdown, latencySvg, markdownTable, sanityFlags } from './lib/report.mjs';
 import * as S from './lib/scenarios.mjs';
@@ -389,14 +389,7 @@ async function main() {
                 PORT: String(port),
                 DATA_DIR: dataDir,
                 WS_MAX_CONNECTIONS: '25000',
-                // The peers have no connect-rate limit; measure ours without its storm protection too.
-                WS_MAX_CONNECT_RATE: '0',
-                // One API-token principal opens every connection from one address; the per-user and
-                // per-IP caps (20 and 100 by default with auth) would refuse the bench's own load.
-                WS_MAX_CONNECTIONS_PER_USER: '0',
-                WS_MAX_CONNECTIONS_PER_IP: '0',
-                // Likewise the user's snapshot/replay budget, which all those connections would share.
-                WS_COST_BUDGET_PER_USER: '0',
+                ...OURS_BENCH_LIMITS,
                 NOTIFICATION_RETENTION_COUNT: '1000000',
                 ...(serverWorkers === undefined ? {} : { WORKERS: String(serverWorkers) }),
                 ...(opts.env ?? {}),

@@ -160,6 +160,20 @@ function pinned(cpu, argv, useTaskset) {
   return useTaskset ? ['taskset', ['-c', String(cpu), ...argv]] : [argv[0], argv.slice(1)];
 }
 
+/**
+ * Ours' per-user and per-IP bounds lifted for the bench's own load: one API-token principal opens
+ * every connection from one address.
+ */
+export const OURS_BENCH_LIMITS = {
+  // The peers have no connect-rate limit; measure ours without its storm protection too.
+  WS_MAX_CONNECT_RATE: '0',
+  // The per-user and per-IP caps (20 and 100 by default with auth) would refuse the bench's own load.
+  WS_MAX_CONNECTIONS_PER_USER: '0',
+  WS_MAX_CONNECTIONS_PER_IP: '0',
+  // Likewise the user's snapshot/replay budget, which all those connections would share.
+  WS_COST_BUDGET_PER_USER: '0',
+};
+
 /** Ours' environment in the cost tools: auth on with a static API token, its own data directory, nothing pruned. */
 export function oursEnv({ port, dataDir, token }) {
   return {

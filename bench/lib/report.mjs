@@ -138,6 +138,12 @@ export function tableRows(params, workers = []) {
   return rows;
 }
 
+/** "p99 / max" of the figures `<prefix>_p99_ms` and `<prefix>_max_ms` (medians), or – without them. */
+function p99AndMax(r, prefix) {
+  const p = r[`${prefix}_p99_ms`]?.median;
+  return p === undefined ? '–' : `${fmt(p)} / ${fmt(r[`${prefix}_max_ms`]?.median)}`;
+}
+
 export function markdownTable(results, servers, params, workers = []) {
   const lines = [];
   lines.push(`| metric | ${servers.join(' | ')} |`);
@@ -147,14 +153,8 @@ export function markdownTable(results, servers, params, workers = []) {
       const r = results[s]?.[scen];
       if (r === undefined) return '–';
       if (r.error) return key === tableRows(params).find((x) => x[1] === scen)?.[2] ? `error: ${r.error.value}` : '–';
-      if (key === 'loop_delay') {
-        const p = r.loop_delay_p99_ms?.median;
-        return p === undefined ? '–' : `${fmt(p)} / ${fmt(r.loop_delay_max_ms?.median)}`;
-      }
-      if (key === 'client_loop') {
-        const p = r.client_loop_delay_p99_ms?.median;
-        return p === undefined ? '–' : `${fmt(p)} / ${fmt(r.client_loop_delay_max_ms?.median)}`;
-      }
+      if (key === 'loop_delay') return p99AndMax(r, 'loop_delay');
+      if (key === 'client_loop') return p99AndMax(r, 'client_loop_delay');
       if (key === 'failed_why') {
         const n = r.failed_reconnects?.median;
         if (n === undefined) return '–';
