@@ -98,6 +98,8 @@ export interface Config {
   readonly redis: RedisConfig | undefined;
   /** Processes serving one port (node:cluster); 1 = no cluster. */
   readonly workers: number;
+  /** Nice value for V8's worker threads (GC, compilers) so they yield to the event loop; 0 = leave them. */
+  readonly v8WorkerNice: number;
   readonly debug: boolean;
   readonly dummyData: boolean;
   readonly auth: AuthConfig;
@@ -141,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     database: readDatabase(env),
     redis: readRedis(env),
     workers: readInt(env, 'WORKERS', 1, 1, 256),
+    v8WorkerNice: readInt(env, 'V8_WORKER_NICE', 19, 0, 19),
     debug: readBool(env, 'DEBUG', false),
     dummyData: readBool(env, 'DUMMY_DATA', false),
     auth,

@@ -4,6 +4,8 @@ import cluster from 'node:cluster';
 import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
 import { isAppError } from './shared/errors.js';
+import type { Logger } from './shared/logger.js';
+import { niceV8Workers } from './shared/v8-worker-priority.js';
 import { createLogger } from './http/log.js';
 import { createServer } from './server.js';
 import { openStore } from './wiring.js';
@@ -19,11 +21,22 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // First, while the thread layout is still Node's own (before the logger's or anyone's threads).
+  const priority = niceV8Workers({ nice: config.v8WorkerNice });
+  const logPriority = (logger: Logger): void => {
+    if (config.v8WorkerNice === 0) return;
+    const { threads, nice, skipped } = priority;
+    if (skipped === undefined) logger.info({ threads: threads.length, nice }, `V8 worker threads niced to ${nice}`);
+    else logger.warn({ threads: threads.length, reason: skipped }, "V8 worker threads left at the event loop's priority");
+  };
   if (config.workers > 1 && cluster.isPrimary) {
-    await runPrimary({ config, logger: createLogger({ debug: config.debug }), prepare: async () => (await openStore(config)).close() });
+    const logger = createLogger({ debug: config.debug });
+    logPriority(logger);
+    await runPrimary({ config, logger, prepare: async () => (await openStore(config)).close() });
     return;
   }
   const server = await createServer(config);
+  logPriority(server.logger);
   await server.listen();
   let stopping = false;
   const stop = (signal: string): void => {

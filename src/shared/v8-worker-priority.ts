@@ -1,0 +1,101 @@
+/**
+ * Lowers the scheduling priority (nice) of V8's worker threads: concurrent marking and sweeping,
+ * parallel scavenges, the optimising compilers. On a CPU the event loop shares with them (an instance
+ * pinned to one core, a container with one CPU, a worker per core), a worker that starts marking a
+ * heap of tens of MB is a runnable thread of equal weight, and the kernel lets it run a whole slice
+ * while the loop waits: S8 measured loop stalls and reconnect tails of 16–35 ms that way. Niced, the
+ * workers run when the loop is idle and give the CPU back as soon as it wakes; where CPUs are idle
+ * anyway, nice changes nothing. Linux only (per-thread nice via /proc/self/task); libuv's thread pool
+ * (file reads, DNS, compression) keeps its priority.
+ *
+ * Which threads are V8's: Node creates them first, before any JavaScript runs (the platform's delayed
+ * task scheduler and `--v8-pool-size` workers, default 4), then its signal thread, then, on the first
+ * file read of the module loader, libuv's pool (`UV_THREADPOOL_SIZE`, default 4). Ordered by start
+ * time and thread id, the first group is V8's. Any other layout (worker threads, an inspector) is not
+ * guessed at: nothing is changed and the reason is returned.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+
+export interface V8WorkerPriorityResult {
+  /** Thread ids whose nice value was set. */
+  readonly threads: readonly number[];
+  /** The nice value they were given. */
+  readonly nice?: number;
+  /** Why nothing was changed, when nothing was. */
+  readonly skipped?: string;
+}
+
+export interface V8WorkerPriorityOptions {
+  /** How many nice steps below the event loop's thread (1–19, capped at nice 19); 0 leaves every thread as it is. */
+  readonly nice: number;
+  /** Node's V8 pool size (default: `--v8-pool-size` from the command line or NODE_OPTIONS, else 4). */
+  readonly v8PoolSize?: number;
+  /** libuv's pool size (default: UV_THREADPOOL_SIZE, else 4). */
+  readonly uvPoolSize?: number;
+}
+
+const DEFAULT_POOL = 4;
+
+/** Sets the nice value of V8's worker threads in this process; see the module comment. */
+export function niceV8Workers(options: V8WorkerPriorityOptions): V8WorkerPriorityResult {
+  if (options.nice === 0) return { threads: [], skipped: 'V8_WORKER_NICE is 0' };
+  if (process.platform !== 'linux') return { threads: [], skipped: `not on Linux (${process.platform})` };
+  const v8Pool = options.v8PoolSize ?? v8PoolSizeFromFlags();
+  if (v8Pool === 0) return { threads: [], skipped: '--v8-pool-size=0 (size chosen by Node, layout unknown)' };
+  const uvPool = options.uvPoolSize ?? poolSizeFromEnv();
+  let others: { tid: number; start: number }[];
+  try {
+    others = fs
+      .readdirSync('/proc/self/task')
+      .map(Number)
+      .filter((tid) => tid !== process.pid)
+      .map((tid) => ({ tid, start: startTime(tid) }))
+      .sort((a, b) => a.start - b.start || a.tid - b.tid);
+  } catch (err) {
+    return { threads: [], skipped: `cannot read /proc/self/task: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  // V8's platform: the workers and the delayed-task scheduler; then the signal thread; then libuv's pool, if started.
+  const v8Threads = v8Pool + 1;
+  if (others.length !== v8Threads + 1 && others.length !== v8Threads + 1 + uvPool) {
+    return { threads: [], skipped: `thread layout not recognised: ${others.length + 1} threads, expected ${v8Threads + 2} or ${v8Threads + 2 + uvPool}` };
+  }
+  const threads = others.slice(0, v8Threads).map((t) => t.tid);
+  // Relative to the loop's own nice (a process started with `nice -n 10` keeps the same distance).
+  const nice = Math.min(19, os.getPriority(process.pid) + options.nice);
+  const done: number[] = [];
+  try {
+    for (const tid of threads) {
+      os.setPriority(tid, nice);
+      done.push(tid);
+    }
+  } catch (err) {
+    return { threads: done, nice, skipped: `setpriority failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  return { threads, nice };
+}
+
+/** Field 22 of /proc/self/task/<tid>/stat: start time in clock ticks since boot (after the `(comm)` field, which may hold spaces). */
+function startTime(tid: number): number {
+  const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[19]);
+}
+
+function v8PoolSizeFromFlags(): number {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  let size = DEFAULT_POOL;
+  for (const flag of flags) {
+    const match = /^--v8-pool-size=(\d+)$/.exec(flag);
+    if (match) size = Number(match[1]);
+  }
+  return size;
+}
+
+/** As libuv reads it: unset 4, else atoi's value, 0 taken as 1, at most 1024. */
+function poolSizeFromEnv(): number {
+  const raw = process.env.UV_THREADPOOL_SIZE;
+  if (raw === undefined) return DEFAULT_POOL;
+  const size = Number.parseInt(raw, 10) || 0;
+  return Math.min(Math.max(size, 1), 1024);
+}
