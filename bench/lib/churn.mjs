@@ -72,15 +72,20 @@ async function connectChurn(ctx, pool, n, port, extra) {
   return replies.reduce((a, r) => a + r.ready, 0);
 }
 
-/** Everyone back and, for a server that recovers, holding the last event; then every client's figures. */
+/** Everyone back and, for a server that recovers, holding every event published without error; then every client's figures. */
 async function settleAndGather(ctx, pool, published, drainMs) {
   const ok = [...Array(published.sent).keys()].filter((i) => !published.failed.includes(i));
-  const lastIndex = ok.length ? ok[ok.length - 1] : -1;
   const needAll = (ctx.def.recovery ?? 'none') !== 'none';
-  const settled = await pool.all({ cmd: 'settle', needAll, lastIndex, timeoutMs: drainMs }, drainMs + 10_000);
+  const settled = await pool.all({ cmd: 'settle', needAll, expected: published.sent, exclude: published.failed, timeoutMs: drainMs }, drainMs + 10_000);
   if (!needAll) await sleep(1000);
   const replies = await pool.all({ cmd: 'stats', expected: published.sent, exclude: published.failed });
-  return { clients: replies.flatMap((r) => r.clients), expected: ok.length, settled: settled.every((s) => s.done), ...clientSide(replies) };
+  return {
+    clients: replies.flatMap((r) => r.clients),
+    expected: ok.length,
+    settled: settled.every((s) => s.done),
+    settleMs: round(Math.max(0, ...settled.map((s) => s.ms)), 0),
+    ...clientSide(replies),
+  };
 }
 
 /**
@@ -149,6 +154,7 @@ export async function s8(ctx) {
       client_loop_delay_p99_ms: g.client_loop_delay_p99_ms,
       client_loop_delay_max_ms: g.client_loop_delay_max_ms,
       settled: g.settled ? 'yes' : 'no',
+      settle_ms: g.settleMs,
       ...Object.fromEntries(Object.entries(loop).filter(([k]) => k !== 'id')),
     };
   } finally {
@@ -156,6 +162,15 @@ export async function s8(ctx) {
     await pool.stop();
     await server.stop();
   }
+}
+
+/** The events some client never got, by publish index with how many clients missed each ("312 ×1434"), or "none". */
+function lostEvents(clients) {
+  const byIndex = new Map();
+  for (const c of clients) for (const i of c.missedIndexes ?? []) byIndex.set(i, (byIndex.get(i) ?? 0) + 1);
+  if (byIndex.size === 0) return 'none';
+  const top = [...byIndex].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 6);
+  return top.map(([i, n]) => `${i} ×${n}`).join(', ') + (byIndex.size > top.length ? ` (${byIndex.size} events in all)` : '');
 }
 
 /** Whether this build of ours has a PostgreSQL bus (issue 16, part 3): dist/bus/postgres*.js or pg*.js. */
@@ -245,6 +260,7 @@ export async function s9(ctx, root) {
       publish_failed: published.failed.length,
       lost: g.clients.reduce((a, c) => a + c.missed, 0),
       clients_with_loss: g.clients.filter((c) => c.missed > 0).length,
+      lost_events: lostEvents(g.clients),
       duplicated: g.clients.reduce((a, c) => a + c.dups, 0),
       never_back: g.clients.filter((c) => !c.up).length,
       reconnects: g.clients.reduce((a, c) => a + c.outages, 0),
@@ -259,6 +275,7 @@ export async function s9(ctx, root) {
       client_loop_delay_p99_ms: g.client_loop_delay_p99_ms,
       client_loop_delay_max_ms: g.client_loop_delay_max_ms,
       settled: g.settled ? 'yes' : 'no',
+      settle_ms: g.settleMs,
     };
   } finally {
     deploying = false;

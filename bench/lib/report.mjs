@@ -120,10 +120,12 @@ export function tableRows(params, workers = []) {
     [`S8 server event-loop delay p99 / max ms`, 'S8', 'loop_delay'],
     [`S8 load generator event-loop delay p99 / max ms (worst process)`, 'S8', 'client_loop'],
     [`S8 server GC pauses: count (major) / longest ms / total ms`, 'S8', 'gc'],
+    [`S8 settle ms: last publish answered → every client back and holding every event (recovering servers)`, 'S8', 'settle_ms'],
   );
   const d = params.s9;
   rows.push(
     [`S9 rolling deploy: events lost, client × event (${d.clients} clients via HAProxy, ${d.instances} instances, ${d.rate}/s)`, 'S9', 'lost'],
+    [`S9 lost events: publish index ×clients that missed it`, 'S9', 'lost_events'],
     [`S9 duplicated`, 'S9', 'duplicated'],
     [`S9 clients never back`, 'S9', 'never_back'],
     [`S9 downtime per client p50 ms`, 'S9', 'downtime_p50_ms'],
@@ -133,6 +135,7 @@ export function tableRows(params, workers = []) {
     [`S9 failed reconnects (why)`, 'S9', 'failed_why'],
     [`S9 load generator event-loop delay p99 / max ms (worst process)`, 'S9', 'client_loop'],
     [`S9 cluster`, 'S9', 'cluster'],
+    [`S9 settle ms: last publish answered → every client back and holding every event (recovering servers)`, 'S9', 'settle_ms'],
     ['S9 note', 'S9', 'note'],
   );
   return rows;

@@ -231,10 +231,17 @@ function stats(exclude) {
   const skip = new Set(exclude);
   return clients.map((c) => {
     let missed = 0;
-    for (let i = 0; i < opts.expected; i++) if (!skip.has(i) && !seenAt(c, i)) missed++;
+    /** The first few events this client never got (by publish index): which events were lost, not only how many. */
+    const missedIndexes = [];
+    for (let i = 0; i < opts.expected; i++)
+      if (!skip.has(i) && !seenAt(c, i)) {
+        missed++;
+        if (missedIndexes.length < 4) missedIndexes.push(i);
+      }
     return {
       up: c.up,
       missed,
+      missedIndexes,
       dups: c.dups,
       outOfOrder: c.outOfOrder,
       outages: c.outages,
@@ -283,8 +290,19 @@ process.on('message', async (/** @type {{ cmd: string, id: number } & Record<str
         else clearTimeout(c.dropTimer);
       return reply(m.id, {});
     case 'settle': {
-      // Everyone back and holding every expected event (or, without recovery, back at all).
-      const want = (c) => c.up && (!m.needAll || lastSeen(c) >= m.lastIndex);
+      // Everyone back and holding every event published without error (or, without recovery, back
+      // at all). Every one, not the last one published: events arrive in commit order, and one
+      // published earlier may commit later (its instance was slower), after the last one is in.
+      const skip = new Set(m.exclude);
+      /** Per client, the first publish index it does not hold yet. */
+      const cursor = new Map();
+      const holdsAll = (c) => {
+        let i = cursor.get(c) ?? 0;
+        while (i < m.expected && (skip.has(i) || seenAt(c, i))) i++;
+        cursor.set(c, i);
+        return i >= m.expected;
+      };
+      const want = (c) => c.up && (!m.needAll || holdsAll(c));
       const r = await waitUntil(() => clients.every(want), m.timeoutMs);
       return reply(m.id, r);
     }
