@@ -98,7 +98,7 @@ export interface Config {
   readonly redis: RedisConfig | undefined;
   /** Processes serving one port (node:cluster); 1 = no cluster. */
   readonly workers: number;
-  /** Nice value for V8's worker threads (GC, compilers) so they yield to the event loop; 0 = leave them. */
+  /** Nice steps below the event loop for V8's worker threads (GC, compilers), so they yield to it; 0 = leave them. */
   readonly v8WorkerNice: number;
   readonly debug: boolean;
   readonly dummyData: boolean;

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     if (config.v8WorkerNice === 0) return;
     const { threads, nice, skipped } = priority;
     if (skipped === undefined) logger.info({ threads: threads.length, nice }, `V8 worker threads niced to ${nice}`);
-    else logger.warn({ threads: threads.length, reason: skipped }, "V8 worker threads left at the event loop's priority");
+    else logger.warn({ threads: threads.length, reason: skipped }, `V8 worker threads not niced: ${skipped}`);
   };
   if (config.workers > 1 && cluster.isPrimary) {
     const logger = createLogger({ debug: config.debug });
