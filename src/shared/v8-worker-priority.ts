@@ -22,17 +22,13 @@ export interface V8WorkerPriorityResult {
   readonly threads: readonly number[];
   /** The nice value they were given. */
   readonly nice?: number;
-  /** Why nothing was changed, when nothing was. */
+  /** Why nothing (or, when setpriority failed midway, not every thread) was changed. */
   readonly skipped?: string;
 }
 
 export interface V8WorkerPriorityOptions {
   /** How many nice steps below the event loop's thread (1–19, capped at nice 19); 0 leaves every thread as it is. */
   readonly nice: number;
-  /** Node's V8 pool size (default: `--v8-pool-size` from the command line or NODE_OPTIONS, else 4). */
-  readonly v8PoolSize?: number;
-  /** libuv's pool size (default: UV_THREADPOOL_SIZE, else 4). */
-  readonly uvPoolSize?: number;
 }
 
 const DEFAULT_POOL = 4;
@@ -41,9 +37,9 @@ const DEFAULT_POOL = 4;
 export function niceV8Workers(options: V8WorkerPriorityOptions): V8WorkerPriorityResult {
   if (options.nice === 0) return { threads: [], skipped: 'V8_WORKER_NICE is 0' };
   if (process.platform !== 'linux') return { threads: [], skipped: `not on Linux (${process.platform})` };
-  const v8Pool = options.v8PoolSize ?? v8PoolSizeFromFlags();
+  const v8Pool = v8PoolSizeFromFlags();
   if (v8Pool === 0) return { threads: [], skipped: '--v8-pool-size=0 (size chosen by Node, layout unknown)' };
-  const uvPool = options.uvPoolSize ?? poolSizeFromEnv();
+  const uvPool = poolSizeFromEnv();
   let others: { tid: number; start: number }[];
   try {
     others = fs
@@ -82,6 +78,7 @@ function startTime(tid: number): number {
   return Number(fields[19]);
 }
 
+/** Node's V8 pool size: `--v8-pool-size` from the command line or NODE_OPTIONS (the last one wins), else 4. */
 function v8PoolSizeFromFlags(): number {
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
   let size = DEFAULT_POOL;
