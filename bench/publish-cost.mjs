@@ -12,7 +12,14 @@
  *
  *   node bench/publish-cost.mjs [--posts 6000] [--rounds 3] [--concurrency 16] [--groups 1,64] [--port 18767]
  *                               [--postgres postgres://user@127.0.0.1:5432/postgres] [--kind notification|host]
- *                               [--hosts 50] [--vms 10]
+ *                               [--hosts 50] [--vms 10] [--profile DIR] [--dist DIR] [--base-dist DIR]
+ *
+ * `--dist DIR` runs another build of ours than ./dist (DIR/main.js). `--base-dist DIR` adds a second
+ * build (say main's, built in a worktree) as `ours-base`, on the next port, with the rounds of the
+ * two interleaved and a ratio per round: on a shared host whose speed drifts by 2× within a
+ * minute, that is the comparison that holds.
+ * `--profile DIR` starts the server with `--cpu-prof` and writes its profiles there (one per
+ * WRITE_GROUP_MAX; `node bench/profile-summary.mjs DIR/*.cpuprofile` summarises them).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -32,12 +39,17 @@ const concurrency = Number(opt('concurrency', 16));
 const groups = String(opt('groups', '1,64')).split(',').map(Number);
 const port = Number(opt('port', 18_767));
 const postgres = opt('postgres', undefined);
+const profileDir = opt('profile', undefined);
+const dist = path.resolve(opt('dist', path.join(root, 'dist')));
+const baseDistOpt = opt('base-dist', undefined);
+const baseDist = baseDistOpt === undefined ? undefined : path.resolve(String(baseDistOpt));
+if (baseDist !== undefined && !fs.existsSync(path.join(baseDist, 'main.js'))) throw new Error(`--base-dist: ${path.join(baseDist, 'main.js')} is missing`);
 /** @type {Array<[string, number]>} */
 const checked = [['posts', posts], ['rounds', rounds], ['concurrency', concurrency], ...groups.map((g) => /** @type {[string, number]} */ (['groups', g]))];
 for (const [name, v] of checked) {
   if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--${name}: expected a positive integer, got ${v}`);
 }
-if (!fs.existsSync(path.join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
+if (!fs.existsSync(path.join(dist, 'main.js'))) throw new Error(`${path.join(dist, 'main.js')} is missing: run \`npm run build\` first`);
 
 const useTaskset = hasTaskset();
 if (useTaskset) pinSelf(1);
@@ -80,39 +92,64 @@ async function freshPostgres() {
   };
 }
 
-const rows = [];
-for (const group of groups) {
+/** The builds measured: this one, and `--base-dist`'s when given, run side by side with rounds interleaved. */
+const builds = [{ name: 'ours', dist }, ...(baseDist === undefined ? [] : [{ name: 'ours-base', dist: baseDist }])];
+
+async function startBuild(build, index, group) {
   const database = postgres === undefined ? { env: {}, drop: async () => undefined } : await freshPostgres();
+  const buildPort = port + index;
   const server = await startServer({
-    argv: [process.execPath, path.join(root, 'dist', 'main.js')],
+    argv: [
+      process.execPath,
+      ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`]),
+      path.join(build.dist, 'main.js'),
+    ],
     cwd: root,
-    port,
+    port: buildPort,
     useTaskset,
-    logFile: path.join(tmp, `server-${group}.log`),
+    logFile: path.join(tmp, `server-${build.name}-${group}.log`),
     env: {
-      ...oursEnv({ port, dataDir: fs.mkdtempSync(path.join(tmp, `data-${group}-`)), token }),
+      ...oursEnv({ port: buildPort, dataDir: fs.mkdtempSync(path.join(tmp, `data-${build.name}-${group}-`)), token }),
       WRITE_GROUP_MAX: String(group),
       ...database.env,
     },
   });
-  const pub = createPublisher({ port, headers: { authorization: `Bearer ${token}` }, maxSockets: concurrency });
+  const pub = createPublisher({ port: buildPort, headers: { authorization: `Bearer ${token}` }, maxSockets: concurrency });
+  return {
+    build,
+    server,
+    pub,
+    async stop() {
+      pub.close();
+      await server.stop();
+      await database.drop();
+    },
+  };
+}
+
+const rows = [];
+for (const group of groups) {
+  const running = [];
   try {
-    await burst(pub, Math.min(1000, posts)); // warm-up
+    for (const [index, build] of builds.entries()) running.push(await startBuild(build, index, group));
+    for (const { pub } of running) await burst(pub, Math.min(1000, posts)); // warm-up
+    // Round r of every build before round r + 1 of any: a machine whose speed drifts (a shared
+    // host) moves every build's figures alike.
     for (let r = 0; r < rounds; r++) {
-      const cpu0 = procCpuMicros(server.pid);
-      const t0 = nowMs();
-      const failed = await burst(pub, posts);
-      const seconds = (nowMs() - t0) / 1000;
-      const cpu = procCpuMicros(server.pid) - cpu0;
-      rows.push({ group, round: r + 1, us_per_post: cpu / posts, posts_per_s: posts / seconds, failed });
-      process.stdout.write(
-        `WRITE_GROUP_MAX=${group} round ${r + 1}/${rounds}: ${(cpu / posts).toFixed(0)} µs/POST, ${Math.round(posts / seconds)} POST/s, ${failed} failed\n`,
-      );
+      for (const { build, server, pub } of running) {
+        const cpu0 = procCpuMicros(server.pid);
+        const t0 = nowMs();
+        const failed = await burst(pub, posts);
+        const seconds = (nowMs() - t0) / 1000;
+        const cpu = procCpuMicros(server.pid) - cpu0;
+        rows.push({ build: build.name, group, round: r + 1, us_per_post: cpu / posts, posts_per_s: posts / seconds, failed });
+        process.stdout.write(
+          `${build.name} WRITE_GROUP_MAX=${group} round ${r + 1}/${rounds}: ${(cpu / posts).toFixed(0)} µs/POST, ${Math.round(posts / seconds)} POST/s, ${failed} failed\n`,
+        );
+      }
     }
   } finally {
-    pub.close();
-    await server.stop();
-    await database.drop();
+    for (const one of running) await one.stop();
   }
 }
 
@@ -121,11 +158,29 @@ process.stdout.write(
   `\n${posts} ${kind === 'host' ? `host reports (PUT, ${hosts} hosts × ${vmsPerHost} VMs)` : 'POSTs'} × ${rounds} rounds, ${concurrency} in flight, no subscribers, ${postgres === undefined ? 'SQLite' : 'PostgreSQL'}; ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`,
 );
 const unit = kind === 'host' ? 'report' : 'POST';
-process.stdout.write(`| WRITE_GROUP_MAX | server CPU µs per ${unit} (median) | ${unit}s/s (median) | failed |\n| ---: | ---: | ---: | ---: |\n`);
-for (const group of groups) {
-  const mine = rows.filter((r) => r.group === group);
-  process.stdout.write(
-    `| ${group} | ${median(mine.map((r) => r.us_per_post)).toFixed(0)} | ${Math.round(median(mine.map((r) => r.posts_per_s))).toLocaleString('en-US')} | ${mine.reduce((a, r) => a + r.failed, 0)} |\n`,
-  );
+process.stdout.write(
+  `| build | WRITE_GROUP_MAX | server CPU µs per ${unit} (median, min–max) | ${unit}s/s (median) | failed |\n| --- | ---: | ---: | ---: | ---: |\n`,
+);
+for (const build of builds) {
+  for (const group of groups) {
+    const mine = rows.filter((r) => r.group === group && r.build === build.name);
+    const us = mine.map((r) => r.us_per_post);
+    process.stdout.write(
+      `| ${build.name} | ${group} | ${median(us).toFixed(0)} (${Math.min(...us).toFixed(0)}–${Math.max(...us).toFixed(0)}) | ${Math.round(median(mine.map((r) => r.posts_per_s))).toLocaleString('en-US')} | ${mine.reduce((a, r) => a + r.failed, 0)} |\n`,
+    );
+  }
+}
+if (builds.length > 1) {
+  for (const group of groups) {
+    // Each round's ratio, the builds measured back to back: steadier than the ratio of medians.
+    const ratios = [];
+    for (let r = 1; r <= rounds; r++) {
+      const [ours, base] = builds.map((b) => rows.find((x) => x.build === b.name && x.group === group && x.round === r)?.us_per_post);
+      if (ours !== undefined && base !== undefined) ratios.push(ours / base);
+    }
+    process.stdout.write(
+      `\nWRITE_GROUP_MAX=${group}: ours / ours-base CPU per ${unit}, round by round: median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)})\n`,
+    );
+  }
 }
 fs.rmSync(tmp, { recursive: true, force: true });

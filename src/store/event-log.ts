@@ -4,8 +4,9 @@
  * inside the writing transaction; the row lock (PostgreSQL) or the single writer (SQLite) makes
  * every topic's order total and gap-free.
  */
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Position } from '../protocol/index.js';
+import { prepared } from './prepared.js';
 import type { Database, EventsTable } from './schema.js';
 import type { EventRange, NewEvent, TopicEvent } from './types.js';
 
@@ -49,32 +50,37 @@ async function pruneTopic(db: Db, topic: string, keepAfter: number): Promise<num
   return Number(result.numDeletedRows);
 }
 
+/** The topic's next offset: the row lock (PostgreSQL) or the single writer (SQLite) keeps offsets gap-free; a new topic starts at 1. */
+const nextOffset = prepared({ topic: true }, (db, p: { topic: string }) =>
+  db
+    .insertInto('topic_heads')
+    .values({ topic: p.topic, head: 1, floor: 0 })
+    .onConflict((oc) => oc.column('topic').doUpdateSet({ head: sql`topic_heads.head + 1` }))
+    .returning('head'),
+);
+
+const insertEvent = prepared(
+  { topic: true, seq: true, type: true, action: true, audience: true, keys: true, data: true, created_at: true },
+  (db, row: Insertable<EventsTable>) => db.insertInto('events').values(row),
+);
+
 /** Appends `event` inside the writing transaction `trx` with the topic's next offset. */
 export async function appendEvent(trx: Db, event: NewEvent, log: EventLogOptions): Promise<TopicEvent> {
-  // One statement takes the next offset: the row lock (PostgreSQL) or the single writer
-  // (SQLite) keeps offsets gap-free; a new topic starts at 1.
-  const { head } = await trx
-    .insertInto('topic_heads')
-    .values({ topic: event.topic, head: 1, floor: 0 })
-    .onConflict((oc) => oc.column('topic').doUpdateSet({ head: sql`topic_heads.head + 1` }))
-    .returning('head')
-    .executeTakeFirstOrThrow();
+  const head = (await nextOffset(trx, { topic: event.topic })).rows[0]?.head;
+  if (head === undefined) throw new Error(`no offset came back for topic ${event.topic}`);
   const offset = Number(head);
   const at = log.now().toISOString();
   const keys = event.keys && event.keys.length > 0 ? [...event.keys] : [];
-  await trx
-    .insertInto('events')
-    .values({
-      topic: event.topic,
-      seq: offset,
-      type: event.type,
-      action: event.action,
-      audience: event.audience ?? null,
-      keys: keys.length > 0 ? JSON.stringify(keys) : null,
-      data: JSON.stringify(event.data),
-      created_at: at,
-    })
-    .execute();
+  await insertEvent(trx, {
+    topic: event.topic,
+    seq: offset,
+    type: event.type,
+    action: event.action,
+    audience: event.audience ?? null,
+    keys: keys.length > 0 ? JSON.stringify(keys) : null,
+    data: JSON.stringify(event.data),
+    created_at: at,
+  });
   if (offset % log.pruneEvery === 0) await pruneTopic(trx, event.topic, offset - log.eventLogMaxPerTopic);
   return { topic: event.topic, offset, epoch: log.epoch, type: event.type, action: event.action, data: event.data, audience: event.audience ?? null, keys, at };
 }

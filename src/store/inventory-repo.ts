@@ -2,6 +2,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Cluster, Host, HostStatus, Vm, VmState } from '../protocol/index.js';
 import type { Database, HostsTable, VmsTable } from './schema.js';
+import { prepared } from './prepared.js';
 import type { InventoryRepo } from './types.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -41,6 +42,25 @@ function vmRow(vm: Vm): VmsTable {
   return row;
 }
 
+const HOST_FIELDS = {
+  id: true,
+  cluster_id: true,
+  status: true,
+  last_seen: true,
+  cpu_cores: true,
+  memory_mb: true,
+  cpu_usage_percent: true,
+  memory_usage_percent: true,
+  version: true,
+  created_at: true,
+  updated_at: true,
+} as const;
+
+// An agent's report reads and writes its host every few seconds: built and compiled once (prepared.ts).
+const selectHost = prepared({ id: true }, (db, p: { id: string }) => db.selectFrom('hosts').selectAll().where('id', '=', p.id));
+const insertHost = prepared(HOST_FIELDS, (db, host: HostsTable) => db.insertInto('hosts').values(host));
+const updateHost = prepared(HOST_FIELDS, (db, host: HostsTable) => db.updateTable('hosts').set(host).where('id', '=', host.id));
+
 export function createInventoryRepo(db: Db): InventoryRepo {
   return {
     async clusters() {
@@ -69,21 +89,11 @@ export function createInventoryRepo(db: Db): InventoryRepo {
       return (await db.selectFrom('hosts').selectAll().orderBy('id').execute()).map(toHost);
     },
     async host(id) {
-      const row = await db.selectFrom('hosts').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = (await selectHost(db, { id })).rows[0];
       return row === undefined ? undefined : toHost(row);
     },
     async saveHost(host, isNew) {
-      if (isNew)
-        await db
-          .insertInto('hosts')
-          .values({ ...host })
-          .execute();
-      else
-        await db
-          .updateTable('hosts')
-          .set({ ...host })
-          .where('id', '=', host.id)
-          .execute();
+      await (isNew ? insertHost : updateHost)(db, host);
     },
 
     async vms(hostId) {

@@ -3,7 +3,7 @@
  * commit and the write lock for writes, one snapshot for reads) and the repositories a
  * transaction carries; the event log and its offsets are `event-log.ts`.
  */
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { appendEvent, countEvents, pruneEvents, readEvents, readHeads, readPosition, type Db, type EventLogOptions } from './event-log.js';
 import { createGroupCommit, type GroupWrite } from './group-commit.js';
 import { createInventoryRepo } from './inventory-repo.js';
@@ -158,7 +158,7 @@ function createWriter(options: KyselyStoreOptions): GroupWrite<Db> {
         await body(trx);
       }),
     statement: async (trx, statement) => {
-      await sql.raw(statement).execute(trx);
+      await trx.executeQuery(CompiledQuery.raw(statement));
     },
   });
 }

@@ -1,6 +1,7 @@
 /** Notification queries, one code path for SQLite and PostgreSQL. */
 import { sql } from 'kysely';
-import { applyFilter, rowToStored, selectView, storedToRow, toNotification, visibleTo, type Db } from './notification-rows.js';
+import { applyFilter, rowToStored, selectView, storedToRow, toNotification, visibleTo, type Db, type Row } from './notification-rows.js';
+import { prepared } from './prepared.js';
 import { createNotificationStateRepo } from './notification-states-repo.js';
 import type { NotificationPage, NotificationQuery, NotificationRepo, StoredNotification } from './types.js';
 
@@ -129,10 +130,30 @@ async function setRead(db: Db, id: string, user: string, read: boolean, at: stri
   return Number(result.numDeletedRows) > 0;
 }
 
+const insertRow = prepared(
+  {
+    id: true,
+    title: true,
+    message: true,
+    level: true,
+    category: true,
+    created_at: true,
+    recipient: true,
+    related_entity: true,
+    metadata: true,
+    condition_key: true,
+    raise_count: true,
+    last_seen_at: true,
+    resolved_at: true,
+    actions: true,
+  },
+  (db, row: Row) => db.insertInto('notifications').values(row),
+);
+
 function createRowRepo(db: Db) {
   return {
     async insert(n: StoredNotification) {
-      await db.insertInto('notifications').values(storedToRow(n)).execute();
+      await insertRow(db, storedToRow(n));
     },
     raise: (n: StoredNotification) => raise(db, n),
     async resolve(conditionKey: string, at: string) {
