@@ -59,6 +59,9 @@ const HOST_FIELDS = {
 // An agent's report reads and writes its host every few seconds: built and compiled once (prepared.ts).
 const selectHost = prepared({ id: true }, (db, p: { id: string }) => db.selectFrom('hosts').selectAll().where('id', '=', p.id));
 const insertHost = prepared(HOST_FIELDS, (db, host: HostsTable) => db.insertInto('hosts').values(host));
+const vmsOfHost = prepared({ host_id: true }, (db, p: { host_id: string }) =>
+  db.selectFrom('vms').selectAll().where('host_id', '=', p.host_id).orderBy('host_id').orderBy('name'),
+);
 const updateHost = prepared(HOST_FIELDS, (db, host: HostsTable) => db.updateTable('hosts').set(host).where('id', '=', host.id));
 
 export function createInventoryRepo(db: Db): InventoryRepo {
@@ -97,9 +100,8 @@ export function createInventoryRepo(db: Db): InventoryRepo {
     },
 
     async vms(hostId) {
-      let query = db.selectFrom('vms').selectAll();
-      if (hostId !== undefined) query = query.where('host_id', '=', hostId);
-      return (await query.orderBy('host_id').orderBy('name').execute()).map(toVm);
+      if (hostId !== undefined) return (await vmsOfHost(db, { host_id: hostId })).rows.map(toVm);
+      return (await db.selectFrom('vms').selectAll().orderBy('host_id').orderBy('name').execute()).map(toVm);
     },
     async vm(hostId, name) {
       const row = await db.selectFrom('vms').selectAll().where('host_id', '=', hostId).where('name', '=', name).executeTakeFirst();
