@@ -64,56 +64,61 @@ const vmsOfHost = prepared({ host_id: true }, (db, p: { host_id: string }) =>
 );
 const updateHost = prepared(HOST_FIELDS, (db, host: HostsTable) => db.updateTable('hosts').set(host).where('id', '=', host.id));
 
+/** One transaction's repository: methods on a prototype, so that each report makes one small object (see notifications-repo.ts). */
+class KyselyInventoryRepo implements InventoryRepo {
+  constructor(private readonly db: Db) {}
+
+  async clusters(): Promise<Cluster[]> {
+    const rows = await this.db.selectFrom('clusters').selectAll().orderBy('id').execute();
+    return rows.map((r): Cluster => ({ ...r, version: Number(r.version) }));
+  }
+  async cluster(id: string): Promise<Cluster | undefined> {
+    const row = await this.db.selectFrom('clusters').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : { ...row, version: Number(row.version) };
+  }
+  async saveCluster(cluster: Cluster, isNew: boolean): Promise<void> {
+    if (isNew)
+      await this.db
+        .insertInto('clusters')
+        .values({ ...cluster })
+        .execute();
+    else
+      await this.db
+        .updateTable('clusters')
+        .set({ ...cluster })
+        .where('id', '=', cluster.id)
+        .execute();
+  }
+
+  async hosts(): Promise<Host[]> {
+    return (await this.db.selectFrom('hosts').selectAll().orderBy('id').execute()).map(toHost);
+  }
+  async host(id: string): Promise<Host | undefined> {
+    const row = (await selectHost(this.db, { id })).rows[0];
+    return row === undefined ? undefined : toHost(row);
+  }
+  async saveHost(host: Host, isNew: boolean): Promise<void> {
+    await (isNew ? insertHost : updateHost)(this.db, host);
+  }
+
+  async vms(hostId?: string): Promise<Vm[]> {
+    if (hostId !== undefined) return (await vmsOfHost(this.db, { host_id: hostId })).rows.map(toVm);
+    return (await this.db.selectFrom('vms').selectAll().orderBy('host_id').orderBy('name').execute()).map(toVm);
+  }
+  async vm(hostId: string, name: string): Promise<Vm | undefined> {
+    const row = await this.db.selectFrom('vms').selectAll().where('host_id', '=', hostId).where('name', '=', name).executeTakeFirst();
+    return row === undefined ? undefined : toVm(row);
+  }
+  async saveVm(vm: Vm, isNew: boolean): Promise<void> {
+    if (isNew) await this.db.insertInto('vms').values(vmRow(vm)).execute();
+    else await this.db.updateTable('vms').set(vmRow(vm)).where('host_id', '=', vm.host_id).where('name', '=', vm.name).execute();
+  }
+  async deleteVm(hostId: string, name: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('vms').where('host_id', '=', hostId).where('name', '=', name).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}
+
 export function createInventoryRepo(db: Db): InventoryRepo {
-  return {
-    async clusters() {
-      const rows = await db.selectFrom('clusters').selectAll().orderBy('id').execute();
-      return rows.map((r): Cluster => ({ ...r, version: Number(r.version) }));
-    },
-    async cluster(id) {
-      const row = await db.selectFrom('clusters').selectAll().where('id', '=', id).executeTakeFirst();
-      return row === undefined ? undefined : { ...row, version: Number(row.version) };
-    },
-    async saveCluster(cluster, isNew) {
-      if (isNew)
-        await db
-          .insertInto('clusters')
-          .values({ ...cluster })
-          .execute();
-      else
-        await db
-          .updateTable('clusters')
-          .set({ ...cluster })
-          .where('id', '=', cluster.id)
-          .execute();
-    },
-
-    async hosts() {
-      return (await db.selectFrom('hosts').selectAll().orderBy('id').execute()).map(toHost);
-    },
-    async host(id) {
-      const row = (await selectHost(db, { id })).rows[0];
-      return row === undefined ? undefined : toHost(row);
-    },
-    async saveHost(host, isNew) {
-      await (isNew ? insertHost : updateHost)(db, host);
-    },
-
-    async vms(hostId) {
-      if (hostId !== undefined) return (await vmsOfHost(db, { host_id: hostId })).rows.map(toVm);
-      return (await db.selectFrom('vms').selectAll().orderBy('host_id').orderBy('name').execute()).map(toVm);
-    },
-    async vm(hostId, name) {
-      const row = await db.selectFrom('vms').selectAll().where('host_id', '=', hostId).where('name', '=', name).executeTakeFirst();
-      return row === undefined ? undefined : toVm(row);
-    },
-    async saveVm(vm, isNew) {
-      if (isNew) await db.insertInto('vms').values(vmRow(vm)).execute();
-      else await db.updateTable('vms').set(vmRow(vm)).where('host_id', '=', vm.host_id).where('name', '=', vm.name).execute();
-    },
-    async deleteVm(hostId, name) {
-      const result = await db.deleteFrom('vms').where('host_id', '=', hostId).where('name', '=', name).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
-    },
-  };
+  return new KyselyInventoryRepo(db);
 }

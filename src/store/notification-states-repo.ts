@@ -3,7 +3,7 @@ import type { NotificationFilter } from '../protocol/index.js';
 import { applyFilter, visibleTo, type Db } from './notification-rows.js';
 import type { StatePatch } from './types.js';
 
-async function setState(db: Db, id: string, user: string, patch: StatePatch): Promise<boolean> {
+export async function setState(db: Db, id: string, user: string, patch: StatePatch): Promise<boolean> {
   const current = await db
     .selectFrom('notification_states')
     .select(['seen_at', 'archived_at', 'snoozed_until'])
@@ -30,7 +30,7 @@ async function setState(db: Db, id: string, user: string, patch: StatePatch): Pr
   return true;
 }
 
-async function endSnoozes(db: Db, now: string, limit: number): Promise<Array<{ id: string; user: string }>> {
+export async function endSnoozes(db: Db, now: string, limit: number): Promise<Array<{ id: string; user: string }>> {
   const due = await db
     .selectFrom('notification_states')
     .select(['notification_id', 'user_id'])
@@ -49,7 +49,7 @@ async function endSnoozes(db: Db, now: string, limit: number): Promise<Array<{ i
   return due.map((row) => ({ id: row.notification_id, user: row.user_id }));
 }
 
-async function countUnread(db: Db, user: string, filter: NotificationFilter, now: string): Promise<number> {
+export async function countUnread(db: Db, user: string, filter: NotificationFilter, now: string): Promise<number> {
   const row = await applyFilter(visibleTo(db, user), filter, now)
     .where('r.read_at', 'is', null)
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -57,7 +57,7 @@ async function countUnread(db: Db, user: string, filter: NotificationFilter, now
   return Number(row.n);
 }
 
-async function bulkTargets(
+export async function bulkTargets(
   db: Db,
   user: string,
   op: 'read' | 'archive',
@@ -70,14 +70,4 @@ async function bulkTargets(
   query = op === 'read' ? query.where('r.read_at', 'is', null) : query.where('s.archived_at', 'is', null);
   const rows = await query.select('n.id').orderBy('n.created_at').orderBy('n.id').limit(limit).execute();
   return rows.map((r) => r.id);
-}
-
-export function createNotificationStateRepo(db: Db) {
-  return {
-    setState: (id: string, user: string, patch: StatePatch) => setState(db, id, user, patch),
-    endSnoozes: (now: string, limit: number) => endSnoozes(db, now, limit),
-    countUnread: (user: string, filter: NotificationFilter, now: string) => countUnread(db, user, filter, now),
-    bulkTargets: (user: string, op: 'read' | 'archive', filter: NotificationFilter, cutoff: string, now: string, limit: number) =>
-      bulkTargets(db, user, op, filter, cutoff, now, limit),
-  };
 }

@@ -2,8 +2,9 @@
 import { sql } from 'kysely';
 import { applyFilter, rowToStored, selectView, storedToRow, toNotification, visibleTo, type Db, type Row } from './notification-rows.js';
 import { prepared } from './prepared.js';
-import { createNotificationStateRepo } from './notification-states-repo.js';
-import type { NotificationPage, NotificationQuery, NotificationRepo, StoredNotification } from './types.js';
+import { bulkTargets, countUnread, endSnoozes, setState } from './notification-states-repo.js';
+import type { NotificationPage, NotificationQuery, NotificationRepo, StatePatch, StoredNotification } from './types.js';
+import type { Notification, NotificationFilter } from '../protocol/index.js';
 
 export { rowToStored } from './notification-rows.js';
 
@@ -150,54 +151,78 @@ const insertRow = prepared(
   (db, row: Row) => db.insertInto('notifications').values(row),
 );
 
-function createRowRepo(db: Db) {
-  return {
-    async insert(n: StoredNotification) {
-      await insertRow(db, storedToRow(n));
-    },
-    raise: (n: StoredNotification) => raise(db, n),
-    async resolve(conditionKey: string, at: string) {
-      const row = await db
-        .updateTable('notifications')
-        .set({ resolved_at: at })
-        .where('condition_key', '=', conditionKey)
-        .where('resolved_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
-      return row === undefined ? undefined : rowToStored(row);
-    },
-    async stored(id: string) {
-      const row = await db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
-      return row === undefined ? undefined : rowToStored(row);
-    },
-    async delete(id: string) {
-      await db.deleteFrom('notification_reads').where('notification_id', '=', id).execute();
-      await db.deleteFrom('notification_states').where('notification_id', '=', id).execute();
-      const result = await db.deleteFrom('notifications').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
-    },
-    overflow: (keep: number) => overflow(db, keep),
-    async createdBefore(cutoff: string, limit: number) {
-      const rows = await db.selectFrom('notifications').selectAll().where('created_at', '<', cutoff).orderBy('created_at').limit(limit).execute();
-      return rows.map(rowToStored);
-    },
-  };
+/**
+ * The repository of one transaction: methods on a prototype, so that making one (every write and
+ * read that touches notifications does) costs one small object; a literal of two dozen closures
+ * spread together cost more CPU than the insert it was made for (bench/publish-cost.mjs profile).
+ */
+class KyselyNotificationRepo implements NotificationRepo {
+  constructor(private readonly db: Db) {}
+
+  async insert(n: StoredNotification): Promise<void> {
+    await insertRow(this.db, storedToRow(n));
+  }
+  raise(n: StoredNotification): ReturnType<NotificationRepo['raise']> {
+    return raise(this.db, n);
+  }
+  async resolve(conditionKey: string, at: string): Promise<StoredNotification | undefined> {
+    const row = await this.db
+      .updateTable('notifications')
+      .set({ resolved_at: at })
+      .where('condition_key', '=', conditionKey)
+      .where('resolved_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row === undefined ? undefined : rowToStored(row);
+  }
+  async stored(id: string): Promise<StoredNotification | undefined> {
+    const row = await this.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : rowToStored(row);
+  }
+  async delete(id: string): Promise<boolean> {
+    await this.db.deleteFrom('notification_reads').where('notification_id', '=', id).execute();
+    await this.db.deleteFrom('notification_states').where('notification_id', '=', id).execute();
+    const result = await this.db.deleteFrom('notifications').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+  overflow(keep: number): Promise<readonly StoredNotification[]> {
+    return overflow(this.db, keep);
+  }
+  async createdBefore(cutoff: string, limit: number): Promise<readonly StoredNotification[]> {
+    const rows = await this.db.selectFrom('notifications').selectAll().where('created_at', '<', cutoff).orderBy('created_at').limit(limit).execute();
+    return rows.map(rowToStored);
+  }
+  async get(id: string, user: string): Promise<Notification | undefined> {
+    const row = await selectView(visibleTo(this.db, user)).where('n.id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toNotification(row);
+  }
+  list(q: NotificationQuery): Promise<NotificationPage> {
+    return list(this.db, q);
+  }
+  async unreadCount(user: string): Promise<number> {
+    const counts = await visibleCounts(this.db, user);
+    return counts.total - counts.read;
+  }
+  setRead(id: string, user: string, read: boolean, at: string): Promise<boolean> {
+    return setRead(this.db, id, user, read, at);
+  }
+  markAllRead(user: string, before: string | null, at: string): Promise<number> {
+    return markAllRead(this.db, user, before, at);
+  }
+  setState(id: string, user: string, patch: StatePatch): Promise<boolean> {
+    return setState(this.db, id, user, patch);
+  }
+  endSnoozes(now: string, limit: number): ReturnType<NotificationRepo['endSnoozes']> {
+    return endSnoozes(this.db, now, limit);
+  }
+  countUnread(user: string, filter: NotificationFilter, now: string): Promise<number> {
+    return countUnread(this.db, user, filter, now);
+  }
+  bulkTargets(user: string, op: 'read' | 'archive', filter: NotificationFilter, cutoff: string, now: string, limit: number): Promise<readonly string[]> {
+    return bulkTargets(this.db, user, op, filter, cutoff, now, limit);
+  }
 }
 
 export function createNotificationRepo(db: Db): NotificationRepo {
-  return {
-    ...createRowRepo(db),
-    ...createNotificationStateRepo(db),
-    async get(id, user) {
-      const row = await selectView(visibleTo(db, user)).where('n.id', '=', id).executeTakeFirst();
-      return row === undefined ? undefined : toNotification(row);
-    },
-    list: (q) => list(db, q),
-    async unreadCount(user) {
-      const counts = await visibleCounts(db, user);
-      return counts.total - counts.read;
-    },
-    setRead: (id, user, read, at) => setRead(db, id, user, read, at),
-    markAllRead: (user, before, at) => markAllRead(db, user, before, at),
-  };
+  return new KyselyNotificationRepo(db);
 }
