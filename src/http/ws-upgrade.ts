@@ -36,8 +36,13 @@ export interface PassedUpgrade {
   readonly attach: UpgradeAttach;
   /** The credential check's answer (a refusal included), or `late` past the deadline. */
   readonly result: AuthResult | 'late';
-  /** Stops guarding the raw socket once `ws` owns it: ws handles its errors, the session gives the per-IP slot back. */
+  /**
+   * Stops guarding the raw socket, right before `ws` takes it: ws handles its errors from then on,
+   * and the session gives the per-IP slot back; `refused` when ws turned the handshake down.
+   */
   handOver(): void;
+  /** ws destroyed the socket without opening it: gives the per-IP slot back when it has closed. */
+  refused(): void;
 }
 
 /** Resolves undefined when the upgrade was answered (404, 429, 503) or its socket went away meanwhile. */
@@ -160,6 +165,10 @@ export function createUpgradeGate(options: UpgradeGateOptions, path: string): Up
       handOver() {
         socket.off('error', destroySelf);
         socket.off('close', release);
+      },
+      refused() {
+        if ((socket as Duplex & { closed?: boolean }).closed === true) release();
+        else socket.on('close', release);
       },
     };
   };

@@ -178,14 +178,21 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
     const passed = await gate(request, socket);
     if (passed === undefined) return;
     holdFirstWrites(socket);
+    // The gate's listeners come off before ws adds its own: a third 'close' listener would grow the
+    // socket's listener array to 19 slots for good (about 150 bytes per idle connection). From here
+    // ws handles the socket's errors and the session gives the per-IP slot back.
+    passed.handOver();
+    let opened = false;
     wss.handleUpgrade(request, socket, head, (plain) => {
+      opened = true;
       const ws = plain as SessionWebSocket<WsSession>;
-      // ws has its own error handling on the socket now; from here the session gives the per-IP slot back.
-      passed.handOver();
       const session = new WsSession(edge, ws, passed.ip, passed.origin, passed.attach);
       table.add(ws, session);
       begin(session, passed.result);
     });
+    // ws calls back at once when it opens the socket (no verifyClient), and turns a handshake down
+    // (bad headers, a socket already gone) by answering 400 and ending the socket without calling back.
+    if (!opened) passed.refused();
   }
   const listener = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     onUpgrade(request, socket, head).catch((err: unknown) => {

@@ -1,4 +1,6 @@
 /** The static API token (REST and /ws), and connection and message limits. */
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_TOKEN, SESSION_SECRET } from '../helpers/auth-world.js';
 import { createLogCapture } from '../helpers/log-capture.js';
@@ -100,6 +102,31 @@ describe('limits', () => {
     await closeAll(waiting);
     expect(await upgradeStatus(app.wsUrl, bearer)).toBe(101);
     expect(capture.grep(/WebSocket connection refused: too many connections from 127\.0\.0\.1/).length).toBe(1);
+  });
+
+  it('gives the per-IP slot back when ws turns a handshake down after the gate let it through', async () => {
+    // Authenticated, but a WebSocket version ws does not speak: ws answers 400 and destroys the socket.
+    const badHandshake = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const { port } = new URL(app.url);
+        const socket = net.connect(Number(port), '127.0.0.1', () => {
+          socket.write(
+            'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+              `Sec-WebSocket-Version: 12\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
+              `Authorization: Bearer ${API_TOKEN}\r\n\r\n`,
+          );
+        });
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+        socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+        socket.on('error', reject);
+      });
+    // Twice the per-IP limit (3): a slot kept by each would refuse the later ones with 429.
+    const answers: string[] = [];
+    for (let i = 0; i < 6; i++) answers.push(await badHandshake());
+    expect(answers).toEqual(Array(6).fill('HTTP/1.1 400 Bad Request'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await upgradeStatus(app.wsUrl, bearer)).toBe(101);
   });
 
   it('sends an error, then closes 4008, past the per-socket message rate', async () => {
