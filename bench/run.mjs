@@ -342,17 +342,28 @@ async function main() {
   const results = {};
   const active = servers.filter((s) => !skipped[s.name]);
   const deadline = Date.now() + (args.quick ? 20 : 120) * 60_000;
+  // Scenario by scenario, and within one the servers take turns run by run (run 1 of each, then
+  // run 2, …): a shared machine whose speed drifts over minutes moves every server's figures of a
+  // row alike, where server after server put twenty minutes between two columns of one row.
+  const auths = new Map();
+  const serverSeqs = new Map();
+  const runsOf = new Map();
   for (const def of active) {
     results[def.name] = {};
-    const auth = await authFor(def.name);
-    let serverSeq = 0;
-    for (const [scenName, fn] of scenarios) {
-      if (def.scenarios && !def.scenarios.some((x) => scenName.startsWith(x))) continue;
-      const wMatch = / W(\d+)$/.exec(scenName);
-      const serverWorkers = wMatch ? Number(wMatch[1]) : undefined;
-      if (serverWorkers !== undefined && !def.workerRows) continue;
-      const runs = [];
-      for (let r = 0; r < params.runs; r++) {
+    auths.set(def.name, await authFor(def.name));
+    serverSeqs.set(def.name, 0);
+  }
+  for (const [scenName, fn] of scenarios) {
+    const wMatch = / W(\d+)$/.exec(scenName);
+    const serverWorkers = wMatch ? Number(wMatch[1]) : undefined;
+    const taking = active.filter(
+      (def) => (!def.scenarios || def.scenarios.some((x) => scenName.startsWith(x))) && (serverWorkers === undefined || def.workerRows),
+    );
+    for (const def of taking) runsOf.set(`${def.name}\n${scenName}`, []);
+    for (let r = 0; r < params.runs; r++) {
+      for (const def of taking) {
+        const auth = auths.get(def.name);
+        const runs = runsOf.get(`${def.name}\n${scenName}`);
         if (Date.now() > deadline) {
           runs.push({ error: 'time budget exhausted' });
           continue;
@@ -360,20 +371,25 @@ async function main() {
         let dataDir = null;
         const dataDirs = new Map(); // S9: one data directory per instance port
         const argv = args.profile ? [def.argv[0], '--cpu-prof', `--cpu-prof-dir=${path.join(here, 'results', 'profiles')}`, ...def.argv.slice(1)] : def.argv;
+        const nextSeq = () => {
+          const seq = serverSeqs.get(def.name) + 1;
+          serverSeqs.set(def.name, seq);
+          return seq;
+        };
         const ctx = {
           def,
           params,
           port: args.port,
           cluster: args.cluster,
           auth,
-          logFile: (what) => path.join(tmp, `${def.name}-${what}-${serverSeq}.log`),
+          logFile: (what) => path.join(tmp, `${def.name}-${what}-${serverSeqs.get(def.name)}.log`),
           async startServer(opts = {}) {
             const port = opts.port ?? args.port;
             if (opts.port !== undefined) {
               if (!opts.reuse || !dataDirs.has(port)) dataDirs.set(port, fs.mkdtempSync(path.join(tmp, `${def.name}-${port}-`)));
               dataDir = dataDirs.get(port);
             } else if (!opts.reuse || dataDir === null) dataDir = fs.mkdtempSync(path.join(tmp, `${def.name}-`));
-            serverSeq++;
+            const seq = nextSeq();
             return startServer({
               argv,
               cwd: root,
@@ -381,7 +397,7 @@ async function main() {
               pin: opts.pin ?? true,
               cpus: args.serverCpus,
               useTaskset,
-              logFile: path.join(tmp, `${def.name}-${serverSeq}.log`),
+              logFile: path.join(tmp, `${def.name}-${seq}.log`),
               env: {
                 ...(def.env ?? {}),
                 ...auth.env,
@@ -421,7 +437,12 @@ async function main() {
           `${def.name.padEnd(10)} ${scenName.padEnd(18)} run ${r + 1}/${params.runs} ${((Date.now() - t0) / 1000).toFixed(1)}s ${JSON.stringify(last)}\n`,
         );
       }
-      results[def.name][scenName] = aggregate(runs);
+    }
+  }
+  for (const def of active) {
+    for (const [scenName] of scenarios) {
+      const runs = runsOf.get(`${def.name}\n${scenName}`);
+      if (runs !== undefined) results[def.name][scenName] = aggregate(runs);
     }
   }
 
