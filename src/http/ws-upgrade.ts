@@ -41,7 +41,7 @@ export interface PassedUpgrade {
    * and the session gives the per-IP slot back; `refused` when ws turned the handshake down.
    */
   handOver(): void;
-  /** ws destroyed the socket without opening it: gives the per-IP slot back when it has closed. */
+  /** ws turned the handshake down (answered 400 and ended the socket): gives the per-IP slot back once it has closed. */
   refused(): void;
 }
 
