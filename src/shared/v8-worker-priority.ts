@@ -78,9 +78,12 @@ function startTime(tid: number): number {
   return Number(fields[19]);
 }
 
-/** Node's V8 pool size: `--v8-pool-size` from the command line or NODE_OPTIONS (the last one wins), else 4. */
+/**
+ * Node's V8 pool size: `--v8-pool-size` from NODE_OPTIONS or the command line, else 4. Node reads
+ * NODE_OPTIONS first and the command line after it, so the last one in that order wins.
+ */
 function v8PoolSizeFromFlags(): number {
-  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const flags = [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv];
   let size = DEFAULT_POOL;
   for (const flag of flags) {
     const match = /^--v8-pool-size=(\d+)$/.exec(flag);
