@@ -18,8 +18,8 @@
  * build (say main's, built in a worktree) as `ours-base`, on the next port, with the rounds of the
  * two interleaved and a ratio per round: on a shared host whose speed drifts by 2× within a
  * minute, that is the comparison that holds.
- * `--profile DIR` starts the server with `--cpu-prof` and writes its profiles there (one per
- * WRITE_GROUP_MAX; `node bench/profile-summary.mjs DIR/*.cpuprofile` summarises them).
+ * `--profile DIR` starts the servers with `--cpu-prof` and writes their profiles there (one per
+ * build and WRITE_GROUP_MAX; `node bench/profile-summary.mjs DIR/*.cpuprofile` summarises them).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -42,7 +42,7 @@ const postgres = opt('postgres', undefined);
 const profileDir = opt('profile', undefined);
 const dist = path.resolve(opt('dist', path.join(root, 'dist')));
 const baseDistOpt = opt('base-dist', undefined);
-const baseDist = baseDistOpt === undefined ? undefined : path.resolve(String(baseDistOpt));
+const baseDist = baseDistOpt === undefined ? undefined : path.resolve(baseDistOpt);
 if (baseDist !== undefined && !fs.existsSync(path.join(baseDist, 'main.js'))) throw new Error(`--base-dist: ${path.join(baseDist, 'main.js')} is missing`);
 /** @type {Array<[string, number]>} */
 const checked = [['posts', posts], ['rounds', rounds], ['concurrency', concurrency], ...groups.map((g) => /** @type {[string, number]} */ (['groups', g]))];
