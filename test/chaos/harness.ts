@@ -14,6 +14,8 @@ export interface ChaosOptions {
   readonly clients: number;
   readonly durationMs: number;
   readonly restartEveryMs: number;
+  /** The run goes on past durationMs (by at most durationMs again) until this many restarts are done. */
+  readonly minRestarts?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -26,11 +28,18 @@ type Counts = Record<string, number> & { restarts: number; kills: number; drops:
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How long one change keeps being retried through an outage: longer than a restart may take (the
+ * stop's 10 s grace before SIGKILL plus the start's 15 s readiness bound in helpers/server.ts), so a
+ * slow restart on a loaded CI machine fails the restart, not the driver.
+ */
+const DRIVER_PATIENCE_MS = 40_000;
+
 /** One REST change, retried through outages; creates carry an Idempotency-Key so a retry never doubles them. */
-async function driveOnce(server: ChildServer, known: string[], seq: number, counts: Record<string, number>): Promise<void> {
+async function driveOnce(server: ChildServer, known: string[], seq: number, counts: Record<string, number>, abandoned: () => boolean): Promise<void> {
   const roll = Math.random();
-  // 200 × 50 ms: a restart on a loaded CI machine (both store projects in parallel) can take seconds.
-  for (let attempt = 0; attempt < 200; attempt++) {
+  const giveUpAt = Date.now() + DRIVER_PATIENCE_MS;
+  for (let attempt = 1; ; attempt++) {
     try {
       if (roll < 0.65 || known.length === 0) {
         const r = await api(
@@ -56,12 +65,15 @@ async function driveOnce(server: ChildServer, known: string[], seq: number, coun
         counts.markAllRead = (counts.markAllRead ?? 0) + 1;
       }
       return;
-    } catch {
+    } catch (error) {
       counts.retries = (counts.retries ?? 0) + 1;
+      const lastFailure = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
+      if (abandoned()) return;
+      if (Date.now() >= giveUpAt)
+        throw new Error(`driver: change ${seq} failed ${attempt} times over ${DRIVER_PATIENCE_MS} ms; last: ${lastFailure}`, { cause: error });
       await sleep(50);
     }
   }
-  throw new Error('driver could not reach the server for 200 attempts');
 }
 
 async function readAll(server: ChildServer): Promise<Map<string, boolean>> {
@@ -112,18 +124,24 @@ async function exercise(server: ChildServer, mirrors: readonly Mirror[], options
   const log = options.log ?? (() => undefined);
   const known: string[] = [];
   const deadline = Date.now() + options.durationMs;
+  // A slow machine makes restarts slow: the run goes on until minRestarts are done, within a bound.
+  const overtime = deadline + options.durationMs;
+  const minRestarts = options.minRestarts ?? 0;
+  let failure: unknown;
+  const failed = () => failure !== undefined;
+  const running = () => !failed() && (Date.now() < deadline || (counts.restarts < minRestarts && Date.now() < overtime));
   let seq = 0;
   let down = false;
 
   const driver = (async () => {
-    while (Date.now() < deadline) {
-      await driveOnce(server, known, seq++, counts);
+    while (running()) {
+      await driveOnce(server, known, seq++, counts, failed);
       await sleep(5);
     }
   })();
   const faults = (async () => {
     let nextRestart = Date.now() + options.restartEveryMs;
-    while (Date.now() < deadline) {
+    while (running()) {
       await sleep(100);
       const victim = mirrors[Math.floor(Math.random() * mirrors.length)] as Mirror;
       if (Math.random() < 0.3) {
@@ -147,7 +165,12 @@ async function exercise(server: ChildServer, mirrors: readonly Mirror[], options
       }
     }
   })();
-  await Promise.all([driver, faults]);
+  // When one loop fails the other stops too, so no restart starts a server after runChaos has closed it.
+  const fail = (error: unknown) => {
+    failure ??= error;
+  };
+  await Promise.all([driver.catch(fail), faults.catch(fail)]);
+  if (failed()) throw failure;
 
   // Quiesce: every mirror must catch up to the log's head and equal the database.
   const probe = await api(server.url, 'GET', '/api/v1/notifications?limit=1');
