@@ -98,8 +98,11 @@ export interface Config {
   readonly redis: RedisConfig | undefined;
   /** Processes serving one port (node:cluster); 1 = no cluster. */
   readonly workers: number;
-  /** Nice steps below the event loop for V8's worker threads (GC, compilers), so they yield to it; 0 = leave them. */
-  readonly v8WorkerNice: number;
+  /**
+   * Nice steps below the event loop for V8's worker threads (GC, compilers), so they yield to it; 0 =
+   * leave them; `auto` = 19 when this process may run on one CPU only, else 0 (v8-worker-priority.ts).
+   */
+  readonly v8WorkerNice: number | 'auto';
   readonly debug: boolean;
   readonly dummyData: boolean;
   readonly auth: AuthConfig;
@@ -143,7 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
     database: readDatabase(env),
     redis: readRedis(env),
     workers: readInt(env, 'WORKERS', 1, 1, 256),
-    v8WorkerNice: readInt(env, 'V8_WORKER_NICE', 19, 0, 19),
+    v8WorkerNice: readV8WorkerNice(env),
     debug: readBool(env, 'DEBUG', false),
     dummyData: readBool(env, 'DUMMY_DATA', false),
     auth,
@@ -206,4 +209,13 @@ export function loadConfig(env: Env = process.env): Config {
     fail('WS_MAX_MESSAGE_BYTES', `must not exceed WS_MAX_PAYLOAD_BYTES (${config.limits.wsMaxPayloadBytes})`);
   }
   return Object.freeze(config);
+}
+
+/** `auto` (the default) or 0–19. */
+function readV8WorkerNice(env: Env): number | 'auto' {
+  const raw = env.V8_WORKER_NICE?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
+  if (!/^\d+$/.test(raw) || Number(raw) > 19)
+    return fail('V8_WORKER_NICE', `expected auto or an integer from 0 to 19, got ${JSON.stringify(env.V8_WORKER_NICE)}`);
+  return Number(raw);
 }

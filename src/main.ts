@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /** Entry point: configuration from the environment, then serve until SIGTERM/SIGINT, then drain. */
 import cluster from 'node:cluster';
+import os from 'node:os';
 import { runPrimary } from './cluster.js';
 import { loadConfig } from './config.js';
 import { isAppError } from './shared/errors.js';
 import type { Logger } from './shared/logger.js';
-import { niceV8Workers } from './shared/v8-worker-priority.js';
+import { niceV8Workers, resolveV8WorkerNice } from './shared/v8-worker-priority.js';
 import { createLogger } from './http/log.js';
 import { createServer } from './server.js';
 import { openStore } from './wiring.js';
@@ -22,9 +23,14 @@ async function main(): Promise<void> {
     throw err;
   }
   // First, while the thread layout is still Node's own (before the logger's or anyone's threads).
-  const priority = niceV8Workers({ nice: config.v8WorkerNice });
+  const v8Nice = resolveV8WorkerNice(config.v8WorkerNice);
+  const priority = niceV8Workers({ nice: v8Nice });
   const logPriority = (logger: Logger): void => {
-    if (config.v8WorkerNice === 0) return;
+    if (config.v8WorkerNice === 'auto' && v8Nice === 0) {
+      logger.info({ cpus: os.availableParallelism() }, "V8 worker threads left at the loop's priority (V8_WORKER_NICE=auto, more than one CPU)");
+      return;
+    }
+    if (v8Nice === 0) return;
     const { threads, nice, skipped } = priority;
     if (skipped === undefined) logger.info({ threads: threads.length, nice }, `V8 worker threads niced to ${nice}`);
     else logger.warn({ threads: threads.length, reason: skipped }, `V8 worker threads not niced: ${skipped}`);

@@ -8,6 +8,13 @@
  * anyway, nice changes nothing. Linux only (per-thread nice via /proc/self/task); libuv's thread pool
  * (file reads, DNS, compression) keeps its priority.
  *
+ * The price is on a CPU shared with other busy processes: a niced worker that holds a piece of a
+ * parallel GC pause waits behind them while the loop waits for it (a priority inversion). Measured
+ * with two busy processes on the server's core: 400 REST writes took 1.7× as long (docs/OPERATIONS.md).
+ * So `auto`, the default, nices only a process that may run on one CPU alone (`taskset`, a cpuset):
+ * the deliberate one-core deployment the S3/S8 benches measure. Elsewhere the workers find another
+ * CPU, where nice gains nothing.
+ *
  * Which threads are V8's: Node creates them first, before any JavaScript runs (the platform's delayed
  * task scheduler and `--v8-pool-size` workers, default 4), then its signal thread, then, on the first
  * file read of the module loader, libuv's pool (`UV_THREADPOOL_SIZE`, default 4). Ordered by start
@@ -32,6 +39,12 @@ export interface V8WorkerPriorityOptions {
 }
 
 const DEFAULT_POOL = 4;
+
+/** The nice steps `auto` stands for: 19 when this process may run on one CPU only (its affinity), else 0. */
+export function resolveV8WorkerNice(setting: number | 'auto', cpus = os.availableParallelism()): number {
+  if (setting !== 'auto') return setting;
+  return cpus <= 1 ? 19 : 0;
+}
 
 /** Sets the nice value of V8's worker threads in this process; see the module comment. */
 export function niceV8Workers(options: V8WorkerPriorityOptions): V8WorkerPriorityResult {

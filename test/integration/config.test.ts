@@ -35,8 +35,9 @@ describe('config', () => {
     ['REDIS_URL', 'http://x', /REDIS_URL: expected redis:/],
     ['REDIS_CHANNEL_PREFIX', 'a b', /REDIS_CHANNEL_PREFIX/],
     ['WORKERS', '0', /WORKERS: expected an integer from 1/],
-    ['V8_WORKER_NICE', '20', /V8_WORKER_NICE: expected an integer from 0 to 19/],
-    ['V8_WORKER_NICE', '-5', /V8_WORKER_NICE: expected an integer from 0 to 19/],
+    ['V8_WORKER_NICE', '20', /V8_WORKER_NICE: expected auto or an integer from 0 to 19/],
+    ['V8_WORKER_NICE', '-5', /V8_WORKER_NICE: expected auto or an integer from 0 to 19/],
+    ['V8_WORKER_NICE', 'high', /V8_WORKER_NICE: expected auto or an integer from 0 to 19, got "high"/],
     ['LISTEN_BACKLOG', '0', /LISTEN_BACKLOG: expected an integer from 1/],
     ['UNREAD_COUNT_CACHE_USERS', 'lots', /UNREAD_COUNT_CACHE_USERS: expected an integer/],
     ['RESUME_RING_EVENTS', '-1', /RESUME_RING_EVENTS: expected an integer from 0/],
@@ -61,8 +62,10 @@ describe('config', () => {
     expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u:p@db:5432/aether', writeGroupMax: 64 });
     expect(c.redis).toEqual({ url: 'redis://cache:6379', prefix: 'aether-v' });
     expect(c.workers).toBe(4);
-    expect(c.v8WorkerNice).toBe(19);
+    expect(c.v8WorkerNice).toBe('auto');
+    expect(loadConfig({ ...dev, V8_WORKER_NICE: ' Auto ' }).v8WorkerNice).toBe('auto');
     expect(loadConfig({ ...dev, V8_WORKER_NICE: '0' }).v8WorkerNice).toBe(0);
+    expect(loadConfig({ ...dev, V8_WORKER_NICE: '19' }).v8WorkerNice).toBe(19);
     expect(loadConfig({ ...dev, REDIS_URL: 'redis://cache', REDIS_CHANNEL_PREFIX: 'prod-eu' }).redis?.prefix).toBe('prod-eu');
   });
 });

@@ -5,10 +5,12 @@
  * pbkdf2 keeps libuv's pool busy.
  */
 import { execFile } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { resolveV8WorkerNice } from '../../src/shared/v8-worker-priority.js';
 import { startServer } from '../helpers/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -18,12 +20,12 @@ const CHILD = `
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { niceV8Workers } from ${JSON.stringify(MODULE)};
+import { niceV8Workers, resolveV8WorkerNice } from ${JSON.stringify(MODULE)};
 const stat = (tid) => { const s = fs.readFileSync('/proc/self/task/' + tid + '/stat', 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' '); };
 const cpu = () => new Map(fs.readdirSync('/proc/self/task').map((t) => { const f = stat(t); return [Number(t), Number(f[11]) + Number(f[12])]; }));
 const busy = (before, after) => [...after].filter(([tid, ticks]) => tid !== process.pid && ticks - (before.get(tid) ?? 0) >= 2).map(([tid]) => tid);
 if (process.env.EXTRA_THREAD) { const w = new Worker('setTimeout(() => {}, 5000)', { eval: true }); await new Promise((r) => w.once('online', r)); w.unref(); }
-const result = niceV8Workers({ nice: Number(process.env.NICE) });
+const result = niceV8Workers({ nice: resolveV8WorkerNice(process.env.NICE === 'auto' ? 'auto' : Number(process.env.NICE)) });
 // libuv's pool: four pbkdf2 at once, ~100 ms each.
 let before = cpu();
 await Promise.all([1, 2, 3, 4].map(() => new Promise((r) => crypto.pbkdf2('x', 's', 300_000, 32, 'sha256', r))));
@@ -45,8 +47,12 @@ interface ChildReport {
   main: number;
 }
 
-async function runChild(env: Record<string, string>): Promise<ChildReport> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--input-type=module', '-e', CHILD], {
+/** The child, on one CPU (`taskset -c <cpu>`) when `cpu` is given. */
+async function runChild(env: Record<string, string>, cpu?: number): Promise<ChildReport> {
+  const command = [process.execPath, '--expose-gc', '--input-type=module', '-e', CHILD];
+  if (cpu !== undefined) command.unshift('taskset', '-c', String(cpu));
+  const [file, ...args] = command as [string, ...string[]];
+  const { stdout } = await promisify(execFile)(file, args, {
     env: { ...process.env, ...env },
     timeout: 60_000,
   });
@@ -76,9 +82,29 @@ describe.runIf(process.platform === 'linux')('V8 worker priority', () => {
     for (const nice of [off, withWorker].flatMap((r) => Object.values(r.nice))) expect(nice).toBe(off.nice[off.main]);
   }, 90_000);
 
+  it('auto: nices a process that may run on one CPU alone (taskset), and leaves one with more CPUs', async () => {
+    expect([resolveV8WorkerNice('auto', 1), resolveV8WorkerNice('auto', 2), resolveV8WorkerNice('auto', 64)]).toEqual([19, 0, 0]);
+    expect([resolveV8WorkerNice(0, 1), resolveV8WorkerNice(7, 16)]).toEqual([0, 7]);
+    const pinned = await runChild({ NICE: 'auto' }, 0);
+    expect(pinned.result.skipped).toBeUndefined();
+    expect(pinned.result.threads).toHaveLength(5);
+    for (const tid of pinned.result.threads) expect(pinned.nice[tid]).toBe(Math.min(19, (pinned.nice[pinned.main] ?? 0) + 19));
+    // Unpinned: on a machine with one CPU, auto nices here too (checked above); with more, nothing changes.
+    if (os.availableParallelism() > 1) {
+      const free = await runChild({ NICE: 'auto' });
+      expect(free.result).toEqual({ threads: [], skipped: 'V8_WORKER_NICE is 0' });
+      for (const nice of Object.values(free.nice)) expect(nice).toBe(free.nice[free.main]);
+    }
+  }, 90_000);
+
   it('is what the server does at start, and says so; V8_WORKER_NICE=0 turns it off', async () => {
+    const byDefault =
+      os.availableParallelism() > 1
+        ? /"cpus":\d+,"msg":"V8 worker threads left at the loop's priority \(V8_WORKER_NICE=auto/
+        : /"msg":"V8 worker threads niced to 19"/;
     for (const [env, line] of [
-      [{}, /"threads":5,"nice":\d+,"msg":"V8 worker threads niced to \d+"/],
+      [{ V8_WORKER_NICE: '19' }, /"threads":5,"nice":\d+,"msg":"V8 worker threads niced to \d+"/],
+      [{}, byDefault],
       [{ V8_WORKER_NICE: '0' }, undefined],
     ] as const) {
       const server = await startServer({ env });
