@@ -30,10 +30,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * How long one change keeps being retried through an outage: longer than a restart may take (the
- * stop's 10 s grace before SIGKILL plus the start's 15 s readiness bound in helpers/server.ts), so a
+ * stop's 10 s grace before SIGKILL plus the start's 30 s readiness bound in helpers/server.ts), so a
  * slow restart on a loaded CI machine fails the restart, not the driver.
  */
-const DRIVER_PATIENCE_MS = 40_000;
+const DRIVER_PATIENCE_MS = 50_000;
 
 /** One REST change, retried through outages; creates carry an Idempotency-Key so a retry never doubles them. */
 async function driveOnce(server: ChildServer, known: string[], seq: number, counts: Record<string, number>, abandoned: () => boolean): Promise<void> {

@@ -68,7 +68,8 @@ export async function startServer(options: { env?: Record<string, string>; dataD
     proc.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
     proc.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
     child = proc;
-    await waitReady(url, proc, 15_000);
+    // Generous: on a loaded machine (load average 7 on two cores) a start once took over 15 s.
+    await waitReady(url, proc, 30_000);
   }
 
   async function stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
