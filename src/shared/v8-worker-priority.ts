@@ -12,8 +12,8 @@
  * parallel GC pause waits behind them while the loop waits for it (a priority inversion). Measured
  * with two busy processes on the server's core: 400 REST writes took 1.7× as long (docs/OPERATIONS.md).
  * So `auto`, the default, nices only a process that may run on one CPU alone (`taskset`, a cpuset):
- * the deliberate one-core deployment the S3/S8 benches measure. Elsewhere the workers find another
- * CPU, where nice gains nothing.
+ * the deliberate one-core deployment the S3/S8 benches measure. Elsewhere the workers can run on
+ * another CPU while one is spare, where nice gains nothing.
  *
  * Which threads are V8's: Node creates them first, before any JavaScript runs (the platform's delayed
  * task scheduler and `--v8-pool-size` workers, default 4), then its signal thread, then, on the first
