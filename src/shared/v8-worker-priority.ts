@@ -10,7 +10,8 @@
  *
  * The price is on a CPU shared with other busy processes: a niced worker that holds a piece of a
  * parallel GC pause waits behind them while the loop waits for it (a priority inversion). Measured
- * with two busy processes on the server's core: 400 REST writes took 1.7× as long (docs/OPERATIONS.md).
+ * with two busy processes on the server's core, 400 REST writes took 1.7× as long in one set of runs,
+ * unpinned with six 1.4× (docs/OPERATIONS.md, with a later set that was not repeatable).
  * So `auto`, the default, nices only a process that may run on one CPU alone (`taskset`, a cpuset):
  * the deliberate one-core deployment the S3/S8 benches measure. Elsewhere the workers can run on
  * another CPU while one is spare, where nice gains nothing.
