@@ -23,11 +23,12 @@ async function main(): Promise<void> {
     throw err;
   }
   // First, while the thread layout is still Node's own (before the logger's or anyone's threads).
-  const v8Nice = resolveV8WorkerNice(config.v8WorkerNice);
+  const cpus = os.availableParallelism();
+  const v8Nice = resolveV8WorkerNice(config.v8WorkerNice, cpus);
   const priority = niceV8Workers({ nice: v8Nice });
   const logPriority = (logger: Logger): void => {
     if (config.v8WorkerNice === 'auto' && v8Nice === 0) {
-      logger.info({ cpus: os.availableParallelism() }, "V8 worker threads left at the loop's priority (V8_WORKER_NICE=auto, more than one CPU)");
+      logger.info({ cpus }, "V8 worker threads left at the loop's priority (V8_WORKER_NICE=auto, more than one CPU)");
       return;
     }
     if (v8Nice === 0) return;

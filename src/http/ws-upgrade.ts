@@ -167,7 +167,7 @@ export function createUpgradeGate(options: UpgradeGateOptions, path: string): Up
         socket.off('close', release);
       },
       refused() {
-        if ((socket as Duplex & { closed?: boolean }).closed === true) release();
+        if (socket.closed) release();
         else socket.on('close', release);
       },
     };

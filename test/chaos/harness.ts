@@ -67,10 +67,11 @@ async function driveOnce(server: ChildServer, known: string[], seq: number, coun
       return;
     } catch (error) {
       counts.retries = (counts.retries ?? 0) + 1;
-      const lastFailure = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
       if (abandoned()) return;
-      if (Date.now() >= giveUpAt)
-        throw new Error(`driver: change ${seq} failed ${attempt} times over ${DRIVER_PATIENCE_MS} ms; last: ${lastFailure}`, { cause: error });
+      if (Date.now() >= giveUpAt) {
+        const last = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
+        throw new Error(`driver: change ${seq} failed ${attempt} times over ${DRIVER_PATIENCE_MS} ms; last: ${last}`, { cause: error });
+      }
       await sleep(50);
     }
   }
