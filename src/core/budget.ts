@@ -14,7 +14,10 @@ export { UNLIMITED_BUDGET, type BudgetAnswer, type CostBudget };
 /** A connection's own budget, kept on the connection (two numbers: no map, no timer per socket). */
 export interface LocalBudget {
   budgetSpent: number;
-  /** When the current window ends (`performance.now()` ms); 0 before the first charge. */
+  /**
+   * When the current window ends (`performance.now()` ms, rounded up to a whole ms so that the field
+   * holds a small integer, not a heap number per connection); 0 before the first charge.
+   */
   budgetWindowEnd: number;
 }
 
@@ -25,7 +28,7 @@ export interface LocalBudget {
 export function takeLocal(local: LocalBudget, units: number, points: number, windowMs: number, nowMs: number): BudgetAnswer {
   if (points === 0) return { ok: true };
   if (nowMs >= local.budgetWindowEnd) {
-    local.budgetWindowEnd = nowMs + windowMs;
+    local.budgetWindowEnd = Math.ceil(nowMs + windowMs);
     local.budgetSpent = 0;
   }
   const cost = Math.min(Math.max(1, units), points);

@@ -20,7 +20,7 @@ export interface CatchUpSender {
 
 export function createCatchUpSender(sources: TopicSources, framesOf: (event: TopicEvent) => EventFrames): CatchUpSender {
   function put(conn: Connection, stream: Stream, event: TopicEvent, extras: Extras): boolean {
-    if (conn.closed) return false;
+    if (conn.isClosed) return false;
     stream.position = event.offset;
     conn.send(framesOf(event).bytes(extras));
     return true;

@@ -42,7 +42,7 @@ export function createCharges(limits: ChargeLimits, budget: CostBudget, sync: Pi
       answer = await budget.take(conn.principal.id, units);
       if (!answer.ok) giveLocal(conn, units, limits.costPerConnection);
     }
-    if (conn.closed) return false;
+    if (conn.isClosed) return false;
     if (answer.ok) return true;
     const seconds = Math.ceil(answer.retryAfterMs / 1000);
     conn.sendError(ErrorCode.BUDGET_EXCEEDED, `snapshot and replay budget spent; retry in ${seconds} s`, ref, answer.retryAfterMs);

@@ -37,7 +37,7 @@ export interface Described {
   readonly principal: Principal;
   readonly meta?: ConnectionMeta | undefined;
   readonly sinceMs: number;
-  readonly subscriptions: Iterable<string>;
+  subscriptionNames(): readonly string[];
   readonly messagesIn: number;
   readonly framesOut: number;
   readonly bytesOut: number;
@@ -68,7 +68,7 @@ export function describe(conn: Described): ConnectionInfo {
     session: p.sessionId ?? null,
     transport: conn.meta?.transport ?? 'unknown',
     remote_address: conn.meta?.remoteAddress ?? null,
-    topics: [...conn.subscriptions],
+    topics: [...conn.subscriptionNames()],
     since: new Date(conn.sinceMs).toISOString(),
     messages_in: conn.messagesIn,
     frames_out: conn.framesOut,

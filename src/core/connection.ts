@@ -14,7 +14,9 @@ import type { ShareFrames } from './frames.js';
 import type { HubObserver } from './observer.js';
 import type { HubSocket } from './socket.js';
 import type { ReceiverFilters } from './sources.js';
-import { Streams, Subscriptions, syncing, syncingStream, type Stream } from './streams.js';
+import type { ParseResult } from '../protocol/index.js';
+import type { AttachedConnection } from './attached.js';
+import { countOf, holds, listOf, minus, plus, streamOf, syncing, syncingStream, type Few, type Stream } from './streams.js';
 import type { SubscriptionIndex } from './subscription-index.js';
 
 /** What every connection of a hub shares (one object per hub, so each connection holds one pointer). */
@@ -26,13 +28,28 @@ export interface ConnectionContext {
   readonly logger: Logger;
   /** The connection is gone, closed by either side: the hub lets go of it. */
   forget(conn: Connection, code: number): void;
+  /** One client frame for the connection (requests.ts); a promise while a request is being charged. */
+  receive(conn: Connection, parsed: ParseResult): Promise<void> | undefined;
 }
+
+/**
+ * Connection times are kept as whole milliseconds since this module loaded: a small integer is
+ * stored in the field itself, where an epoch in ms (past 2^31), or the unrounded result of a
+ * subtraction, is a 16-byte heap number per connection.
+ */
+const CLOCK_BASE_MS = Date.now();
 
 const NOTHING: readonly TopicEvent[] = Object.freeze([]);
 
-export class Connection implements LocalBudget {
-  readonly subscriptions = new Subscriptions();
-  readonly streams = new Streams();
+/**
+ * The hub's side of one connection, and the handle its adapter holds (AttachedConnection): one
+ * object per connection, with its subscriptions and streams as fields of its own (streams.ts).
+ */
+export class Connection implements LocalBudget, AttachedConnection {
+  /** Its subscription names (at most `maxSubscriptions`), in the order they were added. */
+  private subs: Few<string> = undefined;
+  /** Its streams by log topic (one per log topic at most). */
+  private held: Few<Stream> = undefined;
   /** Snapshot and resume work, run one after another so their frames never interleave; undefined when idle. */
   private sync: Promise<void> | undefined = undefined;
   /** Tasks in the sync queue not yet finished (the running one included). */
@@ -40,16 +57,15 @@ export class Connection implements LocalBudget {
   /** The connection's cost budget (core/budget.ts). */
   budgetSpent = 0;
   budgetWindowEnd = 0;
-  closed = false;
-  /** What the admin API lists (connection-info.ts): when it attached and what went each way. */
-  readonly sinceMs = Date.now();
+  /** Closed by either side: nothing more is sent or queued. */
+  isClosed = false;
+  /** What the admin API lists (connection-info.ts): when it attached (see CLOCK_BASE_MS) and what went each way. */
+  private readonly since = Math.floor(Date.now() - CLOCK_BASE_MS);
   messagesIn = 0;
   framesOut = 0;
   bytesOut = 0;
-  /** The filters it counts (a `subscribe` option), or undefined for the defaults. */
-  filters: ReceiverFilters | undefined = undefined;
-  /** Receivers with equal keys get equal extras: the user id, and the filters' key when it named any. */
-  extrasKey: string;
+  /** The filters it counts (a `subscribe` option) with their extras key; undefined for the defaults (most connections). */
+  private filtering: { readonly filters: ReceiverFilters; readonly extrasKey: string } | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -58,18 +74,74 @@ export class Connection implements LocalBudget {
     readonly socket: HubSocket,
     private readonly ctx: ConnectionContext,
     readonly meta?: ConnectionMeta,
-  ) {
-    this.extrasKey = principal.id;
+  ) {}
+
+  /** The filters it counts, or undefined for the defaults. */
+  get filters(): ReceiverFilters | undefined {
+    return this.filtering?.filters;
+  }
+
+  /** Receivers with equal keys get equal extras: the user id, and the filters' key when it named any. */
+  get extrasKey(): string {
+    return this.filtering?.extrasKey ?? this.principal.id;
+  }
+
+  /** When it attached (epoch ms). */
+  get sinceMs(): number {
+    return CLOCK_BASE_MS + this.since;
+  }
+
+  // AttachedConnection: what the adapter (ws-session.ts, sse-stream.ts) calls.
+
+  receive(parsed: ParseResult): Promise<void> | undefined {
+    this.messagesIn += 1;
+    return this.isClosed ? undefined : this.ctx.receive(this, parsed);
+  }
+
+  closed(code: number): void {
+    this.ended(code);
+  }
+
+  rebind(principal: Principal): void {
+    if (principal.id !== this.principal.id) throw new Error('rebind: a connection keeps its user');
+    this.principal = principal;
+  }
+
+  // Subscriptions and streams.
+
+  get subscriptionCount(): number {
+    return countOf(this.subs);
+  }
+
+  /** Its subscription names, in the order they were added. */
+  subscriptionNames(): readonly string[] {
+    return listOf(this.subs);
+  }
+
+  isSubscribed(name: string): boolean {
+    return holds(this.subs, name);
+  }
+
+  /** Its stream of `logTopic`, if it has one. */
+  stream(logTopic: string): Stream | undefined {
+    return streamOf(this.held, logTopic);
+  }
+
+  streamList(): readonly Stream[] {
+    return listOf(this.held);
+  }
+
+  dropStream(logTopic: string): void {
+    this.held = minus(this.held, (s) => s.topic === logTopic);
   }
 
   setFilters(filters: ReceiverFilters | undefined): void {
-    this.filters = filters;
-    this.extrasKey = filters === undefined ? this.principal.id : `${this.principal.id}\n${filters.key}`;
+    this.filtering = filters === undefined ? undefined : { filters, extrasKey: `${this.principal.id}\n${filters.key}` };
   }
 
   /** Queues a frame, or closes the connection (4009) when its send buffer is over the bound. */
   send(frame: string | Buffer): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     if (this.socket.bufferedAmount > this.ctx.maxBufferedBytes) {
       this.ctx.observer?.slowConsumer();
       this.close(CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer full; reconnect and resume');
@@ -99,28 +171,28 @@ export class Connection implements LocalBudget {
 
   /** Closes the socket and lets go of the connection. Idempotent. */
   close(code: number, reason: string): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     this.socket.close(code, reason);
     this.ended(code);
   }
 
   /** The socket closed (or is being closed): subscriptions and streams go, names included. */
   ended(code: number): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     // Empty index entries go too: names are client-chosen, so a kept empty set is a leak per name.
-    this.ctx.index.removeAll(this, this.subscriptions);
-    this.streams.clear();
+    this.ctx.index.removeAll(this, listOf(this.subs));
+    this.held = undefined;
     this.ctx.forget(this, code);
   }
 
   subscribe(name: string): void {
-    this.subscriptions.add(name);
+    if (!holds(this.subs, name)) this.subs = plus(this.subs, name);
     this.ctx.index.add(this, name);
   }
 
   unsubscribe(name: string): void {
-    this.subscriptions.delete(name);
+    this.subs = minus(this.subs, (n) => n === name);
     this.ctx.index.remove(this, name);
   }
 
@@ -129,13 +201,13 @@ export class Connection implements LocalBudget {
    * an existing stream goes back to syncing (its snapshot is about to be replaced) and is returned.
    */
   startStream(logTopic: string, resync = false): Stream | undefined {
-    const existing = this.streams.get(logTopic);
+    const existing = streamOf(this.held, logTopic);
     if (existing !== undefined) {
       if (resync) syncing(existing);
       return resync ? existing : undefined;
     }
     const stream = syncingStream(logTopic);
-    this.streams.add(stream);
+    this.held = plus(this.held, stream);
     return stream;
   }
 
@@ -143,7 +215,7 @@ export class Connection implements LocalBudget {
   run(task: () => Promise<void>): void {
     this.queued += 1;
     const next: Promise<void> = (this.sync ?? Promise.resolve())
-      .then(() => (this.closed ? undefined : task()))
+      .then(() => (this.isClosed ? undefined : task()))
       .catch((err: unknown) => {
         this.ctx.logger.error({ err, clientId: this.id }, 'WebSocket sync failed');
         this.close(CloseCode.INTERNAL_ERROR, 'internal error; reconnect and resume');
@@ -160,8 +232,8 @@ export class Connection implements LocalBudget {
    * it in its buffer (its catch-up sends it) and says no, as does a connection without the stream.
    */
   takesLive(event: TopicEvent): boolean {
-    const stream = this.streams.get(event.topic);
-    if (stream === undefined || this.closed) return false;
+    const stream = streamOf(this.held, event.topic);
+    if (stream === undefined || this.isClosed) return false;
     if (stream.mode === 'live') return true;
     stream.buffer.push(event);
     return false;
@@ -173,7 +245,7 @@ export class Connection implements LocalBudget {
    * meanwhile (a resume arrived while extras were being computed).
    */
   deliver(share: readonly TopicEvent[], frames: ShareFrames): void {
-    const stream = this.closed ? undefined : this.streams.get((share[0] as TopicEvent).topic);
+    const stream = this.isClosed ? undefined : streamOf(this.held, (share[0] as TopicEvent).topic);
     if (stream === undefined) return;
     if (stream.mode === 'syncing') {
       for (const event of share) stream.buffer.push(event);

@@ -6,8 +6,9 @@
  * (from the sequencer) and never reaches back into services.
  */
 import { randomUUID } from 'node:crypto';
+import type { AttachedConnection } from './attached.js';
 import type { Principal } from '../auth/principal.js';
-import { CloseCode, type ParseResult } from '../protocol/index.js';
+import { CloseCode } from '../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { TopicEvent } from '../store/types.js';
 import { createBatcher } from './batcher.js';
@@ -20,7 +21,7 @@ import { createFrameCache } from './frames.js';
 import { createRecentEvents, type RecentLimits } from './recent.js';
 import type { HubObserver } from './observer.js';
 import { createPresenceWatchers, type PresenceOptions } from './presence.js';
-import { createRequests, type AttachOptions, type Requests } from './requests.js';
+import { createRequests, type AttachOptions } from './requests.js';
 import type { HubSocket } from './socket.js';
 import type { TopicSources } from './sources.js';
 import { createSubscriptionIndex } from './subscription-index.js';
@@ -64,25 +65,6 @@ export interface HubOptions {
   readonly presence?: PresenceOptions;
 }
 
-/** Returned by `attach`: the adapter feeds frames in and reports the close. */
-export interface AttachedConnection {
-  readonly id: string;
-  /**
-   * One client frame, parsed once by the adapter (protocol/parse.ts; a frame refused for its size
-   * or for being binary comes as that failure, unread). A failure is answered with an `error`. A
-   * returned promise settles once a snapshot or resume request has been charged to the budgets (or
-   * refused); the adapter MUST hand in the next frame only after it settles.
-   */
-  receive(parsed: ParseResult): Promise<void> | undefined;
-  closed(code: number, reason: string): void;
-  /**
-   * Replaces the connection's principal after an in-band `refresh` (same user id, so subscriptions
-   * and per-user state stay valid). `closeWhere` matches the new one from then on, which is how a
-   * socket refreshed with a session's ws-token closes with that session.
-   */
-  rebind(principal: Principal): void;
-}
-
 export interface Hub {
   attach(socket: HubSocket, principal: Principal, options?: AttachOptions): AttachedConnection | undefined;
   /** Hands a committed event to the hub. Events of one topic MUST arrive in offset order. */
@@ -114,32 +96,6 @@ export interface Hub {
   drain(code: number, reason: string, batchSize?: number): Promise<void>;
   /** The event log was pruned: reads shared between connections are dropped, so none answers from before it. */
   pruned(): void;
-}
-
-/** What `attach` returns: a handle on one connection, its methods shared by every connection. */
-class Attached implements AttachedConnection {
-  constructor(
-    private readonly conn: Connection,
-    private readonly requests: Requests,
-  ) {}
-
-  get id(): string {
-    return this.conn.id;
-  }
-
-  receive(parsed: ParseResult): Promise<void> | undefined {
-    this.conn.messagesIn += 1;
-    return this.conn.closed ? undefined : this.requests.handle(this.conn, parsed);
-  }
-
-  closed(code: number): void {
-    this.conn.ended(code);
-  }
-
-  rebind(principal: Principal): void {
-    if (principal.id !== this.conn.principal.id) throw new Error('rebind: a connection keeps its user');
-    this.conn.principal = principal;
-  }
 }
 
 /**
@@ -183,6 +139,7 @@ export function createHub(options: HubOptions): Hub {
       presence.dropConnection(conn);
       if (connections.remove(conn)) observer?.disconnected(code);
     },
+    receive: (conn, parsed) => requests.handle(conn, parsed),
   };
 
   return {
@@ -197,7 +154,7 @@ export function createHub(options: HubOptions): Hub {
       observer?.connected();
       conn.sendJson({ type: 'connection', status: 'connected', client_id: conn.id, timestamp: now().toISOString(), user: principal.name });
       requests.connect(conn, attachOptions);
-      return new Attached(conn, requests);
+      return conn;
     },
     deliver(event) {
       recent.add(event);

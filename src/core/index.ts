@@ -2,7 +2,8 @@
  * The core's public entry: what the edge (http/) and the composition root may use. Everything
  * else under core/ is internal; files outside core/ import from here only (the lint rules say so).
  */
-export { createHub, type AttachOptions, type AttachedConnection, type Hub, type HubLimits, type HubOptions } from './hub.js';
+export type { AttachedConnection } from './attached.js';
+export { createHub, type AttachOptions, type Hub, type HubLimits, type HubOptions } from './hub.js';
 export type { HubSocket } from './socket.js';
 export type { ConnectionFilter, ConnectionInfo, ConnectionMeta } from './connection-info.js';
 export { UNLIMITED_BUDGET, type BudgetAnswer, type CostBudget } from './budget.js';

@@ -71,7 +71,7 @@ export function createPacer(options: PacerOptions): Pacer {
   async function drained(conn: Connection): Promise<boolean> {
     let last = conn.socket.bufferedAmount;
     let movedAt = Date.now();
-    while (!conn.closed && conn.socket.bufferedAmount > lowWaterBytes) {
+    while (!conn.isClosed && conn.socket.bufferedAmount > lowWaterBytes) {
       const left = movedAt + stallMs - Date.now();
       if (left <= 0) {
         closeSlow(conn, 'slow consumer: catch-up stalled on a full send buffer; reconnect and resume');
@@ -82,7 +82,7 @@ export function createPacer(options: PacerOptions): Pacer {
       if (now < last) movedAt = Date.now();
       last = now;
     }
-    return !conn.closed;
+    return !conn.isClosed;
   }
 
   let windowStart = 0;
@@ -129,7 +129,7 @@ export function createPacer(options: PacerOptions): Pacer {
       // Synchronous unless it yields or waits: a small catch-up allocates no promise per frame.
       return {
         next() {
-          if (conn.closed) return false;
+          if (conn.isClosed) return false;
           sent += 1;
           if (small && sent <= SMALL) {
             // Counted, never waited for (see the header).
@@ -137,7 +137,7 @@ export function createPacer(options: PacerOptions): Pacer {
           } else if (sent % CHUNK === 0 || performance.now() - sliceStart >= SLICE_MS) {
             return turn(sliceStart).then(() => {
               sliceStart = performance.now();
-              return conn.closed ? false : room();
+              return conn.isClosed ? false : room();
             });
           }
           return room();

@@ -107,7 +107,7 @@ export function createPresenceWatchers(options: PresenceOptions | undefined): Pr
       return true;
     },
     watch(conn, topics) {
-      if (options === undefined || conn.closed) return;
+      if (options === undefined || conn.isClosed) return;
       const mine = byConn.get(conn) ?? new Set<string>();
       byConn.set(conn, mine);
       for (const topic of new Set(topics)) {

@@ -28,7 +28,7 @@ export function askFilters(conn: Connection, raw: Readonly<Record<string, unknow
   }
   const topic = (filters ?? conn.filters)?.topic;
   const changed = (filters?.key ?? '') !== (conn.filters?.key ?? '');
-  return { filters, resync: changed && topic !== undefined && conn.streams.has(topic) ? [topic] : [] };
+  return { filters, resync: changed && topic !== undefined && conn.stream(topic) !== undefined ? [topic] : [] };
 }
 
 /** Makes `ask` the connection's; returns the streams put back to syncing (each needs a snapshot). */

@@ -71,7 +71,7 @@ async function countPages(
     if (pagesRead > 1) {
       held = undefined;
       await turn(performance.now() - workedMs);
-      if (conn.closed) break;
+      if (conn.isClosed) break;
     }
     const started = performance.now();
     for (const e of events) {
@@ -135,7 +135,7 @@ export function createReplays(
   async function plan(conn: Connection, topic: string, from: Position): Promise<ReplayPlan | NotReplayable> {
     if (from.epoch !== log.epoch) return 'epoch_changed';
     // What the connection's subscriptions match now: one on `jobs:42` alone replays that job.
-    const subscriptions = new Set(conn.subscriptions);
+    const subscriptions = new Set(conn.subscriptionNames());
     const userId = conn.principal.id;
     const matches = (e: TopicEvent): boolean => audienceMatches(e, userId) && subscribedTo(subscriptions, e);
     const inMemory = recent.since(topic, from.offset);

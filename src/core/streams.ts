@@ -43,25 +43,34 @@ export function live(stream: Stream): void {
 /**
  * A few items, usually one: none (undefined), one held as it is (no array), or more in an
  * exact-size array that is replaced on change, never grown (concat allocates exactly; spread and
- * filter reserve room to grow).
+ * filter reserve room to grow). A connection holds its subscriptions and its streams as two such
+ * fields of its own (connection.ts), not in objects of their own: 64 bytes less per connection.
  */
-type Few<T> = T | readonly T[] | undefined;
+export type Few<T> = T | readonly T[] | undefined;
 
 function isList<T>(held: T | readonly T[]): held is readonly T[] {
   return Array.isArray(held);
 }
 
-function listOf<T>(held: Few<T>): readonly T[] {
+/** The items as a list (a new one-item array when one is held as it is). */
+export function listOf<T>(held: Few<T>): readonly T[] {
   if (held === undefined) return [];
   return isList(held) ? held : [held];
 }
 
-function plus<T>(held: Few<T>, item: T): Few<T> {
+/** How many items are held. */
+export function countOf<T>(held: Few<T>): number {
+  if (held === undefined) return 0;
+  return isList(held) ? held.length : 1;
+}
+
+/** `held` with `item` added last. */
+export function plus<T>(held: Few<T>, item: T): Few<T> {
   return held === undefined ? item : listOf(held).concat([item]);
 }
 
 /** `held` without its first item matching `drop`. */
-function minus<T>(held: Few<T>, drop: (item: T) => boolean): Few<T> {
+export function minus<T>(held: Few<T>, drop: (item: T) => boolean): Few<T> {
   const list = listOf(held);
   const i = list.findIndex(drop);
   if (i < 0) return held;
@@ -69,60 +78,16 @@ function minus<T>(held: Few<T>, drop: (item: T) => boolean): Few<T> {
   return rest.length > 1 ? rest : rest[0];
 }
 
-/** A connection's streams by log topic (one per log topic at most). */
-export class Streams {
-  private held: Few<Stream> = undefined;
-
-  get(topic: string): Stream | undefined {
-    const held = this.held;
-    if (held === undefined) return undefined;
-    if (!isList(held)) return held.topic === topic ? held : undefined;
-    for (let i = 0; i < held.length; i += 1) if ((held[i] as Stream).topic === topic) return held[i];
-    return undefined;
-  }
-
-  has(topic: string): boolean {
-    return this.get(topic) !== undefined;
-  }
-
-  add(stream: Stream): void {
-    this.held = plus(this.held, stream);
-  }
-
-  delete(topic: string): void {
-    this.held = minus(this.held, (s) => s.topic === topic);
-  }
-
-  clear(): void {
-    this.held = undefined;
-  }
-
-  [Symbol.iterator](): Iterator<Stream> {
-    return listOf(this.held)[Symbol.iterator]();
-  }
+/** Whether `name` is held (subscription names). */
+export function holds(held: Few<string>, name: string): boolean {
+  if (held === undefined) return false;
+  return isList(held) ? held.includes(name) : held === name;
 }
 
-/** A connection's subscription names (at most `maxSubscriptions`), in the order they were added. */
-export class Subscriptions implements Iterable<string> {
-  private held: Few<string> = undefined;
-
-  get size(): number {
-    return listOf(this.held).length;
-  }
-
-  has(name: string): boolean {
-    return listOf(this.held).includes(name);
-  }
-
-  add(name: string): void {
-    if (!this.has(name)) this.held = plus(this.held, name);
-  }
-
-  delete(name: string): void {
-    this.held = minus(this.held, (n) => n === name);
-  }
-
-  [Symbol.iterator](): Iterator<string> {
-    return listOf(this.held)[Symbol.iterator]();
-  }
+/** The stream of `topic`, if held (fan-out asks this once per receiver: no allocation). */
+export function streamOf(held: Few<Stream>, topic: string): Stream | undefined {
+  if (held === undefined) return undefined;
+  if (!isList(held)) return held.topic === topic ? held : undefined;
+  for (let i = 0; i < held.length; i += 1) if ((held[i] as Stream).topic === topic) return held[i];
+  return undefined;
 }

@@ -9,12 +9,12 @@ import { covers, logTopicsOf, scopeWidened, snapshotScope } from './topics.js';
 
 /** The log topics a subscribe of `added` would snapshot (new streams, or a scope that grows). */
 export function snapshotsFor(conn: Connection, added: readonly string[]): Map<string, undefined> {
-  const after = new Set(conn.subscriptions);
+  const after = new Set(conn.subscriptionNames());
   const topics = new Set(added.flatMap((name) => logTopicsOf(name)));
   const before = new Map([...topics].map((t) => [t, snapshotScope(after, t)]));
   for (const name of added) after.add(name);
   const work = new Map<string, undefined>();
-  for (const t of topics) if (!conn.streams.has(t) || scopeWidened(before.get(t), snapshotScope(after, t))) work.set(t, undefined);
+  for (const t of topics) if (conn.stream(t) === undefined || scopeWidened(before.get(t), snapshotScope(after, t))) work.set(t, undefined);
   return work;
 }
 
@@ -27,8 +27,8 @@ export function validTopics(conn: Connection, topics: readonly string[], ref: st
       return undefined;
     }
   }
-  const added = [...new Set(topics)].filter((t) => !conn.subscriptions.has(t));
-  if (conn.subscriptions.size + added.length > maxSubscriptions) {
+  const added = [...new Set(topics)].filter((t) => !conn.isSubscribed(t));
+  if (conn.subscriptionCount + added.length > maxSubscriptions) {
     conn.sendError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `at most ${maxSubscriptions} subscriptions per connection`, ref);
     return undefined;
   }
@@ -43,10 +43,10 @@ export function subscribe(conn: Connection, added: readonly string[]): string[] 
   const fresh = new Set<string>();
   for (const name of added) {
     const logTopics = logTopicsOf(name);
-    const before = logTopics.map((t) => snapshotScope(conn.subscriptions, t));
+    const before = logTopics.map((t) => snapshotScope(conn.subscriptionNames(), t));
     conn.subscribe(name);
     logTopics.forEach((logTopic, i) => {
-      const widened = scopeWidened(before[i], snapshotScope(conn.subscriptions, logTopic));
+      const widened = scopeWidened(before[i], snapshotScope(conn.subscriptionNames(), logTopic));
       if (conn.startStream(logTopic, widened) !== undefined) fresh.add(logTopic);
     });
   }
@@ -54,9 +54,9 @@ export function subscribe(conn: Connection, added: readonly string[]): string[] 
 }
 
 export function unsubscribe(conn: Connection, topics: readonly string[]): void {
-  const removed = topics.filter((t) => conn.subscriptions.has(t));
+  const removed = topics.filter((t) => conn.isSubscribed(t));
   for (const name of removed) conn.unsubscribe(name);
-  for (const stream of conn.streams) if (!covers(conn.subscriptions, stream.topic)) conn.streams.delete(stream.topic);
+  for (const stream of conn.streamList()) if (!covers(conn.subscriptionNames(), stream.topic)) conn.dropStream(stream.topic);
   conn.sendJson({ type: 'subscription', status: 'unsubscribed', topics: removed });
 }
 
@@ -75,6 +75,6 @@ export function resumable(conn: Connection, positions: Positions, ref: string, m
   }
   // A family nothing draws from yet is subscribed; one an entity topic already draws from is
   // not (a connection on `jobs:42` alone that resumes `jobs` stays on that job).
-  const added = Object.keys(positions).filter((t) => !covers(conn.subscriptions, t));
+  const added = Object.keys(positions).filter((t) => !covers(conn.subscriptionNames(), t));
   return validTopics(conn, added, ref, maxSubscriptions);
 }

@@ -72,7 +72,7 @@ function rowsIn(data: Readonly<Record<string, unknown>>): number {
  */
 function holdLive(conn: Connection, logTopics: readonly string[]): void {
   for (const topic of logTopics) {
-    const stream = conn.streams.get(topic);
+    const stream = conn.stream(topic);
     if (stream !== undefined) syncing(stream);
   }
 }
@@ -97,13 +97,13 @@ export function createSync(deps: SyncDeps): Sync {
     holdLive(conn, logTopics);
     const snaps = await Promise.all(
       logTopics.map((t) => {
-        const scope = snapshotScope(conn.subscriptions, t);
+        const scope = snapshotScope(conn.subscriptionNames(), t);
         const filters = conn.filters?.topic === t ? conn.filters : undefined;
         const key = `snapshot ${filters === undefined ? conn.principal.id : conn.extrasKey}${scope === undefined ? '' : ` ${scope.join(',')}`}`;
         return reads.share(t, key, () => sources.snapshot(t, conn.principal, scope, filters));
       }),
     );
-    if (conn.closed) return;
+    if (conn.isClosed) return;
     const data: Record<string, unknown> = {};
     const positions: Record<string, Position> = {};
     snaps.forEach((snap, i) => {
@@ -111,25 +111,25 @@ export function createSync(deps: SyncDeps): Sync {
       positions[logTopics[i] as string] = snap.position;
       snapshotRows.set(logTopics[i] as string, rowsIn(snap.data));
     });
-    const first = logTopics[0] === undefined ? undefined : conn.streams.get(logTopics[0]);
+    const first = logTopics[0] === undefined ? undefined : conn.stream(logTopics[0]);
     if (first !== undefined && !(await pacer.gate(conn, first).next())) return;
     conn.sendJson({ type: 'initial_state', data, positions });
     for (const [i, topic] of logTopics.entries()) {
-      const stream = conn.streams.get(topic);
+      const stream = conn.stream(topic);
       if (stream === undefined) continue;
       stream.position = (snaps[i] as (typeof snaps)[number]).position.offset;
       await sender.flush(conn, stream, pacer.gate(conn, stream, stream.buffer.length));
-      if (conn.closed) return;
+      if (conn.isClosed) return;
     }
   }
 
   async function resume(conn: Connection, logTopic: string, from: Position): Promise<void> {
-    const stream = conn.streams.get(logTopic);
+    const stream = conn.stream(logTopic);
     if (stream === undefined) return;
     // Events arriving while the log is read wait in the buffer; the client drops any it already has.
     syncing(stream);
     const plan = await replays.plan(conn, logTopic, from);
-    if (conn.closed) return;
+    if (conn.isClosed) return;
     if (typeof plan === 'string') {
       observer?.resumed(false);
       conn.sendJson({ type: 'resumed', topic: logTopic, recovered: false, replayed: 0, position: from, reason: plan });
@@ -141,7 +141,7 @@ export function createSync(deps: SyncDeps): Sync {
     stream.position = from.offset;
     const gate = pacer.gate(conn, stream, plan.count + stream.buffer.length);
     const whole = await replays.stream(plan, (event) => sender.send(conn, stream, gate, event));
-    if (conn.closed) return;
+    if (conn.isClosed) return;
     if (!whole) {
       // The sweep pruned what this replay had not sent yet: only a reconnect (and a snapshot) can help.
       conn.close(CloseCode.SLOW_CONSUMER, 'slow consumer: the log was pruned past this replay; reconnect and resume');
