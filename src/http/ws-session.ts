@@ -29,22 +29,32 @@ function metaFor(ip: string): ConnectionMeta {
   return lastMeta;
 }
 
+/**
+ * The heartbeat's clock: whole ms since the process started (`performance.now()`), a small
+ * integer kept in the session's field, where `Date.now()` (past 2^31) is a heap number per socket.
+ */
+export function heartbeatNow(): number {
+  return Math.floor(performance.now());
+}
+
 /** Buffers the hub hands over hold UTF-8 text: send them as text frames. */
 const TEXT = { binary: false } as const;
 
 export class WsSession extends AdmissionSocket implements HubSocket, Expiring, Slotted {
-  /** The socket's user, once it is open. */
-  principal: Principal | undefined = undefined;
   attached: AttachedConnection | undefined = undefined;
-  /** The heartbeat's state (see `beat`): when the last ping went out, and whether its pong is awaited. */
+  /** The heartbeat's state (see `beat`): when the last ping went out (heartbeatNow), and whether its pong is awaited. */
   private pingSentAt = 0;
   private awaitingPong = false;
   expiresAt: number | undefined = undefined;
   /** Frames are handled in arrival order; the rate check is asynchronous, so they chain. Undefined when idle. */
   private chain: Promise<void> | undefined = undefined;
-  private limited = false;
   /** Its place in the endpoint's session list (ws-socket.ts), -1 when not in it. */
   slot = -1;
+
+  /** The socket's user, once it is open: the hub's connection holds it (no field of its own). */
+  get principal(): Principal | undefined {
+    return this.attached?.principal;
+  }
 
   // HubSocket: what the hub writes to.
 
@@ -71,8 +81,7 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring, S
   protected open(principal: Principal): void {
     const { hub, limits, logger } = this.edge;
     this.stopTimer();
-    const attach = this.attach ?? {};
-    this.attach = undefined;
+    const { attach, queued } = this.takePending();
     const attached = hub.attach(this, principal, { ...attach, meta: metaFor(this.ip) });
     if (attached === undefined) {
       this.end();
@@ -81,7 +90,6 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring, S
     }
     this.phase = 'open';
     limitFrames(this.ws, this.edge.maxPayloadBytes);
-    this.principal = principal;
     this.attached = attached;
     logger.info(
       { clientId: attached.id, user: principal.name, ip: this.ip, method: principal.method },
@@ -90,9 +98,9 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring, S
     if (attach.problem !== undefined) this.send(JSON.stringify({ type: 'error', code: 'invalid_message', message: attach.problem, ref: 'connect' }));
     this.expiresAt = principal.expiresAt;
     armExpiry(this);
-    this.pingSentAt = Date.now();
+    this.pingSentAt = heartbeatNow();
     this.awaitingPong = false;
-    for (const frame of this.takeQueued()) this.enqueue(frame.data, frame.isBinary);
+    for (const frame of queued) this.enqueue(frame.data, frame.isBinary);
   }
 
   // The heartbeat (driven by the endpoint's one timer).
@@ -151,10 +159,11 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring, S
     const { limits, logger, authenticator } = this.edge;
     const attached = this.attached as AttachedConnection;
     const principal = this.principal as Principal;
-    if (this.limited) return;
+    // Over the rate the session ended (below): frames already chained are dropped.
+    if (this.phase !== 'open') return;
     const allowed = await limits.messages.take(attached.id);
     if (!allowed.ok) {
-      this.limited = true;
+      this.end();
       logger.warn(
         { clientId: attached.id, user: principal.name, ip: this.ip },
         `WebSocket client ${attached.id} (${principal.name}) exceeded the message rate`,
@@ -195,7 +204,6 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring, S
 
   /** A refresh succeeded: the socket (and the hub's connection) carry the new principal, e.g. a session binding. */
   private rebind(principal: Principal): void {
-    this.principal = principal;
     this.attached?.rebind(principal);
   }
 

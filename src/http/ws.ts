@@ -20,7 +20,7 @@ import { createSharedDeflate } from './shared-deflate.js';
 import { createCorker } from './cork.js';
 import { createPreparedFrames } from './prepared-frames.js';
 import { createUpgradeGate } from './ws-upgrade.js';
-import { WsSession, type Edge } from './ws-session.js';
+import { heartbeatNow, WsSession, type Edge } from './ws-session.js';
 import { SessionList, SessionWebSocket, type SocketEvents } from './ws-socket.js';
 
 /** The application subprotocol; the server selects it whenever the client offers it. */
@@ -123,7 +123,7 @@ function createSessionTable(options: WsEndpointOptions): SessionTable {
 
   const tickMs = Math.max(50, Math.floor(Math.min(pingIntervalMs, pongTimeoutMs) / 2));
   const timer = setInterval(() => {
-    const now = Date.now();
+    const now = heartbeatNow();
     sessions.forEachBackwards((session) => session.beat(now, pingIntervalMs, pongTimeoutMs));
   }, tickMs);
   timer.unref();
