@@ -4,7 +4,7 @@
  *
  * - At most `maxConnections` open at once in this process: every connection counts (WebSockets,
  *   keep-alive, requests in flight). One over it is destroyed as it is accepted, before a byte is
- *   read. The count is kept here rather than with `server.maxConnections`: under node:cluster a
+ *   read. The count is Node's own; the limit is applied here rather than with `server.maxConnections`: under node:cluster a
  *   worker at its `maxConnections` hands the connection back to the primary, which passes it to
  *   another worker, and when every worker is full it keeps passing it round instead of refusing.
  * - Request headers (an upgrade's included) must be complete within `headersTimeoutMs` of the
@@ -40,26 +40,36 @@ export function checkingIntervalMs(headersTimeoutMs: number): number {
   return Math.min(1000, Math.max(100, Math.floor(headersTimeoutMs / 20)));
 }
 
+/**
+ * The server's open connections as Node counts them (`net.Server`'s `_connections`, what
+ * `getConnections()` reports): one more as a socket is accepted, before 'connection', one less as
+ * it is destroyed, however it ended. Reading Node's count spares a 'close' listener per socket (its
+ * listener array: 32 bytes per open connection). test/integration/connection-cap.test.ts holds
+ * the count to every way a socket can end.
+ */
+function openConnections(server: Server): number {
+  return (server as Server & { readonly _connections: number })._connections;
+}
+
 /** Applies the limits to `server` (before it listens) and returns the live counts. */
 export function capHttpServer(server: Server, limits: HttpServerLimits): HttpConnections {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   // Read by Node when listening starts (it restarts its checking interval then).
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = checkingIntervalMs(limits.headersTimeoutMs);
-  const counts = { open: 0, refused: 0 };
-  const closed = (): void => {
-    counts.open -= 1;
-  };
+  let refused = 0;
   server.on('connection', (socket: Socket) => {
-    if (counts.open >= limits.maxConnections) {
-      counts.refused += 1;
-      socket.destroy();
-      return;
-    }
-    counts.open += 1;
-    // `on`, not `once`: a socket emits 'close' once, and `once` wraps the shared listener in a
-    // bound function with its own state, about 160 bytes of heap per open connection.
-    socket.on('close', closed);
+    // Node has counted this socket already.
+    if (openConnections(server) <= limits.maxConnections) return;
+    refused += 1;
+    socket.destroy();
   });
-  return counts;
+  return {
+    get open() {
+      return openConnections(server);
+    },
+    get refused() {
+      return refused;
+    },
+  };
 }
