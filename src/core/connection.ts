@@ -5,17 +5,16 @@
  * subscription index and hands each its share; the connection decides what of it to send.
  */
 import type { Principal } from '../auth/principal.js';
-import { CloseCode, type ErrorMessage } from '../protocol/index.js';
+import { CloseCode, type ErrorMessage, type ParseResult } from '../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { TopicEvent } from '../store/types.js';
+import type { AttachedConnection } from './attached.js';
 import type { LocalBudget } from './budget.js';
 import type { ConnectionMeta } from './connection-info.js';
 import type { ShareFrames } from './frames.js';
 import type { HubObserver } from './observer.js';
 import type { HubSocket } from './socket.js';
 import type { ReceiverFilters } from './sources.js';
-import type { ParseResult } from '../protocol/index.js';
-import type { AttachedConnection } from './attached.js';
 import { countOf, holds, listOf, minus, plus, streamOf, syncing, syncingStream, type Few, type Stream } from './streams.js';
 import type { SubscriptionIndex } from './subscription-index.js';
 

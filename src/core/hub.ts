@@ -6,11 +6,11 @@
  * (from the sequencer) and never reaches back into services.
  */
 import { randomUUID } from 'node:crypto';
-import type { AttachedConnection } from './attached.js';
 import type { Principal } from '../auth/principal.js';
 import { CloseCode } from '../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { TopicEvent } from '../store/types.js';
+import type { AttachedConnection } from './attached.js';
 import { createBatcher } from './batcher.js';
 import { UNLIMITED_BUDGET, type CostBudget } from './budget.js';
 import { Connection, type ConnectionContext } from './connection.js';
