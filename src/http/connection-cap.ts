@@ -53,6 +53,9 @@ function openConnections(server: Server): number {
 
 /** Applies the limits to `server` (before it listens) and returns the live counts. */
 export function capHttpServer(server: Server, limits: HttpServerLimits): HttpConnections {
+  // A Node without the count would refuse every connection: fail at start instead.
+  if (!Number.isInteger(openConnections(server)))
+    throw new Error("this Node.js does not count a server's connections (net.Server._connections): the connection cap cannot work");
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   // Read by Node when listening starts (it restarts its checking interval then).

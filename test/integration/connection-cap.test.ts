@@ -53,4 +53,10 @@ describe('HTTP connection cap', () => {
       await until(() => counts.open === 0, `round ${round}: every place back`);
     }
   });
+
+  it('refuses to start on a Node that does not count its connections, rather than refuse every one', () => {
+    const bare = http.createServer();
+    Reflect.deleteProperty(bare, '_connections');
+    expect(() => capHttpServer(bare, { maxConnections: 3, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 })).toThrow(/_connections/);
+  });
 });
