@@ -37,8 +37,11 @@ export function createWriter(store: Store, bus: Bus): Writer {
 /** The fields of `after` whose values differ from `before` (all of them when `before` is undefined), without `version` and `updated_at`. */
 export function changedFields<T extends object>(before: T | undefined, after: T): Record<string, unknown> {
   const changes: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(after)) {
-    if (key === 'version' || key === 'updated_at') continue;
+  const next = after as Record<string, unknown>;
+  // for…in over a plain record, not Object.entries: no array of pairs per entity (a report of N VMs compares N + 1).
+  for (const key in next) {
+    if (!Object.hasOwn(next, key) || key === 'version' || key === 'updated_at') continue;
+    const value = next[key];
     const old = before === undefined ? undefined : (before as Record<string, unknown>)[key];
     // Most fields are strings and numbers: equal ones need no serialising (an agent's report compares dozens).
     if (before === undefined || (old !== value && (typeof value !== 'object' || JSON.stringify(old) !== JSON.stringify(value)))) changes[key] = value;
