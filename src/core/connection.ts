@@ -97,10 +97,6 @@ export class Connection implements LocalBudget, AttachedConnection {
     return this.isClosed ? undefined : this.ctx.receive(this, parsed);
   }
 
-  closed(code: number): void {
-    this.ended(code);
-  }
-
   rebind(principal: Principal): void {
     if (principal.id !== this.principal.id) throw new Error('rebind: a connection keeps its user');
     this.principal = principal;
@@ -172,11 +168,11 @@ export class Connection implements LocalBudget, AttachedConnection {
   close(code: number, reason: string): void {
     if (this.isClosed) return;
     this.socket.close(code, reason);
-    this.ended(code);
+    this.closed(code);
   }
 
-  /** The socket closed (or is being closed): subscriptions and streams go, names included. */
-  ended(code: number): void {
+  /** The socket closed (or is being closed; AttachedConnection): subscriptions and streams go, names included. Idempotent. */
+  closed(code: number): void {
     if (this.isClosed) return;
     this.isClosed = true;
     // Empty index entries go too: names are client-chosen, so a kept empty set is a leak per name.

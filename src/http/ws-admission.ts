@@ -242,10 +242,10 @@ export abstract class AdmissionSocket implements SocketFacts {
   }
 
   /** The attach options and the queued frames, handed over once (the socket is open). */
-  protected takePending(): { readonly attach: UpgradeAttach; readonly queued: readonly { readonly data: RawData; readonly isBinary: boolean }[] } {
+  protected takePending(): Pending | undefined {
     const pending = this.pending;
     this.pending = undefined;
-    return { attach: pending?.attach ?? {}, queued: pending?.queued ?? [] };
+    return pending;
   }
 
   protected end(): void {

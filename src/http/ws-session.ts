@@ -81,7 +81,8 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring, S
   protected open(principal: Principal): void {
     const { hub, limits, logger } = this.edge;
     this.stopTimer();
-    const { attach, queued } = this.takePending();
+    const pending = this.takePending();
+    const attach = pending?.attach ?? {};
     const attached = hub.attach(this, principal, { ...attach, meta: metaFor(this.ip) });
     if (attached === undefined) {
       this.end();
@@ -100,7 +101,7 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring, S
     armExpiry(this);
     this.pingSentAt = heartbeatNow();
     this.awaitingPong = false;
-    for (const frame of queued) this.enqueue(frame.data, frame.isBinary);
+    for (const frame of pending?.queued ?? []) this.enqueue(frame.data, frame.isBinary);
   }
 
   // The heartbeat (driven by the endpoint's one timer).
