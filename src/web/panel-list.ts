@@ -15,6 +15,19 @@ export interface PanelList {
   moveFocus(key: string): boolean;
 }
 
+/**
+ * Puts `lis` in `list` in order, moving only the rows that are not where they belong: a live event
+ * moves one row, where replacing every child had Chromium restyle the whole list on each event.
+ */
+function placeRows(list: HTMLElement, lis: readonly HTMLLIElement[]): void {
+  const keep = new Set<Element>(lis);
+  for (const child of [...list.children]) if (!keep.has(child)) child.remove();
+  lis.forEach((li, i) => {
+    const at = list.children[i];
+    if (at !== li) list.insertBefore(li, at ?? null);
+  });
+}
+
 export function createPanelList(list: HTMLElement, now: () => number): PanelList {
   const rows = new Map<string, { key: string; li: HTMLLIElement }>();
   const mains = (): HTMLButtonElement[] => [...list.querySelectorAll<HTMLButtonElement>('.item-main')];
@@ -40,8 +53,9 @@ export function createPanelList(list: HTMLElement, now: () => number): PanelList
         rows.set(n.id, { key, li });
         return li;
       });
-      for (const id of rows.keys()) if (!state.items.some((n) => n.id === id)) rows.delete(id);
-      list.replaceChildren(...lis);
+      const shown = new Set(state.items.map((n) => n.id));
+      for (const id of rows.keys()) if (!shown.has(id)) rows.delete(id);
+      placeRows(list, lis);
       // Re-inserting a row blurs it: give focus back to the same row (or the next one, if deleted),
       // where the reader left the list: focus() alone would scroll that row into view, and every
       // live event or page load would jump a list scrolled away from its focused row back to it.

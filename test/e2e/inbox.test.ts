@@ -175,4 +175,29 @@ describe('the inbox panel', () => {
     await item(page, 'Bulk two').waitFor({ timeout: 10_000 });
     expect(env.browser.problems(devAuth404)).toEqual([]);
   });
+
+  it('a live event inserts one row and rewrites none of the tabs or other rows', async () => {
+    // Replacing every row, or writing tabIndex on every render, made Chromium restyle the panel on
+    // each event: a burst of 120 took seconds of a tab's main thread, and a new tab waited behind it.
+    const page = await openPanel();
+    await create('Before the watch');
+    await item(page, 'Before the watch').waitFor({ timeout: 10_000 });
+    const unread = Number(await tab(page, 'all').locator('.tab-count').getAttribute('data-count'));
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (globalThis as unknown as { seen: string[] }).seen = seen;
+      new MutationObserver((records) => {
+        for (const r of records) {
+          const el = r.target as Element;
+          if (r.type === 'childList' && el.id === 'list') seen.push(`list +${r.addedNodes.length} -${r.removedNodes.length}`);
+          if (r.type === 'attributes' && (el.getAttribute('role') === 'tab' || el.id === 'panel-body')) seen.push(`${el.id} ${r.attributeName ?? ''}`);
+        }
+      }).observe(document.getElementById('panel') as Node, { subtree: true, childList: true, attributes: true });
+    });
+    await create('Watched arrival');
+    await item(page, 'Watched arrival').waitFor({ timeout: 10_000 });
+    await tabCount(page, 'all', unread + 1);
+    expect(await page.evaluate(() => (globalThis as unknown as { seen: string[] }).seen)).toEqual(['list +1 -0']);
+    expect(env.browser.problems(devAuth404)).toEqual([]);
+  });
 });
