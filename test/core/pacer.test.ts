@@ -42,13 +42,13 @@ describe('catch-up pacer', () => {
 
   it('counts overlapping slices of concurrent catch-ups once', async () => {
     const p = pacer();
-    const start = performance.now() - 15;
-    // Two catch-ups report the same 15 ms: 15 ms used, under the share, so no wait.
-    void p.turn(start);
-    // Counted twice (30 ms, over the share) it would sleep to the window's end with a timer; a
-    // timer, not the clock, tells, so a loaded machine cannot fail it.
+    // Counted twice (24 ms, over the 20 ms share) the second would sleep to the window's end with a
+    // timer; a timer, not the clock, tells, and 12 ms leaves 8 ms for a loaded machine's delays.
     const timers = vi.spyOn(globalThis, 'setTimeout');
     try {
+      const start = performance.now() - 12;
+      // Two catch-ups report the same 12 ms: 12 ms used, under the share, so no wait.
+      void p.turn(start);
       await p.turn(start);
       expect(timers).not.toHaveBeenCalled();
     } finally {
