@@ -54,6 +54,9 @@ export default defineConfig({
             'test/e2e/{admin-disconnect,docs,glance-filters,home-simulator,inbox-reader,inbox,job-form,jobs-inventory,paging,presence,row-actions,sse-fallback,shared-tabs}.test.ts',
             'test/e2e/*screenshot.test.ts',
             'test/cli/format.test.ts',
+            // Usage errors and a refused connect; V8's thread priorities: nothing of them reaches a store.
+            'test/cli/usage.test.ts',
+            'test/shared/v8-worker-priority.test.ts',
             'test/cli/follow.test.ts',
             'test/cli/jobs-inventory.test.ts',
           ],

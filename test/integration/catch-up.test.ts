@@ -56,9 +56,10 @@ describe('a long catch-up (issue 22, item 1)', () => {
     const raw = (client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     // A modest, steady pace: the socket is read for 5 ms of every 10 ms, well under what the server could send.
     raw.pause();
+    let pauser: NodeJS.Timeout | undefined;
     const reader = setInterval(() => {
       raw.resume();
-      setTimeout(() => raw.pause(), 5);
+      pauser = setTimeout(() => raw.pause(), 5);
     }, 10);
     try {
       const resumed = await client.next((m) => m.type === 'resumed', 10_000);
@@ -67,7 +68,9 @@ describe('a long catch-up (issue 22, item 1)', () => {
       for (let i = 0; i < 1200; i++) offsets.push((await client.next(isNotification, 20_000)).offset as number);
       expect(offsets).toEqual(Array.from({ length: 1200 }, (_, i) => start.offset + 1 + i));
     } finally {
+      // A pause still due would stop the socket for good: the close then waited out ws's 30 s.
       clearInterval(reader);
+      clearTimeout(pauser);
       raw.resume();
     }
     expect(client.ws.readyState).toBe(client.ws.OPEN);
