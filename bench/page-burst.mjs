@@ -22,15 +22,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { optionReader } from './lib/cli.mjs';
+import { distsOption, optionReader } from './lib/cli.mjs';
 import { createPublisher, hasTaskset, inLanes, nowMs, OURS_BENCH_LIMITS, pinSelf, startServer } from './lib/proc.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const opt = optionReader();
-const dists = String(opt('dist', 'dist'))
-  .split(',')
-  .map((d) => path.resolve(root, d));
+const dists = distsOption(opt, root);
 const sizes = String(opt('sizes', '100,1000,3000'))
   .split(',')
   .map(Number)
@@ -42,7 +40,6 @@ if (!(showTimeoutMs > 0)) throw new Error('--show-timeout-s: expected a positive
 for (const v of [...sizes, burst])
   if (!Number.isInteger(v) || v < 1 || v > 100_000) throw new Error(`--sizes and --burst: expected positive integers up to 100000, got ${v}`);
 if ((sizes[0] ?? 0) < burst) throw new Error(`--sizes: the smallest (${sizes[0]}) must be at least --burst (${burst})`);
-for (const d of dists) if (!fs.existsSync(path.join(d, 'main.js'))) throw new Error(`${d}/main.js is missing: build it first`);
 
 const useTaskset = hasTaskset();
 if (useTaskset) pinSelf(1);

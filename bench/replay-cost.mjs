@@ -17,16 +17,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { optionReader } from './lib/cli.mjs';
+import { distsOption, optionReader } from './lib/cli.mjs';
 import { LeanConn } from './load/lean-ws.mjs';
 import { createPublisher, hasTaskset, inLanes, nowMs, OURS_BENCH_LIMITS, oursEnv, pinSelf, procCpuMicros, startServer } from './lib/proc.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const opt = optionReader();
-const dists = String(opt('dist', 'dist'))
-  .split(',')
-  .map((d) => path.resolve(root, d));
+const dists = distsOption(opt, root);
 const resumes = Number(opt('resumes', 2000));
 const behind = Number(opt('behind', 100));
 const events = Number(opt('events', 400));
@@ -47,7 +45,6 @@ for (const [name, v] of checked) {
   if (!Number.isInteger(v) || v < 1 || v > 1_000_000) throw new Error(`--${name}: expected a positive integer, got ${v}`);
 }
 if (behind >= events) throw new Error(`--behind (${behind}) must be below --events (${events})`);
-for (const d of dists) if (!fs.existsSync(path.join(d, 'main.js'))) throw new Error(`${d}/main.js is missing: build it first`);
 
 const useTaskset = hasTaskset();
 if (useTaskset) pinSelf(1);
