@@ -55,14 +55,13 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * Checks the VM fields of `b` and sets the given ones on `into`, one by one (a report validates
  * this once per VM; spreading a conditional object per field cost more).
  */
-function vmFields<T extends Mutable<Omit<VmReport, 'name'>>>(check: Checker, prefix: string, b: Record<string, unknown>, into: T): T {
+function vmFields(check: Checker, prefix: string, b: Record<string, unknown>, into: Mutable<Omit<VmReport, 'name'>>): void {
   const state = b.state === undefined ? undefined : check.oneOf(`${prefix}state`, b.state, VM_STATES);
   const cpu = check.int(`${prefix}cpu_count`, b.cpu_count, { min: 1, max: 1024, optional: true });
   const mem = check.int(`${prefix}memory_mb`, b.memory_mb, { min: 1, max: 64 * 1024 * 1024, optional: true });
   if (state !== undefined) into.state = state;
   if (cpu !== undefined) into.cpu_count = cpu;
   if (mem !== undefined) into.memory_mb = mem;
-  return into;
 }
 
 export function parseHostReport(value: unknown): HostReport {
@@ -89,7 +88,9 @@ export function parseHostReport(value: unknown): HostReport {
         const n = name(check, `${prefix}name`, vm.name);
         if (n !== undefined && seen.has(n)) check.errors.push({ field: `${prefix}name`, message: 'is listed twice' });
         if (n !== undefined) seen.add(n);
-        vms?.push(vmFields<Mutable<VmReport>>(check, prefix, vm, { name: n ?? '' }));
+        const report: Mutable<VmReport> = { name: n ?? '' };
+        vmFields(check, prefix, vm, report);
+        vms?.push(report);
       });
     }
   }
@@ -110,7 +111,8 @@ export function parseVmCreate(value: unknown): VmCreate {
   const b = body(check, value, ['host', 'name', 'state', 'cpu_count', 'memory_mb']);
   const host = name(check, 'host', b.host);
   const vmName = name(check, 'name', b.name);
-  const fields = vmFields<Mutable<Omit<VmReport, 'name'>>>(check, '', b, {});
+  const fields: Mutable<Omit<VmReport, 'name'>> = {};
+  vmFields(check, '', b, fields);
   check.done();
   return { host: host as string, name: vmName as string, ...fields };
 }
@@ -118,7 +120,8 @@ export function parseVmCreate(value: unknown): VmCreate {
 export function parseVmUpdate(value: unknown): Omit<VmReport, 'name'> {
   const check = createChecker();
   const b = body(check, value, ['state', 'cpu_count', 'memory_mb']);
-  const fields = vmFields<Mutable<Omit<VmReport, 'name'>>>(check, '', b, {});
+  const fields: Mutable<Omit<VmReport, 'name'>> = {};
+  vmFields(check, '', b, fields);
   check.done();
   return fields;
 }

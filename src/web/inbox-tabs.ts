@@ -55,8 +55,10 @@ export function createInboxTabs(onSelect: (tab: TabName) => void): InboxTabs {
         // Only what changed: writing tabIndex, even the same value, makes Chromium update style and
         // layout at once (focusability), and this runs on every live event: a burst of 120 events
         // took 1.9 s of a tab's main thread with the panel open, and a new tab waited behind it.
-        if (tab.getAttribute('aria-selected') !== String(on)) tab.setAttribute('aria-selected', String(on));
-        if (tab.tabIndex !== (on ? 0 : -1)) tab.tabIndex = on ? 0 : -1;
+        const selectedText = String(on);
+        const tabIndex = on ? 0 : -1;
+        if (tab.getAttribute('aria-selected') !== selectedText) tab.setAttribute('aria-selected', selectedText);
+        if (tab.tabIndex !== tabIndex) tab.tabIndex = tabIndex;
         const n = values?.[name];
         const count = counts.get(name);
         if (count === undefined) continue;
@@ -67,7 +69,8 @@ export function createInboxTabs(onSelect: (tab: TabName) => void): InboxTabs {
           count.replaceChildren(...(text === '' ? [] : [text, h('span', { class: 'sr-only' }, ' unread')]));
         }
       }
-      if (tabpanel.getAttribute('aria-labelledby') !== `inbox-tab-${selected}`) tabpanel.setAttribute('aria-labelledby', `inbox-tab-${selected}`);
+      const labelledBy = `inbox-tab-${selected}`;
+      if (tabpanel.getAttribute('aria-labelledby') !== labelledBy) tabpanel.setAttribute('aria-labelledby', labelledBy);
     },
     focus() {
       tabs.find((t) => t.getAttribute('aria-selected') === 'true')?.focus();
