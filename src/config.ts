@@ -7,10 +7,11 @@ import { readAdmin, type AdminConfig } from './config/admin.js';
 import { readCosts, readHttpEdge, type Costs, type HttpEdge } from './config/edge.js';
 import { LOOPBACK, fail, readBool, readInt, readUrl, type Env } from './config/read.js';
 import { readPresence, type PresenceConfig } from './config/presence.js';
+import { readRealtime, type Realtime } from './config/realtime.js';
 import { readDatabase, readRedis, type DatabaseConfig, type RedisConfig } from './config/stores.js';
 
 export { MIN_SECRET_BITS, secretWeakness } from './config/secrets.js';
-export type { AdminConfig, AuthConfig, Costs, DatabaseConfig, Env, HttpEdge, MetricsConfig, OidcConfig, RedisConfig };
+export type { AdminConfig, AuthConfig, Costs, DatabaseConfig, Env, HttpEdge, MetricsConfig, OidcConfig, Realtime, RedisConfig };
 
 export interface Limits {
   readonly wsMaxPayloadBytes: number;
@@ -57,21 +58,6 @@ export interface Retention {
   readonly eventLogMaxPerTopic: number;
   readonly eventLogMaxAgeHours: number;
   readonly sweepIntervalMs: number;
-}
-
-export interface Realtime {
-  /** Events of one topic within this window go out as one `batch` frame; 0 sends each at once. */
-  readonly wsBatchWindowMs: number;
-  /** permessage-deflate for /ws. */
-  readonly wsCompression: boolean;
-  /** Frames smaller than this are sent uncompressed even with compression on. */
-  readonly wsCompressionThresholdBytes: number;
-  /** A comment line goes to every /sse stream this often, so proxies keep it open. */
-  readonly sseHeartbeatMs: number;
-  /** Recent events kept in memory per log topic for resumes (0 = off; capped by EVENT_LOG_RETENTION_COUNT). */
-  readonly resumeRingEvents: number;
-  /** Bytes of frames those recent events may hold per log topic. */
-  readonly resumeRingBytes: number;
 }
 
 export interface JobsConfig {
@@ -184,14 +170,7 @@ export function loadConfig(env: Env = process.env): Config {
       eventLogMaxAgeHours: readInt(env, 'EVENT_LOG_RETENTION_HOURS', 24, 1),
       sweepIntervalMs: readInt(env, 'RETENTION_SWEEP_INTERVAL_MS', 60_000, 100),
     },
-    realtime: {
-      wsBatchWindowMs: readInt(env, 'WS_BATCH_WINDOW_MS', 0, 0, 1000),
-      wsCompression: readBool(env, 'WS_COMPRESSION', false),
-      wsCompressionThresholdBytes: readInt(env, 'WS_COMPRESSION_THRESHOLD_BYTES', 1024, 0, 64 * 1024 * 1024),
-      sseHeartbeatMs: readInt(env, 'SSE_HEARTBEAT_MS', 15_000, 100, 300_000),
-      resumeRingEvents: readInt(env, 'RESUME_RING_EVENTS', 1000, 0, 100_000),
-      resumeRingBytes: readInt(env, 'RESUME_RING_BYTES', 1024 * 1024, 0, 256 * 1024 * 1024),
-    },
+    realtime: readRealtime(env),
     jobs: {
       tickMs: readInt(env, 'JOB_TICK_MS', 500, 1, 60_000),
       snapshotLimit: readInt(env, 'JOBS_SNAPSHOT_LIMIT', 50, 0, 1000),

@@ -131,6 +131,7 @@ function openWsEndpoint(deps: EdgeDeps, app: FastifyInstance, origins: OriginPol
     connectRate,
     onRefused: (reason) => metrics.observer.refused(reason),
     compression: config.realtime.wsCompression ? { thresholdBytes: config.realtime.wsCompressionThresholdBytes } : undefined,
+    corking: { holdTurns: config.realtime.wsBurstHoldTurns, holdMs: config.realtime.wsBurstHoldMs },
   });
 }
 

@@ -17,7 +17,7 @@ import type { OriginPolicy } from '../auth/origin.js';
 import type { Hub } from '../core/index.js';
 import type { Logger } from '../shared/logger.js';
 import { createSharedDeflate } from './shared-deflate.js';
-import { createCorker } from './cork.js';
+import { createCorker, type CorkOptions } from './cork.js';
 import { createPreparedFrames } from './prepared-frames.js';
 import { createUpgradeGate } from './ws-upgrade.js';
 import { heartbeatNow, WsSession, type Edge } from './ws-session.js';
@@ -49,6 +49,8 @@ export interface WsEndpointOptions {
   readonly onRefused?: (reason: string) => void;
   /** permessage-deflate for frames of at least `thresholdBytes`; off when absent. */
   readonly compression?: { readonly thresholdBytes: number } | undefined;
+  /** How bursts are coalesced per socket (WS_BURST_HOLD_TURNS, WS_BURST_HOLD_MS); cork.ts's defaults when absent. */
+  readonly corking?: CorkOptions;
   readonly path?: string;
 }
 
@@ -86,7 +88,7 @@ function edgeOf(options: WsEndpointOptions): Edge {
     authCheckTimeoutMs: options.authCheckTimeoutMs,
     maxMessageBytes: options.maxMessageBytes,
     maxPayloadBytes: options.maxPayloadBytes,
-    corker: createCorker(),
+    corker: createCorker(options.corking),
     shared: options.compression === undefined ? undefined : createSharedDeflate({ thresholdBytes: options.compression.thresholdBytes }),
     prepared: createPreparedFrames(),
     directBelowBytes: options.compression === undefined ? Infinity : options.compression.thresholdBytes,

@@ -5,10 +5,12 @@ import { loadConfig } from '../../src/config.js';
 const dev = { AUTH_ENABLED: 'false', ALLOW_DEV_AUTH: 'true' };
 
 describe('jobs and realtime config', () => {
-  it('defaults: batches and compression off, 1 KiB threshold, 500 ms job tick, 3 s simulator', () => {
+  it('defaults: batches and compression off, bursts held 8 turns / 100 ms, 1 KiB threshold, 500 ms job tick, 3 s simulator', () => {
     expect(loadConfig(dev)).toMatchObject({
       realtime: {
         wsBatchWindowMs: 0,
+        wsBurstHoldTurns: 8,
+        wsBurstHoldMs: 100,
         wsCompression: false,
         wsCompressionThresholdBytes: 1024,
         sseHeartbeatMs: 15_000,
@@ -22,6 +24,8 @@ describe('jobs and realtime config', () => {
     const c = loadConfig({
       ...dev,
       WS_BATCH_WINDOW_MS: '25',
+      WS_BURST_HOLD_TURNS: '1',
+      WS_BURST_HOLD_MS: '0',
       WS_COMPRESSION: 'true',
       WS_COMPRESSION_THRESHOLD_BYTES: '0',
       SSE_HEARTBEAT_MS: '5000',
@@ -35,6 +39,8 @@ describe('jobs and realtime config', () => {
     });
     expect(c.realtime).toEqual({
       wsBatchWindowMs: 25,
+      wsBurstHoldTurns: 1,
+      wsBurstHoldMs: 0,
       wsCompression: true,
       wsCompressionThresholdBytes: 0,
       sseHeartbeatMs: 5000,
@@ -45,6 +51,8 @@ describe('jobs and realtime config', () => {
   });
   it('fails fast naming the variable', () => {
     expect(() => loadConfig({ ...dev, WS_BATCH_WINDOW_MS: '5000' })).toThrow(/WS_BATCH_WINDOW_MS: expected an integer from 0 to 1000/);
+    expect(() => loadConfig({ ...dev, WS_BURST_HOLD_TURNS: '0' })).toThrow(/WS_BURST_HOLD_TURNS: expected an integer from 1 to 64/);
+    expect(() => loadConfig({ ...dev, WS_BURST_HOLD_MS: '5000' })).toThrow(/WS_BURST_HOLD_MS: expected an integer from 0 to 1000/);
     expect(() => loadConfig({ ...dev, WS_COMPRESSION: 'maybe' })).toThrow(/WS_COMPRESSION: expected true or false/);
     expect(() => loadConfig({ ...dev, WS_COMPRESSION_THRESHOLD_BYTES: '-1' })).toThrow(/WS_COMPRESSION_THRESHOLD_BYTES/);
     expect(() => loadConfig({ ...dev, SSE_HEARTBEAT_MS: '50' })).toThrow(/SSE_HEARTBEAT_MS: expected an integer from 100 to 300000/);

@@ -7,8 +7,9 @@
  * including while `ws` is compressing.
  *
  * The corker (src/http/cork.ts) must let a lone frame go at once, cork a socket that gets a second
- * frame in the same turn, cork from the first frame in the turns after a burst, and deliver
- * everything in order.
+ * frame in the same turn, cork from the first frame in the turns after a burst, hold a burst's
+ * frames for more turns while they keep coming (within WS_BURST_HOLD_TURNS and WS_BURST_HOLD_MS)
+ * and flush at the first turn without one, and deliver everything in order.
  */
 import { once } from 'node:events';
 import http from 'node:http';
@@ -111,7 +112,7 @@ describe('pre-framed sends', () => {
     it('sends a lone frame at once, corks a burst, and delivers all in order', async () => {
       current = await pair(false);
       const { server } = current;
-      const corker = createCorker();
+      const corker = createCorker({ holdTurns: 1 });
       const send = (text: string) => {
         corker.before(server);
         server.send(text);
@@ -139,7 +140,7 @@ describe('pre-framed sends', () => {
     it('flushes a corked socket once its data passes the flush size', async () => {
       current = await pair(false);
       const { server } = current;
-      const corker = createCorker(1024);
+      const corker = createCorker({ flushBytes: 1024 });
       for (let i = 0; i < 10; i++) {
         corker.before(server);
         server.send('x'.repeat(400));
@@ -147,6 +148,66 @@ describe('pre-framed sends', () => {
       // Corked data never piles past the flush size plus one frame.
       expect(socketOf(server).writableLength).toBeLessThan(1024 + 410);
       await until(() => current?.received.length === 10);
+    });
+
+    it('holds a burst for more turns while frames keep coming, and flushes at the first turn without', async () => {
+      current = await pair(false);
+      const { server } = current;
+      const corker = createCorker({ holdTurns: 4, holdMs: 10_000 });
+      const sent: string[] = [];
+      const send = (text: string) => {
+        corker.before(server);
+        server.send(text);
+        sent.push(text);
+      };
+      send('a1');
+      send('a2');
+      await nextTurn();
+      // The burst goes on: the frames wait for the next turn's.
+      expect(socketOf(server).writableCorked).toBe(1);
+      send('b1');
+      await nextTurn();
+      expect(socketOf(server).writableCorked).toBe(1);
+      // A turn that brings nothing ends the hold.
+      await nextTurn();
+      expect(socketOf(server).writableCorked).toBe(0);
+      expect(socketOf(server).writableLength).toBe(0);
+      // A burst that never stops is flushed after holdTurns turns.
+      for (let turn = 1; turn <= 4; turn++) {
+        send(`c${turn}`);
+        send(`c${turn}'`);
+        await nextTurn();
+        expect(socketOf(server).writableCorked, `after turn ${turn}`).toBe(turn < 4 ? 1 : 0);
+      }
+      await until(() => current?.received.length === sent.length);
+      expect(current.received).toEqual(sent);
+    });
+
+    it('holds no longer than WS_BURST_HOLD_MS', async () => {
+      current = await pair(false);
+      const { server } = current;
+      const corker = createCorker({ holdTurns: 64, holdMs: 60 });
+      let turns = 0;
+      let longestTurn = 0;
+      const started = performance.now();
+      corker.before(server);
+      server.send('first');
+      do {
+        const turnStart = performance.now();
+        corker.before(server);
+        server.send(`turn ${turns}`);
+        // Turns of about 3 ms, each bringing a frame: only the time limit can end the hold.
+        while (performance.now() < turnStart + 3);
+        await nextTurn();
+        longestTurn = Math.max(longestTurn, performance.now() - turnStart);
+        turns += 1;
+      } while (socketOf(server).writableCorked > 0 && turns < 64);
+      const heldMs = performance.now() - started;
+      expect(turns).toBeLessThan(64);
+      expect(turns).toBeGreaterThanOrEqual(2);
+      // It ends before the turn that would pass 60 ms (predicted from the average turn), so by 60 ms
+      // plus at most the longest turn.
+      expect(heldMs).toBeLessThanOrEqual(60 + longestTurn);
     });
   });
 });
