@@ -12,7 +12,7 @@ import type { Hub } from './core/index.js';
 import { createLogger } from './http/log.js';
 import { createMetrics } from './http/metrics.js';
 import { createAccessLookup, withAccess } from './auth/access.js';
-import { startAdminControl } from './composition/admin-control.js';
+import { newInstanceId, startAdminControl } from './composition/admin-control.js';
 import { startDemo } from './composition/demo.js';
 import { startEdge } from './composition/edge.js';
 import { startMaintenance } from './composition/maintenance.js';
@@ -57,7 +57,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const parts = await openStoreAndBus(config, now, logger);
   const metrics = createMetrics();
   const services = await createServices({ config, parts, metrics: metrics.registry, logger, now });
-  const realtime = await startRealtime({ config, parts, services, observer: metrics.observer, logger, now });
+  const instanceId = newInstanceId();
+  const realtime = await startRealtime({ config, parts, services, observer: metrics.observer, logger, now, instanceId });
   const demo = await startDemo(config, services, logger);
   const auth = createAuth(config, parts.store, now, overrides.jwksCooldownMs, parts.shared);
   let closing = false;
@@ -72,6 +73,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     timeoutMs: config.admin.scatterTimeoutMs,
     listMax: config.admin.listMax,
     lone: parts.shared === undefined,
+    instanceId,
+    peers: realtime.peers,
   });
   const edge = await startEdge({ config, parts, services, realtime, auth, authenticator, metrics, logger, closing: () => closing, admin });
   const maintenance = await startMaintenance({

@@ -56,6 +56,10 @@ export interface AdminControlDeps {
   readonly listMax: number;
   /** True for a lone process (in-process bus): answers need not be waited for. */
   readonly lone: boolean;
+  /** This instance's name in answers (newInstanceId()); shared with presence, whose peers are awaited. */
+  readonly instanceId: string;
+  /** The other live instances: a request is answered once they all have (scatter.ts). */
+  readonly peers?: () => readonly string[];
 }
 
 /** Identifies this process in answers: host, pid and a random tag (two servers in one process differ). */
@@ -89,8 +93,8 @@ function sum(answers: readonly InstanceAnswer[], key: string): number {
 
 export function startAdminControl(deps: AdminControlDeps): AdminControl {
   const { hub, bus, access, logger, listMax } = deps;
-  const instanceId = newInstanceId();
-  const scatter = createScatter({ bus, instanceId, timeoutMs: deps.timeoutMs, lone: deps.lone });
+  const { instanceId } = deps;
+  const scatter = createScatter({ bus, instanceId, timeoutMs: deps.timeoutMs, lone: deps.lone, ...(deps.peers === undefined ? {} : { peers: deps.peers }) });
 
   async function recheck(rid: string, userId: string): Promise<void> {
     access.forget(userId);

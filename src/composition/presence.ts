@@ -20,6 +20,8 @@ import { PRESENCE_BYE, PRESENCE_DELTA, PRESENCE_HEARTBEAT, PRESENCE_SYNC, heartb
 
 export interface ClusterPresence extends PresenceDirectory {
   readonly instanceId: string;
+  /** The other instances heard from within PRESENCE_INSTANCE_TIMEOUT_MS that have not said goodbye. */
+  peers(): readonly string[];
   /** Says `presence_bye`, stops the timers and lets go of the bus. */
   close(): void;
 }
@@ -44,13 +46,21 @@ function assembled(assemblies: Map<string, Assembly>, message: Heartbeat): Prese
   return [...assembly.got.values()].flatMap((m) => m.entries);
 }
 
-export function startPresence(deps: { readonly bus: Bus; readonly config: PresenceConfig; readonly logger: Logger }): ClusterPresence {
+export function startPresence(deps: {
+  readonly bus: Bus;
+  readonly config: PresenceConfig;
+  readonly logger: Logger;
+  /** This instance's name on the bus (the admin API's too); a random UUID when absent. */
+  readonly instanceId?: string;
+}): ClusterPresence {
   const { bus, config, logger } = deps;
-  const self = randomUUID();
+  const self = deps.instanceId ?? randomUUID();
   let sink: PresenceSink = () => undefined;
   const state = createPresenceState({ self, maxMembers: config.maxMembers, sink: (topic, action, member) => sink(topic, action, member) });
   /** origin → when it is taken for gone (epoch ms). */
   const deadlines = new Map<string, number>();
+  /** Origins whose last word was `presence_bye`. */
+  const leaving = new Set<string>();
   const assemblies = new Map<string, Assembly>();
   const assemble = (message: Heartbeat): void => {
     const whole = assembled(assemblies, message);
@@ -75,6 +85,8 @@ export function startPresence(deps: { readonly bus: Bus; readonly config: Presen
     if (message === undefined || message.origin === self) return;
     const now = Date.now();
     deadlines.set(message.origin, now + (message.kind === PRESENCE_BYE ? config.leaveGraceMs : config.instanceTimeoutMs));
+    if (message.kind === PRESENCE_BYE) leaving.add(message.origin);
+    else leaving.delete(message.origin);
     switch (message.kind) {
       case PRESENCE_SYNC:
         heartbeat();
@@ -95,6 +107,7 @@ export function startPresence(deps: { readonly bus: Bus; readonly config: Presen
     for (const [origin, deadline] of deadlines) {
       if (deadline > now) continue;
       deadlines.delete(origin);
+      leaving.delete(origin);
       assemblies.delete(origin);
       logger.info({ origin }, 'presence: instance gone; its members leave');
       state.drop(origin);
@@ -112,6 +125,7 @@ export function startPresence(deps: { readonly bus: Bus; readonly config: Presen
 
   return {
     instanceId: self,
+    peers: () => [...deadlines.keys()].filter((origin) => !leaving.has(origin)),
     join: (topic, connectionId, user) => local.join(topic, connectionId, user),
     leave: (topic, connectionId) => local.leave(topic, connectionId),
     members: (topic) => state.members(topic),

@@ -24,6 +24,8 @@ const GAP_TIMEOUT_MS = 200;
 export interface Realtime {
   readonly hub: Hub;
   readonly sessions: SessionRevocation;
+  /** The other live instances, as presence knows them (the admin API's scatter waits for no one else). */
+  peers(): readonly string[];
   /**
    * Stops taking events from the bus, then session revocation, the recovery and the sequencer.
    * The hub's sockets are the edge's to drain, before this.
@@ -38,6 +40,8 @@ export interface RealtimeDeps {
   readonly observer: HubObserver;
   readonly logger: PinoLogger;
   readonly now: () => Date;
+  /** This instance's name on the bus (presence and the admin API). */
+  readonly instanceId: string;
 }
 
 /** Starts the hub and subscribes its sequencer to the bus: from here on, committed events are delivered. */
@@ -49,7 +53,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     maxFiltersPerUser: config.limits.unreadCountFiltersPerUser,
     load: (user, filters) => services.notifications.filterCountsAt(user, filters),
   });
-  const presence = startPresence({ bus, config: config.presence, logger });
+  const presence = startPresence({ bus, config: config.presence, logger, instanceId: deps.instanceId });
   const hub = createRealtimeHub(deps, counts, presence);
   const sequencer = createSequencer({
     heads: await store.heads(),
@@ -76,6 +80,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   return {
     hub,
     sessions,
+    peers: () => presence.peers(),
     async close() {
       unsubscribe();
       presence.close();

@@ -4,8 +4,11 @@
  * within a timeout, saying which instances answered. Parts stay under PostgreSQL's NOTIFY payload
  * limit (the PostgreSQL-only bus sends control messages whole), so a long answer is split.
  *
- * No instance knows how many others there are, so a cross-instance request waits the whole timeout;
- * a lone process (the in-process bus) is done as soon as it answered itself.
+ * The asker is done as soon as it and every peer it knows of (`peers`: the other instances
+ * presence has heard from lately, none that said goodbye) have answered whole; until then, and
+ * for an instance that stopped answering without a goodbye, it waits the timeout. An instance
+ * started since presence last heard from the others is known from its first message (it says
+ * `presence_sync` at start). A lone process (the in-process bus) is done once it answered itself.
  */
 import { randomUUID } from 'node:crypto';
 import type { Bus, ControlMessage } from '../bus/types.js';
@@ -58,9 +61,30 @@ function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function createScatter(deps: { readonly bus: Bus; readonly instanceId: string; readonly timeoutMs: number; readonly lone: boolean }): Scatter {
-  const { bus, instanceId, timeoutMs, lone } = deps;
+export interface ScatterDeps {
+  readonly bus: Bus;
+  readonly instanceId: string;
+  readonly timeoutMs: number;
+  /** True for a lone process (in-process bus): only this instance answers. */
+  readonly lone: boolean;
+  /** The other instances expected to answer; without it, every request waits the timeout. */
+  readonly peers?: () => readonly string[];
+}
+
+export function createScatter(deps: ScatterDeps): Scatter {
+  const { bus, instanceId, timeoutMs, lone, peers } = deps;
   const pending = new Map<string, Pending>();
+
+  /** Whether this instance and every known peer have answered whole. */
+  function everyoneIn(parts: Pending['parts']): boolean {
+    const whole = (id: string): boolean => {
+      const entry = parts.get(id);
+      return entry !== undefined && entry.got.size >= entry.total;
+    };
+    if (!whole(instanceId)) return false;
+    if (lone) return true;
+    return peers !== undefined && peers().every(whole);
+  }
 
   const unsubscribe = bus.subscribeControl((m) => {
     if (m.kind !== SCATTER_REPLY || typeof m.rid !== 'string' || typeof m.instance !== 'string') return;
@@ -70,7 +94,7 @@ export function createScatter(deps: { readonly bus: Bus; readonly instanceId: st
     const entry = wait.parts.get(m.instance) ?? { total: parts as number, got: new Map<number, readonly unknown[]>(), summary };
     entry.got.set(part as number, items);
     wait.parts.set(m.instance, entry);
-    if (lone && m.instance === instanceId && entry.got.size >= entry.total) wait.done();
+    if (entry.got.size >= entry.total && everyoneIn(wait.parts)) wait.done();
   });
 
   return {

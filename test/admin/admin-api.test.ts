@@ -164,8 +164,8 @@ describe('admin API (one instance)', () => {
 
   it('bounds admin actions per admin per minute (429 with Retry-After)', async () => {
     let refused: { status: number; headers: Headers } | undefined;
-    // Reading an access record counts like any admin action, without a listing's wait for every
-    // instance's answer (ADMIN_SCATTER_TIMEOUT_MS on the PostgreSQL bus): 45 listings took 25 s there.
+    // Reading an access record counts like any admin action, without a listing's round trip to
+    // every instance over the bus.
     for (let i = 0; i < 45 && refused === undefined; i++) {
       const r = await call('GET', '/api/v1/admin/users/nobody/access', adminToken);
       if (r.status !== 200) refused = r;
