@@ -46,6 +46,37 @@ function assembled(assemblies: Map<string, Assembly>, message: Heartbeat): Prese
   return [...assembly.got.values()].flatMap((m) => m.entries);
 }
 
+/** The other instances: when each is taken for gone, and which said goodbye (not peers any more). */
+interface Liveness {
+  heard(origin: string, bye: boolean): void;
+  /** Forgets and returns the origins whose time is up. */
+  expired(): string[];
+  peers(): readonly string[];
+}
+
+function createLiveness(config: PresenceConfig): Liveness {
+  /** origin → when it is taken for gone (epoch ms). */
+  const deadlines = new Map<string, number>();
+  const leaving = new Set<string>();
+  return {
+    heard(origin, bye) {
+      deadlines.set(origin, Date.now() + (bye ? config.leaveGraceMs : config.instanceTimeoutMs));
+      if (bye) leaving.add(origin);
+      else leaving.delete(origin);
+    },
+    expired() {
+      const now = Date.now();
+      const gone = [...deadlines].filter(([, deadline]) => deadline <= now).map(([origin]) => origin);
+      for (const origin of gone) {
+        deadlines.delete(origin);
+        leaving.delete(origin);
+      }
+      return gone;
+    },
+    peers: () => [...deadlines.keys()].filter((origin) => !leaving.has(origin)),
+  };
+}
+
 export function startPresence(deps: {
   readonly bus: Bus;
   readonly config: PresenceConfig;
@@ -57,10 +88,7 @@ export function startPresence(deps: {
   const self = deps.instanceId ?? randomUUID();
   let sink: PresenceSink = () => undefined;
   const state = createPresenceState({ self, maxMembers: config.maxMembers, sink: (topic, action, member) => sink(topic, action, member) });
-  /** origin → when it is taken for gone (epoch ms). */
-  const deadlines = new Map<string, number>();
-  /** Origins whose last word was `presence_bye`. */
-  const leaving = new Set<string>();
+  const liveness = createLiveness(config);
   const assemblies = new Map<string, Assembly>();
   const assemble = (message: Heartbeat): void => {
     const whole = assembled(assemblies, message);
@@ -83,10 +111,7 @@ export function startPresence(deps: {
   function receive(control: ControlMessage): void {
     const message = readPresenceWire(control);
     if (message === undefined || message.origin === self) return;
-    const now = Date.now();
-    deadlines.set(message.origin, now + (message.kind === PRESENCE_BYE ? config.leaveGraceMs : config.instanceTimeoutMs));
-    if (message.kind === PRESENCE_BYE) leaving.add(message.origin);
-    else leaving.delete(message.origin);
+    liveness.heard(message.origin, message.kind === PRESENCE_BYE);
     switch (message.kind) {
       case PRESENCE_SYNC:
         heartbeat();
@@ -103,11 +128,7 @@ export function startPresence(deps: {
   }
 
   function sweep(): void {
-    const now = Date.now();
-    for (const [origin, deadline] of deadlines) {
-      if (deadline > now) continue;
-      deadlines.delete(origin);
-      leaving.delete(origin);
+    for (const origin of liveness.expired()) {
       assemblies.delete(origin);
       logger.info({ origin }, 'presence: instance gone; its members leave');
       state.drop(origin);
@@ -125,7 +146,7 @@ export function startPresence(deps: {
 
   return {
     instanceId: self,
-    peers: () => [...deadlines.keys()].filter((origin) => !leaving.has(origin)),
+    peers: () => liveness.peers(),
     join: (topic, connectionId, user) => local.join(topic, connectionId, user),
     leave: (topic, connectionId) => local.leave(topic, connectionId),
     members: (topic) => state.members(topic),
