@@ -86,7 +86,7 @@ export interface Config {
   readonly workers: number;
   /**
    * Nice steps below the event loop for V8's worker threads (GC, compilers), so they yield to it; 0 =
-   * leave them; `auto` = 19 when this process may run on one CPU only, else 0 (v8-worker-priority.ts).
+   * leave them; `auto` = 10 when this process may run on one CPU only, else 0 (v8-worker-priority.ts).
    */
   readonly v8WorkerNice: number | 'auto';
   readonly debug: boolean;

@@ -12,7 +12,7 @@
  * parallel GC pause waits behind them while the loop waits for it (a priority inversion). Measured
  * with two busy processes on the server's core, 400 REST writes took 1.7× as long in one set of runs,
  * unpinned with six 1.4× (docs/OPERATIONS.md, with a later set that was not repeatable).
- * So `auto`, the default, nices only a process that may run on one CPU alone (`taskset`, a cpuset):
+ * So `auto`, the default, nices (by 10) only a process that may run on one CPU alone (`taskset`, a cpuset):
  * the deliberate one-core deployment the S3/S8 benches measure. Elsewhere the workers can run on
  * another CPU while one is spare, where nice gains nothing.
  *
@@ -40,11 +40,22 @@ export interface V8WorkerPriorityOptions {
 }
 
 const DEFAULT_POOL = 4;
+/**
+ * `auto`'s nice steps on one CPU. At 19 (a CFS weight of 15 against the loop's 1024) a connect
+ * storm on a fresh process cost half as much CPU again per connect: the helpers compiling the hot
+ * code and sharing the young-generation collections all but never ran while the loop was busy.
+ * At 10 (weight 110) the storm costs what it costs without nice, and the tails nice was for
+ * (S8's replay p99) stay where 19 put them (docs/OPERATIONS.md, Running).
+ */
+export const AUTO_NICE = 10;
 
-/** The nice steps `auto` stands for: 19 when this process may run on one CPU only (its affinity), else 0. */
+/**
+ * The nice steps `auto` stands for: AUTO_NICE when this process may run on one CPU only (its affinity),
+ * else 0.
+ */
 export function resolveV8WorkerNice(setting: number | 'auto', cpus = os.availableParallelism()): number {
   if (setting !== 'auto') return setting;
-  return cpus <= 1 ? 19 : 0;
+  return cpus <= 1 ? AUTO_NICE : 0;
 }
 
 /** Sets the nice value of V8's worker threads in this process; see the module comment. */

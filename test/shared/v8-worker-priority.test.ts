@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { resolveV8WorkerNice } from '../../src/shared/v8-worker-priority.js';
+import { AUTO_NICE, resolveV8WorkerNice } from '../../src/shared/v8-worker-priority.js';
 import { startServer } from '../helpers/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -83,12 +83,13 @@ describe.runIf(process.platform === 'linux')('V8 worker priority', () => {
   }, 90_000);
 
   it('auto: nices a process that may run on one CPU alone (taskset), and leaves one with more CPUs', async () => {
-    expect([resolveV8WorkerNice('auto', 1), resolveV8WorkerNice('auto', 2), resolveV8WorkerNice('auto', 64)]).toEqual([19, 0, 0]);
+    expect([resolveV8WorkerNice('auto', 1), resolveV8WorkerNice('auto', 2), resolveV8WorkerNice('auto', 64)]).toEqual([10, 0, 0]);
+    expect(AUTO_NICE).toBe(10);
     expect([resolveV8WorkerNice(0, 1), resolveV8WorkerNice(7, 16)]).toEqual([0, 7]);
     const pinned = await runChild({ NICE: 'auto' }, 0);
     expect(pinned.result.skipped).toBeUndefined();
     expect(pinned.result.threads).toHaveLength(5);
-    for (const tid of pinned.result.threads) expect(pinned.nice[tid]).toBe(Math.min(19, (pinned.nice[pinned.main] ?? 0) + 19));
+    for (const tid of pinned.result.threads) expect(pinned.nice[tid]).toBe(Math.min(19, (pinned.nice[pinned.main] ?? 0) + AUTO_NICE));
     // Unpinned: on a machine with one CPU, auto nices here too (checked above); with more, nothing changes.
     if (os.availableParallelism() > 1) {
       const free = await runChild({ NICE: 'auto' });
@@ -101,7 +102,7 @@ describe.runIf(process.platform === 'linux')('V8 worker priority', () => {
     const byDefault =
       os.availableParallelism() > 1
         ? /"cpus":\d+,"msg":"V8 worker threads left at the loop's priority \(V8_WORKER_NICE=auto/
-        : /"msg":"V8 worker threads niced to 19"/;
+        : /"msg":"V8 worker threads niced to \d+"/;
     for (const [env, line] of [
       [{ V8_WORKER_NICE: '19' }, /"threads":5,"nice":\d+,"msg":"V8 worker threads niced to \d+"/],
       [{}, byDefault],
