@@ -12,7 +12,7 @@
  *
  *   node bench/publish-cost.mjs [--posts 6000] [--rounds 3] [--concurrency 16] [--groups 1,64] [--port 18767]
  *                               [--postgres postgres://user@127.0.0.1:5432/postgres] [--kind notification|host]
- *                               [--hosts 50] [--vms 10] [--profile DIR] [--dist DIR] [--base-dist DIR]
+ *                               [--hosts 50] [--vms 10|none] [--profile DIR] [--dist DIR] [--base-dist DIR]
  *
  * `--dist DIR` runs another build of ours than ./dist (DIR/main.js). `--base-dist DIR` adds a second
  * build (say main's, built in a worktree) as `ours-base`, on the next port, with the rounds of the
@@ -58,13 +58,18 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-publish-cost-'));
 
 const kind = String(opt('kind', 'notification'));
 const hosts = Number(opt('hosts', 50));
-const vmsPerHost = Number(opt('vms', 10));
+const vmsOpt = String(opt('vms', 10));
+/** `--vms none`: usage-only reports without a VM list (what S5's reports are). */
+const vmsPerHost = vmsOpt === 'none' ? undefined : Number(vmsOpt);
+if (vmsPerHost !== undefined && (!Number.isInteger(vmsPerHost) || vmsPerHost < 0 || vmsPerHost > 10_000)) throw new Error(`--vms: expected none or an integer from 0 to 10000, got ${vmsOpt}`);
 if (kind !== 'notification' && kind !== 'host') throw new Error(`--kind notification|host, not ${kind}`);
 
 /** Host h's report number i: usage moves, the VM list stays. */
 function hostReport(i) {
+  const usage = { status: 'connected', cpu_cores: 32, memory_mb: 262144, cpu_usage_percent: i % 100, memory_usage_percent: (i * 7) % 100 };
+  if (vmsPerHost === undefined) return usage;
   const vms = Array.from({ length: vmsPerHost }, (_, v) => ({ name: `vm-${v}`, state: 'running', cpu_count: 2, memory_mb: 2048 }));
-  return { status: 'connected', cpu_cores: 32, memory_mb: 262144, cpu_usage_percent: i % 100, memory_usage_percent: (i * 7) % 100, vms };
+  return { ...usage, vms };
 }
 
 async function burst(pub, n) {
@@ -155,7 +160,7 @@ for (const group of groups) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 process.stdout.write(
-  `\n${posts} ${kind === 'host' ? `host reports (PUT, ${hosts} hosts × ${vmsPerHost} VMs)` : 'POSTs'} × ${rounds} rounds, ${concurrency} in flight, no subscribers, ${postgres === undefined ? 'SQLite' : 'PostgreSQL'}; ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`,
+  `\n${posts} ${kind === 'host' ? `host reports (PUT, ${hosts} hosts × ${vmsPerHost ?? 'no'} VMs)` : 'POSTs'} × ${rounds} rounds, ${concurrency} in flight, no subscribers, ${postgres === undefined ? 'SQLite' : 'PostgreSQL'}; ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n\n`,
 );
 const unit = kind === 'host' ? 'report' : 'POST';
 process.stdout.write(
