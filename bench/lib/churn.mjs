@@ -179,9 +179,12 @@ function postgresBusBuilt(root) {
   return fs.existsSync(dir) && fs.readdirSync(dir).some((f) => /^(postgres|pg)[\w-]*\.js$/.test(f));
 }
 
+/** A build of ours (ours, or ours-base with --base-dist): PostgreSQL + Redis (or PostgreSQL alone), /readyz. */
+const isOurs = (def) => def.name === 'ours' || def.name === 'ours-base';
+
 /** The S9 deployment for one server: private stores, three instances, HAProxy. */
 async function startCluster(ctx, p) {
-  const ours = ctx.def.name === 'ours';
+  const ours = isOurs(ctx.def);
   const base = ctx.port;
   const ports = Array.from({ length: p.instances }, (_, k) => base + 1 + k);
   const stores = [];
@@ -215,7 +218,7 @@ function s9Unavailable(ctx, root) {
   if (!ctx.def.cluster) return 'n/a: no cross-instance peer (S9 compares ours with socket.io-csr)';
   const missing = servicesMissing();
   if (missing) return `skipped: ${missing}`;
-  if (ctx.def.name === 'ours' && ctx.cluster === 'postgres' && !postgresBusBuilt(root))
+  if (isOurs(ctx.def) && ctx.cluster === 'postgres' && !postgresBusBuilt(root))
     return 'n/a: PostgreSQL-only cluster not available yet (no PostgreSQL bus in dist/bus)';
   return null;
 }
@@ -255,7 +258,7 @@ export async function s9(ctx, root) {
     const down = sorted(g.clients.filter((c) => c.outages > 0).map((c) => c.downtimeMs));
     return {
       clients: ready,
-      cluster: ctx.def.name === 'ours' ? `${ctx.cluster} (PostgreSQL${ctx.cluster === 'redis' ? ' + Redis' : ' only'})` : 'Redis streams adapter',
+      cluster: isOurs(ctx.def) ? `${ctx.cluster} (PostgreSQL${ctx.cluster === 'redis' ? ' + Redis' : ' only'})` : 'Redis streams adapter',
       published: g.expected,
       publish_failed: published.failed.length,
       lost: g.clients.reduce((a, c) => a + c.missed, 0),
