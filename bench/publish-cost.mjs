@@ -61,7 +61,8 @@ const hosts = Number(opt('hosts', 50));
 const vmsOpt = String(opt('vms', 10));
 /** `--vms none`: usage-only reports without a VM list (what S5's reports are). */
 const vmsPerHost = vmsOpt === 'none' ? undefined : Number(vmsOpt);
-if (vmsPerHost !== undefined && (!Number.isInteger(vmsPerHost) || vmsPerHost < 0 || vmsPerHost > 10_000)) throw new Error(`--vms: expected none or an integer from 0 to 10000, got ${vmsOpt}`);
+if (vmsPerHost !== undefined && (!Number.isInteger(vmsPerHost) || vmsPerHost < 0 || vmsPerHost > 10_000))
+  throw new Error(`--vms: expected none or an integer from 0 to 10000, got ${vmsOpt}`);
 if (kind !== 'notification' && kind !== 'host') throw new Error(`--kind notification|host, not ${kind}`);
 
 /** Host h's report number i: usage moves, the VM list stays. */
