@@ -72,7 +72,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     logger,
     timeoutMs: config.admin.scatterTimeoutMs,
     listMax: config.admin.listMax,
-    lone: parts.shared === undefined,
     instanceId,
     peers: realtime.peers,
   });

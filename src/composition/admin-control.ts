@@ -54,15 +54,13 @@ export interface AdminControlDeps {
   readonly timeoutMs: number;
   /** Most connections an instance lists per request, whatever the request asks. */
   readonly listMax: number;
-  /** True for a lone process (in-process bus): answers need not be waited for. */
-  readonly lone: boolean;
   /** This instance's name in answers (newInstanceId()); shared with presence, whose peers are awaited. */
   readonly instanceId: string;
-  /** The other live instances: a request is answered once they all have (scatter.ts). */
-  readonly peers?: () => readonly string[];
+  /** The other live instances (none for a lone process): a request is answered once they all have (scatter.ts). */
+  readonly peers: () => readonly string[];
 }
 
-/** Identifies this process in answers: host, pid and a random tag (two servers in one process differ). */
+/** Identifies this instance on the bus (presence, admin answers): host, pid and a random tag (two servers in one process differ). */
 export function newInstanceId(): string {
   return `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
@@ -94,7 +92,7 @@ function sum(answers: readonly InstanceAnswer[], key: string): number {
 export function startAdminControl(deps: AdminControlDeps): AdminControl {
   const { hub, bus, access, logger, listMax } = deps;
   const { instanceId } = deps;
-  const scatter = createScatter({ bus, instanceId, timeoutMs: deps.timeoutMs, lone: deps.lone, ...(deps.peers === undefined ? {} : { peers: deps.peers }) });
+  const scatter = createScatter({ bus, instanceId, timeoutMs: deps.timeoutMs, peers: deps.peers });
 
   async function recheck(rid: string, userId: string): Promise<void> {
     access.forget(userId);

@@ -8,7 +8,8 @@
  * presence has heard from lately, none that said goodbye) have answered whole; until then, and
  * for an instance that stopped answering without a goodbye, it waits the timeout. An instance
  * started since presence last heard from the others is known from its first message (it says
- * `presence_sync` at start). A lone process (the in-process bus) is done once it answered itself.
+ * `presence_sync` at start). A lone process (the in-process bus) has no peers: it is done once it
+ * answered itself.
  */
 import { randomUUID } from 'node:crypto';
 import type { Bus, ControlMessage } from '../bus/types.js';
@@ -65,14 +66,12 @@ export interface ScatterDeps {
   readonly bus: Bus;
   readonly instanceId: string;
   readonly timeoutMs: number;
-  /** True for a lone process (in-process bus): only this instance answers. */
-  readonly lone: boolean;
   /** The other instances expected to answer; without it, every request waits the timeout. */
   readonly peers?: () => readonly string[];
 }
 
 export function createScatter(deps: ScatterDeps): Scatter {
-  const { bus, instanceId, timeoutMs, lone, peers } = deps;
+  const { bus, instanceId, timeoutMs, peers } = deps;
   const pending = new Map<string, Pending>();
 
   /** Whether this instance and every known peer have answered whole. */
@@ -81,9 +80,7 @@ export function createScatter(deps: ScatterDeps): Scatter {
       const entry = parts.get(id);
       return entry !== undefined && entry.got.size >= entry.total;
     };
-    if (!whole(instanceId)) return false;
-    if (lone) return true;
-    return peers !== undefined && peers().every(whole);
+    return whole(instanceId) && peers !== undefined && peers().every(whole);
   }
 
   const unsubscribe = bus.subscribeControl((m) => {

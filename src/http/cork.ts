@@ -36,7 +36,8 @@ export interface CorkOptions {
   readonly holdMs?: number;
 }
 
-export const CORK_DEFAULTS = { flushBytes: 64 * 1024, holdTurns: 8, holdMs: 100 } as const;
+/** The defaults; the server's come from config (WS_BURST_HOLD_TURNS, WS_BURST_HOLD_MS), the same values. */
+const CORK_DEFAULTS = { flushBytes: 64 * 1024, holdTurns: 8, holdMs: 100 } as const;
 
 export function createCorker(options: CorkOptions = {}): Corker {
   const { flushBytes, holdTurns, holdMs } = { ...CORK_DEFAULTS, ...options };

@@ -12,7 +12,7 @@ const TIMEOUT_MS = 400;
 
 /** An instance: a scatter whose control handler answers every `q` with `items`. */
 function instance(bus: Bus, id: string, items: readonly unknown[], peers?: () => readonly string[]): Scatter {
-  const scatter = createScatter({ bus, instanceId: id, timeoutMs: TIMEOUT_MS, lone: false, ...(peers === undefined ? {} : { peers }) });
+  const scatter = createScatter({ bus, instanceId: id, timeoutMs: TIMEOUT_MS, ...(peers === undefined ? {} : { peers }) });
   bus.subscribeControl((m) => {
     if (m.kind === 'q' && typeof m.rid === 'string') scatter.answer(m.rid, items, { n: items.length });
   });
