@@ -43,6 +43,7 @@ export default defineConfig({
             'test/protocol/**',
             'test/security/**',
             'test/store/sqlite-checkpoint.test.ts',
+            'test/store/prepared-direct.test.ts',
             'test/integration/send-path.test.ts',
             'test/scale/**',
             'test/integration/config.test.ts',

@@ -3,9 +3,10 @@
  * commit and the write lock for writes, one snapshot for reads) and the repositories a
  * transaction carries; the event log and its offsets are `event-log.ts`.
  */
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { appendEvent, countEvents, pruneEvents, readEvents, readHeads, readPosition, type Db, type EventLogOptions } from './event-log.js';
 import { createGroupCommit, type GroupWrite } from './group-commit.js';
+import { runSql } from './prepared.js';
 import { createInventoryRepo } from './inventory-repo.js';
 import { createJobRepo } from './jobs-repo.js';
 import { createNotificationRepo } from './notifications-repo.js';
@@ -158,7 +159,7 @@ function createWriter(options: KyselyStoreOptions): GroupWrite<Db> {
         await body(trx);
       }),
     statement: async (trx, statement) => {
-      await trx.executeQuery(CompiledQuery.raw(statement));
+      await runSql(trx, statement);
     },
   });
 }

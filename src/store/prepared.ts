@@ -48,7 +48,27 @@ function compilePlan<P>(db: Db, fields: readonly string[], build: (db: Db, value
   return { sql: compiled.sql, slots };
 }
 
-/** A query built by `build` once per dialect, then run with `values` in place of its markers. */
+/**
+ * Runs SQL with parameters at once on the connection a transaction holds: SQLite's (better-sqlite3
+ * is synchronous and a transaction has the one connection to itself). Through Kysely's executor
+ * the same statement took a connection-provider hop, a result transform and four promises: about
+ * as much CPU as better-sqlite3 takes to run it (bench/publish-cost.mjs).
+ */
+export type DirectRunner = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>;
+
+/** Direct runners per dialect adapter (the same for a Kysely instance and its transactions). */
+const directRunners = new WeakMap<object, DirectRunner>();
+
+/** Prepared queries run inside `db`'s transactions go straight to `runner` (see DirectRunner). */
+export function runInTransactionsWith(db: Kysely<Database>, runner: DirectRunner): void {
+  directRunners.set(db.getExecutor().adapter, runner);
+}
+
+/**
+ * A query built by `build` once per dialect, then run with `values` in place of its markers.
+ * Inside a transaction of a store that registered a DirectRunner it runs there, not through
+ * Kysely's executor; outside one (the connection may be another transaction's) it never does.
+ */
 export function prepared<P extends object, R = unknown>(
   fieldList: FieldList<P>,
   build: (db: Db, values: P) => Compilable<R>,
@@ -67,6 +87,13 @@ export function prepared<P extends object, R = unknown>(
       if (value === undefined) throw new Error(`prepared query: ${slot.field} is undefined`);
       return value;
     });
-    return db.executeQuery(CompiledQuery.raw(plan.sql, parameters) as CompiledQuery<R>);
+    return runSql<R>(db, plan.sql, parameters);
   };
+}
+
+/** Runs `sql` with `parameters` on `db`: directly inside a transaction where a DirectRunner is registered, else through Kysely. */
+export async function runSql<R = unknown>(db: Db, sql: string, parameters: unknown[] = []): Promise<QueryResult<R>> {
+  const direct = db.isTransaction ? directRunners.get(db.getExecutor().adapter) : undefined;
+  if (direct !== undefined) return direct(sql, parameters) as QueryResult<R>;
+  return db.executeQuery(CompiledQuery.raw(sql, parameters) as CompiledQuery<R>);
 }

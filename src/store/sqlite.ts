@@ -5,6 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import type { Logger } from '../shared/logger.js';
 import { migrateToLatest } from './migrate.js';
+import { runInTransactionsWith, type DirectRunner } from './prepared.js';
 import { startCheckpointer } from './sqlite-checkpoint.js';
 import { createKyselyStore } from './kysely-store.js';
 import type { Database } from './schema.js';
@@ -57,6 +58,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const database = withStatementCache(sqlite);
   const dialect = options.immediate === true ? new ImmediateSqliteDialect({ database }) : new SqliteDialect({ database });
   const db = new Kysely<Database>({ dialect });
+  runInTransactionsWith(db, sqliteDirectRunner(database.prepare));
   const epoch = await migrateToLatest(db);
   const store = createKyselyStore({
     db,
@@ -77,6 +79,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       await checkpointer.close();
       await store.close();
     },
+  };
+}
+
+/** What Kysely's SQLite connection does with a compiled query, without its executor around it (prepared.ts). */
+export function sqliteDirectRunner(prepare: (sql: string) => SqliteDatabase.Statement): DirectRunner {
+  return (sql, parameters) => {
+    const statement = prepare(sql);
+    if (statement.reader) return { rows: statement.all(parameters) };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   };
 }
 
