@@ -45,11 +45,15 @@ export function pinSelf(cpu) {
 
 /** CPU time (user+system) of a process in µs, from /proc/<pid>/stat (fields 14 and 15). */
 export function procCpuMicros(pid) {
+  const { user, sys } = procCpuSplit(pid);
+  return user + sys;
+}
+
+/** A process's CPU µs so far, in user mode and in the kernel (utime and stime of /proc/<pid>/stat). */
+export function procCpuSplit(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1e6) / clockTicks;
+  return { user: (Number(fields[11]) * 1e6) / clockTicks, sys: (Number(fields[12]) * 1e6) / clockTicks };
 }
 
 /** The pids of a process and all its descendants, from /proc/<pid>/task/<tid>/children. */
@@ -221,7 +225,7 @@ export async function startServer({ argv, env, port, logFile, useTaskset, cwd, p
     /** Forced GC then memory and cpuUsage, from inside the server. */
     mem: async (gc = true) => rpc({ cmd: 'mem', gc }, 30_000),
     rpc,
-    cpuMicros: () => procCpuMicros(child.pid),
+    cpuSplit: () => procCpuSplit(child.pid),
     rss: () => procRss(child.pid),
     get exited() {
       return exited;

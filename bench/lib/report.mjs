@@ -78,6 +78,8 @@ export function tableRows(params, workers = []) {
   rows.push(
     [`S5 ${params.s5Topics} topics x${params.s5PerTopic} deliveries/s`, 'S5', 'deliveries_per_s'],
     [`S5 server CPU µs/delivery`, 'S5', 'cpu_us_per_delivery'],
+    [`S5 of which user mode µs/delivery`, 'S5', 'cpu_user_us_per_delivery'],
+    [`S5 of which kernel µs/delivery`, 'S5', 'cpu_sys_us_per_delivery'],
     [`S5 p99 ms`, 'S5', 'p99_ms'],
     ['S5 note', 'S5', 'note'],
   );
