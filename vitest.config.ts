@@ -58,6 +58,7 @@ export default defineConfig({
             // Usage errors and a refused connect; V8's thread priorities: nothing of them reaches a store.
             'test/cli/usage.test.ts',
             'test/shared/v8-worker-priority.test.ts',
+            'test/shared/time-ordered-id.test.ts',
             'test/cli/follow.test.ts',
             'test/cli/jobs-inventory.test.ts',
           ],

@@ -4,7 +4,7 @@
  * per principal and key), cancel and the retention sweep. Every change goes through
  * `job-changes.ts`, which says which events a change appends and how parameters are redacted.
  */
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../shared/time-ordered-id.js';
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../shared/errors.js';
 import { parameterErrors, type Job, type JobChangeData, type JobDeletedData } from '../protocol/index.js';
@@ -64,7 +64,7 @@ export function parseCreate(registry: JobTypeRegistry, input: unknown): { type: 
 /** Inserts a new pending job and appends its `created` event; returns the job as readers see it. */
 async function insertJob(ctx: WriteContext, type: string, parameters: Record<string, unknown>, principal: Principal, at: string): Promise<Job> {
   const stored: StoredJob = {
-    id: randomUUID(),
+    id: timeOrderedId(), // UUIDv7, as notifications: new rows append to the id index
     type,
     status: 'pending',
     progress: 0,

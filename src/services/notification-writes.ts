@@ -4,7 +4,7 @@
  * reports it, and the retention deletes a create may bring. Used by the notification service and,
  * through `raise`/`resolveIn`, by the services whose changes raise conditions.
  */
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../shared/time-ordered-id.js';
 import type { ConditionChange, Notification } from '../protocol/index.js';
 import type { StoredNotification } from '../store/types.js';
 import type { ValidNotificationInput } from './notification-input.js';
@@ -78,7 +78,8 @@ export function createNotificationWrites(options: { readonly now: () => Date; re
 
     async put(ctx, valid) {
       const at = now().toISOString();
-      const fresh: StoredNotification = { id: randomUUID(), ...valid, created_at: at, count: 1, last_seen_at: at, resolved_at: null };
+      // Time-ordered (UUIDv7): a new row's id lands at the end of the id index, not on a random page.
+      const fresh: StoredNotification = { id: timeOrderedId(), ...valid, created_at: at, count: 1, last_seen_at: at, resolved_at: null };
       const { stored, created } = valid.condition_key === null ? { stored: fresh, created: true } : await ctx.tx.notifications.raise(fresh);
       if (valid.condition_key === null) await ctx.tx.notifications.insert(fresh);
       if (!created) {

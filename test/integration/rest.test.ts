@@ -39,6 +39,17 @@ describe('create and read', () => {
     expect(got.body).toEqual(r.body);
   });
 
+  it('gives time-ordered ids (UUIDv7): in id order, notifications are in creation order', async () => {
+    // Concurrent creates share a group commit and often a millisecond.
+    const made = await Promise.all(Array.from({ length: 20 }, (_, i) => api(srv.url, 'POST', '/api/v1/notifications', { title: `order ${i}`, message: 'M' })));
+    const byId = made.map((r) => r.body as { id: string; created_at: string }).sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (const n of byId) expect(n.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const times = byId.map((n) => n.created_at);
+    expect([...times].sort()).toEqual(times);
+    // The id's first 48 bits are its creation time in ms.
+    for (const n of byId) expect(Math.abs(parseInt(n.id.replace(/-/g, '').slice(0, 12), 16) - Date.parse(n.created_at))).toBeLessThan(1000);
+  });
+
   it('keeps related_entity and metadata', async () => {
     const body = {
       title: 'Job done',
