@@ -7,23 +7,10 @@
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { prepared, runInTransactionsWith, runSql, type DirectRunner } from '../../src/store/prepared.js';
+import { runInTransactionsWith, runSql, type DirectRunner } from '../../src/store/prepared.js';
 import type { Database } from '../../src/store/schema.js';
 import { sqliteDirectRunner } from '../../src/store/sqlite.js';
-
-const upsertHead = prepared({ topic: true }, (db, p: { topic: string }) =>
-  db
-    .insertInto('topic_heads')
-    .values({ topic: p.topic, head: 1, floor: 0 })
-    .onConflict((oc) => oc.column('topic').doUpdateSet({ head: sql`topic_heads.head + 1` }))
-    .returning('head'),
-);
-const selectHead = prepared({ topic: true }, (db, p: { topic: string }) =>
-  db.selectFrom('topic_heads').select(['topic', 'head', 'floor']).where('topic', '=', p.topic),
-);
-const setFloor = prepared({ topic: true, floor: true }, (db, p: { topic: string; floor: number }) =>
-  db.updateTable('topic_heads').set({ floor: p.floor }).where('topic', '=', p.topic),
-);
+import { selectHead, setFloor, upsertHead } from './topic-heads-queries.js';
 
 describe('prepared queries on SQLite, directly inside transactions', () => {
   let sqlite: SqliteDatabase.Database;
