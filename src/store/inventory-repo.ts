@@ -62,7 +62,8 @@ const insertHost = prepared(HOST_FIELDS, (db, host: HostsTable) => db.insertInto
 const vmsOfHost = prepared({ host_id: true }, (db, p: { host_id: string }) =>
   db.selectFrom('vms').selectAll().where('host_id', '=', p.host_id).orderBy('host_id').orderBy('name'),
 );
-const updateHost = prepared(HOST_FIELDS, (db, host: HostsTable) => db.updateTable('hosts').set(host).where('id', '=', host.id));
+// `id` only in the WHERE: set as a column too, SQLite would rewrite the primary key's index entry on every report.
+const updateHost = prepared(HOST_FIELDS, (db, { id, ...fields }: HostsTable) => db.updateTable('hosts').set(fields).where('id', '=', id));
 
 /** One transaction's repository: methods on a prototype, so that each report makes one small object (see notifications-repo.ts). */
 class KyselyInventoryRepo implements InventoryRepo {
