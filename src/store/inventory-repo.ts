@@ -112,7 +112,11 @@ class KyselyInventoryRepo implements InventoryRepo {
   }
   async saveVm(vm: Vm, isNew: boolean): Promise<void> {
     if (isNew) await this.db.insertInto('vms').values(vmRow(vm)).execute();
-    else await this.db.updateTable('vms').set(vmRow(vm)).where('host_id', '=', vm.host_id).where('name', '=', vm.name).execute();
+    else {
+      // The key columns only in the WHERE (see updateHost).
+      const { host_id: _host, name: _name, ...fields } = vmRow(vm);
+      await this.db.updateTable('vms').set(fields).where('host_id', '=', vm.host_id).where('name', '=', vm.name).execute();
+    }
   }
   async deleteVm(hostId: string, name: string): Promise<boolean> {
     const result = await this.db.deleteFrom('vms').where('host_id', '=', hostId).where('name', '=', name).executeTakeFirst();

@@ -35,7 +35,10 @@ export function createJobRepo(db: Db): JobRepo {
       await db.insertInto('jobs').values(toRow(job)).execute();
     },
     async update(job) {
-      await db.updateTable('jobs').set(toRow(job)).where('id', '=', job.id).execute();
+      // The id and creation time never change: left out of SET, SQLite leaves the primary key's and
+      // jobs_created's index entries alone instead of rewriting them on every step.
+      const { id, created_at: _created, ...fields } = toRow(job);
+      await db.updateTable('jobs').set(fields).where('id', '=', id).execute();
     },
     async get(id) {
       const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
