@@ -5,7 +5,8 @@ const SECRET_PARAMS = /([?&](?:token|access_token|id_token|code|state|api_token)
 
 /** Replaces the values of credential-bearing query parameters with `[REDACTED]`. */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[REDACTED]');
+  // Most logged URLs (REST writes, agent reports) have neither `?` nor `&`: no regex run for them.
+  return url.includes('?') || url.includes('&') ? url.replace(SECRET_PARAMS, '$1[REDACTED]') : url;
 }
 
 /** Fields whose value is a credential wherever they appear (headers by their lower-case names). */

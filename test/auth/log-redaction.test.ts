@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { expect, it } from 'vitest';
-import { createLogger, redactSecrets } from '../../src/http/log.js';
+import { createLogger, redactSecrets, redactUrl } from '../../src/http/log.js';
 
 function capture(): { lines: Record<string, unknown>[]; logger: ReturnType<typeof createLogger> } {
   const lines: Record<string, unknown>[] = [];
@@ -57,4 +57,14 @@ it('leaves a line without credentials uncopied, and the object logged unchanged'
   const redacted = redactSecrets(secret);
   expect(redacted).toEqual({ user: 'u', auth: { token: '[REDACTED]' } });
   expect(secret.auth.token).toBe('t');
+});
+
+it('redacts credential query parameters of a URL, and leaves a URL without a query as it is', () => {
+  expect(redactUrl('/ws?token=abc.def&topics=jobs')).toBe('/ws?token=[REDACTED]&topics=jobs');
+  expect(redactUrl('/auth/callback?code=xyz&state=s1')).toBe('/auth/callback?code=[REDACTED]&state=[REDACTED]');
+  expect(redactUrl('/api/v1/notifications?limit=5&api_token=t0k')).toBe('/api/v1/notifications?limit=5&api_token=[REDACTED]');
+  // `&` without `?` is not a query, but a credential-looking parameter is still redacted.
+  expect(redactUrl('/odd&access_token=t0k')).toBe('/odd&access_token=[REDACTED]');
+  const plain = '/api/v1/hosts/hv-01';
+  expect(redactUrl(plain)).toBe(plain);
 });
