@@ -9,7 +9,6 @@
  * shutting down says `presence_bye`, and its members go after the grace period (its clients
  * reconnect elsewhere meanwhile, so nobody leaves and joins again).
  */
-import { randomUUID } from 'node:crypto';
 import type { Bus, ControlMessage } from '../bus/types.js';
 import type { PresenceConfig } from '../config/presence.js';
 import type { PresenceDirectory, PresenceSink } from '../core/index.js';
@@ -81,11 +80,11 @@ export function startPresence(deps: {
   readonly bus: Bus;
   readonly config: PresenceConfig;
   readonly logger: Logger;
-  /** This instance's name on the bus (the admin API's too); a random UUID when absent. */
-  readonly instanceId?: string;
+  /** This instance's name on the bus (the admin API's too: newInstanceId()). */
+  readonly instanceId: string;
 }): ClusterPresence {
   const { bus, config, logger } = deps;
-  const self = deps.instanceId ?? randomUUID();
+  const self = deps.instanceId;
   let sink: PresenceSink = () => undefined;
   const state = createPresenceState({ self, maxMembers: config.maxMembers, sink: (topic, action, member) => sink(topic, action, member) });
   const liveness = createLiveness(config);
