@@ -87,13 +87,18 @@ export function prepared<P extends object, R = unknown>(
       if (value === undefined) throw new Error(`prepared query: ${slot.field} is undefined`);
       return value;
     });
-    return runSql<R>(db, plan.sql, parameters);
+    return runOn<R>(db, adapter, plan.sql, parameters);
   };
 }
 
 /** Runs `sql` with `parameters` on `db`: directly inside a transaction where a DirectRunner is registered, else through Kysely. */
-export async function runSql<R = unknown>(db: Db, sql: string, parameters: unknown[] = []): Promise<QueryResult<R>> {
-  const direct = db.isTransaction ? directRunners.get(db.getExecutor().adapter) : undefined;
+export function runSql<R = unknown>(db: Db, sql: string, parameters: unknown[] = []): Promise<QueryResult<R>> {
+  return runOn<R>(db, db.getExecutor().adapter, sql, parameters);
+}
+
+/** runSql with `db`'s adapter already in hand (a prepared query looked it up for its plan). */
+async function runOn<R>(db: Db, adapter: object, sql: string, parameters: unknown[]): Promise<QueryResult<R>> {
+  const direct = db.isTransaction ? directRunners.get(adapter) : undefined;
   if (direct !== undefined) return direct(sql, parameters) as QueryResult<R>;
   return db.executeQuery(CompiledQuery.raw(sql, parameters) as CompiledQuery<R>);
 }

@@ -58,7 +58,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const database = withStatementCache(sqlite);
   const dialect = options.immediate === true ? new ImmediateSqliteDialect({ database }) : new SqliteDialect({ database });
   const db = new Kysely<Database>({ dialect });
-  runInTransactionsWith(db, sqliteDirectRunner(database.prepare));
+  runInTransactionsWith(
+    db,
+    sqliteDirectRunner((text) => database.prepare(text)),
+  );
   const epoch = await migrateToLatest(db);
   const store = createKyselyStore({
     db,
