@@ -286,6 +286,7 @@ export async function s5(ctx) {
     const s = await gather(pool);
     const lat = latencySummary(s.latencies);
     const seconds = (w.at - t0) / 1000;
+    const perDelivery = (us) => round(us / Math.max(1, s.events), 3);
     return {
       subs: c.ready,
       topics,
@@ -293,10 +294,10 @@ export async function s5(ctx) {
       deliveries: s.events,
       deliveries_per_s: round(s.events / seconds, 0),
       publish_per_s: round(p.ok / seconds, 0),
-      cpu_us_per_delivery: round((cpu1.user + cpu1.sys - cpu0.user - cpu0.sys) / Math.max(1, s.events), 3),
+      cpu_us_per_delivery: perDelivery(cpu1.user + cpu1.sys - cpu0.user - cpu0.sys),
       // The kernel's share (socket writes, the database's file writes) against the process's own.
-      cpu_user_us_per_delivery: round((cpu1.user - cpu0.user) / Math.max(1, s.events), 3),
-      cpu_sys_us_per_delivery: round((cpu1.sys - cpu0.sys) / Math.max(1, s.events), 3),
+      cpu_user_us_per_delivery: perDelivery(cpu1.user - cpu0.user),
+      cpu_sys_us_per_delivery: perDelivery(cpu1.sys - cpu0.sys),
       p50_ms: round(lat.p50),
       p99_ms: round(lat.p99),
       loss: p.ok * per - s.events,

@@ -12,8 +12,8 @@
  * each turn brings them more frames, so that one write carries several turns' worth: on loopback
  * a write of one small frame costs the server about 7 µs of CPU and one of sixteen about 11 (the
  * kernel delivers it to the reader within the call; bench/write-cost.mjs), and at a thousand
- * subscribers a turn's fan-out is mostly those writes. The hold ends at the first turn that brings no frame to a corked socket (the
- * burst is over: flush now), and before a frame would have waited more than `holdMs`
+ * subscribers a turn's fan-out is mostly those writes. The hold ends at the first turn that brings
+ * no frame to a corked socket (the burst is over: flush now), and before a frame would have waited more than `holdMs`
  * (WS_BURST_HOLD_MS), counting the next turn as long as the average one so far. Turns are short
  * when the server has little to do, so the hold adds little there; they are long when it is
  * saturated, which is when fewer writes buy the most.
