@@ -81,10 +81,18 @@ export function procTree(pid) {
 
 /** CPU time in µs of a process and its live descendants (WORKERS=N: the primary and its workers). */
 export function procTreeCpuMicros(pid) {
-  let sum = 0;
+  const { user, sys } = procTreeCpuSplit(pid);
+  return user + sys;
+}
+
+/** procCpuSplit summed over a process and its live descendants. */
+export function procTreeCpuSplit(pid) {
+  const sum = { user: 0, sys: 0 };
   for (const p of procTree(pid)) {
     try {
-      sum += procCpuMicros(p);
+      const { user, sys } = procCpuSplit(p);
+      sum.user += user;
+      sum.sys += sys;
     } catch {
       /* exited between the listing and the read */
     }

@@ -52,6 +52,8 @@ export function tableRows(params, workers = []) {
     rows.push(
       [`${key} deliveries/s`, key, 'deliveries_per_s'],
       [`${key} server CPU µs/delivery`, key, 'cpu_us_per_delivery'],
+      [`${key} of which user mode µs/delivery`, key, 'cpu_user_us_per_delivery'],
+      [`${key} of which kernel µs/delivery`, key, 'cpu_sys_us_per_delivery'],
       [`${key} publishes/s`, key, 'publish_per_s'],
       [`${key} loss`, key, 'loss'],
       [`${key} server busy / waiting for CPU`, key, 'server_sched'],

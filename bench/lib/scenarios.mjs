@@ -3,7 +3,7 @@
  * returns one run's flat metrics {name: number|string}. Every wait is bounded.
  */
 import { latencySummary } from './stats.mjs';
-import { nowMs, schedWindow, sleep, procTreeCpuMicros } from './proc.mjs';
+import { nowMs, schedWindow, sleep, procTreeCpuMicros, procTreeCpuSplit } from './proc.mjs';
 import { body, publishAtRate, publishBurst, publisherGroup } from './publishing.mjs';
 
 const PER_WORKER = 9_000; // well under the 20,000 open files one process may hold
@@ -210,25 +210,31 @@ export async function s4(ctx, { subs, events }) {
     await waitDelivered(pool, warm, ctx.params.drainMs);
     await pool.all({ cmd: 'reset' });
     // The whole process tree: with WORKERS=N the deliveries happen in the primary's children.
-    const cpu0 = procTreeCpuMicros(server.pid);
+    const cpu0 = procTreeCpuSplit(server.pid);
     const sched = schedWindow([server.pid, ...pool.pids]);
     const t0 = nowMs();
     const p = await pubs.burst(events, ctx.params.burstConcurrency);
     const tPublished = nowMs();
     const w = await waitDelivered(pool, p.ok, ctx.params.drainMs);
-    const cpu1 = procTreeCpuMicros(server.pid);
+    const cpu1 = procTreeCpuSplit(server.pid);
     const sch = schedSummary(sched);
     const s = await gather(pool);
     const seconds = (w.at - t0) / 1000;
     const lat = latencySummary(s.latencies);
+    const user = cpu1.user - cpu0.user;
+    const sys = cpu1.sys - cpu0.sys;
+    const perDelivery = (us) => round(us / Math.max(1, s.events), 3);
     return {
       subs: c.ready,
       published: p.ok,
       publish_failed: p.failed,
       deliveries: s.events,
       deliveries_per_s: round(s.events / seconds, 0),
-      cpu_us_per_delivery: round((cpu1 - cpu0) / Math.max(1, s.events), 3),
-      server_cpu_share: round((cpu1 - cpu0) / 1e6 / seconds, 2),
+      cpu_us_per_delivery: perDelivery(user + sys),
+      // As S5's: the kernel's share (the socket writes) against the process's own code.
+      cpu_user_us_per_delivery: perDelivery(user),
+      cpu_sys_us_per_delivery: perDelivery(sys),
+      server_cpu_share: round((user + sys) / 1e6 / seconds, 2),
       publish_per_s: round(p.ok / ((tPublished - t0) / 1000), 0),
       burst_p99_ms: round(lat.p99),
       loss: p.ok * s.healthy - s.events,
