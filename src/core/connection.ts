@@ -136,16 +136,31 @@ export class Connection implements LocalBudget, AttachedConnection {
 
   /** Queues a frame, or closes the connection (4009) when its send buffer is over the bound. */
   send(frame: string | Buffer): void {
-    if (this.isClosed) return;
-    if (this.socket.bufferedAmount > this.ctx.maxBufferedBytes) {
-      this.ctx.observer?.slowConsumer();
-      this.close(CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer full; reconnect and resume');
-      return;
-    }
+    if (!this.hasRoom()) return;
     this.socket.send(frame);
     this.framesOut += 1;
     this.bytesOut += frame.length;
-    this.ctx.observer?.messageOut(frame.length);
+    this.ctx.observer?.messageOut(frame.length, 1);
+  }
+
+  /** Queues several frames at once, in order (a group's share: fanout-queue.ts), under the same bound. */
+  sendEach(frames: readonly Buffer[]): void {
+    if (!this.hasRoom()) return;
+    this.socket.sendEach(frames);
+    let bytes = 0;
+    for (let i = 0; i < frames.length; i += 1) bytes += (frames[i] as Buffer).length;
+    this.framesOut += frames.length;
+    this.bytesOut += bytes;
+    this.ctx.observer?.messageOut(bytes, frames.length);
+  }
+
+  /** False when closed, or when its send buffer is over the bound: then it is closed (4009). */
+  private hasRoom(): boolean {
+    if (this.isClosed) return false;
+    if (this.socket.bufferedAmount <= this.ctx.maxBufferedBytes) return true;
+    this.ctx.observer?.slowConsumer();
+    this.close(CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer full; reconnect and resume');
+    return false;
   }
 
   sendJson(message: object): void {
@@ -250,6 +265,8 @@ export class Connection implements LocalBudget, AttachedConnection {
     const picked = share.length === 1 ? ((share[0] as TopicEvent).offset > position ? share : NOTHING) : share.filter((e) => e.offset > position);
     if (picked.length === 0) return;
     stream.position = (picked[picked.length - 1] as TopicEvent).offset;
-    this.send(frames.of(picked));
+    const out = frames.of(picked);
+    if (Buffer.isBuffer(out)) this.send(out);
+    else this.sendEach(out);
   }
 }

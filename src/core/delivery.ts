@@ -17,6 +17,8 @@ export interface DeliveryDeps {
   readonly sources: TopicSources;
   /** The event's frames, serialised once whichever path sends them (sync.ts keeps them). */
   framesOf(event: TopicEvent): EventFrames;
+  /** A receiver's share of several events goes as one `batch` frame (a batch window), else as each event's own frame. */
+  readonly batchFrames?: boolean;
 }
 
 /** Committed events of one topic, in offset order (one event, or a batch window's group), to every receiver. */
@@ -30,6 +32,7 @@ interface Shares {
 
 export function createFanout(deps: DeliveryDeps): Fanout {
   const { index, sources, framesOf } = deps;
+  const batch = deps.batchFrames === true;
 
   /** Who takes what now; syncing streams have put their share in their buffers already. */
   function collect(events: readonly TopicEvent[]): Shares {
@@ -48,7 +51,14 @@ export function createFanout(deps: DeliveryDeps): Fanout {
         else share.push(event);
       }
     }
-    return { conns: [...byConn.keys()], shareOf: (conn) => byConn.get(conn) as TopicEvent[] };
+    // A receiver that takes every event gets the group itself: ShareFrames knows it by identity.
+    return {
+      conns: [...byConn.keys()],
+      shareOf(conn) {
+        const share = byConn.get(conn) as TopicEvent[];
+        return share.length === events.length ? events : share;
+      },
+    };
   }
 
   /** Frames per extras key (user, or user and filters): extras asked once per (key, event); receivers without extras share one set. */
@@ -80,7 +90,10 @@ export function createFanout(deps: DeliveryDeps): Fanout {
           const value = await answer;
           if (value !== undefined) extras.set(event, value);
         }
-        frames.set(key, extras.size > 0 ? createShareFrames(framesOf, (e) => extras.get(e)) : (plain ??= createShareFrames(framesOf, () => undefined)));
+        frames.set(
+          key,
+          extras.size > 0 ? createShareFrames(framesOf, (e) => extras.get(e), batch) : (plain ??= createShareFrames(framesOf, () => undefined, batch)),
+        );
       }),
     );
     return frames;

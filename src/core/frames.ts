@@ -78,22 +78,40 @@ export function batchFrame(topic: string, frames: readonly string[]): string {
   return `{"type":"batch","topic":${JSON.stringify(topic)},"messages":[${frames.join(',')}]}`;
 }
 
-/** The frame for one receiver's share of fanned-out events, built once per distinct share. */
+/** The frames for one receiver's share of fanned-out events, built once per distinct share. */
 export interface ShareFrames {
-  /** One event: its own frame; several (one topic, offset order): one `batch` frame. */
-  of(events: readonly TopicEvent[]): Buffer;
+  /**
+   * One event: its own frame. Several (one topic, offset order): one `batch` frame when the share
+   * frames batch (a batch window), else each event's own frame, in order, to be sent together.
+   */
+  of(events: readonly TopicEvent[]): Buffer | readonly Buffer[];
 }
 
 /**
  * Frames for every receiver whose extras are `extrasOf(event)`: receivers with the same extras
  * (one user's connections, or everyone when an event has none) share one ShareFrames, so each
- * distinct frame is serialised and encoded once.
+ * distinct frame is serialised and encoded once, and each distinct share's list of frames is made
+ * once (by identity for the share most receivers have, the whole group, else by its offsets).
  */
-export function createShareFrames(framesOf: (event: TopicEvent) => EventFrames, extrasOf: (event: TopicEvent) => Extras): ShareFrames {
+export function createShareFrames(framesOf: (event: TopicEvent) => EventFrames, extrasOf: (event: TopicEvent) => Extras, batch = false): ShareFrames {
   // The last single frame asked for: a one-event fan-out asks for the same one per receiver.
   let lastEvent: TopicEvent | undefined;
   let lastFrame: Buffer = Buffer.alloc(0);
-  let batches: Map<string, Buffer> | undefined;
+  let lastShare: readonly TopicEvent[] | undefined;
+  let lastShareFrames: Buffer | readonly Buffer[] = lastFrame;
+  let byOffsets: Map<string, Buffer | readonly Buffer[]> | undefined;
+
+  function several(events: readonly TopicEvent[]): Buffer | readonly Buffer[] {
+    if (!batch) return events.map((e) => framesOf(e).bytes(extrasOf(e)));
+    const topic = (events[0] as TopicEvent).topic;
+    return Buffer.from(
+      batchFrame(
+        topic,
+        events.map((e) => framesOf(e).frame(extrasOf(e))),
+      ),
+    );
+  }
+
   return {
     of(events) {
       if (events.length === 1) {
@@ -104,22 +122,14 @@ export function createShareFrames(framesOf: (event: TopicEvent) => EventFrames, 
         }
         return lastFrame;
       }
+      if (events === lastShare) return lastShareFrames;
       const key = events.map((e) => e.offset).join(',');
-      batches ??= new Map();
-      let frame = batches.get(key);
-      if (frame === undefined) {
-        const topic = (events[0] as TopicEvent).topic;
-        batches.set(
-          key,
-          (frame = Buffer.from(
-            batchFrame(
-              topic,
-              events.map((e) => framesOf(e).frame(extrasOf(e))),
-            ),
-          )),
-        );
-      }
-      return frame;
+      byOffsets ??= new Map();
+      let frames = byOffsets.get(key);
+      if (frames === undefined) byOffsets.set(key, (frames = several(events)));
+      lastShare = events;
+      lastShareFrames = frames;
+      return frames;
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The hub: the core's front, wiring its parts together: connections (connection.ts, which own
  * their delivery) and the set of them (connection-set.ts), the subscription index
- * (subscription-index.ts), fan-out (delivery.ts, behind an optional batch window), snapshots and
+ * (subscription-index.ts), fan-out (delivery.ts, queued and grouped by fanout-queue.ts), snapshots and
  * resume (sync.ts), client requests (requests.ts). It receives events in offset order per topic
  * (from the sequencer) and never reaches back into services.
  */
@@ -11,12 +11,12 @@ import { CloseCode } from '../protocol/index.js';
 import type { Logger } from '../shared/logger.js';
 import type { TopicEvent } from '../store/types.js';
 import type { AttachedConnection } from './attached.js';
-import { createBatcher } from './batcher.js';
 import { UNLIMITED_BUDGET, type CostBudget } from './budget.js';
 import { Connection, type ConnectionContext } from './connection.js';
 import { listConnections, matches, recheckUser, type ConnectionFilter, type ConnectionInfo } from './connection-info.js';
 import { createConnectionSet } from './connection-set.js';
-import { createFanout, type Fanout } from './delivery.js';
+import { createFanout } from './delivery.js';
+import { createFanoutQueue } from './fanout-queue.js';
 import { createFrameCache } from './frames.js';
 import { createRecentEvents, type RecentLimits } from './recent.js';
 import type { HubObserver } from './observer.js';
@@ -98,20 +98,6 @@ export interface Hub {
   pruned(): void;
 }
 
-/**
- * Committed events into fan-out, one fan-out after another (so each topic's frames leave in offset
- * order), through the batch window when there is one.
- */
-function orderedFanout(fanout: Fanout, logger: Logger, batch: HubOptions['batch']): { add(event: TopicEvent): void; close(): void } {
-  let chain: Promise<void> = Promise.resolve();
-  const enqueue = (events: readonly TopicEvent[]): void => {
-    const first = events[0] as TopicEvent;
-    chain = chain.then(() => fanout(events)).catch((err: unknown) => logger.error({ err, topic: first.topic, offset: first.offset }, 'fan-out failed'));
-  };
-  if (batch === undefined || batch.windowMs <= 0) return { add: (event) => enqueue([event]), close: () => undefined };
-  return createBatcher({ windowMs: batch.windowMs, maxEvents: batch.maxEvents ?? 256, flush: enqueue });
-}
-
 export function createHub(options: HubOptions): Hub {
   const { sources, limits, logger, observer } = options;
   const now = options.now ?? (() => new Date());
@@ -129,7 +115,8 @@ export function createHub(options: HubOptions): Hub {
   const sync = createSync({ sources, recent, maxReplay: limits.maxReplay, lowWaterBytes, stallMs: limits.replayStallMs, observer, framesOf });
   const presence = createPresenceWatchers(options.presence);
   const requests = createRequests({ limits, budget: options.budget ?? UNLIMITED_BUDGET, now, observer, sync, presence, sources });
-  const events = orderedFanout(createFanout({ index, sources, framesOf }), logger, options.batch);
+  const batchFrames = options.batch !== undefined && options.batch.windowMs > 0;
+  const events = createFanoutQueue(createFanout({ index, sources, framesOf, batchFrames }), logger, options.batch);
   const context: ConnectionContext = {
     index,
     maxBufferedBytes: limits.maxBufferedBytes,

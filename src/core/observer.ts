@@ -4,7 +4,8 @@ export interface HubObserver {
   disconnected(code: number): void;
   refused(reason: string): void;
   messageIn(): void;
-  messageOut(bytes: number): void;
+  /** `frames` frames of `bytes` bytes in all went to one connection. */
+  messageOut(bytes: number, frames: number): void;
   resumed(recovered: boolean): void;
   slowConsumer(): void;
 }

@@ -8,6 +8,11 @@ export interface HubSocket {
    * throw; a failed send is reported by the adapter closing the socket.
    */
   send(frame: string | Buffer): void;
+  /**
+   * Queues several text frames, in order, as `send` would one by one; an adapter may write them
+   * at once. The array and its Buffers may be shared by many sockets and never change. MUST NOT throw.
+   */
+  sendEach(frames: readonly Buffer[]): void;
   /** Closes with a code and a reason (≤ 123 bytes). Idempotent. */
   close(code: number, reason: string): void;
   /** Bytes queued but not yet written to the network. */

@@ -3,8 +3,8 @@
  *
  * While frames come one per socket per event-loop turn (a steady event rate), each goes straight
  * to the network: corking would only add a buffered write and hold every socket's frame until
- * the whole fan-out is done. When a turn sends a socket a second frame (a burst), that socket is
- * corked, and the following turns cork every socket from its first frame, until a turn passes
+ * the whole fan-out is done. When a turn sends a socket a second frame, or several at once (a
+ * group commit's events: fanout-queue.ts), it is a burst: that socket is corked, and the following turns cork every socket from its first frame, until a turn passes
  * with no socket getting two. A socket whose corked data passes `flushBytes` is flushed at once,
  * so corking never inflates `bufferedAmount` past what the network really has not taken.
  *
@@ -23,8 +23,8 @@ import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 
 export interface Corker {
-  /** Call before each send on `ws`. */
-  before(ws: WebSocket): void;
+  /** Call before each send on `ws`; `several`: the send is several frames at once (a burst by itself). */
+  before(ws: WebSocket, several?: boolean): void;
 }
 
 export interface CorkOptions {
@@ -91,7 +91,7 @@ export function createCorker(options: CorkOptions = {}): Corker {
   }
 
   return {
-    before(ws) {
+    before(ws, several = false) {
       // `_socket` is ws's underlying net.Socket; ws exposes no public cork.
       const socket = (ws as unknown as { _socket?: Socket | null })._socket;
       if (socket === undefined || socket === null || socket.destroyed) return;
@@ -104,7 +104,7 @@ export function createCorker(options: CorkOptions = {}): Corker {
         return;
       }
       if (bursting) return cork(socket);
-      if (touched.has(socket)) {
+      if (several || touched.has(socket)) {
         repeated = true;
         return cork(socket);
       }

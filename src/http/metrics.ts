@@ -74,8 +74,8 @@ function registerTraffic(registry: Registry): { observer: HubObserver; refused: 
     messageIn: () => {
       hot.messagesIn += 1;
     },
-    messageOut: (bytes) => {
-      hot.messagesOut += 1;
+    messageOut: (bytes, frames) => {
+      hot.messagesOut += frames;
       hot.bytesOut += bytes;
     },
     resumed: (recovered) => resumes.inc({ recovered: String(recovered) }),

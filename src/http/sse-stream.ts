@@ -86,6 +86,10 @@ export class SseStream implements HubSocket, Expiring {
     this.res.write('\n\n');
   }
 
+  sendEach(frames: readonly Buffer[]): void {
+    for (const frame of frames) this.send(frame);
+  }
+
   close(code: number, reason: string): void {
     if (this.ended) return;
     this.closeCode = code;

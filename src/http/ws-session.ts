@@ -62,9 +62,29 @@ export class WsSession extends AdmissionSocket implements HubSocket, Expiring, S
     const ws = this.ws;
     if (ws.readyState !== ws.OPEN) return;
     this.edge.corker.before(ws);
-    if (typeof frame !== 'string' && frame.length < this.edge.directBelowBytes && this.edge.prepared.write(ws, frame)) return;
-    if (this.edge.shared === undefined) ws.send(frame, TEXT);
-    else this.edge.shared.send(ws, frame);
+    this.write(frame);
+  }
+
+  /** Several frames: one write of them all (made once for every socket they go to), else one by one. */
+  sendEach(frames: readonly Buffer[]): void {
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    const { corker, prepared, directBelowBytes } = this.edge;
+    corker.before(ws, frames.length > 1);
+    if (prepared.writeEach(ws, frames, directBelowBytes)) return;
+    // One by one, each past the corker as `send` does (a corked socket is flushed at its flush size).
+    for (let i = 0; i < frames.length; i += 1) {
+      if (i > 0) corker.before(ws);
+      this.write(frames[i] as Buffer);
+    }
+  }
+
+  /** Pre-framed when it can be (prepared-frames.ts), else through `ws` (or the shared deflate). */
+  private write(frame: string | Buffer): void {
+    const { prepared, shared, directBelowBytes } = this.edge;
+    if (typeof frame !== 'string' && frame.length < directBelowBytes && prepared.write(this.ws, frame)) return;
+    if (shared === undefined) this.ws.send(frame, TEXT);
+    else shared.send(this.ws, frame);
   }
 
   get bufferedAmount(): number {

@@ -17,8 +17,15 @@ class FakeSocket implements HubSocket {
   readonly frames: (string | Buffer)[] = [];
   bufferedAmount = 0;
   closedWith: number | undefined;
+  /** How many frames each send call carried, in order (sendEach: several). */
+  readonly calls: number[] = [];
   send(frame: string | Buffer): void {
     this.frames.push(frame);
+    this.calls.push(1);
+  }
+  sendEach(frames: readonly Buffer[]): void {
+    this.frames.push(...frames);
+    this.calls.push(frames.length);
   }
   close(code: number): void {
     this.closedWith ??= code;
@@ -167,6 +174,42 @@ describe('fan-out', () => {
     expect(batch).toMatchObject({ type: 'batch', topic: 'jobs' });
     expect((batch?.messages as { offset: number }[]).map((m) => m.offset)).toEqual(events.map((e) => e.offset));
     expect(one.events()).toEqual([expect.objectContaining({ type: 'job', offset: events[1]?.offset })]);
+  });
+
+  it('fans out the events handed over in one go as one group: each event its own frame, in one send per receiver', async () => {
+    const { hub, extrasAsked } = fixture();
+    const all = await connect(hub, ['jobs', 'notifications']);
+    const one = await connect(hub, ['jobs:7'], 'bob');
+    const before = all.calls.length;
+    const jobs = [event('jobs', { keys: ['jobs:6'] }), event('jobs', { keys: ['jobs:7'] }), event('jobs', { keys: ['jobs:8'] })];
+    const notes = [event('notifications'), event('notifications')];
+    const last = event('jobs');
+    // A group commit hands its events over in one synchronous run; topics take turns.
+    for (const e of [...jobs, ...notes, last]) hub.deliver(e);
+    await settle();
+    // Three groups, in the order the events came: three jobs, two notifications, one job.
+    expect(all.calls.slice(before)).toEqual([3, 2, 1]);
+    expect(all.events().map((m) => [m.type, m.offset])).toEqual([...jobs, ...notes, last].map((e) => [e.type, e.offset]));
+    // Each event's own frame with its extras, asked once per user and event.
+    expect(
+      all
+        .events()
+        .filter((m) => m.type === 'notification')
+        .map((m) => m.unread_count),
+    ).toEqual([5, 5]);
+    expect(extrasAsked).toEqual(notes.map((e) => `alice@${e.offset}`));
+    // A receiver of part of a group gets its share.
+    expect(one.events().map((m) => m.offset)).toEqual([jobs[1]?.offset]);
+  });
+
+  it('keeps a group to 256 events', async () => {
+    const { hub } = fixture();
+    const socket = await connect(hub, ['jobs']);
+    const before = socket.calls.length;
+    for (let i = 0; i < 300; i++) hub.deliver(event('jobs'));
+    await settle();
+    expect(socket.calls.slice(before)).toEqual([256, 44]);
+    expect(socket.events()).toHaveLength(300);
   });
 
   it('skips events at or below a connection’s position', async () => {

@@ -14,8 +14,15 @@ export const silentLogger: Logger = { debug: () => undefined, info: () => undefi
 export class FakeSocket implements HubSocket {
   readonly frames: (string | Buffer)[] = [];
   bufferedAmount = 0;
+  /** How many frames each send call carried, in order (sendEach: several). */
+  readonly calls: number[] = [];
   send(frame: string | Buffer): void {
     this.frames.push(frame);
+    this.calls.push(1);
+  }
+  sendEach(frames: readonly Buffer[]): void {
+    this.frames.push(...frames);
+    this.calls.push(frames.length);
   }
   close(): void {}
   whenDrained(): Promise<void> {

@@ -113,6 +113,26 @@ describe('compression', () => {
     expect(line).toMatchObject({ compressed: 3, reused: 12, fallback: 0 });
   });
 
+  it('a burst of small and large events (one fan-out group) arrives whole and in order, the large ones compressed', async () => {
+    const srv = await startInProcess({ WS_COMPRESSION: 'true', WS_COMPRESSION_THRESHOLD_BYTES: '1024' });
+    const clients = await Promise.all([1, 2].map(() => connectReady(srv.wsUrl).then((r) => r.client)));
+    try {
+      const messages = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? big : `small ${i}`));
+      await Promise.all(messages.map((message, i) => api(srv.url, 'POST', '/api/v1/notifications', { title: `g${i}`, message })));
+      for (const client of clients) {
+        const got: Msg[] = [];
+        for (let i = 0; i < messages.length; i++) got.push(await client.next((m) => m.type === 'notification'));
+        const offsets = got.map((m) => m.offset as number);
+        expect(offsets).toEqual(offsets.map((_, i) => (offsets[0] as number) + i));
+        const byTitle = new Map(got.map((m) => [(m.data as { title: string }).title, (m.data as { message: string }).message]));
+        expect(messages.every((message, i) => byTitle.get(`g${i}`) === message)).toBe(true);
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      await srv.close();
+    }
+  });
+
   it('is off by default: no extension is negotiated and frames go out whole', async () => {
     const srv = await startInProcess({});
     try {

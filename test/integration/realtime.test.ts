@@ -54,6 +54,23 @@ describe('notification events', () => {
     await client.close();
   });
 
+  it('a burst of concurrent POSTs (one group commit, one fan-out group) arrives as one frame per event, in offset order', async () => {
+    const { client, initial } = await connectReady(`${srv.wsUrl}?user=erin`);
+    const start = (initial.positions as Record<string, { offset: number }>).notifications?.offset ?? 0;
+    const unread = (initial.data as { unread_count: number }).unread_count;
+    const created = await Promise.all(Array.from({ length: 40 }, (_, i) => post({ title: `burst ${i}`, message: 'x' }, 'erin')));
+    expect(created.every((r) => r.status === 201)).toBe(true);
+    const seen: Record<string, unknown>[] = [];
+    for (let i = 0; i < 40; i++) seen.push(await client.next((m) => m.type === 'notification'));
+    expect(seen.map((m) => m.offset)).toEqual(Array.from({ length: 40 }, (_, i) => start + i + 1));
+    // Each carries the user's unread count as the fan-out found it: never less than the one before, all 40 counted by the last.
+    const counts = seen.map((m) => m.unread_count as number);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts[39]).toBeGreaterThanOrEqual(unread + 40);
+    expect(new Set(seen.map((m) => (m.data as { id: string }).id))).toEqual(new Set(created.map((r) => r.body.id)));
+    await client.close();
+  });
+
   it('a jobs-only client gets no notification; an `all` client gets each event once', async () => {
     const jobsOnly = await connectClient(`${srv.wsUrl}?topics=jobs`);
     const all = await connectClient(`${srv.wsUrl}?topics=notifications,all`);

@@ -4,7 +4,7 @@
  * Pre-framed sends (src/http/prepared-frames.ts) must take the fast path on an idle socket (so a
  * `ws` upgrade that renames its internals fails here instead of silently falling back), produce
  * frames `ws` decodes at every length class, and keep order with frames sent through `ws` itself,
- * including while `ws` is compressing.
+ * including while `ws` is compressing. Several frames at once (a group's share) go in one write.
  *
  * The corker (src/http/cork.ts) must let a lone frame go at once, cork a socket that gets a second
  * frame in the same turn, cork from the first frame in the turns after a burst, hold a burst's
@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createCorker } from '../../src/http/cork.js';
-import { createPreparedFrames, textFrame } from '../../src/http/prepared-frames.js';
+import { createPreparedFrames, textFrame, textFrames } from '../../src/http/prepared-frames.js';
 
 interface Pair {
   server: WebSocket;
@@ -48,6 +48,8 @@ async function pair(perMessageDeflate: boolean): Promise<Pair> {
     },
   };
 }
+
+const socketOf = (ws: WebSocket) => (ws as unknown as { _socket: import('node:net').Socket })._socket;
 
 async function until(check: () => boolean): Promise<void> {
   const deadline = Date.now() + 5000;
@@ -92,6 +94,46 @@ describe('pre-framed sends', () => {
     expect(current.received).toEqual(['{"shared":true}', '{"personal":1}', '{"shared":true}']);
   });
 
+  it('writes several frames in one write, shared by sockets, and ws decodes each in order', async () => {
+    current = await pair(false);
+    const other = await pair(false);
+    try {
+      const prepared = createPreparedFrames();
+      const texts = ['{"n":1}', 'y'.repeat(126), '{"n":3}', 'w'.repeat(60_000), 'é'.repeat(100)];
+      const payloads = texts.map((t) => Buffer.from(t));
+      const writes: number[] = [];
+      const socket = socketOf(current.server);
+      const write = socket.write.bind(socket);
+      socket.write = ((chunk: Buffer) => (writes.push(chunk.length), write(chunk))) as typeof socket.write;
+      expect(prepared.writeEach(current.server, payloads, Infinity)).toBe(true);
+      expect(prepared.writeEach(other.server, payloads, Infinity)).toBe(true);
+      current.server.send('{"after":true}');
+      // One write of the five frames back to back, then ws's own two (header and payload).
+      expect(writes[0]).toBe(payloads.reduce((sum, p) => sum + p.length, 0) + 2 + 4 + 2 + 4 + 4);
+      expect(writes).toHaveLength(3);
+      await until(() => current?.received.length === texts.length + 1 && other.received.length === texts.length);
+      expect(current.received).toEqual([...texts, '{"after":true}']);
+      expect(other.received).toEqual(texts);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('joins frames of every length class back to back', () => {
+    const payloads = [Buffer.from('hi'), Buffer.alloc(300, 'a'), Buffer.alloc(70_000, 'b')];
+    expect(textFrames(payloads).equals(Buffer.concat(payloads.map((p) => textFrame(p))))).toBe(true);
+  });
+
+  it('leaves several frames to be sent one by one when one reaches the compression threshold or all pass 64 KiB', async () => {
+    current = await pair(false);
+    const prepared = createPreparedFrames();
+    expect(prepared.writeEach(current.server, [Buffer.from('small'), Buffer.alloc(2000, 'x')], 1024)).toBe(false);
+    expect(prepared.writeEach(current.server, [Buffer.from('small'), Buffer.alloc(1000, 'x')], 1024)).toBe(true);
+    const big = [Buffer.alloc(40_000, 'x'), Buffer.alloc(30_000, 'y')];
+    expect(prepared.writeEach(current.server, big, Infinity)).toBe(false);
+    expect(prepared.writeEach(current.server, big.slice(0, 1), Infinity)).toBe(true);
+  });
+
   it('steps aside while ws is compressing, so frames never overtake', async () => {
     current = await pair(true);
     const prepared = createPreparedFrames();
@@ -99,6 +141,7 @@ describe('pre-framed sends', () => {
     current.server.send(big, { compress: true }); // asynchronous deflate: the sender is busy
     const took = prepared.write(current.server, Buffer.from('{"after":true}'));
     expect(took).toBe(false);
+    expect(prepared.writeEach(current.server, [Buffer.from('{"after":true}'), Buffer.from('{}')], Infinity)).toBe(false);
     current.server.send('{"after":true}', { compress: false });
     await until(() => current?.received.length === 2);
     expect(current.received[0]).toHaveLength(200_000);
@@ -107,7 +150,6 @@ describe('pre-framed sends', () => {
 
   describe('corking', () => {
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-    const socketOf = (ws: WebSocket) => (ws as unknown as { _socket: import('node:net').Socket })._socket;
 
     it('sends a lone frame at once, corks a burst, and delivers all in order', async () => {
       current = await pair(false);
@@ -135,6 +177,23 @@ describe('pre-framed sends', () => {
       const expected = ['one', 'two', ...Array.from({ length: 20 }, (_, i) => `burst ${i}`), 'after burst', 'steady'];
       await until(() => current?.received.length === expected.length);
       expect(current.received).toEqual(expected);
+    });
+
+    it('corks a socket from a send of several frames at once, as a burst', async () => {
+      current = await pair(false);
+      const { server } = current;
+      const corker = createCorker({ holdTurns: 1 });
+      corker.before(server, true);
+      expect(socketOf(server).writableCorked).toBe(1);
+      server.send('group');
+      await nextTurn();
+      expect(socketOf(server).writableCorked).toBe(0);
+      // The turn after it corks from the first frame, as after any burst.
+      corker.before(server);
+      expect(socketOf(server).writableCorked).toBe(1);
+      server.send('next');
+      await until(() => current?.received.length === 2);
+      expect(current.received).toEqual(['group', 'next']);
     });
 
     it('flushes a corked socket once its data passes the flush size', async () => {
