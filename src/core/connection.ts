@@ -262,7 +262,9 @@ export class Connection implements LocalBudget, AttachedConnection {
       return;
     }
     const position = stream.position;
-    const picked = share.length === 1 ? ((share[0] as TopicEvent).offset > position ? share : NOTHING) : share.filter((e) => e.offset > position);
+    // A share is in offset order: when its first event is past the position, all are, and the share
+    // itself goes on (receivers of one group share frames by its identity: frames.ts).
+    const picked = (share[0] as TopicEvent).offset > position ? share : share.length === 1 ? NOTHING : share.filter((e) => e.offset > position);
     if (picked.length === 0) return;
     stream.position = (picked[picked.length - 1] as TopicEvent).offset;
     const out = frames.of(picked);

@@ -66,16 +66,20 @@ export function createFanout(deps: DeliveryDeps): Fanout {
     const pending = new Map<string, Map<TopicEvent, Extras | Promise<Extras>>>();
     // Receivers of one user often come one after another: their map is looked up once per run.
     let lastKey: string | undefined;
+    // ...and so do their shares, most often the whole group: its events are looked at once per run.
+    let lastShare: readonly TopicEvent[] | undefined;
     let mine = new Map<TopicEvent, Extras | Promise<Extras>>();
     for (const conn of shares.conns) {
       const key = conn.extrasKey;
+      const share = shares.shareOf(conn);
+      if (key === lastKey && share === lastShare) continue;
+      lastShare = share;
       if (key !== lastKey) {
         lastKey = key;
         const known = pending.get(key);
         if (known === undefined) pending.set(key, (mine = new Map<TopicEvent, Extras | Promise<Extras>>()));
         else mine = known;
       }
-      const share = shares.shareOf(conn);
       for (let i = 0; i < share.length; i += 1) {
         const event = share[i] as TopicEvent;
         if (!mine.has(event)) mine.set(event, sources.extras(event, conn.principal, conn.filters));
