@@ -242,10 +242,15 @@ export class Connection implements LocalBudget, AttachedConnection {
    * it in its buffer (its catch-up sends it) and says no, as does a connection without the stream.
    */
   takesLive(event: TopicEvent): boolean {
-    const stream = streamOf(this.held, event.topic);
+    return this.takesAllLive(event.topic, [event]);
+  }
+
+  /** `takesLive` for several events of `topic` (a group, in offset order) at once: all or none. */
+  takesAllLive(topic: string, events: readonly TopicEvent[]): boolean {
+    const stream = streamOf(this.held, topic);
     if (stream === undefined || this.isClosed) return false;
     if (stream.mode === 'live') return true;
-    stream.buffer.push(event);
+    for (let i = 0; i < events.length; i += 1) stream.buffer.push(events[i] as TopicEvent);
     return false;
   }
 

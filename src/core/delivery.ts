@@ -34,17 +34,25 @@ export function createFanout(deps: DeliveryDeps): Fanout {
   const { index, sources, framesOf } = deps;
   const batch = deps.batchFrames === true;
 
-  /** Who takes what now; syncing streams have put their share in their buffers already. */
+  /**
+   * Who takes what now; syncing streams have put their share in their buffers already. When every
+   * event has the same receivers (one event; or a group on a topic without audiences or entity
+   * subscribers: the index hands the same set back), each receiver takes all of them or none.
+   */
   function collect(events: readonly TopicEvent[]): Shares {
-    if (events.length === 1) {
-      const event = events[0] as TopicEvent;
+    const first = events[0] as TopicEvent;
+    const receivers = index.receivers(first);
+    let same = true;
+    for (let i = 1; i < events.length && same; i += 1) same = index.receivers(events[i] as TopicEvent) === receivers;
+    if (same) {
       const conns: Connection[] = [];
-      for (const conn of index.receivers(event)) if (conn.takesLive(event)) conns.push(conn);
+      for (const conn of receivers) if (conn.takesAllLive(first.topic, events)) conns.push(conn);
       return { conns, shareOf: () => events };
     }
     const byConn = new Map<Connection, TopicEvent[]>();
-    for (const event of events) {
-      for (const conn of index.receivers(event)) {
+    for (let i = 0; i < events.length; i += 1) {
+      const event = events[i] as TopicEvent;
+      for (const conn of i === 0 ? receivers : index.receivers(event)) {
         if (!conn.takesLive(event)) continue;
         const share = byConn.get(conn);
         if (share === undefined) byConn.set(conn, [event]);
