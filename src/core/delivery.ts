@@ -30,44 +30,44 @@ interface Shares {
   shareOf(conn: Connection): readonly TopicEvent[];
 }
 
+/**
+ * Who takes what now; syncing streams have put their share in their buffers already. When every
+ * event has the same receivers (one event; or a group on a topic without audiences or entity
+ * subscribers: the index hands the same set back), each receiver takes all of them or none.
+ */
+function collect(index: SubscriptionIndex<Connection>, events: readonly TopicEvent[]): Shares {
+  const first = events[0] as TopicEvent;
+  const receivers = index.receivers(first);
+  let same = true;
+  for (let i = 1; i < events.length && same; i += 1) same = index.receivers(events[i] as TopicEvent) === receivers;
+  if (same) {
+    const conns: Connection[] = [];
+    for (const conn of receivers) if (conn.takesAllLive(first.topic, events)) conns.push(conn);
+    return { conns, shareOf: () => events };
+  }
+  const byConn = new Map<Connection, TopicEvent[]>();
+  for (let i = 0; i < events.length; i += 1) {
+    const event = events[i] as TopicEvent;
+    for (const conn of i === 0 ? receivers : index.receivers(event)) {
+      if (!conn.takesLive(event)) continue;
+      const share = byConn.get(conn);
+      if (share === undefined) byConn.set(conn, [event]);
+      else share.push(event);
+    }
+  }
+  // A receiver that takes every event gets the group itself: ShareFrames knows it by identity.
+  return {
+    conns: [...byConn.keys()],
+    shareOf(conn) {
+      const share = byConn.get(conn) as TopicEvent[];
+      return share.length === events.length ? events : share;
+    },
+  };
+}
+
 export function createFanout(deps: DeliveryDeps): Fanout {
   const { index, sources, framesOf } = deps;
   const batch = deps.batchFrames === true;
-
-  /**
-   * Who takes what now; syncing streams have put their share in their buffers already. When every
-   * event has the same receivers (one event; or a group on a topic without audiences or entity
-   * subscribers: the index hands the same set back), each receiver takes all of them or none.
-   */
-  function collect(events: readonly TopicEvent[]): Shares {
-    const first = events[0] as TopicEvent;
-    const receivers = index.receivers(first);
-    let same = true;
-    for (let i = 1; i < events.length && same; i += 1) same = index.receivers(events[i] as TopicEvent) === receivers;
-    if (same) {
-      const conns: Connection[] = [];
-      for (const conn of receivers) if (conn.takesAllLive(first.topic, events)) conns.push(conn);
-      return { conns, shareOf: () => events };
-    }
-    const byConn = new Map<Connection, TopicEvent[]>();
-    for (let i = 0; i < events.length; i += 1) {
-      const event = events[i] as TopicEvent;
-      for (const conn of i === 0 ? receivers : index.receivers(event)) {
-        if (!conn.takesLive(event)) continue;
-        const share = byConn.get(conn);
-        if (share === undefined) byConn.set(conn, [event]);
-        else share.push(event);
-      }
-    }
-    // A receiver that takes every event gets the group itself: ShareFrames knows it by identity.
-    return {
-      conns: [...byConn.keys()],
-      shareOf(conn) {
-        const share = byConn.get(conn) as TopicEvent[];
-        return share.length === events.length ? events : share;
-      },
-    };
-  }
 
   /** Frames per extras key (user, or user and filters): extras asked once per (key, event); receivers without extras share one set. */
   async function framesByUser(shares: Shares): Promise<Map<string, ShareFrames>> {
@@ -112,7 +112,7 @@ export function createFanout(deps: DeliveryDeps): Fanout {
   }
 
   return async (events) => {
-    const shares = collect(events);
+    const shares = collect(index, events);
     if (shares.conns.length === 0) return;
     const frames = await framesByUser(shares);
     // One user (or no extras for anyone): no lookup per receiver.
