@@ -238,16 +238,12 @@ export class Connection implements LocalBudget, AttachedConnection {
   }
 
   /**
-   * Fan-out's first question: does this live connection take `event` now? A syncing stream keeps
-   * it in its buffer (its catch-up sends it) and says no, as does a connection without the stream.
+   * Fan-out's first question: does this live connection take `events` (one, or a group of one
+   * topic in offset order) now? All or none: a syncing stream keeps them in its buffer (its
+   * catch-up sends them) and says no, as does a connection without the stream.
    */
-  takesLive(event: TopicEvent): boolean {
-    return this.takesAllLive(event.topic, [event]);
-  }
-
-  /** `takesLive` for several events of `topic` (a group, in offset order) at once: all or none. */
-  takesAllLive(topic: string, events: readonly TopicEvent[]): boolean {
-    const stream = streamOf(this.held, topic);
+  takesLive(events: readonly TopicEvent[]): boolean {
+    const stream = streamOf(this.held, (events[0] as TopicEvent).topic);
     if (stream === undefined || this.isClosed) return false;
     if (stream.mode === 'live') return true;
     for (let i = 0; i < events.length; i += 1) stream.buffer.push(events[i] as TopicEvent);

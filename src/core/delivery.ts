@@ -36,20 +36,18 @@ interface Shares {
  * subscribers: the index hands the same set back), each receiver takes all of them or none.
  */
 function collect(index: SubscriptionIndex<Connection>, events: readonly TopicEvent[]): Shares {
-  const first = events[0] as TopicEvent;
-  const receivers = index.receivers(first);
-  let same = true;
-  for (let i = 1; i < events.length && same; i += 1) same = index.receivers(events[i] as TopicEvent) === receivers;
-  if (same) {
+  const receivers = events.map((event) => index.receivers(event));
+  if (receivers.every((set) => set === receivers[0])) {
     const conns: Connection[] = [];
-    for (const conn of receivers) if (conn.takesAllLive(first.topic, events)) conns.push(conn);
+    for (const conn of receivers[0] as Iterable<Connection>) if (conn.takesLive(events)) conns.push(conn);
     return { conns, shareOf: () => events };
   }
   const byConn = new Map<Connection, TopicEvent[]>();
   for (let i = 0; i < events.length; i += 1) {
     const event = events[i] as TopicEvent;
-    for (const conn of i === 0 ? receivers : index.receivers(event)) {
-      if (!conn.takesLive(event)) continue;
+    const one = [event];
+    for (const conn of receivers[i] as Iterable<Connection>) {
+      if (!conn.takesLive(one)) continue;
       const share = byConn.get(conn);
       if (share === undefined) byConn.set(conn, [event]);
       else share.push(event);

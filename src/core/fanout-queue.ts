@@ -18,7 +18,7 @@ import { createBatcher } from './batcher.js';
 import type { Fanout } from './delivery.js';
 
 /** Most events in one group, with or without a batch window (a batch frame holds at most this many). */
-export const MAX_GROUP_EVENTS = 256;
+const MAX_GROUP_EVENTS = 256;
 
 export interface FanoutQueue {
   add(event: TopicEvent): void;
@@ -37,7 +37,7 @@ export function createFanoutQueue(fanout: Fanout, logger: Logger, batch: FanoutQ
   /** The last group queued, while its fan-out has not started: later events of its topic join it. */
   let open: TopicEvent[] | undefined;
 
-  const enqueue = (events: TopicEvent[]): void => {
+  const enqueue = (events: readonly TopicEvent[]): void => {
     chain = chain
       .then(() => {
         if (open === events) open = undefined;
@@ -50,7 +50,7 @@ export function createFanoutQueue(fanout: Fanout, logger: Logger, batch: FanoutQ
   };
 
   if (batch !== undefined && batch.windowMs > 0) {
-    const batcher = createBatcher({ windowMs: batch.windowMs, maxEvents, flush: (events) => enqueue([...events]) });
+    const batcher = createBatcher({ windowMs: batch.windowMs, maxEvents, flush: enqueue });
     return { add: (event) => batcher.add(event), close: () => batcher.close() };
   }
   return {

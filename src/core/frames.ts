@@ -98,7 +98,7 @@ export function createShareFrames(framesOf: (event: TopicEvent) => EventFrames, 
   let lastEvent: TopicEvent | undefined;
   let lastFrame: Buffer = Buffer.alloc(0);
   let lastShare: readonly TopicEvent[] | undefined;
-  let lastShareFrames: Buffer | readonly Buffer[] = lastFrame;
+  let lastShareFrames: Buffer | readonly Buffer[] = [];
   let byOffsets: Map<string, Buffer | readonly Buffer[]> | undefined;
 
   function several(events: readonly TopicEvent[]): Buffer | readonly Buffer[] {

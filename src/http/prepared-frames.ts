@@ -73,43 +73,36 @@ export function textFrames(payloads: readonly Buffer[]): Buffer {
   return out;
 }
 
+/**
+ * `make(key, arg)` kept while `key` lives (a WeakMap entry; `arg` must be the same for a key), the
+ * last key remembered without a lookup: a fan-out hands one payload, or one list of payloads, to
+ * many sockets in a row.
+ */
+function lastAndWeak<K extends object, V, A = undefined>(make: (key: K, arg: A) => V): (key: K, arg: A) => V {
+  const made = new WeakMap<K, V>();
+  let lastKey: K | undefined;
+  let lastValue: V | undefined;
+  return (key, arg) => {
+    if (key === lastKey) return lastValue as V;
+    let value = made.get(key);
+    if (value === undefined && !made.has(key)) made.set(key, (value = make(key, arg)));
+    lastKey = key;
+    lastValue = value;
+    return value as V;
+  };
+}
+
 export function createPreparedFrames(): PreparedFrames {
-  const frames = new WeakMap<Buffer, Buffer>();
-  // A fan-out sends one payload to many sockets in a row: remember the last one without a lookup.
-  let lastPayload: Buffer | undefined;
-  let lastFrame: Buffer | undefined;
-
-  function frameOf(payload: Buffer): Buffer {
-    if (payload === lastPayload && lastFrame !== undefined) return lastFrame;
-    let frame = frames.get(payload);
-    if (frame === undefined) frames.set(payload, (frame = textFrame(payload)));
-    lastPayload = payload;
-    lastFrame = frame;
-    return frame;
-  }
-
+  const frameOf = lastAndWeak((payload: Buffer) => textFrame(payload));
   // Per array of payloads: their frames joined, or null when they go one by one (see writeEach).
-  const lists = new WeakMap<readonly Buffer[], Buffer | null>();
-  let lastList: readonly Buffer[] | undefined;
-  let lastFrames: Buffer | null = null;
-
-  function joined(payloads: readonly Buffer[], belowBytes: number): Buffer | null {
+  const framesOf = lastAndWeak((payloads: readonly Buffer[], belowBytes: number): Buffer | null => {
     let total = 0;
     for (const payload of payloads) {
       if (payload.length >= belowBytes) return null;
       total += payload.length;
     }
     return total <= MAX_JOINED_BYTES ? textFrames(payloads) : null;
-  }
-
-  function framesOf(payloads: readonly Buffer[], belowBytes: number): Buffer | null {
-    if (payloads === lastList) return lastFrames;
-    let frames = lists.get(payloads);
-    if (frames === undefined) lists.set(payloads, (frames = joined(payloads, belowBytes)));
-    lastList = payloads;
-    lastFrames = frames;
-    return frames;
-  }
+  });
 
   /** `ws`'s socket when its sender is idle (frames written now stay in order), else undefined. */
   function idleSocket(ws: WebSocket): Socket | undefined {
@@ -123,7 +116,7 @@ export function createPreparedFrames(): PreparedFrames {
     write(ws, payload) {
       const socket = idleSocket(ws);
       if (socket === undefined) return false;
-      socket.write(frameOf(payload));
+      socket.write(frameOf(payload, undefined));
       return true;
     },
     writeEach(ws, payloads, belowBytes) {
