@@ -104,6 +104,8 @@ export interface Config {
   readonly realtime: Realtime;
   readonly jobs: JobsConfig;
   readonly shutdownTimeoutMs: number;
+  /** On a graceful stop, how long the open WebSockets get to answer 1001 before the rest are cut (SHUTDOWN_CLOSE_WAIT_MS). */
+  readonly shutdownCloseWaitMs: number;
   /** HTTP connection cap and request timeouts (HTTP_MAX_CONNECTIONS, HTTP_*_TIMEOUT_MS). */
   readonly http: HttpEdge;
   /** Presence on entity topics (PRESENCE_*). */
@@ -179,6 +181,7 @@ export function loadConfig(env: Env = process.env): Config {
       retentionDays: readInt(env, 'JOB_RETENTION_DAYS', 30, 1, 3650),
     },
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    shutdownCloseWaitMs: readInt(env, 'SHUTDOWN_CLOSE_WAIT_MS', 2000, 0, 60_000),
     http: readHttpEdge(env, wsMaxConnections),
     presence: readPresence(env),
     metrics: readMetrics(env, auth),

@@ -2,7 +2,8 @@
  * The HTTP edge of one process: the Fastify app (REST, sign-in, /readyz, /metrics, the page) and
  * the /ws and /sse endpoints on its server, sharing one origin policy and one authenticator. `close()` is
  * the edge's part of a graceful stop: no new upgrades, every socket closed with 1001 (the hub's
- * drain), then the requests in flight finish.
+ * drain) and given SHUTDOWN_CLOSE_WAIT_MS to finish its close handshake, then the requests in
+ * flight finish.
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -28,7 +29,10 @@ export interface Edge {
   readonly app: FastifyInstance;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
-  /** Stops upgrades, closes the sockets with 1001, then lets requests finish (a warning past SHUTDOWN_TIMEOUT_MS). */
+  /**
+   * Stops upgrades, closes the sockets with 1001 and waits up to SHUTDOWN_CLOSE_WAIT_MS for them to
+   * end, then lets requests finish (a warning past SHUTDOWN_TIMEOUT_MS).
+   */
   close(): Promise<void>;
 }
 
@@ -70,7 +74,10 @@ export async function startEdge(deps: EdgeDeps): Promise<Edge> {
     async close() {
       await ws.close();
       sse.close();
-      await hub.drain(CloseCode.GOING_AWAY, 'server shutting down; reconnect and resume');
+      const reason = 'server shutting down; reconnect and resume';
+      await hub.drain(CloseCode.GOING_AWAY, reason);
+      const settled = await ws.settle(CloseCode.GOING_AWAY, reason, config.shutdownCloseWaitMs);
+      logger.info({ ...settled, waitMs: config.shutdownCloseWaitMs }, 'WebSockets closed for shutdown');
       const timeout = setTimeout(() => logger.warn({}, 'shutdown timeout reached; forcing close'), config.shutdownTimeoutMs);
       await app.close();
       clearTimeout(timeout);

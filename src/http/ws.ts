@@ -54,9 +54,25 @@ export interface WsEndpointOptions {
   readonly path?: string;
 }
 
+/** How a graceful stop's sockets ended (WsEndpoint.settle). */
+export interface Settled {
+  /** Sockets whose close handshake finished (or that ended by themselves) within the wait. */
+  readonly closed: number;
+  /** Sockets still open when the wait ran out: terminated. */
+  readonly cut: number;
+}
+
 export interface WsEndpoint {
-  /** Stops accepting upgrades and heartbeats. Open sockets are left to `hub.drain`. */
+  /** Stops accepting upgrades and heartbeats. Open sockets are left to `hub.drain`, then `settle`. */
   close(): Promise<void>;
+  /**
+   * After `hub.drain` sent its close frames: closes the sockets the hub does not hold (not yet
+   * admitted) with the same code, then waits up to `waitMs` for every socket to end (the peer
+   * answers the close frame, the socket ends) and terminates the rest. Exiting with the close
+   * handshakes unfinished can reset the connections: through a proxy, a close frame not yet read
+   * by the client is then lost and the client sees 1006 instead of the 1001 it was sent.
+   */
+  settle(code: number, reason: string, waitMs: number): Promise<Settled>;
 }
 
 /**
@@ -100,11 +116,14 @@ function edgeOf(options: WsEndpointOptions): Edge {
 interface SessionTable {
   add(ws: SessionWebSocket<WsSession>, session: WsSession): void;
   close(): void;
+  settle(code: number, reason: string, waitMs: number): Promise<Settled>;
 }
 
 function createSessionTable(options: WsEndpointOptions): SessionTable {
   const { logger, pingIntervalMs, pongTimeoutMs } = options;
   const sessions = new SessionList<WsSession>();
+  /** Set while `settle` waits: called when the last session has gone. */
+  let emptied: (() => void) | undefined;
   // Called from the socket's emit (ws-socket.ts) with its session: no listener, no lookup.
   const events: SocketEvents<WsSession> = {
     message: (session, data, isBinary) => session.frame(data, isBinary),
@@ -120,6 +139,7 @@ function createSessionTable(options: WsEndpointOptions): SessionTable {
     close(session, code, reason) {
       sessions.remove(session);
       session.closed(code, reason);
+      if (sessions.size === 0) emptied?.();
     },
   };
 
@@ -136,6 +156,22 @@ function createSessionTable(options: WsEndpointOptions): SessionTable {
     },
     close() {
       clearInterval(timer);
+    },
+    settle(code, reason, waitMs) {
+      const open = sessions.size;
+      sessions.forEachBackwards((session) => session.close(code, reason));
+      return new Promise((resolve) => {
+        const done = (): void => {
+          clearTimeout(wait);
+          emptied = undefined;
+          const cut = sessions.size;
+          sessions.forEachBackwards((session) => session.terminate());
+          resolve({ closed: open - cut, cut });
+        };
+        const wait = setTimeout(done, waitMs);
+        if (sessions.size === 0) done();
+        else emptied = done;
+      });
     },
   };
 }
@@ -205,6 +241,7 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
   options.server.on('upgrade', listener);
 
   return {
+    settle: (code, reason, waitMs) => table.settle(code, reason, waitMs),
     async close() {
       table.close();
       if (edge.shared !== undefined)

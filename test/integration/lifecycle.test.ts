@@ -1,7 +1,9 @@
 /** Persistence across restarts, retention, resume after a restart, and graceful shutdown with 1001. */
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { API_TOKEN, SESSION_SECRET } from '../helpers/auth-world.js';
 import { api, startInProcess } from '../helpers/inprocess.js';
-import { connectReady } from '../helpers/ws-client.js';
+import { connectClient, connectReady } from '../helpers/ws-client.js';
 
 describe('lifecycle', () => {
   it('keeps notifications, read state and offsets across a restart', async () => {
@@ -25,6 +27,49 @@ describe('lifecycle', () => {
     const closed = await client.closed;
     expect(closed.code).toBe(1001);
     expect(closed.reason).toMatch(/shutting down/);
+  });
+
+  it('waits for every socket to answer its 1001 before it stops, up to SHUTDOWN_CLOSE_WAIT_MS, then cuts the rest', async () => {
+    const srv = await startInProcess({
+      AUTH_ENABLED: 'true',
+      ALLOW_DEV_AUTH: 'false',
+      SESSION_SECRET_KEY: SESSION_SECRET,
+      API_TOKEN,
+      SHUTDOWN_CLOSE_WAIT_MS: '400',
+    });
+    const { client: answering } = await connectReady(srv.wsUrl, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    // Open but not yet admitted (no credential yet): the hub does not hold it, the stop closes it all the same.
+    const waiting = await connectClient(srv.wsUrl);
+    // Reads nothing, so it never answers the close frame: it is cut when the wait runs out.
+    const { client: silent } = await connectReady(srv.wsUrl, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    (silent.ws as unknown as { _socket: Socket })._socket.pause();
+    let answeredBeforeStop = false;
+    void Promise.all([answering.closed, waiting.closed]).then(() => (answeredBeforeStop = true));
+
+    const started = Date.now();
+    await srv.close();
+    const tookMs = Date.now() - started;
+    // The two that answered had finished their close handshakes before the server was done.
+    expect(answeredBeforeStop).toBe(true);
+    expect(await answering.closed).toMatchObject({ code: 1001 });
+    expect(await waiting.closed).toMatchObject({ code: 1001 });
+    expect(tookMs).toBeGreaterThanOrEqual(350);
+    const line = srv.logs.find((l) => l.includes('WebSockets closed for shutdown'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ closed: 2, cut: 1, waitMs: 400 });
+    // The silent one's close frame was sent before it was cut: it reads it once it reads again.
+    (silent.ws as unknown as { _socket: Socket })._socket.resume();
+    expect((await silent.closed).code).toBe(1001);
+  });
+
+  it('stops at once when every socket answers its 1001', async () => {
+    const srv = await startInProcess({ SHUTDOWN_CLOSE_WAIT_MS: '30000' });
+    const clients = await Promise.all(Array.from({ length: 5 }, () => connectReady(srv.wsUrl)));
+    const started = Date.now();
+    await srv.close();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    for (const { client } of clients) expect((await client.closed).code).toBe(1001);
+    const line = srv.logs.find((l) => l.includes('WebSockets closed for shutdown'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ closed: 5, cut: 0 });
   });
 
   it('enforces retention by count and pushes the removals as deleted events', async () => {

@@ -113,7 +113,14 @@ describe.each(BUS_MODES)('rolling deploy behind HAProxy, bus: $name', (mode) => 
     };
     // One at a time: the first migrates the fresh database.
     for (let i = 0; i < 3; i++) servers.push(await startServer({ env }));
-    balancer = await startHaproxy(servers.map((s) => s.port));
+    // Two failed checks before an instance is marked down (and its sessions cut), as in the
+    // OPERATIONS example: with one, a check landing just after the SIGTERM has HAProxy cut the
+    // sessions in the same turn as the close frames arrive, and on a loaded machine every one of
+    // an instance's 1001s can be lost that way (CI saw all three instances' drops as 1006 once).
+    balancer = await startHaproxy(
+      servers.map((s) => s.port),
+      { fall: 2 },
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -158,8 +165,11 @@ describe.each(BUS_MODES)('rolling deploy behind HAProxy, bus: $name', (mode) => 
     expect(target - from).toBe(written);
     const drops = clients.flatMap((t) => t.drops);
     expect(drops.length).toBeGreaterThanOrEqual(CLIENTS);
+    const byCode = new Map<string, number>();
+    for (const code of drops) byCode.set(String(code), (byCode.get(String(code)) ?? 0) + 1);
+    console.log(`rolling deploy (${mode.name}): drops by close code ${JSON.stringify(Object.fromEntries(byCode))}`);
     // The instances drained: sockets closed with 1001, not cut off (1006) when the process ended.
-    // HAProxy's shutdown-sessions races the drain for some, never for all of them.
+    // HAProxy's shutdown-sessions may race the drain for some, never for all of them.
     expect(drops.filter((code) => code === 1001).length).toBeGreaterThan(0);
     await expect.poll(() => clients.filter((t) => t.client.isConnected()).length, { timeout: 15_000 }).toBe(CLIENTS);
     const expected = Array.from({ length: target - from }, (_, i) => from + 1 + i);

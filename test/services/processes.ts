@@ -133,11 +133,18 @@ export interface PrivateHaproxy {
   stop(): Promise<void>;
 }
 
+export interface HaproxyOptions {
+  readonly port?: number;
+  readonly clientServerTimeout?: string;
+  /** Failed checks (300 ms apart) before a backend is marked down and its sessions cut; 1 by default. */
+  readonly fall?: number;
+}
+
 /**
  * HAProxy in front of `backends` (round robin, no stickiness), health-checking `/readyz`; the
  * WebSocket timeouts are longer than the server's ping interval, as docs/OPERATIONS.md says.
  */
-export async function startHaproxy(backends: readonly number[], options: { port?: number; clientServerTimeout?: string } = {}): Promise<PrivateHaproxy> {
+export async function startHaproxy(backends: readonly number[], options: HaproxyOptions = {}): Promise<PrivateHaproxy> {
   const idle = options.clientServerTimeout ?? '60s';
   const port = options.port ?? (await freePort());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aether-haproxy-'));
@@ -163,7 +170,7 @@ export async function startHaproxy(backends: readonly number[], options: { port?
       '  retries 3',
       '  option redispatch',
       '  option httpchk GET /readyz',
-      '  default-server inter 300ms fall 1 rise 1 on-marked-down shutdown-sessions',
+      `  default-server inter 300ms fall ${options.fall ?? 1} rise 1 on-marked-down shutdown-sessions`,
       ...backends.map((p, i) => `  server s${i} 127.0.0.1:${p} check`),
       '',
     ].join('\n'),
