@@ -33,7 +33,7 @@ const publisherFile = path.join(here, 'load', 'publisher.mjs');
 // ---------------------------------------------------------------- arguments and parameters
 
 /**
- * @typedef {{ keepLogs: boolean, quick: boolean, profile?: boolean, s4Events?: number, runs: number | undefined,
+ * @typedef {{ keepLogs: boolean, quick: boolean, profile?: boolean, s4Events?: number, s5Events?: number, s5WarmRounds?: number, runs: number | undefined,
  *   servers: string[] | undefined, scenarios: string[] | undefined, port: number, build: boolean, cluster: string,
  *   serverCpus: string, loadCpus: string, publishers: number, workers: number[], baseDist?: string }} Args
  */
@@ -63,6 +63,8 @@ function parseArgs(argv) {
     else if (v === '--keep-logs') a.keepLogs = true;
     else if (v === '--profile') a.profile = true;
     else if (v.startsWith('--s4-events')) a.s4Events = Number(val());
+    else if (v.startsWith('--s5-warm-rounds')) a.s5WarmRounds = Number(val());
+    else if (v.startsWith('--s5-events')) a.s5Events = Number(val());
     else if (v.startsWith('--runs')) a.runs = Number(val());
     else if (v.startsWith('--servers')) a.servers = val().split(',');
     else if (v.startsWith('--scenarios')) a.scenarios = val().toUpperCase().split(',');
@@ -104,6 +106,7 @@ const QUICK = {
   s5Topics: 100,
   s5PerTopic: 10,
   s5Events: 1000,
+  s5WarmRounds: 10,
   s6Subs: 200,
   s6Rate: 50,
   s6Seconds: 10,
@@ -129,6 +132,7 @@ const FULL = {
   s5Topics: 1000,
   s5PerTopic: 10,
   s5Events: 5000,
+  s5WarmRounds: 10,
   s6Subs: 500,
   s6Rate: 50,
   s6Seconds: 10,
@@ -150,6 +154,14 @@ const params = { ...COMMON, ...(args.quick ? QUICK : FULL) };
 if (args.runs) params.runs = args.runs;
 const s4Events = args.s4Events;
 if (s4Events) params.s4 = params.s4.map((s) => ({ ...s, events: s4Events }));
+if (args.s5Events !== undefined) params.s5Events = args.s5Events;
+if (args.s5WarmRounds !== undefined) params.s5WarmRounds = args.s5WarmRounds;
+/** @param {string} name @param {number} v @param {number} min */
+const countOption = (name, v, min) => {
+  if (!Number.isInteger(v) || v < min || v > 1_000_000) throw new Error(`${name}: an integer ${min}..1000000, got ${v}`);
+};
+countOption('--s5-events', params.s5Events, 1);
+countOption('--s5-warm-rounds', params.s5WarmRounds, 0);
 
 // ---------------------------------------------------------------- the servers
 
@@ -469,7 +481,7 @@ async function main() {
     latency_clock: 'performance.timeOrigin + performance.now(), stamped by the publisher before the POST, read by sampling connections on receipt',
   };
   // A subset run (--servers / --scenarios / --profile / --s4-events) never overwrites the full table.
-  const partial = Boolean(args.servers || args.scenarios || args.profile || args.s4Events);
+  const partial = Boolean(args.servers || args.scenarios || args.profile || args.s4Events || args.s5Events !== undefined || args.s5WarmRounds !== undefined);
   const uwsGoals = goalsVsUws(results, params, args.workers);
   const stem = `${settings.mode}${partial ? '-partial' : ''}`;
   const title = `Aether-V Realtime vs peers — ${settings.mode} mode, ${started.toISOString().slice(0, 16)}Z, commit ${commit}`;

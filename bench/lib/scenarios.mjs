@@ -2,6 +2,8 @@
  * Scenarios S1–S7. Each takes a context (server definition, parameters, process helpers) and
  * returns one run's flat metrics {name: number|string}. Every wait is bounded.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { latencySummary } from './stats.mjs';
 import { nowMs, schedWindow, sleep, procTreeCpuMicros, procTreeCpuSplit } from './proc.mjs';
 import { body, publishAtRate, publishBurst, publisherGroup } from './publishing.mjs';
@@ -263,6 +265,24 @@ const PEER_S5 = {
   note: undefined,
 };
 
+/**
+ * With BENCH_WINDOW_PROFILE_DIR set, a CPU profile of the server over the measured window only
+ * (bench/servers/preload.mjs): `start`, then the file's name to stop and write
+ * <dir>/<name>-<pid>.cpuprofile. Resolves true when profiling.
+ */
+async function windowProfile(server, what) {
+  const dir = process.env.BENCH_WINDOW_PROFILE_DIR;
+  if (!dir) return false;
+  if (what === 'start') await server.rpc({ cmd: 'cpuprofile', start: true }, 10_000);
+  else {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.resolve(dir, `${what}-${server.pid}.cpuprofile`);
+    await server.rpc({ cmd: 'cpuprofile', file }, 60_000);
+    console.log(`window profile: ${file}`);
+  }
+  return true;
+}
+
 /** S5: many topics: T topics × K subscribers; events round-robin over the topics. */
 export async function s5(ctx) {
   const plan = ctx.def.s5 ?? (ctx.def.topicPublish ? PEER_S5 : undefined);
@@ -279,16 +299,18 @@ export async function s5(ctx) {
     const how = { makeBody: (i) => plan.body(i, topics), pathFor: (i) => plan.path(i, topics), method: plan.method };
     // Warm-up, as S3 and S4 have: two rounds over the topics (at most the run's events), so the
     // measured window does not begin with a fresh process compiling its publish and send paths.
-    const warm = Math.min(events, 2 * topics);
+    const warm = ctx.params.s5WarmRounds * topics;
     const wp = await publishBurst(pub, warm, ctx.params.burstConcurrency, how);
     await waitDelivered(pool, Math.floor(wp.ok / topics), ctx.params.drainMs);
     await pool.all({ cmd: 'reset' });
+    const profiling = await windowProfile(server, 'start');
     const cpu0 = server.cpuSplit();
     const t0 = nowMs();
     // Events warm … warm + events - 1: ours' reports go on changing the host (plan.body).
     const p = await publishBurst(pub, warm + events, ctx.params.burstConcurrency, { ...how, index: warm });
     const w = await waitDelivered(pool, Math.floor(p.ok / topics), ctx.params.drainMs);
     const cpu1 = server.cpuSplit();
+    if (profiling) await windowProfile(server, `S5-${ctx.def.name}`);
     const s = await gather(pool);
     const lat = latencySummary(s.latencies);
     const seconds = (w.at - t0) / 1000;

@@ -77,9 +77,37 @@ async function profileAllocations(dir) {
 
 if (process.env.BENCH_ALLOC_PROFILE_DIR && !cluster.isWorker) void profileAllocations(process.env.BENCH_ALLOC_PROFILE_DIR);
 
+/**
+ * A CPU profile of a scenario's measured window only (BENCH_WINDOW_PROFILE_DIR; --cpu-prof covers
+ * the whole process, set-up and teardown included): {cmd:'cpuprofile', start:true} starts V8's
+ * sampling profiler, {cmd:'cpuprofile', file} stops it and writes the .cpuprofile there.
+ */
+let profiler;
+async function windowProfile(m) {
+  if (profiler === undefined) {
+    const { Session } = await import('node:inspector');
+    profiler = new Session();
+    profiler.connect();
+    profiler.post('Profiler.enable');
+    profiler.post('Profiler.setSamplingInterval', { interval: 250 });
+  }
+  if (m.start) return new Promise((resolve) => profiler.post('Profiler.start', () => resolve({})));
+  const fs = await import('node:fs');
+  return new Promise((resolve) =>
+    profiler.post('Profiler.stop', (err, result) => {
+      if (err === null) fs.writeFileSync(m.file, JSON.stringify(result.profile));
+      resolve({ file: err === null ? m.file : undefined, error: err === null ? undefined : String(err) });
+    }),
+  );
+}
+
 if (typeof process.send === 'function' && !cluster.isWorker) {
   startStallWatch();
   process.on('message', (/** @type {any} */ m) => {
+    if (m !== null && typeof m === 'object' && m.cmd === 'cpuprofile') {
+      windowProfile(m).then((r) => process.send?.({ id: m.id, ...r }));
+      return;
+    }
     if (m !== null && typeof m === 'object' && m.cmd === 'loop') {
       process.send?.({ id: m.id, ...stalls(m.reset === true) });
       return;
