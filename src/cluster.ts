@@ -74,7 +74,8 @@ export async function runPrimary(options: ClusterOptions): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping workers');
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-    setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5000).unref();
+    // A worker's stop waits for its sockets' close handshakes, then for its requests.
+    setTimeout(() => process.exit(1), config.shutdownCloseWaitMs + config.shutdownTimeoutMs + 5000).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
