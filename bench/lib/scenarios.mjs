@@ -297,8 +297,9 @@ export async function s5(ctx) {
     const c = await connectAll(ctx, pool, subs, { topics, topicPrefix: plan.topicPrefix, sampleEvery: ctx.params.sampleEvery });
     await sleep(300);
     const how = { makeBody: (i) => plan.body(i, topics), pathFor: (i) => plan.path(i, topics), method: plan.method };
-    // Warm-up, as S3 and S4 have: two rounds over the topics (at most the run's events), so the
-    // measured window does not begin with a fresh process compiling its publish and send paths.
+    // Warm-up, as S3 and S4 have: `s5WarmRounds` rounds over the topics (ten by default), so the
+    // measured window does not begin with a fresh process compiling its publish and send paths:
+    // after two, V8's compiler and GC threads still took 30% of ours' core early in the window.
     const warm = ctx.params.s5WarmRounds * topics;
     const wp = await publishBurst(pub, warm, ctx.params.burstConcurrency, how);
     await waitDelivered(pool, Math.floor(wp.ok / topics), ctx.params.drainMs);
