@@ -1,7 +1,7 @@
 /**
  * The HTTP edge of one process: the Fastify app (REST, sign-in, /readyz, /metrics, the page) and
  * the /ws and /sse endpoints on its server, sharing one origin policy and one authenticator. `close()` is
- * the edge's part of a graceful stop: no new upgrades, every socket closed with 1001 (the hub's
+ * the edge's part of a graceful stop: no new connections, every socket closed with 1001 (the hub's
  * drain) and given SHUTDOWN_CLOSE_WAIT_MS to finish its close handshake, then the requests in
  * flight finish.
  */
@@ -30,7 +30,7 @@ export interface Edge {
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
   /**
-   * Stops upgrades, closes the sockets with 1001 and waits up to SHUTDOWN_CLOSE_WAIT_MS for them to
+   * Stops listening, closes the sockets with 1001 and waits up to SHUTDOWN_CLOSE_WAIT_MS for them to
    * end, then lets requests finish (a warning past SHUTDOWN_TIMEOUT_MS).
    */
   close(): Promise<void>;
@@ -72,6 +72,10 @@ export async function startEdge(deps: EdgeDeps): Promise<Edge> {
       return port;
     },
     async close() {
+      // No new connections from here on: a balancer retries a refused connection on another
+      // instance, where an upgrade or request answered by this draining one would just fail.
+      // Resolves once every connection has ended (Fastify's own close then finds it closed).
+      const ended = new Promise<void>((resolve) => app.server.close(() => resolve()));
       await ws.close();
       sse.close();
       const reason = 'server shutting down; reconnect and resume';
@@ -80,6 +84,7 @@ export async function startEdge(deps: EdgeDeps): Promise<Edge> {
       logger.info({ ...settled, waitMs: config.shutdownCloseWaitMs }, 'WebSockets closed for shutdown');
       const timeout = setTimeout(() => logger.warn({}, 'shutdown timeout reached; forcing close'), config.shutdownTimeoutMs);
       await app.close();
+      await ended;
       clearTimeout(timeout);
     },
   };

@@ -1,5 +1,5 @@
 /** Persistence across restarts, retention, resume after a restart, and graceful shutdown with 1001. */
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { API_TOKEN, SESSION_SECRET } from '../helpers/auth-world.js';
 import { api, startInProcess } from '../helpers/inprocess.js';
@@ -59,6 +59,26 @@ describe('lifecycle', () => {
     // The silent one's close frame was sent before it was cut: it reads it once it reads again.
     (silent.ws as unknown as { _socket: Socket })._socket.resume();
     expect((await silent.closed).code).toBe(1001);
+  });
+
+  it('refuses new connections from the moment the stop begins, while its sockets still close', async () => {
+    const srv = await startInProcess({ SHUTDOWN_CLOSE_WAIT_MS: '1000' });
+    const { client: silent } = await connectReady(srv.wsUrl);
+    (silent.ws as unknown as { _socket: Socket })._socket.pause();
+    const stopping = srv.close();
+    // The stop now waits for the silent socket: a balancer retries a refused connection elsewhere.
+    await new Promise((r) => setTimeout(r, 100));
+    const port = Number(new URL(srv.url).port);
+    const refused = await new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve('accepted');
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+    await stopping;
   });
 
   it('stops at once when every socket answers its 1001', async () => {
