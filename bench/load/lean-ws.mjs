@@ -97,7 +97,9 @@ export class LeanConn {
       }
       const head = buf.toString('latin1', 0, end);
       if (!head.startsWith('HTTP/1.1 101')) {
-        this.finish(4999, new Error(head.split('\r\n')[0]));
+        // Refused with an HTTP answer: the failure's cause names its status ("HTTP 503").
+        const line = head.split('\r\n')[0] ?? '';
+        this.finish(4999, Object.assign(new Error(line), { code: `HTTP ${line.split(' ')[1] ?? '?'}` }));
         return;
       }
       this.open = true;

@@ -63,7 +63,8 @@ function releaseOnce(limit: { release(key: string): Promise<unknown> }, ip: stri
   };
 }
 
-function rejectUpgrade(socket: Duplex, status: number, text: string, headers = ''): void {
+/** Answers an upgrade with a plain HTTP error and ends the socket. */
+export function rejectUpgrade(socket: Duplex, status: number, text: string, headers = ''): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
 }
 

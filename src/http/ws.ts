@@ -19,7 +19,7 @@ import type { Logger } from '../shared/logger.js';
 import { createSharedDeflate } from './shared-deflate.js';
 import { createCorker, type CorkOptions } from './cork.js';
 import { createPreparedFrames } from './prepared-frames.js';
-import { createUpgradeGate } from './ws-upgrade.js';
+import { createUpgradeGate, rejectUpgrade } from './ws-upgrade.js';
 import { heartbeatNow, WsSession, type Edge } from './ws-session.js';
 import { SessionList, SessionWebSocket, type SocketEvents } from './ws-socket.js';
 
@@ -63,7 +63,7 @@ export interface Settled {
 }
 
 export interface WsEndpoint {
-  /** Stops accepting upgrades and heartbeats. Open sockets are left to `hub.drain`, then `settle`. */
+  /** Stops accepting upgrades (503 from now on) and heartbeats. Open sockets are left to `hub.drain`, then `settle`. */
   close(): Promise<void>;
   /**
    * After `hub.drain` sent its close frames: closes the sockets the hub does not hold (not yet
@@ -246,7 +246,16 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
       table.close();
       if (edge.shared !== undefined)
         logger.info({ ...edge.shared.stats }, 'WebSocket compression: frames deflated, sends served from the shared cache, sends left to ws');
+      // From here an upgrade (on a connection accepted before the listener closed) gets 503 and
+      // Retry-After, as a connect over the rate does: without an upgrade listener Node would hand
+      // it to the routes, and the client would read 404.
       options.server.off('upgrade', listener);
+      options.server.on('upgrade', refuseWhileStopping);
     },
   };
+}
+
+function refuseWhileStopping(_request: IncomingMessage, socket: Duplex): void {
+  socket.on('error', () => socket.destroy());
+  rejectUpgrade(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
 }

@@ -81,6 +81,26 @@ describe('lifecycle', () => {
     await stopping;
   });
 
+  it('answers an upgrade that arrives during the stop with 503 and Retry-After', async () => {
+    const srv = await startInProcess({ SHUTDOWN_CLOSE_WAIT_MS: '1000' });
+    const { client: silent } = await connectReady(srv.wsUrl);
+    (silent.ws as unknown as { _socket: Socket })._socket.pause();
+    // A connection accepted before the stop, its upgrade request still arriving.
+    const raw = net.connect(Number(new URL(srv.url).port), '127.0.0.1');
+    await new Promise((r) => raw.once('connect', r));
+    raw.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    let answer = '';
+    raw.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    await new Promise((r) => setTimeout(r, 50));
+    const stopping = srv.close();
+    await new Promise((r) => setTimeout(r, 100));
+    raw.write('Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    await new Promise((r) => raw.once('close', r));
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+    expect(answer).toContain('Retry-After: 1');
+    await stopping;
+  });
+
   it('stops at once when every socket answers its 1001', async () => {
     const srv = await startInProcess({ SHUTDOWN_CLOSE_WAIT_MS: '30000' });
     const clients = await Promise.all(Array.from({ length: 5 }, () => connectReady(srv.wsUrl)));
