@@ -45,7 +45,7 @@ export interface SseEndpointOptions {
 export interface SseEndpoint {
   /** Streams open now (in this process). */
   readonly size: number;
-  /** Stops the heartbeat. Open streams are closed by the hub's drain. */
+  /** Stops the heartbeat and opens no more streams (503 with Retry-After). Open streams are closed by the hub's drain. */
   close(): void;
 }
 
@@ -100,7 +100,11 @@ export function createSseEndpoint(options: SseEndpointOptions): SseEndpoint {
 
   const { gate, authenticate, admit } = createSseAdmission(options, streams);
 
+  /** Set by `close`: the server is stopping, and a stream opened now would outlive the hub's drain. */
+  let stopping = false;
+
   async function open(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (stopping) throw new AppError('unavailable', 'server shutting down; reconnect', [], { headers: { 'retry-after': '1' } });
     const ip = await gate(request);
     const url = new URL(request.url, 'http://localhost');
     const start = streamStart(url, request.headers['last-event-id']);
@@ -134,6 +138,7 @@ export function createSseEndpoint(options: SseEndpointOptions): SseEndpoint {
       return streams.size;
     },
     close() {
+      stopping = true;
       clearInterval(timer);
     },
   };

@@ -101,6 +101,27 @@ describe('lifecycle', () => {
     await stopping;
   });
 
+  it('answers an event stream asked for during the stop with 503, and the stop does not wait for it', async () => {
+    const srv = await startInProcess({ SHUTDOWN_CLOSE_WAIT_MS: '1000' });
+    const { client: silent } = await connectReady(srv.wsUrl);
+    (silent.ws as unknown as { _socket: Socket })._socket.pause();
+    // A connection accepted before the stop (a browser's keep-alive one), its request still arriving.
+    const raw = net.connect(Number(new URL(srv.url).port), '127.0.0.1');
+    await new Promise((r) => raw.once('connect', r));
+    raw.write('GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    let answer = '';
+    raw.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    await new Promise((r) => setTimeout(r, 50));
+    const stopping = srv.close();
+    await new Promise((r) => setTimeout(r, 100));
+    raw.write('Accept: text/event-stream\r\n\r\n');
+    await expect.poll(() => answer.split('\r\n')[0], { timeout: 5000 }).toBe('HTTP/1.1 503 Service Unavailable');
+    expect(answer.toLowerCase()).toContain('retry-after: 1');
+    // A stream opened now would hold the stop until its client left.
+    await stopping;
+    raw.destroy();
+  });
+
   it('stops at once when every socket answers its 1001', async () => {
     const srv = await startInProcess({ SHUTDOWN_CLOSE_WAIT_MS: '30000' });
     const clients = await Promise.all(Array.from({ length: 5 }, () => connectReady(srv.wsUrl)));
