@@ -81,45 +81,43 @@ describe('lifecycle', () => {
     await stopping;
   });
 
-  it('answers an upgrade that arrives during the stop with 503 and Retry-After', async () => {
+  /**
+   * Starts the stop on a server held by a socket that never answers its 1001, and completes a
+   * request on a connection accepted before the stop (its head sent in two parts, so that it is
+   * not idle when the stop begins). Resolves with the answer's head and the stop itself.
+   */
+  async function requestDuringStop(firstLine: string, rest: string): Promise<{ head: string; stopping: Promise<void> }> {
     const srv = await startInProcess({ SHUTDOWN_CLOSE_WAIT_MS: '1000' });
     const { client: silent } = await connectReady(srv.wsUrl);
     (silent.ws as unknown as { _socket: Socket })._socket.pause();
-    // A connection accepted before the stop, its upgrade request still arriving.
     const raw = net.connect(Number(new URL(srv.url).port), '127.0.0.1');
     await new Promise((r) => raw.once('connect', r));
-    raw.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    raw.write(`${firstLine}\r\nHost: 127.0.0.1\r\n`);
     let answer = '';
     raw.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
     await new Promise((r) => setTimeout(r, 50));
     const stopping = srv.close();
     await new Promise((r) => setTimeout(r, 100));
-    raw.write('Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
-    await new Promise((r) => raw.once('close', r));
-    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
-    expect(answer).toContain('Retry-After: 1');
+    raw.write(rest);
+    await expect.poll(() => answer.includes('\r\n\r\n'), { timeout: 5000 }).toBe(true);
+    raw.destroy();
+    return { head: answer.slice(0, answer.indexOf('\r\n\r\n')), stopping };
+  }
+
+  it('answers an upgrade that arrives during the stop with 503 and Retry-After', async () => {
+    const upgrade = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+    const { head, stopping } = await requestDuringStop('GET /ws HTTP/1.1', upgrade);
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+    expect(head).toContain('Retry-After: 1');
     await stopping;
   });
 
   it('answers an event stream asked for during the stop with 503, and the stop does not wait for it', async () => {
-    const srv = await startInProcess({ SHUTDOWN_CLOSE_WAIT_MS: '1000' });
-    const { client: silent } = await connectReady(srv.wsUrl);
-    (silent.ws as unknown as { _socket: Socket })._socket.pause();
-    // A connection accepted before the stop (a browser's keep-alive one), its request still arriving.
-    const raw = net.connect(Number(new URL(srv.url).port), '127.0.0.1');
-    await new Promise((r) => raw.once('connect', r));
-    raw.write('GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-    let answer = '';
-    raw.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-    await new Promise((r) => setTimeout(r, 50));
-    const stopping = srv.close();
-    await new Promise((r) => setTimeout(r, 100));
-    raw.write('Accept: text/event-stream\r\n\r\n');
-    await expect.poll(() => answer.split('\r\n')[0], { timeout: 5000 }).toBe('HTTP/1.1 503 Service Unavailable');
-    expect(answer.toLowerCase()).toContain('retry-after: 1');
+    const { head, stopping } = await requestDuringStop('GET /sse HTTP/1.1', 'Accept: text/event-stream\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+    expect(head.toLowerCase()).toContain('retry-after: 1');
     // A stream opened now would hold the stop until its client left.
     await stopping;
-    raw.destroy();
   });
 
   it('stops at once when every socket answers its 1001', async () => {
