@@ -78,17 +78,17 @@ export function textFrames(payloads: readonly Buffer[]): Buffer {
  * last key remembered without a lookup: a fan-out hands one payload, or one list of payloads, to
  * many sockets in a row.
  */
-function lastAndWeak<K extends object, V, A = undefined>(make: (key: K, arg: A) => V): (key: K, arg: A) => V {
+function lastAndWeak<K extends object, V extends object | null, A = undefined>(make: (key: K, arg: A) => V): (key: K, arg: A) => V {
   const made = new WeakMap<K, V>();
   let lastKey: K | undefined;
   let lastValue: V | undefined;
   return (key, arg) => {
     if (key === lastKey) return lastValue as V;
     let value = made.get(key);
-    if (value === undefined && !made.has(key)) made.set(key, (value = make(key, arg)));
+    if (value === undefined) made.set(key, (value = make(key, arg)));
     lastKey = key;
     lastValue = value;
-    return value as V;
+    return value;
   };
 }
 

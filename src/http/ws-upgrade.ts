@@ -63,9 +63,19 @@ function releaseOnce(limit: { release(key: string): Promise<unknown> }, ip: stri
   };
 }
 
-/** Answers an upgrade with a plain HTTP error and ends the socket. */
-export function rejectUpgrade(socket: Duplex, status: number, text: string, headers = ''): void {
+function rejectUpgrade(socket: Duplex, status: number, text: string, headers = ''): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+}
+
+/** 503 with Retry-After: 1, for an upgrade this process will not take now (over the connect rate, or stopping). */
+function rejectBusy(socket: Duplex): void {
+  rejectUpgrade(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
+}
+
+/** The upgrade listener of a stopping server: every upgrade gets 503 with Retry-After (ws.ts). */
+export function refuseWhileStopping(_request: IncomingMessage, socket: Duplex): void {
+  socket.on('error', destroySelf);
+  rejectBusy(socket);
 }
 
 /**
@@ -109,7 +119,7 @@ function connectRate(rate: ConnectRate, onRefused: UpgradeGateOptions['onRefused
   return async (socket) => {
     if (await rate.take()) return true;
     onRefused?.('connect_rate');
-    rejectUpgrade(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
+    rejectBusy(socket);
     return false;
   };
 }

@@ -19,7 +19,7 @@ import type { Logger } from '../shared/logger.js';
 import { createSharedDeflate } from './shared-deflate.js';
 import { createCorker, type CorkOptions } from './cork.js';
 import { createPreparedFrames } from './prepared-frames.js';
-import { createUpgradeGate, rejectUpgrade } from './ws-upgrade.js';
+import { createUpgradeGate, refuseWhileStopping } from './ws-upgrade.js';
 import { heartbeatNow, WsSession, type Edge } from './ws-session.js';
 import { SessionList, SessionWebSocket, type SocketEvents } from './ws-socket.js';
 
@@ -253,9 +253,4 @@ export function createWsEndpoint(options: WsEndpointOptions): WsEndpoint {
       options.server.on('upgrade', refuseWhileStopping);
     },
   };
-}
-
-function refuseWhileStopping(_request: IncomingMessage, socket: Duplex): void {
-  socket.on('error', () => socket.destroy());
-  rejectUpgrade(socket, 503, 'Service Unavailable', 'Retry-After: 1\r\n');
 }
