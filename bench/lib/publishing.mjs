@@ -18,19 +18,25 @@ const NOTIFICATIONS = () => '/api/v1/notifications';
  * @param {any} pub
  * @param {number} rate
  * @param {number} seconds
- * @param {{ index?: number, of?: number, makeBody?: (i: number) => object, pathFor?: (i: number) => string }} [share]
+ * @param {{ index?: number, of?: number, makeBody?: (i: number) => object, pathFor?: (i: number) => string, method?: string, first?: number }} [share]
+ *   `first`: the stream's first event number (events first … first + rate·seconds − 1)
  */
-export async function publishAtRate(pub, rate, seconds, { index = 0, of = 1, makeBody = (i) => body(i), pathFor = NOTIFICATIONS } = {}) {
-  const n = Math.round(rate * seconds);
+export async function publishAtRate(
+  pub,
+  rate,
+  seconds,
+  { index = 0, of = 1, makeBody = (i) => body(i), pathFor = NOTIFICATIONS, method = 'POST', first = 0 } = {},
+) {
+  const n = first + Math.round(rate * seconds);
   const t0 = nowMs();
   let ok = 0;
   let failed = 0;
   const inflight = [];
-  for (let i = index; i < n; i += of) {
-    const due = t0 + (i * 1000) / rate;
+  for (let i = first + index; i < n; i += of) {
+    const due = t0 + ((i - first) * 1000) / rate;
     const wait = due - nowMs();
     if (wait > 1) await sleep(wait);
-    inflight.push(pub.request('POST', pathFor(i), makeBody(i)).then((s) => (s === 201 ? ok++ : failed++)));
+    inflight.push(pub.request(method, pathFor(i), makeBody(i)).then((s) => (is2xx(s) ? ok++ : failed++)));
   }
   await Promise.all(inflight);
   return { ok, failed, seconds: (nowMs() - t0) / 1000 };

@@ -308,7 +308,13 @@ export async function s5(ctx) {
     const cpu0 = server.cpuSplit();
     const t0 = nowMs();
     // Events warm … warm + events - 1: ours' reports go on changing the host (plan.body).
-    const p = await publishBurst(pub, warm + events, ctx.params.burstConcurrency, { ...how, index: warm });
+    // With `s5Rate`, paced (open loop) at that many events per second instead of a burst: every
+    // server then does the same work per second, so their CPU per delivery compares at equal load.
+    const rate = ctx.params.s5Rate;
+    const p =
+      rate === undefined
+        ? await publishBurst(pub, warm + events, ctx.params.burstConcurrency, { ...how, index: warm })
+        : await publishAtRate(pub, rate, events / rate, { ...how, first: warm });
     const w = await waitDelivered(pool, Math.floor(p.ok / topics), ctx.params.drainMs);
     const cpu1 = server.cpuSplit();
     if (profiling) await windowProfile(server, `S5-${ctx.def.name}`);
@@ -331,6 +337,7 @@ export async function s5(ctx) {
       p99_ms: round(lat.p99),
       loss: p.ok * per - s.events,
       publish_failed: p.failed,
+      ...(rate === undefined ? {} : { paced_per_s: rate }),
       ...(plan.note === undefined ? {} : { note: plan.note }),
     };
   } finally {
