@@ -1,5 +1,5 @@
 /** The server's pino logger. Tokens never reach a log line: query tokens and credential fields are redacted. */
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 const SECRET_PARAMS = /([?&](?:token|access_token|id_token|code|state|api_token)=)[^&#\s]*/gi;
 
@@ -41,6 +41,26 @@ export function redactSecrets(fields: Record<string, unknown>, depth = 1): Recor
   return out ?? fields;
 }
 
+/**
+ * Standard output through pino's own destination, synchronous as before: a line is one write(2),
+ * without a Writable stream's bookkeeping per line (`process.stdout` on a file or pipe is one).
+ * When stdout's reader goes away (EPIPE: a log shipper that died, `| head`), pino stops writing
+ * and the server goes on; `process.stdout` crashed it on an unhandled 'error'. A failing
+ * destination is reported once per error code on stderr.
+ */
+function stdoutDestination(): DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: true });
+  const reported = new Set<string>();
+  destination.on('error', (err: NodeJS.ErrnoException) => {
+    const code = err.code ?? 'error';
+    if (reported.has(code)) return;
+    reported.add(code);
+    const what = code === 'EPIPE' ? 'standard output was closed (EPIPE): log lines are dropped from now on' : `writing a log line failed (${code})`;
+    process.stderr.write(`aether-v: ${what}\n`);
+  });
+  return destination;
+}
+
 export function createLogger(options: { debug: boolean; destination?: NodeJS.WritableStream }): PinoLogger {
   return pino(
     {
@@ -57,6 +77,6 @@ export function createLogger(options: { debug: boolean; destination?: NodeJS.Wri
         }),
       },
     },
-    options.destination ?? process.stdout,
+    options.destination ?? stdoutDestination(),
   );
 }
