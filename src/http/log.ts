@@ -1,4 +1,5 @@
 /** The server's pino logger. Tokens never reach a log line: query tokens and credential fields are redacted. */
+import { writeSync } from 'node:fs';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 const SECRET_PARAMS = /([?&](?:token|access_token|id_token|code|state|api_token)=)[^&#\s]*/gi;
@@ -41,6 +42,15 @@ export function redactSecrets(fields: Record<string, unknown>, depth = 1): Recor
   return out ?? fields;
 }
 
+/** One line on stderr, written directly: when stderr is gone too (both piped to one dead reader), nobody is told and nothing throws. */
+function tellStderr(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch {
+    // stderr is closed as well: there is no one left to tell.
+  }
+}
+
 /**
  * Standard output through pino's own destination, synchronous as before: a line is one write(2),
  * without a Writable stream's bookkeeping per line (`process.stdout` on a file or pipe is one).
@@ -56,7 +66,7 @@ function stdoutDestination(): DestinationStream {
     if (reported.has(code)) return;
     reported.add(code);
     const what = code === 'EPIPE' ? 'standard output was closed (EPIPE): log lines are dropped from now on' : `writing a log line failed (${code})`;
-    process.stderr.write(`aether-v: ${what}\n`);
+    tellStderr(`aether-v: ${what}\n`);
   });
   return destination;
 }
