@@ -21,6 +21,8 @@ export interface ChildServer {
   readonly output: string[];
   /** The running process's id, or undefined while stopped. */
   readonly pid: number | undefined;
+  /** The running process (its stdout and stderr are piped), or undefined while stopped. */
+  readonly process: ChildProcess | undefined;
   stop(signal?: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -92,6 +94,9 @@ export async function startServer(options: { env?: Record<string, string>; dataD
     output,
     get pid() {
       return child?.pid;
+    },
+    get process() {
+      return child;
     },
     stop,
     start,
