@@ -33,7 +33,7 @@ const publisherFile = path.join(here, 'load', 'publisher.mjs');
 // ---------------------------------------------------------------- arguments and parameters
 
 /**
- * @typedef {{ keepLogs: boolean, quick: boolean, profile?: boolean, s4Events?: number, s5Events?: number, s5Rate?: number, s5WarmRounds?: number, runs: number | undefined,
+ * @typedef {{ keepLogs: boolean, quick: boolean, profile?: boolean, s4Events?: number, s5Events?: number, s5Rate?: number, s5WarmRounds?: number, s2Warm?: number, runs: number | undefined,
  *   servers: string[] | undefined, scenarios: string[] | undefined, port: number, build: boolean, cluster: string,
  *   serverCpus: string, loadCpus: string, publishers: number, workers: number[], baseDist?: string }} Args
  */
@@ -66,6 +66,7 @@ function parseArgs(argv) {
     else if (v.startsWith('--s5-warm-rounds')) a.s5WarmRounds = Number(val());
     else if (v.startsWith('--s5-events')) a.s5Events = Number(val());
     else if (v.startsWith('--s5-rate')) a.s5Rate = Number(val());
+    else if (v.startsWith('--s2-warm')) a.s2Warm = Number(val());
     else if (v.startsWith('--runs')) a.runs = Number(val());
     else if (v.startsWith('--servers')) a.servers = val().split(',');
     else if (v.startsWith('--scenarios')) a.scenarios = val().toUpperCase().split(',');
@@ -148,6 +149,8 @@ const COMMON = {
   connectConcurrency: 200,
   stormConcurrency: 1000,
   burstConcurrency: 16,
+  // S2's warm-up storm before the measured one (--s2-warm): none by default.
+  s2Warm: 0,
   // S5's measured window: a burst (undefined), or paced at this many events per second (--s5-rate).
   s5Rate: /** @type {number | undefined} */ (undefined),
   settleMs: 1500,
@@ -160,6 +163,7 @@ if (s4Events) params.s4 = params.s4.map((s) => ({ ...s, events: s4Events }));
 if (args.s5Events !== undefined) params.s5Events = args.s5Events;
 if (args.s5WarmRounds !== undefined) params.s5WarmRounds = args.s5WarmRounds;
 if (args.s5Rate !== undefined) params.s5Rate = args.s5Rate;
+if (args.s2Warm !== undefined) params.s2Warm = args.s2Warm;
 /** @param {string} name @param {number} v @param {number} min */
 const countOption = (name, v, min) => {
   if (!Number.isInteger(v) || v < min || v > 1_000_000) throw new Error(`${name}: an integer ${min}..1000000, got ${v}`);
@@ -167,6 +171,7 @@ const countOption = (name, v, min) => {
 countOption('--s5-events', params.s5Events, 1);
 countOption('--s5-warm-rounds', params.s5WarmRounds, 0);
 if (params.s5Rate !== undefined) countOption('--s5-rate', params.s5Rate, 1);
+countOption('--s2-warm', params.s2Warm, 0);
 
 // ---------------------------------------------------------------- the servers
 
@@ -493,6 +498,7 @@ async function main() {
     args.s4Events ||
     args.s5Events !== undefined ||
     args.s5Rate !== undefined ||
+    args.s2Warm !== undefined ||
     args.s5WarmRounds !== undefined,
   );
   const uwsGoals = goalsVsUws(results, params, args.workers);
@@ -503,7 +509,7 @@ async function main() {
     '',
     header.map((h) => `- ${h}`).join('\n'),
     `- servers: ${names.map((n) => (skipped[n] ? `${n} (skipped: ${skipped[n]})` : n)).join(', ')}`,
-    `- settings: sample 1 in ${params.sampleEvery} connections; burst ${params.burstConcurrency} POSTs in flight${params.s5Rate === undefined ? '' : `; S5's window paced at ${params.s5Rate} events/s`}; ours uses ${settings.ours_auth}; ${settings.load_generator}`,
+    `- settings: sample 1 in ${params.sampleEvery} connections; burst ${params.burstConcurrency} POSTs in flight${params.s2Warm > 0 ? `; S2 after a warm-up storm of ${params.s2Warm}` : ''}${params.s5Rate === undefined ? '' : `; S5's window paced at ${params.s5Rate} events/s`}; ours uses ${settings.ours_auth}; ${settings.load_generator}`,
     '',
     `${placementLine(args).replace(/^m/, 'M')}.`,
     '',

@@ -116,6 +116,15 @@ export async function s2(ctx) {
   const server = await ctx.startServer();
   const pool = ctx.startWorkers(workersFor(n));
   try {
+    // With `s2Warm`, a first storm of that many connects, closed again, before the measured one:
+    // the connect path compiled, as S3–S5 warm up their paths. Off by default: a storm after a
+    // restart meets a fresh process, which is what S2 measures.
+    const warm = ctx.params.s2Warm;
+    if (warm > 0) {
+      await connectAll(ctx, pool, warm, { concurrency: ctx.params.stormConcurrency, sampleEvery: 0 });
+      await pool.all({ cmd: 'closeAll' });
+      await sleep(1000);
+    }
     // Server CPU per connect (from /proc, like S4's per delivery): holds when other processes take the core.
     const cpu0 = procTreeCpuMicros(server.pid);
     const c = await connectAll(ctx, pool, n, { concurrency: ctx.params.stormConcurrency, sampleEvery: 0 });
@@ -126,6 +135,7 @@ export async function s2(ctx) {
       conn_per_s: round((c.ready / c.elapsedMs) * 1000, 0),
       storm_ms: round(c.elapsedMs, 0),
       cpu_us_per_conn: round(cpu / Math.max(1, c.ready), 0),
+      ...(warm > 0 ? { warmed_by: warm } : {}),
     };
   } finally {
     await pool.stop();
