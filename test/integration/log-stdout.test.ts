@@ -14,20 +14,11 @@ afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
 });
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`not within ${timeoutMs} ms: ${what}`);
-}
-
 /** The built server, once it has written a log line on stdout; and its process. */
 async function started(): Promise<{ server: ChildServer; proc: ChildProcess }> {
   const server = await startServer();
   servers.push(server);
-  await until(() => server.output.some((chunk) => chunk.includes('"msg"')), 5_000, 'a log line on stdout');
+  await expect.poll(() => server.output.some((chunk) => chunk.includes('"msg"')), { timeout: 5_000, message: 'a log line on stdout' }).toBe(true);
   const proc = server.process;
   if (proc === undefined) throw new Error('no server process');
   return { server, proc };
@@ -48,7 +39,7 @@ it('keeps serving when stdout is closed under it, and says so once on stderr', a
   proc.stdout?.destroy();
   const notice = 'standard output was closed (EPIPE)';
   const served = servesThenStops(server, proc);
-  await until(() => server.output.some((chunk) => chunk.includes(notice)), 10_000, 'the notice on stderr');
+  await expect.poll(() => server.output.some((chunk) => chunk.includes(notice)), { timeout: 10_000, message: 'the notice on stderr' }).toBe(true);
   await served;
   expect(server.output.join('').split(notice)).toHaveLength(2);
 });
